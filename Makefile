@@ -1,0 +1,45 @@
+# blurgauge: every entry point. `make demo` and `make test` set up what is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+BG := $(VENV)/bin/blurgauge
+CONSTRAINTS := .ci/constraints.txt
+STAMP := $(VENV)/.setup-done
+DATA ?= $(if $(wildcard ../shared/data),../shared/data,)
+
+.PHONY: help setup demo test lint lock data-bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml $(CONSTRAINTS)
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "blurgauge needs Python 3.11, found " + sys.version.split()[0]'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
+	@touch $@
+
+setup: $(STAMP)  ## create .venv and install the pinned packages (idempotent)
+
+demo: $(STAMP)  ## run the main job on the embedded default example
+	$(BG) demo
+
+test: $(STAMP)  ## run the whole test suite (under 20 minutes on 2 cores)
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+lint: $(STAMP)  ## ruff
+	$(PY) -m ruff check .
+
+lock: $(STAMP)  ## regenerate the transitive lock from the current environment
+	{ head -2 $(CONSTRAINTS); $(PY) -m pip freeze --exclude-editable | grep -vi '^blurgauge'; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+
+data-bench: $(STAMP)  ## dataset builder throughput on this machine (patches per second)
+	$(PY) bench/data_throughput.py
+
+clean:  ## remove build outputs (keeps .venv)
+	rm -rf build .pytest_cache .ruff_cache

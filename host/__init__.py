@@ -1,0 +1,1 @@
+"""blurgauge.host: the host driver and the ``blurgauge`` command line."""

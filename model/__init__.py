@@ -1,0 +1,1 @@
+"""blurgauge.model: data synthesis, patch selection, the quantized networks, training, evaluation."""

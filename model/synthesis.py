@@ -1,0 +1,117 @@
+"""One labelled training sample: sharp image, blur kernel, blurry image, distinct gradient patch.
+
+A sample is a pure function of (seed, index): the same pair always gives the same patch, on any
+machine and with any number of workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from . import classes
+from .blur import blur_image, sharp_size_for
+from .images import dead_leaves
+from .kernels import random_kernel
+from .patches import Patch, height_patch, width_patch
+
+
+@dataclass(frozen=True)
+class SynthesisConfig:
+    """How samples are drawn. Stored in each dataset's manifest; a resumed build must match it."""
+
+    #: The labelled extent is drawn class-balanced (uniform over fine intervals, then uniform
+    #: inside the interval) from this range of px.
+    min_extent: int = classes.MIN_EXTENT
+    max_extent: int = classes.MAX_EXTENT
+    #: Side of the blurry image the patch is selected from (the paper's images are ~500x375).
+    image_size: int = 256
+    #: Noise standard deviation, as a fraction of full range, drawn uniformly per sample.
+    noise_min: float = 0.0
+    noise_max: float = 0.01
+    #: Fraction of straight-line kernels (the rest are camera-shake trajectories).
+    line_fraction: float = 0.15
+    #: Fraction of kernels whose other axis is 1-2 px (near-pure motion along the labelled axis).
+    thin_fraction: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not classes.MIN_EXTENT <= self.min_extent <= self.max_extent <= classes.MAX_EXTENT:
+            raise ValueError(
+                f"extent range {self.min_extent}..{self.max_extent} must lie in "
+                f"{classes.MIN_EXTENT}..{classes.MAX_EXTENT}"
+            )
+        if self.image_size < 129:
+            raise ValueError(f"image_size must be at least 129 px, got {self.image_size}")
+        if not 0 <= self.noise_min <= self.noise_max:
+            raise ValueError(f"noise range {self.noise_min}..{self.noise_max} is not ordered")
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Blurred:
+    """A synthesized blurry image with everything known about how it was made."""
+
+    blurry: np.ndarray  # uint8
+    kernel: np.ndarray
+    kind: str
+    width: int
+    height: int
+    noise_sigma: float
+
+
+def sample_rng(seed: int, index: int) -> np.random.Generator:
+    """The generator of sample ``index`` of a dataset with ``seed``: independent streams per sample."""
+    return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(index,)))
+
+
+def balanced_extent(rng: np.random.Generator, lo: int, hi: int) -> int:
+    """An extent in lo..hi: a fine interval uniformly at random, then a member uniformly."""
+    candidates = [iv for iv in classes.intervals() if iv.hi >= lo and iv.lo <= hi]
+    iv = candidates[rng.integers(len(candidates))]
+    return int(rng.integers(max(iv.lo, lo), min(iv.hi, hi) + 1))
+
+
+def synthesize_blurred(
+    rng: np.random.Generator,
+    width: int,
+    height: int,
+    image_size: int | tuple[int, int] = 256,
+    noise_sigma: float = 0.0,
+    line_fraction: float = 0.15,
+) -> Blurred:
+    """A dead-leaves image blurred by a random kernel of exactly ``width`` x ``height`` px."""
+    shape = (image_size, image_size) if isinstance(image_size, int) else image_size
+    kernel, kind = random_kernel(width, height, rng, line_fraction=line_fraction)
+    sharp = dead_leaves(rng, sharp_size_for(shape, kernel))
+    blurry = blur_image(sharp, kernel, rng, noise_sigma)
+    return Blurred(blurry, kernel, kind, width, height, noise_sigma)
+
+
+def make_sample(seed: int, index: int, cfg: SynthesisConfig) -> dict[str, np.ndarray | int | float]:
+    """Sample ``index``: the distinct gradient patch of one axis and its labels."""
+    rng = sample_rng(seed, index)
+    extent = balanced_extent(rng, cfg.min_extent, cfg.max_extent)
+    if rng.random() < cfg.thin_fraction:
+        other = int(rng.integers(1, 3))
+    else:
+        other = balanced_extent(rng, classes.MIN_EXTENT, classes.MAX_EXTENT)
+    axis = int(rng.integers(2))  # 0: label the width, 1: label the height (transposed selection)
+    width, height = (extent, other) if axis == 0 else (other, extent)
+    noise = float(rng.uniform(cfg.noise_min, cfg.noise_max))
+    made = synthesize_blurred(rng, width, height, cfg.image_size, noise, cfg.line_fraction)
+    patch: Patch = width_patch(made.blurry) if axis == 0 else height_patch(made.blurry)
+    fine = classes.fine_class(extent)
+    return {
+        "patch": patch.gradient.astype(np.int16),  # exact: gradients of 8-bit images are integers
+        "extent": extent,
+        "fine": fine,
+        "coarse": classes.coarse_of_fine(fine),
+        "other_extent": other,
+        "axis": axis,
+        "line": int(made.kind == "line"),
+        "noise": noise,
+        "std": patch.std,
+    }

@@ -1,0 +1,1 @@
+"""blurgauge.sim: cocotb testbenches and simulation runners for the RTL core."""
