@@ -59,6 +59,19 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    from blurgauge.model.train import TrainConfig, train
+
+    cfg = TrainConfig(
+        role=args.role, width=args.width, epochs=args.epochs, epoch_size=args.epoch_size,
+        batch_size=args.batch_size, lr=args.lr, final_lr=args.final_lr, widen=args.widen,
+        seed=args.seed, val_size=args.val_size, distribute=args.distribute,
+    )
+    best = train(cfg, args.data, args.val, args.run, verbose=0 if args.quiet else 1)
+    print(f"best weights: {best}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="blurgauge",
@@ -109,6 +122,33 @@ def build_parser() -> argparse.ArgumentParser:
     info = data_sub.add_parser("info", help="summarize a dataset folder")
     info.add_argument("folder", type=Path)
     info.set_defaults(func=_cmd_data_info)
+    tr = sub.add_parser(
+        "train",
+        help="train one network of the cascade (resumable)",
+        description="Train one network (coarse, fine1..fine5, or the native 38-class baseline) on "
+        "a dataset from `blurgauge data build`. Checkpoints every epoch; run the same command "
+        "again to resume. Writes history.csv, curves.png and best.bgw.npz into the run folder.",
+        epilog="example:\n  blurgauge train --role coarse --data data/train --val data/val "
+        "--run runs/coarse --epochs 30 --epoch-size 8192",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    tr.add_argument("--role", required=True, help="coarse, fine1..fine5 or native")
+    tr.add_argument("--data", type=Path, required=True, help="training dataset folder")
+    tr.add_argument("--val", type=Path, required=True, help="validation dataset folder")
+    tr.add_argument("--run", type=Path, required=True, help="run folder (created; resumed if present)")
+    tr.add_argument("--width", type=int, default=16, help="network width w (default 16)")
+    tr.add_argument("--epochs", type=int, default=20, help="epochs (default 20)")
+    tr.add_argument("--epoch-size", type=int, default=0, help="samples per epoch (default: all)")
+    tr.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
+    tr.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate (default 1e-4, the paper's)")
+    tr.add_argument("--final-lr", type=float, default=None, help="decay to this over the last quarter")
+    tr.add_argument("--widen", type=int, default=0, help="widen a fine network's range by PX each side")
+    tr.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    tr.add_argument("--val-size", type=int, default=2048, help="validation patches per epoch (2048)")
+    tr.add_argument("--distribute", default="none", choices=("none", "mirrored", "multiworker"),
+                    help="tf.distribute strategy for several GPUs or machines")
+    tr.add_argument("--quiet", action="store_true", help="no per-step progress bar")
+    tr.set_defaults(func=_cmd_train)
     return parser
 
 

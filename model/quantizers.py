@@ -1,0 +1,93 @@
+"""Fixed-point formats of the networks: the one table that QKeras, hls4ml and the core read.
+
+Each format is (bits, integer bits excluding the sign, signed). In ap_fixed terms a signed format
+is ``ap_fixed<bits, integer + 1>`` and an unsigned one ``ap_ufixed<bits, integer>``; its value is
+an integer code times 2**-(bits - integer - signed).
+
+Why each one:
+
+* ``input``: the gradient patch divided by its own standard deviation (the host does this, so the
+  network sees the blur, not the scene's contrast), signed 8 bits with 3 integer bits: +-8
+  standard deviations at 1/16 resolution. Strong edges beyond 8 sigma saturate; their width, not
+  their height, carries the blur.
+* ``weight``: folded (conv x batch-norm) kernels and dense weights, signed 8 bits in [-1, 1) at
+  1/128: the range He-initialised, batch-normalised ResNet kernels occupy. Products of two 8-bit
+  codes are exact int16 values; a 3x3x128 dot product fits 32 bits with room to spare.
+* ``bias``: signed 16 bits at 2**-10, coarser than any accumulator's resolution (2**-11 for the
+  stem, 2**-12 elsewhere), so adding it is a shift and an add, never a rounding.
+* ``relu``: unsigned 8 bits in [0, 8) at 1/32 after every ReLU (and after the average pool).
+* ``signed``: signed 8 bits in [-4, 4) at 1/32 on the two branches of a residual add, the same
+  resolution as ``relu`` so the add aligns without shifting.
+
+QKeras rounds to nearest and saturates in every quantizer here; the core applies the same rules
+(documented in docs/fixed-point.md with the hls4ml types).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .tf_env import qkeras
+
+
+@dataclass(frozen=True)
+class FixedFormat:
+    bits: int
+    integer: int  # integer bits, not counting the sign
+    signed: bool
+
+    @property
+    def frac(self) -> int:
+        return self.bits - self.integer - int(self.signed)
+
+    @property
+    def step(self) -> float:
+        return 2.0**-self.frac
+
+    @property
+    def code_range(self) -> tuple[int, int]:
+        if self.signed:
+            return -(2 ** (self.bits - 1)), 2 ** (self.bits - 1) - 1
+        return 0, 2**self.bits - 1
+
+    @property
+    def ap_type(self) -> str:
+        if self.signed:
+            return f"ap_fixed<{self.bits},{self.integer + 1},AP_RND_CONV,AP_SAT>"
+        return f"ap_ufixed<{self.bits},{self.integer},AP_RND_CONV,AP_SAT>"
+
+
+FORMATS: dict[str, FixedFormat] = {
+    "input": FixedFormat(8, 3, True),
+    "weight": FixedFormat(8, 0, True),
+    "bias": FixedFormat(16, 5, True),
+    "relu": FixedFormat(8, 3, False),
+    "signed": FixedFormat(8, 2, True),
+}
+
+
+class _Quantizers:
+    """Fresh QKeras quantizer objects for each format (QKeras quantizers hold per-layer state)."""
+
+    def input_act(self):
+        f = FORMATS["input"]
+        return qkeras.quantized_bits(f.bits, f.integer, keep_negative=True, alpha=1)
+
+    def weight(self):
+        f = FORMATS["weight"]
+        return qkeras.quantized_bits(f.bits, f.integer, keep_negative=True, alpha=1)
+
+    def bias(self):
+        f = FORMATS["bias"]
+        return qkeras.quantized_bits(f.bits, f.integer, keep_negative=True, alpha=1)
+
+    def relu_act(self):
+        f = FORMATS["relu"]
+        return qkeras.quantized_relu(f.bits, f.integer)
+
+    def signed_act(self):
+        f = FORMATS["signed"]
+        return qkeras.quantized_bits(f.bits, f.integer, keep_negative=True, alpha=1)
+
+
+QUANT = _Quantizers()

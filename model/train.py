@@ -1,0 +1,265 @@
+"""Training one network of the cascade (or the native baseline), resumable at every epoch.
+
+A run folder holds everything about one training run::
+
+    config.json          the TrainConfig (a resumed run must match it, except for more epochs)
+    ckpt/                TensorFlow checkpoints of the model *and* the Adam state (last two kept)
+    history.csv          per epoch: loss, accuracy, validation loss and accuracy, lr, seconds
+    curves.png           the training curves, redrawn every epoch
+    best.bgw.npz         the weight file of the best epoch so far (by validation accuracy)
+
+An "epoch" is ``epoch_size`` samples drawn from the training set (default: all of it), so long
+runs checkpoint often. Samples are augmented with the symmetries that keep the horizontal
+blur extent: mirroring the image left-right (the gradient mirrors and changes sign), up-down, and
+inverting the gray levels (the gradient changes sign).
+
+Several GPUs (or machines) are used through ``tf.distribute``: ``--distribute mirrored`` runs
+MirroredStrategy over the local GPUs; ``multiworker`` reads TF_CONFIG. The default is the single
+device TensorFlow picks.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shlex
+import sys
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import PatchDataset, load_dataset
+from .preprocess import network_input
+from .roles import role as get_role
+from .tf_env import keras, tf
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    role: str
+    width: int = 16
+    epochs: int = 20
+    epoch_size: int = 0  # samples per epoch; 0 = the whole training set
+    batch_size: int = 32
+    lr: float = 1e-4
+    final_lr: float | None = None  # decay linearly to this over the last quarter of the epochs
+    widen: int = 0  # px a fine network's training range is widened by on each side
+    seed: int = 0
+    val_size: int = 2048  # validation samples scored every epoch
+    bn_freeze_fraction: float = 0.9  # batch-norm statistics freeze after this share of the steps
+    distribute: str = "none"  # none | mirrored | multiworker
+
+    def __post_init__(self) -> None:
+        get_role(self.role)
+        if self.distribute not in ("none", "mirrored", "multiworker"):
+            raise ValueError(f"distribute must be none, mirrored or multiworker, got {self.distribute!r}")
+        if self.width < 1 or self.epochs < 1 or self.batch_size < 1:
+            raise ValueError("width, epochs and batch size must be positive")
+
+
+class RunError(ValueError):
+    """A run folder that cannot be resumed with the given configuration."""
+
+
+def _augment(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    n = len(codes)
+    mirror_lr = rng.random(n) < 0.5
+    mirror_ud = rng.random(n) < 0.5
+    invert = rng.random(n) < 0.5
+    out = codes.astype(np.int16)
+    out[mirror_lr] = -out[mirror_lr, :, ::-1]
+    out[mirror_ud] = out[mirror_ud, ::-1, :]
+    out[invert] = -out[invert]
+    return out
+
+
+class PatchBatches(keras.utils.Sequence):
+    """Shuffled, augmented batches of preprocessed patches; reshuffled every epoch."""
+
+    def __init__(self, gradients: np.ndarray, labels: np.ndarray, batch_size: int, steps: int, seed: int):
+        super().__init__()
+        self.grad, self.labels = gradients, labels
+        self.batch_size, self.steps = batch_size, steps
+        self.rng = np.random.default_rng(seed)
+        self.on_epoch_end()
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def on_epoch_end(self) -> None:
+        need = self.steps * self.batch_size
+        reps = -(-need // len(self.labels))
+        self.order = np.concatenate([self.rng.permutation(len(self.labels)) for _ in range(reps)])[:need]
+
+    def __getitem__(self, i: int):
+        idx = np.sort(self.order[i * self.batch_size : (i + 1) * self.batch_size])
+        grads = _augment(self.grad[idx], self.rng)
+        return network_input(grads), self.labels[idx]
+
+
+def _prepare(data: PatchDataset, cfg: TrainConfig, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    r = get_role(cfg.role)
+    mask, labels = r.labels(data["extent"], cfg.widen)
+    grads = data["patch"][mask]
+    if limit is not None and len(labels) > limit:
+        keep = np.random.default_rng(cfg.seed).choice(len(labels), limit, replace=False)
+        keep.sort()
+        grads, labels = grads[keep], labels[keep]
+    if len(labels) == 0:
+        raise ValueError(f"no sample of the dataset falls in the range of {cfg.role}")
+    return grads, labels.astype(np.int32)
+
+
+def _strategy(name: str):
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def _learning_rate(cfg: TrainConfig, epoch: int) -> float:
+    if cfg.final_lr is None:
+        return cfg.lr
+    start = int(0.75 * cfg.epochs)
+    if epoch < start:
+        return cfg.lr
+    t = (epoch - start + 1) / max(cfg.epochs - start, 1)
+    return cfg.lr + t * (cfg.final_lr - cfg.lr)
+
+
+def _load_or_create_config(run: Path, cfg: TrainConfig) -> None:
+    path = run / "config.json"
+    if path.exists():
+        old = json.loads(path.read_text())
+        mine = asdict(cfg)
+        differ = {k for k in mine if k != "epochs" and old.get(k) != mine[k]}
+        if differ:
+            detail = ", ".join(f"{k}: {old.get(k)!r} -> {mine[k]!r}" for k in sorted(differ))
+            raise RunError(f"{path}: run was started with other settings ({detail}); use a new run folder")
+    run.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(cfg), indent=2) + "\n")
+
+
+def _read_history(run: Path) -> list[dict]:
+    path = run / "history.csv"
+    if not path.exists():
+        return []
+    with path.open() as f:
+        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def _write_history(run: Path, history: list[dict]) -> None:
+    with (run / "history.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(history[0]))
+        writer.writeheader()
+        writer.writerows(history)
+
+
+def plot_curves(history: list[dict], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [h["epoch"] for h in history]
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    ax_loss.plot(epochs, [h["loss"] for h in history], label="train")
+    ax_loss.plot(epochs, [h["val_loss"] for h in history], label="validation")
+    ax_loss.set_xlabel("epoch")
+    ax_loss.set_ylabel("cross-entropy")
+    ax_loss.legend()
+    ax_acc.plot(epochs, [h["accuracy"] for h in history], label="train")
+    ax_acc.plot(epochs, [h["val_accuracy"] for h in history], label="validation")
+    ax_acc.set_xlabel("epoch")
+    ax_acc.set_ylabel("accuracy")
+    ax_acc.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def train(
+    cfg: TrainConfig, train_dir: str | Path, val_dir: str | Path, run_dir: str | Path, verbose: int = 1
+) -> Path:
+    """Train (or resume) one network; returns the path of its best weight file."""
+    from . import weights
+    from .network import NetworkSpec, build_resnet18
+
+    run = Path(run_dir)
+    _load_or_create_config(run, cfg)
+    r = get_role(cfg.role)
+    tf.keras.utils.set_random_seed(cfg.seed)
+    train_x, train_y = _prepare(load_dataset(train_dir), cfg)
+    val_x, val_y = _prepare(load_dataset(val_dir), cfg, limit=cfg.val_size)
+    val_inputs = network_input(val_x)
+    epoch_size = cfg.epoch_size or len(train_y)
+    steps = max(1, epoch_size // cfg.batch_size)
+    bn_freeze = int(cfg.bn_freeze_fraction * steps * cfg.epochs)
+
+    strategy = _strategy(cfg.distribute)
+    with strategy.scope():
+        model = build_resnet18(NetworkSpec(cfg.width, r.outputs), name=cfg.role, bn_freeze=bn_freeze)
+        optimizer = keras.optimizers.Adam(cfg.lr)
+        model.compile(
+            optimizer=optimizer,
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        )
+    ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer)
+    manager = tf.train.CheckpointManager(ckpt, str(run / "ckpt"), max_to_keep=2)
+    history = _read_history(run)
+    if manager.latest_checkpoint:
+        ckpt.restore(manager.latest_checkpoint).expect_partial()
+        history = history[: int(ckpt.save_counter.numpy())]
+        print(f"resuming {run} after epoch {len(history)}", file=sys.stderr)
+    best = max((h["val_accuracy"] for h in history), default=-1.0)
+    batches = PatchBatches(train_x, train_y, cfg.batch_size, steps, seed=cfg.seed + 7919 * len(history))
+    print(
+        f"{cfg.role}: {len(train_y)} training / {len(val_y)} validation patches, "
+        f"{steps} steps of {cfg.batch_size} per epoch, epochs {len(history) + 1}..{cfg.epochs}",
+        file=sys.stderr,
+    )
+    for epoch in range(len(history), cfg.epochs):
+        lr = _learning_rate(cfg, epoch)
+        optimizer.learning_rate.assign(lr)
+        start = time.time()
+        if verbose:
+            print(f"epoch {epoch + 1}/{cfg.epochs} (lr {lr:.2e})", file=sys.stderr)
+        fit = model.fit(batches, epochs=1, verbose=verbose, shuffle=False)
+        val_loss, val_acc = model.evaluate(val_inputs, val_y, batch_size=128, verbose=0)
+        history.append({
+            "epoch": epoch + 1,
+            "loss": fit.history["loss"][-1],
+            "accuracy": fit.history["accuracy"][-1],
+            "val_loss": float(val_loss),
+            "val_accuracy": float(val_acc),
+            "lr": lr,
+            "seconds": time.time() - start,
+        })
+        print(
+            f"epoch {epoch + 1}: loss {history[-1]['loss']:.4f} acc {history[-1]['accuracy']:.4f} "
+            f"val_loss {val_loss:.4f} val_acc {val_acc:.4f} ({history[-1]['seconds']:.0f} s)",
+            file=sys.stderr,
+        )
+        if val_acc > best:
+            best = val_acc
+            weights.save(run / "best.bgw.npz", model, cfg.role, cfg.width, {
+                "command": " ".join(shlex.quote(a) for a in sys.argv),
+                "config": asdict(cfg),
+                "train_data": str(train_dir),
+                "epoch": epoch + 1,
+                "val_accuracy": float(val_acc),
+            })
+        weights.save(run / "last.bgw.npz", model, cfg.role, cfg.width, {"epoch": epoch + 1})
+        _write_history(run, history)  # before the checkpoint: a resume trims history to it
+        manager.save()
+        plot_curves(history, run / "curves.png", f"{cfg.role} (width {cfg.width})")
+    return run / "best.bgw.npz"
+
+
+def config_fields() -> list[str]:
+    return [f.name for f in fields(TrainConfig)]
