@@ -10,7 +10,7 @@ CONSTRAINTS := .ci/constraints.txt
 STAMP := $(VENV)/.setup-done
 DATA ?= $(if $(wildcard ../shared/data),../shared/data,)
 
-.PHONY: help setup demo test lint lock data-bench clean
+.PHONY: help setup demo test lint lock docs data-bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ lint: $(STAMP)  ## ruff
 lock: $(STAMP)  ## regenerate the transitive lock from the current environment
 	{ head -2 $(CONSTRAINTS); $(PY) -m pip freeze --exclude-editable | grep -vi '^blurgauge'; } > $(CONSTRAINTS).new
 	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+
+docs: $(STAMP)  ## regenerate the generated docs (class table)
+	$(PY) -m blurgauge.model.docgen
 
 data-bench: $(STAMP)  ## dataset builder throughput on this machine (patches per second)
 	$(PY) bench/data_throughput.py

@@ -55,7 +55,8 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
     print(json.dumps(data.manifest, indent=2))
     counts = np.bincount(data["coarse"], minlength=5)
     print(f"{len(data)} patches; per coarse range: {counts.tolist()}")
-    print(f"extent {data['extent'].min()}..{data['extent'].max()} px, fine classes {len(np.unique(data['fine']))}")
+    extent = data["extent"]
+    print(f"extent {extent.min()}..{extent.max()} px, fine classes {len(np.unique(data['fine']))}")
     return 0
 
 

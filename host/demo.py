@@ -20,7 +20,8 @@ from blurgauge.model.synthesis import synthesize_blurred
 def _describe_extent(axis: str, extent: int) -> str:
     fine = classes.fine_class(extent)
     iv = classes.intervals()[fine]
-    return f"{axis:>6}: {extent:3d} px  -> coarse range R{iv.coarse + 1}, fine interval {iv.label} (class {fine})"
+    return (f"{axis:>6}: {extent:3d} px  -> coarse range R{iv.coarse + 1}, "
+            f"fine interval {iv.label} (class {fine})")
 
 
 def run_demo(seed: int = 2026, width: int = 23, height: int = 15, save: Path | None = None) -> None:

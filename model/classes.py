@@ -111,16 +111,21 @@ def fine_class(extent: int | np.ndarray) -> int | np.ndarray:
     return int(out) if out.ndim == 0 else out
 
 
-def coarse_of_fine(fine: int | np.ndarray) -> int | np.ndarray:
-    table = np.array([iv.coarse for iv in intervals()], dtype=np.int64)
-    out = table[np.asarray(fine)]
+def _per_fine(attribute: str, fine: int | np.ndarray) -> int | np.ndarray:
+    arr = np.asarray(fine)
+    if np.any((arr < 0) | (arr >= NUM_FINE)):
+        raise ValueError(f"fine class must be 0..{NUM_FINE - 1}, got {fine!r}")
+    table = np.array([getattr(iv, attribute) for iv in intervals()], dtype=np.int64)
+    out = table[arr]
     return int(out) if out.ndim == 0 else out
+
+
+def coarse_of_fine(fine: int | np.ndarray) -> int | np.ndarray:
+    return _per_fine("coarse", fine)
 
 
 def local_of_fine(fine: int | np.ndarray) -> int | np.ndarray:
-    table = np.array([iv.local for iv in intervals()], dtype=np.int64)
-    out = table[np.asarray(fine)]
-    return int(out) if out.ndim == 0 else out
+    return _per_fine("local", fine)
 
 
 def coarse_class(extent: int | np.ndarray) -> int | np.ndarray:

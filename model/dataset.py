@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,7 @@ def _build_shard(job: tuple[str, int, int, int, int, dict]) -> int:
     final = _shard_path(Path(root), shard)
     tmp = final.with_suffix(f".tmp{os.getpid()}.npz")
     np.savez_compressed(tmp, **arrays)
-    os.replace(tmp, final)
+    tmp.replace(final)
     return stop - start
 
 
@@ -90,7 +91,7 @@ def build_dataset(
     wanted = _manifest(count, seed, shard_size, cfg)
     manifest_path = root / MANIFEST
     if manifest_path.exists():
-        found = json.loads(manifest_path.read_text())
+        found = _parse_manifest(manifest_path)
         if found != wanted:
             raise DatasetError(
                 f"{manifest_path}: folder was built with other parameters; use a new folder or the "
@@ -138,11 +139,24 @@ class PatchDataset:
         return PatchDataset(self.root, self.manifest, {k: v[mask] for k, v in self.arrays.items()})
 
 
+def _parse_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"{path}: damaged manifest ({exc})") from exc
+    missing = {"format_version", "count", "seed", "shard_size", "synthesis"} - set(
+        manifest if isinstance(manifest, dict) else ()
+    )
+    if missing:
+        raise DatasetError(f"{path}: not a dataset manifest (missing {', '.join(sorted(missing))})")
+    return manifest
+
+
 def read_manifest(root: str | Path) -> dict:
     path = Path(root) / MANIFEST
     if not path.is_file():
         raise DatasetError(f"{path}: no dataset manifest (build one with `blurgauge data build`)")
-    manifest = json.loads(path.read_text())
+    manifest = _parse_manifest(path)
     if manifest.get("format_version") != FORMAT_VERSION:
         raise DatasetError(
             f"{path}: dataset format version {manifest.get('format_version')}, this blurgauge reads "
@@ -160,8 +174,11 @@ def iter_shards(root: str | Path) -> Iterator[dict[str, np.ndarray]]:
         path = _shard_path(root, shard)
         if not path.is_file():
             raise DatasetError(f"{path}: missing; the build is unfinished (run the same build again)")
-        with np.load(path) as data:
-            arrays = {name: data[name] for name in _FIELDS}
+        try:
+            with np.load(path) as data:
+                arrays = {name: data[name] for name in _FIELDS}
+        except (zipfile.BadZipFile, EOFError, KeyError, ValueError, OSError) as exc:
+            raise DatasetError(f"{path}: damaged shard ({exc}); delete it and run the build again") from exc
         expected = min(start + size, count) - start
         if len(arrays["extent"]) != expected:
             raise DatasetError(f"{path}: holds {len(arrays['extent'])} samples, expected {expected}")

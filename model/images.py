@@ -145,9 +145,8 @@ def _read_with_pillow(path: Path) -> np.ndarray:
             mode = img.mode
             if mode in ("I;16", "I;16B", "I;16L"):
                 return np.asarray(img, dtype=np.uint16)
-            if mode == "I":  # 32-bit integer, as Pillow opens 16-bit PNGs
-                arr = np.asarray(img, dtype=np.int64)
-                return arr.astype(np.uint16) if arr.min() >= 0 and arr.max() < 65536 else arr
+            if mode == "I":  # 32-bit integer, as Pillow opens some 16-bit PNGs
+                return np.asarray(img, dtype=np.int64)
             if mode == "F":
                 return np.asarray(img, dtype=np.float32)
             if mode in ("1", "L", "RGB", "RGBA"):
@@ -174,8 +173,13 @@ def load_gray(path: str | Path, min_size: int | None = None) -> np.ndarray:
             raise ImageError(f"{path}: not a readable .npy array ({exc})") from exc
     else:
         raw = _read_with_pillow(path)
-    if raw.ndim == 2 and raw.dtype == np.int64:
-        raise ImageError(f"{path}: 32-bit integer pixels outside the 16-bit range")
+    if np.issubdtype(raw.dtype, np.signedinteger):
+        if raw.size and raw.min() >= 0 and raw.max() <= 65535:
+            # Pillow's 32-bit mode and numpy's default integer hold unsigned pixel data:
+            # 8-bit if it fits, else 16-bit.
+            raw = raw.astype(np.uint8 if raw.max() <= 255 else np.uint16)
+        else:
+            raise ImageError(f"{path}: integer pixels outside 0..65535 are not an image")
     gray = to_gray(raw, source=str(path))
     if min_size is not None and min(gray.shape) < min_size:
         raise ImageError(

@@ -50,7 +50,7 @@ class NetworkSpec:
             raise ValueError(f"width must be >= 1, got {self.width}")
 
 
-def _conv(x, filters: int, kernel: int, stride: int, name: str, bn_freeze: int | None | str):
+def _conv(x, filters: int, kernel: int, stride: int, name: str, bn_freeze: int | str | None):
     if stride > 1:
         # Pad (k-1)/2 on each side as in the original ResNet: n/2 windows for an even input n.
         lead = (kernel - 1) // 2
@@ -69,7 +69,7 @@ def _conv(x, filters: int, kernel: int, stride: int, name: str, bn_freeze: int |
     )(x)
 
 
-def _basic_block(x, filters: int, stride: int, name: str, bn_freeze: int | None | str):
+def _basic_block(x, filters: int, stride: int, name: str, bn_freeze: int | str | None):
     if stride != 1 or x.shape[-1] != filters:
         shortcut = _conv(x, filters, 1, stride, f"{name}_0_conv", bn_freeze)
         shortcut = qkeras.QActivation(QUANT.signed_act(), name=f"{name}_0_quant")(shortcut)
@@ -84,7 +84,7 @@ def _basic_block(x, filters: int, stride: int, name: str, bn_freeze: int | None 
 
 
 def build_resnet18(
-    spec: NetworkSpec | None = None, name: str = "resnet18", bn_freeze: int | None | str = None
+    spec: NetworkSpec | None = None, name: str = "resnet18", bn_freeze: int | str | None = None
 ) -> keras.Model:
     """The quantized ResNet18; returns logits (no softmax: the host computes it).
 

@@ -11,7 +11,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # no oneDNN / CPU-feature banners
 
-import tensorflow as tf  # noqa: E402
+import tensorflow as tf
 
 keras = tf.keras
 

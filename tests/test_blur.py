@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from blurgauge.model.blur import blur_image, convolve_valid
 from scipy.signal import convolve2d
+
+from blurgauge.model.blur import blur_image, convolve_valid
 
 
 def test_convolve_valid_matches_scipy():

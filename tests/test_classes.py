@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from blurgauge.model import classes
 
 # The specification: upper edges of the fine intervals, per coarse range. Every interval is

@@ -6,10 +6,10 @@ import re
 import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
+
 from blurgauge.host.cli import main
 from blurgauge.model.dataset import DatasetError, build_dataset
 from blurgauge.model.synthesis import SynthesisConfig
@@ -92,12 +92,6 @@ def test_bad_option_value_is_one_line(capsys, tmp_path):
     assert "100" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=zipfile.BadZipFile,
-    reason="bug: a truncated shard makes `blurgauge data info` die with a zipfile.BadZipFile traceback; "
-    "model/dataset.py:163 does not wrap np.load errors and host/cli.py:163 only catches ValueError/OSError",
-)
 def test_data_info_on_damaged_shard_is_one_line(capsys, tmp_path):
     root = build_dataset(tmp_path / "d", 2, SynthesisConfig(image_size=140), shard_size=1, workers=1,
                          progress=False)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+
 from blurgauge.model import classes
 from blurgauge.model.dataset import DatasetError, build_dataset, load_dataset
 from blurgauge.model.synthesis import SynthesisConfig, balanced_extent, make_sample
@@ -135,12 +134,6 @@ def test_missing_shard_is_named(copy_of_serial):
     assert SHARDS[2] in str(info.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=zipfile.BadZipFile,
-    reason="bug: dataset.iter_shards (model/dataset.py:163-164) passes np.load errors of a damaged "
-    "shard through (zipfile.BadZipFile, EOFError, KeyError) instead of a DatasetError naming it",
-)
 def test_damaged_shard_is_named(copy_of_serial):
     shard = copy_of_serial / SHARDS[1]
     shard.write_bytes(shard.read_bytes()[:300])  # truncated, e.g. by an interrupted copy
@@ -149,12 +142,6 @@ def test_damaged_shard_is_named(copy_of_serial):
     assert SHARDS[1] in str(info.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=json.JSONDecodeError,
-    reason="bug: dataset.read_manifest (model/dataset.py:145) lets json.JSONDecodeError of a damaged "
-    "manifest through; it is not a DatasetError and its message does not name the file",
-)
 def test_damaged_manifest_is_named(copy_of_serial):
     (copy_of_serial / "manifest.json").write_text('{"format_version": 1, "count":')
     with pytest.raises(DatasetError) as info:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from blurgauge.model.images import ImageError, dead_leaves, list_images, load_gray
 from PIL import Image
+
+from blurgauge.model.images import ImageError, dead_leaves, list_images, load_gray
 
 SHAPE = (21, 34)  # rows, columns: non-square so a transposition would show
 LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601

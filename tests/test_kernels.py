@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from blurgauge.model import kernels
 
 SEEDS = [0, 1, 2]

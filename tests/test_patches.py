@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from blurgauge.model import patches
 
 SIZE, STRIDE = 128, 10
