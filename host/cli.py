@@ -67,6 +67,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         role=args.role, width=args.width, epochs=args.epochs, epoch_size=args.epoch_size,
         batch_size=args.batch_size, lr=args.lr, final_lr=args.final_lr, widen=args.widen,
         seed=args.seed, val_size=args.val_size, distribute=args.distribute,
+        init_from=str(args.init_from) if args.init_from else None,
     )
     best = train(cfg, args.data, args.val, args.run, verbose=0 if args.quiet else 1)
     print(f"best weights: {best}")
@@ -148,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--val-size", type=int, default=2048, help="validation patches per epoch (2048)")
     tr.add_argument("--distribute", default="none", choices=("none", "mirrored", "multiworker"),
                     help="tf.distribute strategy for several GPUs or machines")
+    tr.add_argument("--init-from", type=Path, default=None, metavar="RUN",
+                    help="initialise all layers but the head from another run folder")
     tr.add_argument("--quiet", action="store_true", help="no per-step progress bar")
     tr.set_defaults(func=_cmd_train)
     return parser

@@ -7,6 +7,7 @@ A run folder holds everything about one training run::
     history.csv          per epoch: loss, accuracy, validation loss and accuracy, lr, seconds
     curves.png           the training curves, redrawn every epoch
     best.bgw.npz         the weight file of the best epoch so far (by validation accuracy)
+    model_weights.h5     the training-form weights of the last epoch (for ``init_from``)
 
 An "epoch" is ``epoch_size`` samples drawn from the training set (default: all of it), so long
 runs checkpoint often. Samples are augmented with the symmetries that keep the horizontal
@@ -50,6 +51,7 @@ class TrainConfig:
     val_size: int = 2048  # validation samples scored every epoch
     bn_freeze_fraction: float = 0.9  # batch-norm statistics freeze after this share of the steps
     distribute: str = "none"  # none | mirrored | multiworker
+    init_from: str | None = None  # run folder whose backbone initialises this network (not its head)
 
     def __post_init__(self) -> None:
         get_role(self.role)
@@ -212,6 +214,16 @@ def train(
     ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer)
     manager = tf.train.CheckpointManager(ckpt, str(run / "ckpt"), max_to_keep=2)
     history = _read_history(run)
+    if cfg.init_from and not manager.latest_checkpoint:
+        source = Path(cfg.init_from) / "model_weights.h5"
+        if not source.is_file():
+            raise RunError(f"{source}: no weights to initialise from (train that run first)")
+        model.load_weights(str(source), by_name=True, skip_mismatch=True)
+        # The source's step counters came along; restart them so this run's bn_freeze applies.
+        for layer in model.layers:
+            if hasattr(layer, "_iteration"):
+                layer._iteration.assign(-1)
+        print(f"initialised from {source} (all layers but the head)", file=sys.stderr)
     if manager.latest_checkpoint:
         ckpt.restore(manager.latest_checkpoint).expect_partial()
         history = history[: int(ckpt.save_counter.numpy())]
@@ -255,6 +267,7 @@ def train(
                 "val_accuracy": float(val_acc),
             })
         weights.save(run / "last.bgw.npz", model, cfg.role, cfg.width, {"epoch": epoch + 1})
+        model.save_weights(str(run / "model_weights.h5"))  # by-name source for --init-from
         _write_history(run, history)  # before the checkpoint: a resume trims history to it
         manager.save()
         plot_curves(history, run / "curves.png", f"{cfg.role} (width {cfg.width})")

@@ -103,7 +103,7 @@ def test_corrupted_weight_file_is_refused(trained_file, tmp_path) -> None:
     raw = bytearray(path.read_bytes())
     truncated = tmp_path / "truncated.bgw.npz"
     truncated.write_bytes(bytes(raw[: len(raw) // 2]))
-    with pytest.raises(weights.WeightFileError, match="truncated.bgw.npz"):
+    with pytest.raises(weights.WeightFileError, match=r"truncated\.bgw\.npz"):
         weights.load(truncated)
     # Change one weight code inside a valid archive: the digest must catch it.
     loaded = np.load(path)

@@ -28,3 +28,24 @@ def test_tiny_training_run_checkpoints_and_resumes(tmp_path) -> None:
     assert [int(float(r["epoch"])) for r in rows] == [1, 2]
     with pytest.raises(RunError, match="width"):
         train(TrainConfig(role="coarse", width=4, epochs=3, batch_size=8), data, data, run, verbose=0)
+
+
+@pytest.mark.slow
+def test_init_from_copies_the_backbone_not_the_head(tmp_path) -> None:
+    import h5py
+    import numpy as np
+
+    data = build_dataset(tmp_path / "data", 16, SynthesisConfig(image_size=160), seed=6,
+                         shard_size=16, workers=1, progress=False)
+    source = tmp_path / "native"
+    train(TrainConfig(role="native", width=2, epochs=1, batch_size=8, val_size=8), data, data, source, verbose=0)
+    target = tmp_path / "fine1"
+    cfg = TrainConfig(role="fine1", width=2, epochs=1, batch_size=8, val_size=8, lr=0.0,
+                      init_from=str(source))
+    train(cfg, data, data, target, verbose=0)
+    # With lr 0 the trainable weights arrive unchanged from the source; the head has another shape.
+    with h5py.File(source / "model_weights.h5") as a, h5py.File(target / "model_weights.h5") as b:
+        for name in ("conv1_conv/conv1_conv/kernel:0", "conv5_block2_2_conv/conv5_block2_2_conv/kernel:0"):
+            np.testing.assert_array_equal(a[name][()], b[name][()])
+        assert a["logits/logits/kernel:0"].shape == (16, 38)
+        assert b["logits/logits/kernel:0"].shape == (16, 8)
