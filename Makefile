@@ -10,7 +10,9 @@ CONSTRAINTS := .ci/constraints.txt
 STAMP := $(VENV)/.setup-done
 DATA ?= $(if $(wildcard ../shared/data),../shared/data,)
 
-.PHONY: help setup demo test lint lock docs data-bench clean
+WORK ?= build/work
+
+.PHONY: help setup demo test lint lock docs train eval data-bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +42,12 @@ lock: $(STAMP)  ## regenerate the transitive lock from the current environment
 
 docs: $(STAMP)  ## regenerate the generated docs (class table)
 	$(PY) -m blurgauge.model.docgen
+
+train: $(STAMP)  ## the full training recipe behind the shipped weights (hours; resumable; WORK=folder)
+	$(PY) -m blurgauge.model.recipe --work $(WORK) --install
+
+eval: $(STAMP)  ## Levin protocol + synthetic sweep on the shipped weights (DATA=../shared/data)
+	$(BG) eval $(if $(DATA),--data $(DATA),) --out build/eval
 
 data-bench: $(STAMP)  ## dataset builder throughput on this machine (patches per second)
 	$(PY) bench/data_throughput.py

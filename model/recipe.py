@@ -1,0 +1,101 @@
+"""The full training recipe behind the shipped weights, as one resumable command.
+
+    python -m blurgauge.model.recipe --work ~/blurgauge-work        (or: make train)
+
+Steps, each skipped when already done and resumed when interrupted:
+
+1. build the training set (seed 1) and the validation set (seed 2) with ``blurgauge data build``;
+2. train the native 38-class ResNet18 from scratch (the paper's Table 1 baseline);
+3. train the coarse network and the five fine networks, each initialised from the native
+   network's backbone (all layers but the head), the fine ones on their range widened by
+   ``--widen`` px on each side;
+4. copy each run's best weight file into ``model/trained/`` (``--install``).
+
+Every step prints the exact ``blurgauge`` command it runs, so any step can be rerun by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .inference import TRAINED_DIR
+
+
+@dataclass(frozen=True)
+class Recipe:
+    train_count: int = 40960
+    val_count: int = 4096
+    width: int = 16
+    native_epochs: int = 12
+    native_epoch_size: int = 10240
+    coarse_epochs: int = 8
+    coarse_epoch_size: int = 10240
+    fine_epochs: int = 8
+    fine_epoch_size: int = 4096
+    lr: float = 1e-3
+    final_lr: float = 1e-5
+    widen: int = 2
+    seed: int = 0
+
+
+def _run(args: list[str], dry_run: bool) -> None:
+    command = ["blurgauge", *args]
+    print("$ " + " ".join(shlex.quote(a) for a in command), flush=True)
+    if not dry_run:
+        subprocess.run([sys.executable, "-m", "blurgauge.host.cli", *args], check=True)
+
+
+def steps(r: Recipe, work: Path) -> list[tuple[str, list[str]]]:
+    data, val, runs = work / "train", work / "val", work / "runs"
+    common = ["--data", str(data), "--val", str(val), "--width", str(r.width), "--lr", str(r.lr),
+              "--final-lr", str(r.final_lr), "--seed", str(r.seed), "--quiet"]
+    out = [
+        ("validation set", ["data", "build", "--out", str(val), "--count", str(r.val_count), "--seed", "2"]),
+        ("training set", ["data", "build", "--out", str(data), "--count", str(r.train_count), "--seed", "1"]),
+        ("native", ["train", "--role", "native", "--run", str(runs / "native"), "--epochs", str(r.native_epochs),
+                    "--epoch-size", str(r.native_epoch_size), *common]),
+        ("coarse", ["train", "--role", "coarse", "--run", str(runs / "coarse"), "--epochs", str(r.coarse_epochs),
+                    "--epoch-size", str(r.coarse_epoch_size), "--init-from", str(runs / "native"), *common]),
+    ]
+    for k in range(1, 6):
+        out.append((f"fine{k}", ["train", "--role", f"fine{k}", "--run", str(runs / f"fine{k}"),
+                                 "--epochs", str(r.fine_epochs), "--epoch-size", str(r.fine_epoch_size),
+                                 "--widen", str(r.widen), "--init-from", str(runs / "native"), *common]))
+    return out
+
+
+def install(work: Path, target: Path = TRAINED_DIR) -> list[Path]:
+    target.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for name in ("native", "coarse", "fine1", "fine2", "fine3", "fine4", "fine5"):
+        source = work / "runs" / name / "best.bgw.npz"
+        if source.exists():
+            copied.append(Path(shutil.copy2(source, target / f"{name}.bgw.npz")))
+    return copied
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, required=True, help="folder for datasets and runs")
+    parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
+    parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")
+    parser.add_argument("--dry-run", action="store_true", help="print the commands only")
+    args = parser.parse_args(argv)
+    for name, cmd in steps(Recipe(), args.work):
+        if args.only is None or name in args.only:
+            print(f"== {name}", flush=True)
+            _run(cmd, args.dry_run)
+    if args.install and not args.dry_run:
+        for path in install(args.work):
+            print(f"installed {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
