@@ -7,14 +7,17 @@ machine and with any number of workers.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import cache, lru_cache
+from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from . import classes
 from .blur import blur_image, sharp_size_for
-from .images import dead_leaves
+from .images import ImageError, dead_leaves, list_images, load_gray
 from .kernels import random_kernel
-from .patches import Patch, height_patch, width_patch
+from .patches import MIN_IMAGE_SIZE, Patch, height_patch, width_patch
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class SynthesisConfig:
     line_fraction: float = 0.15
     #: Fraction of kernels whose other axis is 1-2 px (near-pure motion along the labelled axis).
     thin_fraction: float = 0.1
+    #: A folder of the user's own sharp images to crop from instead of dead leaves (None: dead leaves).
+    image_folder: str | None = None
 
     def __post_init__(self) -> None:
         if not classes.MIN_EXTENT <= self.min_extent <= self.max_extent <= classes.MAX_EXTENT:
@@ -46,8 +51,11 @@ class SynthesisConfig:
         if not 0 <= self.noise_min <= self.noise_max:
             raise ValueError(f"noise range {self.noise_min}..{self.noise_max} is not ordered")
 
-    def as_dict(self) -> dict[str, float | int]:
-        return asdict(self)
+    def as_dict(self) -> dict[str, float | int | str]:
+        out = asdict(self)
+        if out["image_folder"] is None:
+            del out["image_folder"]  # manifests of dead-leaves datasets stay as they were
+        return out
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,43 @@ def balanced_extent(rng: np.random.Generator, lo: int, hi: int) -> int:
     return int(rng.integers(max(iv.lo, lo), min(iv.hi, hi) + 1))
 
 
+#: Test and held-apart data: never a training source (see ../shared/data/README.md).
+_TEST_FOLDERS = ("natural_bsd68", "natural_set12", "natural_kodak24", "levin09_kair", "levin09_selfdeblur")
+
+
+@cache
+def folder_images(folder: str) -> tuple[Path, ...]:
+    """The usable sharp images of a user folder (those big enough for a 95 px kernel)."""
+    path = Path(folder)
+    if any(part.lower() in _TEST_FOLDERS for part in path.resolve().parts):
+        raise ValueError(f"{folder}: this is evaluation data; training on it would invalidate the results")
+    need = MIN_IMAGE_SIZE + classes.MAX_EXTENT - 1
+    usable = []
+    for image in list_images([path]):
+        with Image.open(image) as img:
+            if min(img.size) >= need:
+                usable.append(image)
+    if not usable:
+        raise ImageError(f"{folder}: no image of at least {need}x{need} px (needed for 95 px kernels)")
+    return tuple(usable)
+
+
+@lru_cache(maxsize=32)
+def _gray(path: Path) -> np.ndarray:
+    return load_gray(path)
+
+
+def sharp_crop(rng: np.random.Generator, shape: tuple[int, int], folder: str) -> np.ndarray:
+    """A random crop (up to ``shape``, randomly flipped) of a random image of the folder."""
+    images = folder_images(folder)
+    image = _gray(images[rng.integers(len(images))])
+    rows, cols = min(shape[0], image.shape[0]), min(shape[1], image.shape[1])
+    r0 = int(rng.integers(image.shape[0] - rows + 1))
+    c0 = int(rng.integers(image.shape[1] - cols + 1))
+    crop = image[r0 : r0 + rows, c0 : c0 + cols]
+    return crop[:, ::-1] if rng.random() < 0.5 else crop
+
+
 def synthesize_blurred(
     rng: np.random.Generator,
     width: int,
@@ -81,11 +126,14 @@ def synthesize_blurred(
     image_size: int | tuple[int, int] = 256,
     noise_sigma: float = 0.0,
     line_fraction: float = 0.15,
+    image_folder: str | None = None,
 ) -> Blurred:
-    """A dead-leaves image blurred by a random kernel of exactly ``width`` x ``height`` px."""
+    """A sharp image (dead leaves, or a crop from ``image_folder``) blurred by a random kernel of
+    exactly ``width`` x ``height`` px."""
     shape = (image_size, image_size) if isinstance(image_size, int) else image_size
     kernel, kind = random_kernel(width, height, rng, line_fraction=line_fraction)
-    sharp = dead_leaves(rng, sharp_size_for(shape, kernel))
+    size = sharp_size_for(shape, kernel)
+    sharp = dead_leaves(rng, size) if image_folder is None else sharp_crop(rng, size, image_folder)
     blurry = blur_image(sharp, kernel, rng, noise_sigma)
     return Blurred(blurry, kernel, kind, width, height, noise_sigma)
 
@@ -101,7 +149,7 @@ def make_sample(seed: int, index: int, cfg: SynthesisConfig) -> dict[str, np.nda
     axis = int(rng.integers(2))  # 0: label the width, 1: label the height (transposed selection)
     width, height = (extent, other) if axis == 0 else (other, extent)
     noise = float(rng.uniform(cfg.noise_min, cfg.noise_max))
-    made = synthesize_blurred(rng, width, height, cfg.image_size, noise, cfg.line_fraction)
+    made = synthesize_blurred(rng, width, height, cfg.image_size, noise, cfg.line_fraction, cfg.image_folder)
     patch: Patch = width_patch(made.blurry) if axis == 0 else height_patch(made.blurry)
     fine = classes.fine_class(extent)
     return {

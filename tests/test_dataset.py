@@ -164,3 +164,29 @@ def test_make_sample_is_deterministic():
     assert not np.array_equal(a["patch"], c["patch"])
     d = make_sample(SEED + 1, 4, CFG)
     assert not np.array_equal(a["patch"], d["patch"])
+
+
+def test_user_image_folder_is_a_sharp_source(tmp_path):
+    from PIL import Image
+
+    from blurgauge.model.synthesis import SynthesisConfig, make_sample
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    Image.fromarray((rng.random((300, 320)) * 255).astype(np.uint8)).save(folder / "a.png")
+    Image.fromarray((rng.random((100, 100)) * 255).astype(np.uint8)).save(folder / "too_small.png")
+    cfg = SynthesisConfig(image_size=160, image_folder=str(folder))
+    sample = make_sample(3, 0, cfg)
+    assert sample["patch"].shape == (128, 128)
+    assert np.array_equal(sample["patch"], make_sample(3, 0, cfg)["patch"])
+    assert "image_folder" in cfg.as_dict() and "image_folder" not in SynthesisConfig().as_dict()
+
+
+def test_evaluation_folders_are_refused_as_training_source(tmp_path):
+    from blurgauge.model.synthesis import SynthesisConfig, make_sample
+
+    test_set = tmp_path / "natural_BSD68"
+    test_set.mkdir()
+    with pytest.raises(ValueError, match="evaluation data"):
+        make_sample(0, 0, SynthesisConfig(image_size=160, image_folder=str(test_set)))
