@@ -87,8 +87,9 @@ def _write(result: ImageResult, fmt: str, out: TextIO, writer: csv.DictWriter | 
 
 
 def estimate_paths(paths: list[str], backend: str, fmt: str = "text", estimate: str = "midpoint",
-                   weights_dir: Path | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+                   weights_dir: Path | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Estimate every image; returns the number of images that failed."""
+    out, err = out or sys.stdout, err or sys.stderr
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
     files: list[Path] = []

@@ -1,0 +1,90 @@
+"""The estimate command and the evaluation protocols, on tiny random networks and made-up data.
+
+The networks are untrained, so only the plumbing is checked here: output contract, error
+handling, report contents and figures that can be recomputed independently.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from blurgauge.host.cli import main
+from blurgauge.model import classes, weights
+from blurgauge.model.evaluate import CONSTANT_GUESS, evaluate
+from blurgauge.model.inference import KerasNetworks
+from blurgauge.model.kernels import shake_kernel
+from blurgauge.model.network import NetworkSpec, build_resnet18
+from blurgauge.model.roles import ROLES
+
+
+@pytest.fixture(scope="module")
+def tiny_weights(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("weights")
+    for name, r in ROLES.items():
+        model = build_resnet18(NetworkSpec(2, r.outputs), name=name)
+        weights.save(folder / f"{name}.bgw.npz", model, name, 2, {"test": "untrained"})
+    return folder
+
+
+def _gray_png(path, rows, cols, seed):
+    rng = np.random.default_rng(seed)
+    Image.fromarray((rng.random((rows, cols)) * 255).astype(np.uint8)).save(path)
+
+
+def test_estimate_json_contract_and_bad_input(tiny_weights, tmp_path, capsys):
+    good = tmp_path / "good.png"
+    _gray_png(good, 160, 200, 0)
+    rgb = tmp_path / "colour.png"
+    Image.fromarray((np.random.default_rng(1).random((150, 150, 3)) * 255).astype(np.uint8)).save(rgb)
+    bad = tmp_path / "bad.png"
+    bad.write_text("not an image")
+    small = tmp_path / "small.png"
+    _gray_png(small, 100, 300, 2)
+    code = main(["estimate", "--weights", str(tiny_weights), "--format", "json", str(good), str(bad), str(small),
+                 str(rgb)])
+    out, err = capsys.readouterr()
+    assert code == 1  # two images failed ...
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["path"] for r in records] == [str(good), str(rgb)]  # ... and the others were estimated
+    for r in records:
+        assert classes.MIN_EXTENT <= r["width"] <= classes.MAX_EXTENT
+        assert classes.MIN_EXTENT <= r["height"] <= classes.MAX_EXTENT
+        assert 0 < r["width_confidence"] <= 1
+    assert str(bad) in err and str(small) in err and "Traceback" not in err
+
+
+def test_estimate_empty_folder_is_an_error(tiny_weights, tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["estimate", "--weights", str(tiny_weights), str(empty)]) == 1
+    assert str(empty) in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_evaluate_writes_a_consistent_report(tiny_weights, tmp_path):
+    root = tmp_path / "data"
+    (root / "levin09_kair").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    kernels = {"kernel1": np.pad(shake_kernel(9, 17, rng), 2), "kernel2": shake_kernel(13, 15, rng)}
+    np.savez(root / "levin09_kair" / "levin09_kernels_float64.npz", **kernels)
+    for folder, count in (("natural_BSD68", 2), ("natural_Set12", 1), ("natural_Kodak24", 1)):
+        (root / folder).mkdir()
+        for i in range(count):
+            _gray_png(root / folder / f"{i:02d}.png", 240, 240, len(folder) + i)
+    networks = KerasNetworks(tiny_weights)
+    results = evaluate(networks.logits, root, tmp_path / "out", label="tiny", per_extent=1, progress=False)
+    levin = results["levin"]
+    assert levin["images"] == 6  # 3 images x 2 kernels
+    truth = np.array([9, 9, 9, 13, 13, 13, 17, 17, 17, 15, 15, 15])
+    assert levin["constant_baseline_abe"] == pytest.approx(np.mean(np.abs(CONSTANT_GUESS - truth)))
+    assert [row["gt_width"] for row in levin["per_kernel"]] == [9, 13]
+    assert results["sweep"]["samples"] == classes.MAX_EXTENT - classes.MIN_EXTENT + 1
+    assert "native" in results
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "Levin protocol" in report and "4.49" in report  # the paper's figure stands beside ours
+    for png in ("confusion_levin.png", "confusion_sweep.png", "error_vs_size.png"):
+        assert (tmp_path / "out" / png).stat().st_size > 1000
