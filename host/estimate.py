@@ -21,6 +21,7 @@ from blurgauge.model.cascade import AxisEstimate, LogitsFn, run_cascade
 from blurgauge.model.images import ImageError, list_images, load_gray
 from blurgauge.model.patches import MIN_IMAGE_SIZE, height_patch, width_patch
 from blurgauge.model.preprocess import input_codes
+from blurgauge.model.roles import CASCADE
 
 BACKENDS = ("keras",)
 FORMATS = ("text", "json", "csv")
@@ -66,8 +67,7 @@ def open_backend(name: str, weights_dir: Path | None = None) -> LogitsFn:
     if name == "keras":
         from blurgauge.model.inference import TRAINED_DIR, KerasNetworks
 
-        return KerasNetworks(weights_dir or TRAINED_DIR, names=("coarse", "fine1", "fine2", "fine3",
-                                                                "fine4", "fine5")).logits
+        return KerasNetworks(weights_dir or TRAINED_DIR, names=CASCADE).logits
     raise ValueError(f"backend {name!r} is not available; one of {', '.join(BACKENDS)}")
 
 
