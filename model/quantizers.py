@@ -19,8 +19,8 @@ Why each one:
 * ``signed``: signed 8 bits in [-4, 4) at 1/32 on the two branches of a residual add, the same
   resolution as ``relu`` so the add aligns without shifting.
 
-QKeras rounds to nearest and saturates in every quantizer here; the core applies the same rules
-(documented in docs/fixed-point.md with the hls4ml types).
+QKeras rounds to nearest (ties to even) and saturates in every quantizer here; the core applies
+the same rules. docs/fixed-point.md is generated from this table.
 """
 
 from __future__ import annotations

@@ -143,3 +143,10 @@ def test_midpoints():
     assert mids.shape == (38,)
     np.testing.assert_allclose(mids, [(iv["lo"] + iv["hi"]) / 2 for iv in SPEC])
     assert mids[0] == 4.0 and mids[-1] == 93.5
+
+
+def test_generated_docs_are_current():
+    from blurgauge.model.docgen import DOCS, GENERATED
+
+    for name, make in GENERATED.items():
+        assert (DOCS / name).read_text() == make(), f"docs/{name} is stale: run `make docs`"
