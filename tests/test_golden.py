@@ -1,0 +1,71 @@
+"""The golden integer reference: its primitives, and the whole network against QKeras."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from blurgauge.hw import golden
+from blurgauge.model import weights
+from blurgauge.model.network import NetworkSpec, build_resnet18
+from blurgauge.model.preprocess import input_codes
+from blurgauge.model.quantizers import FORMATS
+
+
+def test_round_shift_is_round_half_to_even() -> None:
+    rng = np.random.default_rng(0)
+    acc = np.concatenate([rng.integers(-10**6, 10**6, 2000), np.arange(-40, 41)])
+    for shift in (1, 4, 7):
+        expected = np.array([round(a / 2**shift) for a in acc.tolist()])  # Python rounds ties to even
+        np.testing.assert_array_equal(golden.round_shift(acc, shift), expected)
+    np.testing.assert_array_equal(golden.round_shift(np.array([3, -3]), -2), [12, -12])
+
+
+def test_requantize_saturates() -> None:
+    t = golden.Tensor(np.array([-(10**6), -1, 0, 63, 64, 10**6]), 12)
+    out = golden.requantize(t, FORMATS["relu"])
+    assert out.codes.tolist() == [0, 0, 0, 0, 0, 255] and out.frac == 5
+    signed = golden.requantize(golden.Tensor(np.array([-(10**6), 10**6]), 5), FORMATS["signed"])
+    assert signed.codes.tolist() == [-128, 127]
+
+
+def test_conv2d_matches_direct_loops() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 256, (1, 7, 6, 3))
+    kernel = rng.integers(-128, 128, (3, 3, 3, 2)).astype(np.int8)
+    bias = rng.integers(-500, 500, 2).astype(np.int16)
+    out = golden.conv2d(golden.Tensor(x, 5), kernel, bias, stride=2)
+    assert out.frac == 12 and out.codes.shape == (1, 3, 2, 2)
+    for i in range(3):
+        for j in range(2):
+            window = x[0, 2 * i : 2 * i + 3, 2 * j : 2 * j + 3, :]
+            for c in range(2):
+                expected = int((window * kernel[..., c]).sum()) + (int(bias[c]) << 2)
+                assert out.codes[0, i, j, c] == expected
+
+
+def test_global_average_pool_needs_power_of_two_area() -> None:
+    t = golden.Tensor(np.ones((1, 4, 4, 2), dtype=np.int64) * 3, 5)
+    out = golden.global_average_pool(t)
+    assert out.codes.tolist() == [[48, 48]] and out.frac == 9
+    with pytest.raises(ValueError, match="power of two"):
+        golden.global_average_pool(golden.Tensor(np.ones((1, 3, 3, 1), dtype=np.int64), 5))
+
+
+@pytest.mark.slow
+def test_network_logits_equal_qkeras_bit_for_bit(tmp_path) -> None:
+    from blurgauge.model.tf_env import keras
+
+    rng = np.random.default_rng(2)
+    trained = build_resnet18(NetworkSpec(2), name="coarse")
+    trained.compile(optimizer=keras.optimizers.Adam(1e-2),
+                    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    grads = rng.normal(size=(24, 128, 128)) * rng.uniform(0.2, 3.0, (24, 1, 1))
+    codes = input_codes(grads)
+    x = codes.astype(np.float32)[..., None] / 16
+    trained.fit(x, rng.integers(0, 5, 24), epochs=2, batch_size=8, verbose=0)  # BN statistics move
+    loaded = weights.load(weights.save(tmp_path / "c.bgw.npz", trained, "coarse", 2, {}))
+    model = loaded.build_model()
+    logits = golden.run_network(model, loaded.layers, codes)
+    assert logits.frac == FORMATS["relu"].frac + FORMATS["weight"].frac  # the head multiplies relu codes
+    np.testing.assert_array_equal(logits.codes * 2.0**-logits.frac, model.predict(x, verbose=0))
