@@ -189,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     est.add_argument("paths", nargs="+", metavar="IMAGE_OR_FOLDER")
-    est.add_argument("--backend", default="keras", help="keras (default)")
+    est.add_argument("--backend", default="keras", choices=("keras", "golden"),
+                     help="keras (QKeras networks, default) or golden (the integer reference)")
     est.add_argument("--format", default="text", choices=("text", "json", "csv"), help="output format")
     est.add_argument("--estimate", default="midpoint", choices=("midpoint", "expectation"),
                      help="interval midpoint (default) or expectation under the fine softmax")

@@ -23,7 +23,7 @@ from blurgauge.model.patches import MIN_IMAGE_SIZE, height_patch, width_patch
 from blurgauge.model.preprocess import input_codes
 from blurgauge.model.roles import CASCADE
 
-BACKENDS = ("keras",)
+BACKENDS = ("keras", "golden")
 FORMATS = ("text", "json", "csv")
 CSV_FIELDS = ("path", "width", "height", "width_coarse", "width_fine", "width_confidence",
               "height_coarse", "height_fine", "height_confidence", "seconds")
@@ -68,6 +68,10 @@ def open_backend(name: str, weights_dir: Path | None = None) -> LogitsFn:
         from blurgauge.model.inference import TRAINED_DIR, KerasNetworks
 
         return KerasNetworks(weights_dir or TRAINED_DIR, names=CASCADE).logits
+    if name == "golden":
+        from blurgauge.hw.golden import GoldenNetworks
+
+        return GoldenNetworks(weights_dir, names=CASCADE).logits
     raise ValueError(f"backend {name!r} is not available; one of {', '.join(BACKENDS)}")
 
 

@@ -144,3 +144,20 @@ def run_network(model, weights: dict[str, tuple[np.ndarray, np.ndarray]], codes:
             raise TypeError(f"layer {layer.name}: {type(layer).__name__} has no integer implementation")
         values[layer.name] = out
     return values[model.layers[-1].name]
+
+
+class GoldenNetworks:
+    """The ``golden`` backend: the cascade's networks run by the integer reference."""
+
+    def __init__(self, folder=None, names: tuple[str, ...] | None = None):
+        from blurgauge.model.inference import TRAINED_DIR, KerasNetworks
+        from blurgauge.model.roles import CASCADE
+
+        self._keras = KerasNetworks(folder or TRAINED_DIR, names or CASCADE)
+        self.weights = self._keras.weights
+
+    def logits(self, name: str, codes: np.ndarray) -> np.ndarray:
+        if name not in self.weights:
+            raise KeyError(f"network {name!r} is not loaded")
+        out = run_network(self._keras.model(name), self.weights[name].layers, codes)
+        return out.codes * 2.0**-out.frac

@@ -88,3 +88,17 @@ def test_evaluate_writes_a_consistent_report(tiny_weights, tmp_path):
     assert "Levin protocol" in report and "4.49" in report  # the paper's figure stands beside ours
     for png in ("confusion_levin.png", "confusion_sweep.png", "error_vs_size.png"):
         assert (tmp_path / "out" / png).stat().st_size > 1000
+
+
+def test_golden_and_keras_backends_agree(tiny_weights, tmp_path, capsys):
+    images = []
+    for i in range(3):
+        images.append(tmp_path / f"{i}.png")
+        _gray_png(images[-1], 150 + 10 * i, 170, 10 + i)
+    outputs = {}
+    for backend in ("keras", "golden"):
+        assert main(["estimate", "--backend", backend, "--weights", str(tiny_weights), "--format", "json",
+                     *map(str, images)]) == 0
+        records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        outputs[backend] = [(r["width"], r["height"], r["width_fine"], r["height_fine"]) for r in records]
+    assert outputs["keras"] == outputs["golden"]
