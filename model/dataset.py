@@ -63,7 +63,7 @@ def _manifest(count: int, seed: int, shard_size: int, cfg: SynthesisConfig) -> d
 
 def _build_shard(job: tuple[str, int, int, int, int, dict]) -> int:
     root, shard, start, stop, seed, cfg_dict = job
-    cfg = SynthesisConfig(**cfg_dict)
+    cfg = SynthesisConfig(**{k: v for k, v in cfg_dict.items() if k != "generator"})
     samples = [make_sample(seed, i, cfg) for i in range(start, stop)]
     arrays = {name: np.array([s[name] for s in samples], dtype=dtype) for name, dtype in _FIELDS.items()}
     final = _shard_path(Path(root), shard)

@@ -69,26 +69,31 @@ def dead_leaves(
     centres = rng.random((leaves, 2)) * [rows, cols]
     kinds = rng.choice(3, size=leaves, p=[0.5, 0.25, 0.25])
     values = rng.random(leaves)
-    for r, (cy, cx), kind, value in zip(radii, centres, kinds, values, strict=True):
-        aspect = 1.0 if kind == 0 else rng.uniform(0.25, 1.0)
+    # Every per-leaf draw up front: one generator call per quantity, not per leaf.
+    aspects = np.where(kinds == 0, 1.0, rng.uniform(0.25, 1.0, leaves))
+    thetas = rng.uniform(0, np.pi, leaves)
+    cosines, sines = np.cos(thetas), np.sin(thetas)
+    shades = rng.normal(0, 1.0, (leaves, 2)) * (0.15 / np.maximum(radii, 1.0))[:, None]
+    textured = rng.random(leaves) < 0.3
+    texture_gain = rng.uniform(0.02, 0.12, leaves)
+    for i in range(leaves):
+        r, (cy, cx) = radii[i], centres[i]
         y0, y1 = max(int(cy - r) - 1, 0), min(int(cy + r) + 2, rows)
         x0, x1 = max(int(cx - r) - 1, 0), min(int(cx + r) + 2, cols)
         if y0 >= y1 or x0 >= x1:
             continue
-        yy, xx = np.mgrid[y0:y1, x0:x1]
-        dy, dx = yy - cy, xx - cx
-        theta = rng.uniform(0, np.pi)
-        u = dx * np.cos(theta) + dy * np.sin(theta)
-        v = -dx * np.sin(theta) + dy * np.cos(theta)
-        if kind == 2:  # rotated rectangle
-            distance = np.maximum(np.abs(u) - r, np.abs(v) - aspect * r)
+        dy = np.arange(y0, y1)[:, None] - cy
+        dx = np.arange(x0, x1)[None, :] - cx
+        u = dx * cosines[i] + dy * sines[i]
+        v = dy * cosines[i] - dx * sines[i]
+        if kinds[i] == 2:  # rotated rectangle
+            distance = np.maximum(np.abs(u) - r, np.abs(v) - aspects[i] * r)
         else:  # disk or ellipse (distance approximated in the stretched frame)
-            distance = (np.hypot(u, v / aspect) - r) * aspect
+            distance = (np.sqrt(u * u + (v / aspects[i]) ** 2) - r) * aspects[i]
         alpha = np.clip(0.5 - distance, 0.0, 1.0)
-        shade = rng.normal(0, 0.15 / max(r, 1.0), 2)
-        fill = value + shade[0] * dy + shade[1] * dx
-        if rng.random() < 0.3:
-            fill = fill + rng.uniform(0.02, 0.12) * texture[y0:y1, x0:x1]
+        fill = values[i] + shades[i, 0] * dy + shades[i, 1] * dx
+        if textured[i]:
+            fill = fill + texture_gain[i] * texture[y0:y1, x0:x1]
         patch = image[y0:y1, x0:x1]
         patch += alpha * (fill - patch)
     image = ndimage.gaussian_filter(image, rng.uniform(0.0, 0.8))

@@ -32,7 +32,7 @@ class Recipe:
     train_count: int = 40960
     val_count: int = 4096
     width: int = 16
-    native_epochs: int = 12
+    native_epochs: int = 40
     native_epoch_size: int = 10240
     coarse_epochs: int = 8
     coarse_epoch_size: int = 10240

@@ -19,6 +19,10 @@ from .images import ImageError, dead_leaves, list_images, load_gray
 from .kernels import random_kernel
 from .patches import MIN_IMAGE_SIZE, Patch, height_patch, width_patch
 
+#: Version of the sample generator; part of every dataset manifest, so a build never mixes samples
+#: of two generators. 2: kernels carry a faint rim like measured ones (``kernels.add_rim``).
+GENERATOR_VERSION = 2
+
 
 @dataclass(frozen=True)
 class SynthesisConfig:
@@ -52,9 +56,9 @@ class SynthesisConfig:
             raise ValueError(f"noise range {self.noise_min}..{self.noise_max} is not ordered")
 
     def as_dict(self) -> dict[str, float | int | str]:
-        out = asdict(self)
+        out = {"generator": GENERATOR_VERSION, **asdict(self)}
         if out["image_folder"] is None:
-            del out["image_folder"]  # manifests of dead-leaves datasets stay as they were
+            del out["image_folder"]
         return out
 
 
