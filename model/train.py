@@ -26,7 +26,7 @@ import json
 import shlex
 import sys
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -273,6 +273,3 @@ def train(
         plot_curves(history, run / "curves.png", f"{cfg.role} (width {cfg.width})")
     return run / "best.bgw.npz"
 
-
-def config_fields() -> list[str]:
-    return [f.name for f in fields(TrainConfig)]
