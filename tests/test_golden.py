@@ -7,8 +7,7 @@ import pytest
 
 from blurgauge.hw import golden
 from blurgauge.model import weights
-from blurgauge.model.network import NetworkSpec, build_resnet18
-from blurgauge.model.preprocess import input_codes
+from blurgauge.model.preprocess import codes_to_input
 from blurgauge.model.quantizers import FORMATS
 
 
@@ -53,19 +52,10 @@ def test_global_average_pool_needs_power_of_two_area() -> None:
 
 
 @pytest.mark.slow
-def test_network_logits_equal_qkeras_bit_for_bit(tmp_path) -> None:
-    from blurgauge.model.tf_env import keras
-
-    rng = np.random.default_rng(2)
-    trained = build_resnet18(NetworkSpec(2), name="coarse")
-    trained.compile(optimizer=keras.optimizers.Adam(1e-2),
-                    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    grads = rng.normal(size=(24, 128, 128)) * rng.uniform(0.2, 3.0, (24, 1, 1))
-    codes = input_codes(grads)
-    x = codes.astype(np.float32)[..., None] / 16
-    trained.fit(x, rng.integers(0, 5, 24), epochs=2, batch_size=8, verbose=0)  # BN statistics move
-    loaded = weights.load(weights.save(tmp_path / "c.bgw.npz", trained, "coarse", 2, {}))
+def test_network_logits_equal_qkeras_bit_for_bit(briefly_trained) -> None:
+    loaded = weights.load(briefly_trained.path)
     model = loaded.build_model()
+    codes = briefly_trained.codes
     logits = golden.run_network(model, loaded.layers, codes)
     assert logits.frac == FORMATS["relu"].frac + FORMATS["weight"].frac  # the head multiplies relu codes
-    np.testing.assert_array_equal(logits.codes * 2.0**-logits.frac, model.predict(x, verbose=0))
+    np.testing.assert_array_equal(logits.codes * 2.0**-logits.frac, model.predict(codes_to_input(codes), verbose=0))

@@ -39,21 +39,12 @@ def test_patch_step_refuses_unknown_code(tmp_path) -> None:
 
 
 @pytest.mark.slow
-def test_c_simulation_equals_golden_bit_for_bit(tmp_path) -> None:
+def test_c_simulation_equals_golden_bit_for_bit(briefly_trained, tmp_path) -> None:
     from blurgauge.model import weights
-    from blurgauge.model.network import NetworkSpec, build_resnet18
-    from blurgauge.model.preprocess import codes_to_input, input_codes
-    from blurgauge.model.tf_env import keras
 
-    rng = np.random.default_rng(3)
-    trained = build_resnet18(NetworkSpec(2), name="coarse")
-    trained.compile(optimizer=keras.optimizers.Adam(1e-2),
-                    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    codes = input_codes(rng.normal(size=(16, 128, 128)) * rng.uniform(0.2, 3.0, (16, 1, 1)))
-    trained.fit(codes_to_input(codes), rng.integers(0, 5, 16), epochs=2, batch_size=8, verbose=0)
-    loaded = weights.load(weights.save(tmp_path / "c.bgw.npz", trained, "coarse", 2, {}))
+    loaded = weights.load(briefly_trained.path)
     model = loaded.build_model()
+    codes = briefly_trained.codes[:4]
     hls_model = hls.convert(model, tmp_path / "prj")
-    logits = hls.predict(hls_model, codes[:4])
-    reference = golden.run_network(model, loaded.layers, codes[:4])
-    np.testing.assert_array_equal(logits, reference.codes * 2.0**-reference.frac)
+    reference = golden.run_network(model, loaded.layers, codes)
+    np.testing.assert_array_equal(hls.predict(hls_model, codes), reference.codes * 2.0**-reference.frac)

@@ -7,7 +7,7 @@ import pytest
 
 from blurgauge.model import classes, weights
 from blurgauge.model.network import FOLDED, NetworkSpec, build_resnet18
-from blurgauge.model.preprocess import input_codes, network_input
+from blurgauge.model.preprocess import codes_to_input, input_codes, network_input
 from blurgauge.model.roles import CASCADE, ROLES, role
 from blurgauge.model.tf_env import keras, qkeras
 
@@ -76,30 +76,18 @@ def test_input_codes_are_standardised_int8() -> None:
     assert not input_codes(np.zeros((128, 128))).any()
 
 
-@pytest.fixture(scope="module")
-def trained_file(tmp_path_factory):
-    model = build_resnet18(NetworkSpec(WIDTH), name="coarse")
-    model.compile(optimizer=keras.optimizers.Adam(1e-3),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    rng = np.random.default_rng(0)
-    x = network_input(rng.normal(size=(32, 128, 128)))
-    model.fit(x, rng.integers(0, 5, 32), epochs=1, batch_size=16, verbose=0)
-    path = weights.save(tmp_path_factory.mktemp("w") / "coarse.bgw.npz", model, "coarse", WIDTH, {"test": True})
-    return path, model, x
-
-
-def test_weight_file_round_trip_is_bit_exact(trained_file) -> None:
-    path, model, x = trained_file
+def test_weight_file_round_trip_is_bit_exact(briefly_trained) -> None:
+    path, model, x = briefly_trained.path, briefly_trained.trained, codes_to_input(briefly_trained.codes)
     loaded = weights.load(path)
-    assert loaded.role.name == "coarse" and loaded.width == WIDTH
+    assert loaded.role.name == "coarse" and loaded.width == 2
     assert loaded.meta["class_labels"][0].startswith("R1")
     for kernel, bias in loaded.layers.values():
         assert kernel.dtype == np.int8 and bias.dtype == np.int16
     np.testing.assert_array_equal(loaded.build_model().predict(x, verbose=0), model.predict(x, verbose=0))
 
 
-def test_corrupted_weight_file_is_refused(trained_file, tmp_path) -> None:
-    path, _, _ = trained_file
+def test_corrupted_weight_file_is_refused(briefly_trained, tmp_path) -> None:
+    path = briefly_trained.path
     raw = bytearray(path.read_bytes())
     truncated = tmp_path / "truncated.bgw.npz"
     truncated.write_bytes(bytes(raw[: len(raw) // 2]))

@@ -1,0 +1,35 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+@dataclass
+class TrainedNetwork:
+    """A tiny network trained for a few steps (so batch-norm statistics have moved) and its file."""
+
+    trained: object  # the training-form Keras model
+    path: Path  # its weight file
+    codes: np.ndarray  # int8 input codes (n, 128, 128) it was trained on
+
+
+@pytest.fixture(scope="session")
+def briefly_trained(tmp_path_factory) -> TrainedNetwork:
+    from blurgauge.model import weights
+    from blurgauge.model.network import NetworkSpec, build_resnet18
+    from blurgauge.model.preprocess import codes_to_input, input_codes
+    from blurgauge.model.tf_env import keras
+
+    rng = np.random.default_rng(2)
+    model = build_resnet18(NetworkSpec(2), name="coarse")
+    model.compile(optimizer=keras.optimizers.Adam(1e-2),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    codes = input_codes(rng.normal(size=(24, 128, 128)) * rng.uniform(0.2, 3.0, (24, 1, 1)))
+    model.fit(codes_to_input(codes), rng.integers(0, 5, 24), epochs=2, batch_size=8, verbose=0)
+    path = weights.save(tmp_path_factory.mktemp("trained") / "coarse.bgw.npz", model, "coarse", 2, {"test": True})
+    return TrainedNetwork(model, path, codes)
