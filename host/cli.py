@@ -99,7 +99,33 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_hls(args: argparse.Namespace) -> int:
+    from blurgauge.hw.hls_build import build
+    from blurgauge.model.inference import TRAINED_DIR
+
+    manifest = build(args.out, args.weights or TRAINED_DIR, lanes=args.lanes)
+    print(f"one project: {args.out / 'project'} ({len(manifest['ports'])} weight/bias ports)")
+    for name, image in manifest["images"].items():
+        print(f"{name:>7}: {args.out / image['file']} ({image['bytes']:,} bytes, CRC-32 {image['crc32']})")
+    print(f"structure id {manifest['structure_id']} shared by all networks; {manifest['seconds']} s")
+    return 0
+
+
+def _cmd_cost(args: argparse.Namespace) -> int:
+    from blurgauge.hw import cost
+
+    text = "\n".join(cost.markdown(cost.structure_program(w, args.lanes), args.lanes, args.clock)
+                     for w in args.width)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from .backends import BACKENDS
+
     parser = argparse.ArgumentParser(
         prog="blurgauge",
         description="Estimate the size of a motion-blur kernel with cascaded quantized ResNet18s.",
@@ -189,8 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     est.add_argument("paths", nargs="+", metavar="IMAGE_OR_FOLDER")
-    est.add_argument("--backend", default="keras", choices=("keras", "golden"),
-                     help="keras (QKeras networks, default) or golden (the integer reference)")
+    est.add_argument("--backend", default="keras", choices=BACKENDS,
+                     help="keras (QKeras networks, default), golden (core programs run by the integer "
+                          "reference) or hls (one hls4ml project, C simulation, weights through its ports)")
     est.add_argument("--format", default="text", choices=("text", "json", "csv"), help="output format")
     est.add_argument("--estimate", default="midpoint", choices=("midpoint", "expectation"),
                      help="interval midpoint (default) or expectation under the fine softmax")
@@ -212,6 +239,34 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--per-extent", type=int, default=4, help="sweep images per kernel width (4)")
     ev.add_argument("--seed", type=int, default=0, help="seed of the test blur (0)")
     ev.set_defaults(func=_cmd_eval)
+
+    hl = sub.add_parser(
+        "hls",
+        help="write the one hls4ml project and the six core-program images",
+        description="Convert the six networks with hls4ml, check that their projects differ only "
+        "in weight values, and write ONE Vitis HLS project (weights as top-level ports) plus one "
+        "core-program image per network, a cost table and a manifest.",
+        epilog="example:\n  blurgauge hls --out build/hls",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    hl.add_argument("--out", type=Path, default=Path("build/hls"), help="output folder (build/hls)")
+    hl.add_argument("--weights", type=Path, default=None, help="folder of weight files (default: shipped)")
+    hl.add_argument("--lanes", type=int, default=16, help="P of the core's P x P MAC array (16)")
+    hl.set_defaults(func=_cmd_hls)
+
+    co = sub.add_parser(
+        "cost",
+        help="MACs, weight bytes and ideal cycles per layer for given widths",
+        description="Cost table of the network structure at each width: MACs per layer and in "
+        "total, weight bytes, largest activation and the cycle count on a P x P int8 MAC array.",
+        epilog="example:\n  blurgauge cost --width 16 64 --lanes 16",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    co.add_argument("--width", type=int, nargs="+", default=[16, 64], help="network widths (16 64)")
+    co.add_argument("--lanes", type=int, default=16, help="P of the P x P MAC array (16)")
+    co.add_argument("--clock", type=float, default=100.0, help="core clock in MHz for the time column (100)")
+    co.add_argument("--out", type=Path, default=None, help="also write the tables to this markdown file")
+    co.set_defaults(func=_cmd_cost)
     return parser
 
 
@@ -223,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return func(args)
     try:
         return func(args)
-    except (ValueError, OSError) as exc:  # ImageError and DatasetError are ValueErrors
+    except (ValueError, OSError, RuntimeError) as exc:  # ImageError, DatasetError, ProgramError: ValueError
         print(f"blurgauge: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

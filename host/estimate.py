@@ -21,9 +21,9 @@ from blurgauge.model.cascade import AxisEstimate, LogitsFn, run_cascade
 from blurgauge.model.images import ImageError, list_images, load_gray
 from blurgauge.model.patches import MIN_IMAGE_SIZE, height_patch, width_patch
 from blurgauge.model.preprocess import input_codes
-from blurgauge.model.roles import CASCADE
 
-BACKENDS = ("keras", "golden")
+from .backends import open_backend
+
 FORMATS = ("text", "json", "csv")
 CSV_FIELDS = ("path", "width", "height", "width_coarse", "width_fine", "width_confidence",
               "height_coarse", "height_fine", "height_confidence", "seconds")
@@ -61,18 +61,6 @@ def estimate_image(logits: LogitsFn, image: np.ndarray, path: str = "", estimate
     start = time.perf_counter()
     width, height = run_cascade(logits, image_codes(image))
     return ImageResult(path, width, height, time.perf_counter() - start, estimate)
-
-
-def open_backend(name: str, weights_dir: Path | None = None) -> LogitsFn:
-    if name == "keras":
-        from blurgauge.model.inference import TRAINED_DIR, KerasNetworks
-
-        return KerasNetworks(weights_dir or TRAINED_DIR, names=CASCADE).logits
-    if name == "golden":
-        from blurgauge.hw.golden import GoldenNetworks
-
-        return GoldenNetworks(weights_dir, names=CASCADE).logits
-    raise ValueError(f"backend {name!r} is not available; one of {', '.join(BACKENDS)}")
 
 
 def _write(result: ImageResult, fmt: str, out: TextIO, writer: csv.DictWriter | None) -> None:

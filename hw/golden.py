@@ -9,8 +9,14 @@ two codes on the same binary point, global average pool as a sum and a shift, an
 Sums are formed in float64 matrix products (BLAS) on integer-valued operands: every partial sum
 here stays far below 2**53, so the result is exact, and much faster than int64 products.
 
-``run_network`` walks the folded Keras model layer by layer; the shifts come from the formats in
-``model/quantizers.py``, never from hand-written constants.
+Two entry points compute the same thing from two independent descriptions of the network:
+
+* ``run_program`` executes a core program (``hw/program.py``) record by record, exactly as the core
+  does: slots, padding, shifts and formats all come from the program. This is the reference the RTL
+  is checked against.
+* ``run_network`` walks the folded Keras model layer by layer with the formats of
+  ``model/quantizers.py``. It shares no code path with the exporter, so agreement of the two (and of
+  both with QKeras and with hls4ml's C simulation) checks the program too.
 """
 
 from __future__ import annotations
@@ -146,18 +152,46 @@ def run_network(model, weights: dict[str, tuple[np.ndarray, np.ndarray]], codes:
     return values[model.layers[-1].name]
 
 
-class GoldenNetworks:
-    """The ``golden`` backend: the cascade's networks run by the integer reference."""
+def _requantize(acc: np.ndarray, shift: int, fmt, flags: int) -> np.ndarray:
+    """The core's requantization: shift right (rounding half to even, or truncating), then saturate or wrap."""
+    from .program import FLAG_ROUND, FLAG_SATURATE
 
-    def __init__(self, folder=None, names: tuple[str, ...] | None = None):
-        from blurgauge.model.inference import TRAINED_DIR, KerasNetworks
-        from blurgauge.model.roles import CASCADE
+    q = round_shift(acc, shift) if flags & FLAG_ROUND else np.asarray(acc, np.int64) >> shift
+    lo, hi = fmt.code_range
+    if flags & FLAG_SATURATE:
+        return np.clip(q, lo, hi)
+    return ((q - lo) & ((1 << fmt.bits) - 1)) + lo
 
-        self._keras = KerasNetworks(folder or TRAINED_DIR, names or CASCADE)
-        self.weights = self._keras.weights
 
-    def logits(self, name: str, codes: np.ndarray) -> np.ndarray:
-        if name not in self.weights:
-            raise KeyError(f"network {name!r} is not loaded")
-        out = run_network(self._keras.model(name), self.weights[name].layers, codes)
-        return out.codes * 2.0**-out.frac
+def run_program(program, codes: np.ndarray) -> np.ndarray:
+    """Execute a core program on int8 input codes (N, H, W); returns the output codes (N, outputs),
+    whose binary point is ``program.logits_frac``."""
+    from .program import FLAG_RESIDUAL, INPUT_SLOT, OP_CONV, OP_DENSE, OP_GAP, OP_MAXPOOL
+
+    codes = np.asarray(codes, np.int64)
+    if codes.shape[1:] != program.input_shape[:2]:
+        raise ValueError(f"input codes of shape {codes.shape[1:]}, the program expects {program.input_shape[:2]}")
+    slots = {INPUT_SLOT: codes[..., None]}
+    for layer in program.layers:
+        x = slots[layer.src]
+        if any(layer.pad):
+            top, bottom, left, right = layer.pad
+            x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+        if layer.op in (OP_CONV, OP_DENSE):
+            k, cin, cout = layer.kernel, layer.in_shape[2], layer.out_shape[2]
+            cols = _windows(x.astype(np.float64), k, layer.stride)
+            n, oh, ow = cols.shape[:3]
+            acc = cols.reshape(n * oh * ow, k * k * cin) @ layer.weights.reshape(k * k * cin, cout).astype(np.float64)
+            acc = acc.astype(np.int64).reshape(n, oh, ow, cout) + (layer.bias.astype(np.int64) << layer.bias_shift)
+            out = _requantize(acc, layer.out_shift, layer.out_format, layer.flags)
+            if layer.flags & FLAG_RESIDUAL:
+                out = _requantize(out + slots[layer.res], 0, layer.post_format, layer.flags)
+        elif layer.op == OP_MAXPOOL:
+            out = _windows(x, layer.kernel, layer.stride).max(axis=(3, 4))
+        elif layer.op == OP_GAP:
+            acc = x.sum(axis=(1, 2), keepdims=True)
+            out = _requantize(acc, layer.out_shift, layer.out_format, layer.flags)
+        else:
+            raise ValueError(f"layer {layer.name}: unknown op {layer.op}")
+        slots[layer.dst] = out
+    return slots[program.layers[-1].dst].reshape(len(codes), -1)

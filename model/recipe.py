@@ -34,9 +34,9 @@ class Recipe:
     width: int = 16
     native_epochs: int = 40
     native_epoch_size: int = 10240
-    coarse_epochs: int = 8
+    coarse_epochs: int = 12
     coarse_epoch_size: int = 10240
-    fine_epochs: int = 8
+    fine_epochs: int = 16
     fine_epoch_size: int = 4096
     lr: float = 1e-3
     final_lr: float = 1e-5

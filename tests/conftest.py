@@ -33,3 +33,24 @@ def briefly_trained(tmp_path_factory) -> TrainedNetwork:
     model.fit(codes_to_input(codes), rng.integers(0, 5, 24), epochs=2, batch_size=8, verbose=0)
     path = weights.save(tmp_path_factory.mktemp("trained") / "coarse.bgw.npz", model, "coarse", 2, {"test": True})
     return TrainedNetwork(model, path, codes)
+
+
+@pytest.fixture(scope="session")
+def six_networks(briefly_trained, tmp_path_factory) -> Path:
+    """A weight folder with the six cascade networks at width 2: the briefly trained coarse network
+    and five 'fine' networks whose weights are the coarse ones permuted (so each computes something
+    else with the same structure)."""
+    import shutil
+
+    from blurgauge.model import weights
+
+    folder = tmp_path_factory.mktemp("six")
+    shutil.copy(briefly_trained.path, folder / "coarse.bgw.npz")
+    loaded = weights.load(briefly_trained.path)
+    for k in range(1, 6):
+        model = loaded.build_model()
+        for layer in weights.weighted_layers(model):
+            kernel, bias = layer.get_weights()
+            layer.set_weights([np.roll(kernel, k, axis=-1), np.roll(bias, k)])
+        weights.save(folder / f"fine{k}.bgw.npz", model, f"fine{k}", loaded.width, {"test": f"coarse rolled {k}"})
+    return folder
