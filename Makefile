@@ -12,7 +12,7 @@ DATA ?= $(if $(wildcard ../shared/data),../shared/data,)
 
 WORK ?= build/work
 
-.PHONY: help setup demo test lint lock docs train eval data-bench clean
+.PHONY: help setup demo test lint lock docs train eval data-bench hls hls-synth cost verify clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,6 +48,20 @@ train: $(STAMP)  ## the full training recipe behind the shipped weights (hours; 
 
 eval: $(STAMP)  ## Levin protocol + synthetic sweep on the shipped weights (DATA=../shared/data)
 	$(BG) eval $(if $(DATA),--data $(DATA),) --out build/eval
+
+hls: $(STAMP)  ## one hls4ml project + six core-program images from the shipped weights (build/hls)
+	$(BG) hls --out build/hls
+
+hls-synth: hls  ## Vitis HLS C simulation, synthesis and IP export of build/hls/project (needs Vitis)
+	@cd build/hls/project && if command -v vitis-run >/dev/null; then vitis-run --tcl build_prj.tcl --mode hls; \
+	elif command -v vitis_hls >/dev/null; then vitis_hls -f build_prj.tcl; \
+	else echo "Neither vitis-run (Vitis 2024.1+) nor vitis_hls (Vitis HLS 2023.x) is on PATH. Install AMD Vitis (the unified installer, free Vitis HLS licence) and run 'source <install>/settings64.sh', then 'make hls-synth' again. The project is ready in build/hls/project; build_opt.tcl selects the steps." >&2; exit 1; fi
+
+cost: $(STAMP)  ## MACs, weight bytes and cycles per layer at widths 16 and 64 (build/cost.md)
+	$(BG) cost --width 16 64 --out build/cost.md
+
+verify: $(STAMP)  ## full agreement checks: hls C simulation = golden for all six networks on 30 real patches
+	$(PY) -m blurgauge.hw.verify --patches 30 $(if $(DATA),--data $(DATA),) --out build/verify/hls.md
 
 data-bench: $(STAMP)  ## dataset builder throughput on this machine (patches per second)
 	$(PY) bench/data_throughput.py

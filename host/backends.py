@@ -15,18 +15,18 @@ BACKENDS = ("keras", "golden", "hls")
 LogitsFn = Callable[[str, np.ndarray], np.ndarray]
 
 
-def open_backend(name: str, weights_dir: Path | None = None) -> LogitsFn:
+def open_backend(name: str, weights_dir: Path | None = None, names: tuple[str, ...] = CASCADE) -> LogitsFn:
     """The logits function of a backend over the cascade's networks in ``weights_dir``."""
     if name == "keras":
         from blurgauge.model.inference import TRAINED_DIR, KerasNetworks
 
-        return KerasNetworks(weights_dir or TRAINED_DIR, names=CASCADE).logits
+        return KerasNetworks(weights_dir or TRAINED_DIR, names=names).logits
     if name == "golden":
         from blurgauge.hw.programs import GoldenNetworks
 
-        return GoldenNetworks(weights_dir, names=CASCADE).logits
+        return GoldenNetworks(weights_dir, names=names).logits
     if name == "hls":
         from blurgauge.hw.programs import HlsNetworks
 
-        return HlsNetworks(weights_dir, names=CASCADE).logits
+        return HlsNetworks(weights_dir, names=names).logits
     raise ValueError(f"backend {name!r} is not available; one of {', '.join(BACKENDS)}")

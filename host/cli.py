@@ -87,12 +87,18 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from blurgauge.model.evaluate import evaluate
-    from blurgauge.model.inference import TRAINED_DIR, KerasNetworks
+    from blurgauge.model.inference import TRAINED_DIR, weight_path
+    from blurgauge.model.roles import CASCADE
+
+    from .backends import open_backend
 
     folder = args.weights or TRAINED_DIR
-    networks = KerasNetworks(folder)
-    results = evaluate(networks.logits, args.data, args.out, label=f"keras, {folder}", noise=args.noise,
-                       per_extent=args.per_extent, seed=args.seed, with_native="native" in networks.weights)
+    # The native baseline is not a core network (38 outputs): keras and golden run it, hls does not.
+    native = args.backend != "hls" and weight_path(folder, "native").exists()
+    names = (*CASCADE, "native") if native else CASCADE
+    logits = open_backend(args.backend, folder, names)
+    results = evaluate(logits, args.data, args.out, label=f"{args.backend}, {folder}", noise=args.noise,
+                       per_extent=args.per_extent, seed=args.seed, with_native=native)
     print((args.out / "report.md").read_text())
     lv = results["levin"]
     print(f"Levin AbE {lv['abe'][results['estimate']]:.2f} px; report in {args.out}")
@@ -234,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--data", type=Path, default=None, help="reference data folder (default ../shared/data)")
     ev.add_argument("--weights", type=Path, default=None, help="folder of weight files (default: shipped)")
+    ev.add_argument("--backend", default="keras", choices=BACKENDS, help="backend that runs the networks (keras)")
     ev.add_argument("--out", type=Path, default=Path("build/eval"), help="report folder (build/eval)")
     ev.add_argument("--noise", type=float, default=0.01, help="noise sigma, fraction of full range (0.01)")
     ev.add_argument("--per-extent", type=int, default=4, help="sweep images per kernel width (4)")

@@ -29,6 +29,20 @@ from . import cost, hls
 from . import program as prog
 from .export import DEFAULT_LANES, from_hls_model
 
+#: Steps ``make hls-synth`` runs (hls4ml's build_prj.tcl reads them): C simulation of the testbench,
+#: synthesis and IP export; co-simulation and Vivado synthesis are left to the user (hours).
+BUILD_OPTIONS = """array set opt {
+    reset      1
+    csim       1
+    synth      1
+    cosim      0
+    validation 0
+    export     1
+    vsynth     0
+    fifo_opt   0
+}
+"""
+
 
 class HomogeneityError(RuntimeError):
     """The networks would not run on one core."""
@@ -59,6 +73,7 @@ def build(out: str | Path, folder: str | Path = TRAINED_DIR, names: tuple[str, .
     shutil.rmtree(project, ignore_errors=True)
     shutil.move(str(work / first), project)
     shutil.rmtree(work)
+    (project / "build_opt.tcl").write_text(BUILD_OPTIONS)
     images = {}
     for name, p in programs.items():
         path = prog.save(p, out / "images" / f"{name}.bgcp")
