@@ -1,0 +1,159 @@
+"""Register map of the blurgauge core (AXI4-Lite, 32-bit words).
+
+Generated from hw/regs/bg_core.rdl by hw/regs/generate.py; do not edit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+@dataclass(frozen=True)
+class Field:
+    register: str
+    name: str
+    lsb: int
+    width: int
+    access: str  # RO, RW, W1P (write 1 for a pulse, reads 0), RW1C (write 1 to clear)
+    reset: int | None  # None: driven by the core
+
+    @property
+    def mask(self) -> int:
+        return ((1 << self.width) - 1) << self.lsb
+
+    def get(self, word: int) -> int:
+        return (word & self.mask) >> self.lsb
+
+    def put(self, word: int, value: int) -> int:
+        if not 0 <= value < (1 << self.width):
+            raise ValueError(f"{self.register}.{self.name}: {value} does not fit {self.width} bits")
+        return (word & ~self.mask) | (value << self.lsb)
+
+
+class ErrorCode(IntEnum):
+    """STATUS.error_code."""
+
+    NONE = 0
+    BAD_MAGIC = 1
+    BAD_VERSION = 2
+    HEADER_CRC = 3
+    PAYLOAD_CRC = 4
+    NO_FIT = 5
+    BAD_LAYER = 6
+    AXI_READ = 7
+    START_BUSY = 8
+    STREAM_LENGTH = 9
+
+
+ERROR_TEXT: dict[ErrorCode, str] = {
+    ErrorCode.NONE: 'No error.',
+    ErrorCode.BAD_MAGIC: 'The program does not start with the magic "BGCP".',
+    ErrorCode.BAD_VERSION: "The program's format version is not one this core runs "
+        '(VERSION.program_format).',
+    ErrorCode.HEADER_CRC: 'The header CRC-32 does not match the header.',
+    ErrorCode.PAYLOAD_CRC: 'The payload CRC-32 does not match the bytes after the header.',
+    ErrorCode.NO_FIT: 'The program does not fit this configuration: its lanes differ from '
+        'CONFIG.lanes, or it needs more activation slots or larger slots than '
+        'CONFIG gives.',
+    ErrorCode.BAD_LAYER: 'A layer record has an operation or flag combination this core does not'
+        ' run.',
+    ErrorCode.AXI_READ: 'An AXI4 read of the program or its weights answered SLVERR or DECERR.',
+    ErrorCode.START_BUSY: 'CTRL.start was written while STATUS.busy was set; the run in progress '
+        'is abandoned.',
+    ErrorCode.STREAM_LENGTH: 'The input patch stream had the wrong length: TLAST came early, or did '
+        'not come on the last byte.',
+}
+
+
+ID = 0x00
+VERSION = 0x04
+CONFIG = 0x08
+CTRL = 0x10
+STATUS = 0x14
+PROGRAM_ADDR_LO = 0x18
+PROGRAM_ADDR_HI = 0x1C
+CYCLES = 0x20
+STALL_CYCLES = 0x24
+RESULT = 0x28
+LOGIT0 = 0x40
+LOGIT1 = 0x44
+LOGIT2 = 0x48
+LOGIT3 = 0x4C
+LOGIT4 = 0x50
+LOGIT5 = 0x54
+LOGIT6 = 0x58
+LOGIT7 = 0x5C
+LOGIT_COUNT = 8
+
+ADDRESSES: dict[str, int] = {
+    "ID": ID,
+    "VERSION": VERSION,
+    "CONFIG": CONFIG,
+    "CTRL": CTRL,
+    "STATUS": STATUS,
+    "PROGRAM_ADDR_LO": PROGRAM_ADDR_LO,
+    "PROGRAM_ADDR_HI": PROGRAM_ADDR_HI,
+    "CYCLES": CYCLES,
+    "STALL_CYCLES": STALL_CYCLES,
+    "RESULT": RESULT,
+    "LOGIT0": LOGIT0,
+    "LOGIT1": LOGIT1,
+    "LOGIT2": LOGIT2,
+    "LOGIT3": LOGIT3,
+    "LOGIT4": LOGIT4,
+    "LOGIT5": LOGIT5,
+    "LOGIT6": LOGIT6,
+    "LOGIT7": LOGIT7,
+}
+
+# Fields by register; an array register's fields are listed once under its base name (LOGIT).
+FIELDS: dict[str, dict[str, Field]] = {
+    "ID": {
+        "id": Field("ID", "id", 0, 32, "RO", 0x42474352),
+    },
+    "VERSION": {
+        "minor": Field("VERSION", "minor", 0, 8, "RO", 0x1),
+        "major": Field("VERSION", "major", 8, 8, "RO", 0x0),
+        "program_format": Field("VERSION", "program_format", 16, 8, "RO", 0x1),
+    },
+    "CONFIG": {
+        "lanes": Field("CONFIG", "lanes", 0, 8, "RO", None),
+        "slots": Field("CONFIG", "slots", 8, 8, "RO", None),
+        "log2_slot_bytes": Field("CONFIG", "log2_slot_bytes", 16, 8, "RO", None),
+    },
+    "CTRL": {
+        "start": Field("CTRL", "start", 0, 1, "W1P", 0x0),
+        "soft_reset": Field("CTRL", "soft_reset", 1, 1, "W1P", 0x0),
+        "reuse_input": Field("CTRL", "reuse_input", 2, 1, "RW", 0x0),
+        "irq_enable": Field("CTRL", "irq_enable", 3, 1, "RW", 0x0),
+    },
+    "STATUS": {
+        "busy": Field("STATUS", "busy", 0, 1, "RO", None),
+        "done": Field("STATUS", "done", 1, 1, "RW1C", 0x0),
+        "error": Field("STATUS", "error", 2, 1, "RO", None),
+        "error_code": Field("STATUS", "error_code", 8, 8, "RO", None),
+        "layer": Field("STATUS", "layer", 16, 16, "RO", None),
+    },
+    "PROGRAM_ADDR_LO": {
+        "addr": Field("PROGRAM_ADDR_LO", "addr", 0, 32, "RW", 0x0),
+    },
+    "PROGRAM_ADDR_HI": {
+        "addr": Field("PROGRAM_ADDR_HI", "addr", 0, 32, "RW", 0x0),
+    },
+    "CYCLES": {
+        "count": Field("CYCLES", "count", 0, 32, "RO", None),
+    },
+    "STALL_CYCLES": {
+        "count": Field("STALL_CYCLES", "count", 0, 32, "RO", None),
+    },
+    "RESULT": {
+        "argmax": Field("RESULT", "argmax", 0, 8, "RO", None),
+        "logits_frac": Field("RESULT", "logits_frac", 8, 8, "RO", None),
+    },
+    "LOGIT": {
+        "value": Field("LOGIT", "value", 0, 32, "RO", None),
+    },
+}
+
+ID_VALUE = 0x42474352  # ASCII "BGCR"
+VERSION_VALUE = 0x00010001
