@@ -81,7 +81,13 @@ class HlsNetworks(_ProgramBackend):
         super().__init__(folder, names)
         structure = check_homogeneous(self.programs)
         first = self.programs[names[0]]
-        project = Path(cache) / f"{structure:08x}"
+        # A compiled project is reused only by the same structure, hls4ml and patch step.
+        import zlib
+
+        import hls4ml
+
+        flow = zlib.crc32(f"{hls4ml.__version__}{hls.PATCHES}{hls.BRAM_FACTOR}".encode())
+        project = Path(cache) / f"{structure:08x}-{flow:08x}"
         if not (project / "blurgauge_csim").exists():
             source = weight_files.load(weight_path(folder or TRAINED_DIR, names[0]))
             hls.convert(source.build_model(), project)

@@ -90,15 +90,17 @@ def test_evaluate_writes_a_consistent_report(tiny_weights, tmp_path):
         assert (tmp_path / "out" / png).stat().st_size > 1000
 
 
-def test_golden_and_keras_backends_agree(tiny_weights, tmp_path, capsys):
+@pytest.mark.slow
+def test_keras_golden_and_hls_backends_agree(tiny_weights, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the hls backend compiles its project under ./build
     images = []
     for i in range(3):
         images.append(tmp_path / f"{i}.png")
         _gray_png(images[-1], 150 + 10 * i, 170, 10 + i)
     outputs = {}
-    for backend in ("keras", "golden"):
+    for backend in ("keras", "golden", "hls"):
         assert main(["estimate", "--backend", backend, "--weights", str(tiny_weights), "--format", "json",
                      *map(str, images)]) == 0
         records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
         outputs[backend] = [(r["width"], r["height"], r["width_fine"], r["height_fine"]) for r in records]
-    assert outputs["keras"] == outputs["golden"]
+    assert outputs["keras"] == outputs["golden"] == outputs["hls"]
