@@ -44,7 +44,7 @@ docs: $(STAMP)  ## regenerate the generated docs (class table)
 	$(PY) -m blurgauge.model.docgen
 
 train: $(STAMP)  ## the full training recipe behind the shipped weights (hours; resumable; WORK=folder)
-	$(PY) -m blurgauge.model.recipe --work $(WORK) --install
+	$(PY) -m blurgauge.model.recipe --work $(WORK) $(if $(DATA),--data-root $(DATA),) --install
 
 eval: $(STAMP)  ## Levin protocol + synthetic sweep on the shipped weights (DATA=../shared/data)
 	$(BG) eval $(if $(DATA),--data $(DATA),) --out build/eval

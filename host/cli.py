@@ -42,6 +42,7 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
         noise_max=args.noise[1],
         line_fraction=args.line_fraction,
         image_folder=str(args.images) if args.images else None,
+        image_fraction=args.image_fraction,
     )
     build_dataset(args.out, args.count, cfg, seed=args.seed, shard_size=args.shard_size, workers=args.workers)
     print(f"{args.out}: {args.count} patches")
@@ -176,7 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--line-fraction", type=float, default=0.15, help="share of line kernels (0.15)")
     build.add_argument("--images", type=Path, default=None, metavar="FOLDER",
-                       help="crop sharp images from this folder instead of dead leaves")
+                       help="crop sharp images from this folder (Kodak24: its training split only)")
+    build.add_argument("--image-fraction", type=float, default=1.0, metavar="SHARE",
+                       help="share of samples cropped from --images; the rest are dead leaves (1.0)")
     build.add_argument("--shard-size", type=int, default=256, help="patches per shard (default 256)")
     build.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     build.set_defaults(func=_cmd_data_build)

@@ -6,8 +6,9 @@ range, 8-bit rounding): 640 blurry images, two axes each. The ground truth is th
 each kernel's non-zero entries.
 
 Synthetic sweep: every extent 3..95 px as the kernel width, with a random height, random
-camera-shake or line kernels from our generator, on the 24 Kodak images (held apart from training,
-which uses only procedural images). Only the width axis is scored, so every size counts equally.
+camera-shake or line kernels from our generator, on the 8 Kodak24 images held out from training
+(``splits.KODAK_HELD_OUT``; training may crop the other 16). Only the width axis is scored, so every
+size counts equally.
 
 The blurred test images are a pure function of the seed, so the figures are reproducible.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from . import classes
+from . import classes, splits
 from .blur import blur_image
 from .cascade import ESTIMATES, AxisEstimate, LogitsFn, run_cascade, run_native
 from .images import load_gray
@@ -106,7 +107,10 @@ def levin_set(root: Path, noise: float = 0.01, seed: int = 0, progress: bool = T
 
 def sweep_set(root: Path, per_extent: int = 4, noise: float = 0.01, seed: int = 1,
               progress: bool = True) -> list[Blurred]:
-    images = [load_gray(p) for p in natural_images(root, ("natural_Kodak24",))]
+    held_out = [p for p in natural_images(root, (splits.KODAK_FOLDER,)) if p.name in splits.KODAK_HELD_OUT]
+    if not held_out:
+        raise FileNotFoundError(f"{root / splits.KODAK_FOLDER}: none of the held-out images {splits.KODAK_HELD_OUT}")
+    images = [load_gray(p) for p in held_out]
     out = []
     extents = range(classes.MIN_EXTENT, classes.MAX_EXTENT + 1)
     for e in tqdm(extents, desc="synthetic sweep: blurring", disable=not progress):
@@ -115,7 +119,7 @@ def sweep_set(root: Path, per_extent: int = 4, noise: float = 0.01, seed: int = 
             height = int(rng.integers(classes.MIN_EXTENT, classes.MAX_EXTENT + 1))
             kernel, kind = random_kernel(e, height, rng)
             which = int(rng.integers(len(images)))
-            out.append(_blurred(f"kodim{which + 1:02d}", f"{kind}{e}x{height}", images[which], kernel, rng, noise))
+            out.append(_blurred(held_out[which].stem, f"{kind}{e}x{height}", images[which], kernel, rng, noise))
     return out
 
 
@@ -323,7 +327,7 @@ def render_report(r: dict) -> str:
         f"{100 * lv['coarse_accuracy']:.1f} %, fine-interval accuracy {100 * lv['fine_accuracy']:.1f} %.\n",
         "Per kernel, mean estimate beside the ground truth and the paper's Table 2:\n",
         _md_table(lv["per_kernel"]),
-        "## Synthetic sweep (widths 3..95 px, Kodak24 images, our kernel generator)\n",
+        "## Synthetic sweep (widths 3..95 px, the 8 held-out Kodak24 images, our kernel generator)\n",
         f"{sw['samples']} blurry images. AbE {sw['abe'][est]:.2f} px, mean relative error "
         f"{100 * sw['relative_error'][est]:.1f} % ({est}); coarse-stage accuracy "
         f"{100 * sw['coarse_accuracy']:.1f} %; constant 49 px guess: AbE {sw['constant_baseline_abe']:.2f} px.\n",

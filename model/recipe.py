@@ -4,12 +4,14 @@
 
 Steps, each skipped when already done and resumed when interrupted:
 
-1. build the training set (seed 1) and the validation set (seed 2) with ``blurgauge data build``;
-2. train the native 38-class ResNet18 from scratch (the paper's Table 1 baseline);
-3. train the coarse network and the five fine networks, each initialised from the native
-   network's backbone (all layers but the head), the fine ones on their range widened by
-   ``--widen`` px on each side;
-4. copy each run's best weight file into ``model/trained/`` (``--install``).
+1. build the validation set (seed 2) and the training set (seed 1) with ``blurgauge data build``;
+   the sharp images are crops of the 16 Kodak24 training images (``splits.KODAK_TRAIN``) for 70 %
+   of the samples and dead leaves for the rest, so ``--data-root`` must hold natural_Kodak24/;
+2. train the coarse network from scratch;
+3. train the five fine networks, each initialised from the coarse network's backbone (all layers
+   but the head), on their range widened by ``--widen`` px on each side;
+4. train the native 38-class ResNet18 from scratch (the paper's Table 1 baseline; not in the core);
+5. copy each run's best weight file into ``model/trained/`` (``--install``).
 
 Every step prints the exact ``blurgauge`` command it runs, so any step can be rerun by hand.
 """
@@ -24,6 +26,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import splits
 from .inference import TRAINED_DIR
 
 
@@ -32,9 +35,10 @@ class Recipe:
     train_count: int = 40960
     val_count: int = 4096
     width: int = 16
+    image_fraction: float = 0.7
     native_epochs: int = 40
     native_epoch_size: int = 10240
-    coarse_epochs: int = 12
+    coarse_epochs: int = 16
     coarse_epoch_size: int = 10240
     fine_epochs: int = 16
     fine_epoch_size: int = 4096
@@ -51,22 +55,24 @@ def _run(args: list[str], dry_run: bool) -> None:
         subprocess.run([sys.executable, "-m", "blurgauge.host.cli", *args], check=True)
 
 
-def steps(r: Recipe, work: Path) -> list[tuple[str, list[str]]]:
+def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]:
     data, val, runs = work / "train", work / "val", work / "runs"
     common = ["--data", str(data), "--val", str(val), "--width", str(r.width), "--lr", str(r.lr),
               "--final-lr", str(r.final_lr), "--seed", str(r.seed), "--quiet"]
+    images = ["--images", str(data_root / splits.KODAK_FOLDER), "--image-fraction", str(r.image_fraction)]
     out = [
-        ("validation set", ["data", "build", "--out", str(val), "--count", str(r.val_count), "--seed", "2"]),
-        ("training set", ["data", "build", "--out", str(data), "--count", str(r.train_count), "--seed", "1"]),
-        ("native", ["train", "--role", "native", "--run", str(runs / "native"), "--epochs", str(r.native_epochs),
-                    "--epoch-size", str(r.native_epoch_size), *common]),
+        ("validation set", ["data", "build", "--out", str(val), "--count", str(r.val_count), "--seed", "2", *images]),
+        ("training set", ["data", "build", "--out", str(data), "--count", str(r.train_count), "--seed", "1",
+                          *images]),
         ("coarse", ["train", "--role", "coarse", "--run", str(runs / "coarse"), "--epochs", str(r.coarse_epochs),
-                    "--epoch-size", str(r.coarse_epoch_size), "--init-from", str(runs / "native"), *common]),
+                    "--epoch-size", str(r.coarse_epoch_size), *common]),
     ]
     for k in range(1, 6):
         out.append((f"fine{k}", ["train", "--role", f"fine{k}", "--run", str(runs / f"fine{k}"),
                                  "--epochs", str(r.fine_epochs), "--epoch-size", str(r.fine_epoch_size),
-                                 "--widen", str(r.widen), "--init-from", str(runs / "native"), *common]))
+                                 "--widen", str(r.widen), "--init-from", str(runs / "coarse"), *common]))
+    out.append(("native", ["train", "--role", "native", "--run", str(runs / "native"),
+                           "--epochs", str(r.native_epochs), "--epoch-size", str(r.native_epoch_size), *common]))
     return out
 
 
@@ -83,11 +89,13 @@ def install(work: Path, target: Path = TRAINED_DIR) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, required=True, help="folder for datasets and runs")
+    parser.add_argument("--data-root", type=Path, default=Path("../shared/data"),
+                        help="reference data holding natural_Kodak24/ (default ../shared/data)")
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
     parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")
     parser.add_argument("--dry-run", action="store_true", help="print the commands only")
     args = parser.parse_args(argv)
-    for name, cmd in steps(Recipe(), args.work):
+    for name, cmd in steps(Recipe(), args.work, args.data_root.resolve()):
         if args.only is None or name in args.only:
             print(f"== {name}", flush=True)
             _run(cmd, args.dry_run)

@@ -13,15 +13,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from . import classes
+from . import classes, splits
 from .blur import blur_image, sharp_size_for
 from .images import ImageError, dead_leaves, list_images, load_gray
 from .kernels import random_kernel
 from .patches import MIN_IMAGE_SIZE, Patch, height_patch, width_patch
 
 #: Version of the sample generator; part of every dataset manifest, so a build never mixes samples
-#: of two generators. 2: kernels carry a faint rim like measured ones (``kernels.add_rim``).
-GENERATOR_VERSION = 2
+#: of two generators. 2: kernels carry a faint rim like measured ones (``kernels.add_rim``);
+#: 3: sharp images may mix natural crops with dead leaves (``image_fraction``).
+GENERATOR_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,11 @@ class SynthesisConfig:
     line_fraction: float = 0.15
     #: Fraction of kernels whose other axis is 1-2 px (near-pure motion along the labelled axis).
     thin_fraction: float = 0.1
-    #: A folder of the user's own sharp images to crop from instead of dead leaves (None: dead leaves).
+    #: A folder of sharp natural images to crop from (None: dead leaves only). Kodak24 may be
+    #: given: only its training split is used (``splits.KODAK_TRAIN``).
     image_folder: str | None = None
+    #: Share of samples whose sharp image is a crop from ``image_folder``; the rest are dead leaves.
+    image_fraction: float = 1.0
 
     def __post_init__(self) -> None:
         if not classes.MIN_EXTENT <= self.min_extent <= self.max_extent <= classes.MAX_EXTENT:
@@ -54,11 +58,13 @@ class SynthesisConfig:
             raise ValueError(f"image_size must be at least 129 px, got {self.image_size}")
         if not 0 <= self.noise_min <= self.noise_max:
             raise ValueError(f"noise range {self.noise_min}..{self.noise_max} is not ordered")
+        if not 0 <= self.image_fraction <= 1:
+            raise ValueError(f"image_fraction must lie in 0..1, got {self.image_fraction}")
 
     def as_dict(self) -> dict[str, float | int | str]:
         out = {"generator": GENERATOR_VERSION, **asdict(self)}
         if out["image_folder"] is None:
-            del out["image_folder"]
+            del out["image_folder"], out["image_fraction"]
         return out
 
 
@@ -86,19 +92,17 @@ def balanced_extent(rng: np.random.Generator, lo: int, hi: int) -> int:
     return int(rng.integers(max(iv.lo, lo), min(iv.hi, hi) + 1))
 
 
-#: Test and held-apart data: never a training source (see ../shared/data/README.md).
-_TEST_FOLDERS = ("natural_bsd68", "natural_set12", "natural_kodak24", "levin09_kair", "levin09_selfdeblur")
-
-
 @cache
 def folder_images(folder: str) -> tuple[Path, ...]:
-    """The usable sharp images of a user folder (those big enough for a 95 px kernel)."""
+    """The usable sharp images of a folder (those big enough for a 95 px kernel); test data is
+    refused and Kodak24 is reduced to its training split."""
     path = Path(folder)
-    if any(part.lower() in _TEST_FOLDERS for part in path.resolve().parts):
-        raise ValueError(f"{folder}: this is evaluation data; training on it would invalidate the results")
+    allowed = splits.training_images(path)
     need = MIN_IMAGE_SIZE + classes.MAX_EXTENT - 1
     usable = []
     for image in list_images([path]):
+        if allowed is not None and image.name not in allowed:
+            continue
         with Image.open(image) as img:
             if min(img.size) >= need:
                 usable.append(image)
@@ -131,13 +135,15 @@ def synthesize_blurred(
     noise_sigma: float = 0.0,
     line_fraction: float = 0.15,
     image_folder: str | None = None,
+    image_fraction: float = 1.0,
 ) -> Blurred:
     """A sharp image (dead leaves, or a crop from ``image_folder``) blurred by a random kernel of
     exactly ``width`` x ``height`` px."""
     shape = (image_size, image_size) if isinstance(image_size, int) else image_size
     kernel, kind = random_kernel(width, height, rng, line_fraction=line_fraction)
     size = sharp_size_for(shape, kernel)
-    sharp = dead_leaves(rng, size) if image_folder is None else sharp_crop(rng, size, image_folder)
+    natural = image_folder is not None and rng.random() < image_fraction
+    sharp = sharp_crop(rng, size, image_folder) if natural else dead_leaves(rng, size)
     blurry = blur_image(sharp, kernel, rng, noise_sigma)
     return Blurred(blurry, kernel, kind, width, height, noise_sigma)
 
@@ -153,7 +159,8 @@ def make_sample(seed: int, index: int, cfg: SynthesisConfig) -> dict[str, np.nda
     axis = int(rng.integers(2))  # 0: label the width, 1: label the height (transposed selection)
     width, height = (extent, other) if axis == 0 else (other, extent)
     noise = float(rng.uniform(cfg.noise_min, cfg.noise_max))
-    made = synthesize_blurred(rng, width, height, cfg.image_size, noise, cfg.line_fraction, cfg.image_folder)
+    made = synthesize_blurred(rng, width, height, cfg.image_size, noise, cfg.line_fraction, cfg.image_folder,
+                              cfg.image_fraction)
     patch: Patch = width_patch(made.blurry) if axis == 0 else height_patch(made.blurry)
     fine = classes.fine_class(extent)
     return {

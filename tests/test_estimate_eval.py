@@ -71,10 +71,11 @@ def test_evaluate_writes_a_consistent_report(tiny_weights, tmp_path):
     rng = np.random.default_rng(0)
     kernels = {"kernel1": np.pad(shake_kernel(9, 17, rng), 2), "kernel2": shake_kernel(13, 15, rng)}
     np.savez(root / "levin09_kair" / "levin09_kernels_float64.npz", **kernels)
-    for folder, count in (("natural_BSD68", 2), ("natural_Set12", 1), ("natural_Kodak24", 1)):
+    for folder, names in (("natural_BSD68", ("a", "b")), ("natural_Set12", ("c",)),
+                          ("natural_Kodak24", ("kodim03", "kodim20"))):
         (root / folder).mkdir()
-        for i in range(count):
-            _gray_png(root / folder / f"{i:02d}.png", 240, 240, len(folder) + i)
+        for i, name in enumerate(names):
+            _gray_png(root / folder / f"{name}.png", 240, 240, len(folder) + i)
     networks = KerasNetworks(tiny_weights)
     results = evaluate(networks.logits, root, tmp_path / "out", label="tiny", per_extent=1, progress=False)
     levin = results["levin"]
@@ -104,3 +105,15 @@ def test_keras_golden_and_hls_backends_agree(tiny_weights, tmp_path, capsys, mon
         records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
         outputs[backend] = [(r["width"], r["height"], r["width_fine"], r["height_fine"]) for r in records]
     assert outputs["keras"] == outputs["golden"] == outputs["hls"]
+
+
+def test_sweep_uses_only_the_held_out_kodak_images(tmp_path):
+    from blurgauge.model import splits
+    from blurgauge.model.evaluate import sweep_set
+
+    folder = tmp_path / splits.KODAK_FOLDER
+    folder.mkdir()
+    for i in (1, 5, 17, 24):
+        _gray_png(folder / f"kodim{i:02d}.png", 240, 240, i)
+    sweep = sweep_set(tmp_path, per_extent=1, progress=False)
+    assert {b.image for b in sweep} <= {"kodim17", "kodim24"} and len({b.image for b in sweep}) == 2
