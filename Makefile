@@ -12,7 +12,7 @@ DATA ?= $(if $(wildcard ../shared/data),../shared/data,)
 
 WORK ?= build/work
 
-.PHONY: help setup demo test lint lock docs train eval data-bench hls hls-synth cost verify clean
+.PHONY: help setup demo test lint lock docs train eval data-bench hls hls-synth cost verify regs lint-rtl sim sim-all synth-blocks clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -62,6 +62,24 @@ cost: $(STAMP)  ## MACs, weight bytes and cycles per layer at widths 16 and 64 (
 
 verify: $(STAMP)  ## full agreement checks: hls C simulation = golden for all six networks on 30 real patches
 	$(PY) -m blurgauge.hw.verify --patches 30 $(if $(DATA),--data $(DATA),) --out build/verify/hls.md
+
+regs: $(STAMP)  ## regenerate the register block, C header, Python map and docs from hw/regs/bg_core.rdl
+	$(PY) hw/regs/generate.py
+
+lint-rtl: $(STAMP)  ## verilator -Wall on hw/rtl/ and the register block (waivers: hw/regs/bg_core_regs.vlt)
+	$(PY) -m pytest -q tests/test_rtl_lint.py -m "not slow"
+
+sim: $(STAMP)  ## RTL unit tests, Verilator + cocotb (WAVES=1: waveforms under build/sim/)
+	$(PY) -m pytest -q tests/test_rtl_*.py -m "not slow"
+
+sim-all: $(STAMP)  ## RTL unit tests including P=16 and the Yosys reads
+	$(PY) -m pytest -q tests/test_rtl_*.py
+
+synth-blocks: $(STAMP)  ## Yosys synth_xilinx figures of the RTL blocks (build/synth/)
+	$(PY) -m blurgauge.sim.synth bg_mac_array -p P=16
+	$(PY) -m blurgauge.sim.synth bg_requant -p LANES=16 -p CODE_W=8
+	$(PY) -m blurgauge.sim.synth bg_maxpool
+	$(PY) -m blurgauge.sim.synth bg_core_regs
 
 data-bench: $(STAMP)  ## dataset builder throughput on this machine (patches per second)
 	$(PY) bench/data_throughput.py
