@@ -161,3 +161,26 @@ def test_requantize_truncates_and_wraps_when_the_flags_say_so() -> None:
     assert golden._requantize(acc, 1, fmt, prog.FLAG_SATURATE).tolist() == [-128, -3, 2, 3, 3, 127, 127]
     assert golden._requantize(acc, 1, fmt, prog.FLAG_ROUND).tolist() == [106, -2, 2, 3, 4, -106, -12]
     assert golden._requantize(acc, 0, prog.Format(8, False), both).tolist() == [0, 0, 5, 6, 7, 255, 255]
+
+
+@pytest.mark.slow
+def test_the_papers_width_64_runs_through_export_and_the_golden_reference() -> None:
+    from blurgauge.hw import hls
+    from blurgauge.hw.export import from_hls_model
+    from blurgauge.model.network import FOLDED, NetworkSpec, build_resnet18
+    from blurgauge.model.roles import role
+
+    rng = np.random.default_rng(64)
+    shapes = {layer.name: (layer.kernel.shape, layer.bias.shape)
+              for layer in weights.weighted_layers(build_resnet18(NetworkSpec(64), bn_freeze=FOLDED))}
+    # Small random codes keep the activations inside their formats, so the check is not all saturation.
+    layers = {name: (rng.integers(-3, 4, k).astype(np.int8), rng.integers(-200, 200, b).astype(np.int16))
+              for name, (k, b) in shapes.items()}
+    model = weights.NetworkWeights(role("coarse"), 64, layers, {}).build_model()
+    program = prog.unpack(prog.pack(from_hls_model(hls.convert(model, write=False), "coarse", 64)))
+    assert [layer.out_shape[2] for layer in program.layers if layer.op_name == "conv"][-1] == 512
+    assert program.slot_bytes == 64 * 64 * 64
+    codes = rng.integers(-40, 40, (2, 128, 128))
+    logits = golden.run_program(program, codes) * 2.0**-program.logits_frac
+    np.testing.assert_array_equal(logits, model.predict(codes_to_input(codes), verbose=0))
+    assert np.ptp(logits) > 0
