@@ -40,7 +40,7 @@ class Recipe:
     native_epoch_size: int = 10240
     coarse_epochs: int = 16
     coarse_epoch_size: int = 10240
-    fine_epochs: int = 16
+    fine_epochs: int = 10
     fine_epoch_size: int = 4096
     lr: float = 1e-3
     final_lr: float = 1e-5
