@@ -21,6 +21,10 @@ BAD_PARAMETERS: dict[str, list[tuple[str, str]]] = {
                      ("TAG_W=0", "TAG_W must be in 1..64")],
     "bg_maxpool": [("LANES=0", "LANES must be in 1..256"), ("CODE_W=1", "CODE_W must be in 2..32"),
                    ("TAG_W=0", "TAG_W must be in 1..64")],
+    "bg_crc32": [("BYTES=0", "BYTES must be in 1..64"), ("BYTES=65", "BYTES must be in 1..64")],
+    "bg_program_header": [("LANES=0", "LANES must be in 1..255"), ("LANES=256", "LANES must be in 1..255"),
+                          ("SLOTS=0", "SLOTS must be in 1..255"), ("SLOTS=256", "SLOTS must be in 1..255"),
+                          ("SLOT_BYTES=0", "SLOT_BYTES must be in 1..2147483647")],
 }
 
 
