@@ -11,6 +11,7 @@ STAMP := $(VENV)/.setup-done
 DATA ?= $(if $(wildcard ../shared/data),../shared/data,)
 
 WORK ?= build/work
+PROFILE ?= full
 
 .PHONY: help setup demo test lint lock docs train eval data-bench hls hls-synth cost verify regs lint-rtl sim sim-all synth-blocks clean
 
@@ -43,8 +44,8 @@ lock: $(STAMP)  ## regenerate the transitive lock from the current environment
 docs: $(STAMP)  ## regenerate the generated docs (class table)
 	$(PY) -m blurgauge.model.docgen
 
-train: $(STAMP)  ## the full training recipe behind the shipped weights (hours; resumable; WORK=folder)
-	$(PY) -m blurgauge.model.recipe --work $(WORK) $(if $(DATA),--data-root $(DATA),) --install
+train: $(STAMP)  ## the training recipe (hours; resumable; WORK=folder, PROFILE=full|session)
+	$(PY) -m blurgauge.model.recipe --work $(WORK) --profile $(PROFILE) $(if $(DATA),--data-root $(DATA),) --install
 
 eval: $(STAMP)  ## Levin protocol + synthetic sweep on the shipped weights (DATA=../shared/data)
 	$(BG) eval $(if $(DATA),--data $(DATA),) --out build/eval

@@ -46,6 +46,18 @@ class Recipe:
     final_lr: float = 1e-5
     widen: int = 2
     seed: int = 0
+    val_size: int = 2048
+
+
+#: ``full``: the schedule the networks are meant to get (about 9 hours of training on 2 cores, or
+#: minutes on a GPU). ``session``: what fits in one 3-hour working session on the 2-core development
+#: machine next to other work; the shipped weights name the profile that made them in their
+#: provenance (the command line), so the two are never confused.
+PROFILES = {
+    "full": Recipe(),
+    "session": Recipe(coarse_epochs=6, coarse_epoch_size=4096, fine_epochs=3, fine_epoch_size=2048,
+                      native_epochs=6, native_epoch_size=4096, val_size=1024),
+}
 
 
 def _run(args: list[str], dry_run: bool) -> None:
@@ -58,7 +70,7 @@ def _run(args: list[str], dry_run: bool) -> None:
 def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]:
     data, val, runs = work / "train", work / "val", work / "runs"
     common = ["--data", str(data), "--val", str(val), "--width", str(r.width), "--lr", str(r.lr),
-              "--final-lr", str(r.final_lr), "--seed", str(r.seed), "--quiet"]
+              "--final-lr", str(r.final_lr), "--seed", str(r.seed), "--val-size", str(r.val_size), "--quiet"]
     images = ["--images", str(data_root / splits.KODAK_FOLDER), "--image-fraction", str(r.image_fraction)]
     out = [
         ("validation set", ["data", "build", "--out", str(val), "--count", str(r.val_count), "--seed", "2", *images]),
@@ -91,11 +103,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, required=True, help="folder for datasets and runs")
     parser.add_argument("--data-root", type=Path, default=Path("../shared/data"),
                         help="reference data holding natural_Kodak24/ (default ../shared/data)")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="full",
+                        help="training schedule: full (default) or session (one 3-hour session on 2 cores)")
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
     parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")
     parser.add_argument("--dry-run", action="store_true", help="print the commands only")
     args = parser.parse_args(argv)
-    for name, cmd in steps(Recipe(), args.work, args.data_root.resolve()):
+    for name, cmd in steps(PROFILES[args.profile], args.work, args.data_root.resolve()):
         if args.only is None or name in args.only:
             print(f"== {name}", flush=True)
             _run(cmd, args.dry_run)
