@@ -1,17 +1,24 @@
 """The backends a cascade runs on. Each maps (network name, int8 input codes) to logits; the
 cascade's decisions live once in ``model/cascade.py``. Imports are lazy: naming the backends (for
-``--help``) must not load TensorFlow."""
+``--help``) must not load TensorFlow.
+
+Host backends (keras, golden, hls) take a batch of patches per call. Device backends (rtl, pynq)
+drive a core through ``CoreDriver`` over a Transport, one patch per run, the fine run reusing the
+patch the coarse run left on chip (``DeviceNetworks``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from blurgauge.model.roles import CASCADE
 
-BACKENDS = ("keras", "golden", "hls")
+BACKENDS = ("keras", "golden", "hls", "rtl", "pynq")
+DEVICE_BACKENDS = ("rtl", "pynq")
 LogitsFn = Callable[[str, np.ndarray], np.ndarray]
 
 
@@ -29,4 +36,78 @@ def open_backend(name: str, weights_dir: Path | None = None, names: tuple[str, .
         from blurgauge.hw.programs import HlsNetworks
 
         return HlsNetworks(weights_dir, names=names).logits
+    if name in DEVICE_BACKENDS:
+        extra = sorted(set(names) - set(CASCADE))
+        if extra:
+            raise ValueError(f"the {name} backend runs the six cascade networks only, not {', '.join(extra)}")
+        return open_device(name, weights_dir).logits
     raise ValueError(f"backend {name!r} is not available; one of {', '.join(BACKENDS)}")
+
+
+class DeviceNetworks:
+    """Logits from a core through CoreDriver: one patch per run, the fine run reusing the patch on chip."""
+
+    patch_at_a_time = True
+
+    def __init__(self, driver: Any, images: Mapping[str, bytes]) -> None:
+        self.driver = driver
+        self.driver.load_programs(images)
+        self.runs: list = []  # RunResults since the last take_runs()
+
+    def logits(self, name: str, codes: np.ndarray) -> np.ndarray:
+        out = []
+        for patch in np.asarray(codes, np.int8):
+            result = self.driver.run(name, patch)  # reuses the patch when it is the one on chip
+            self.runs.append(result)
+            out.append(result.values)
+        return np.array(out).reshape(len(out), -1)
+
+    def take_runs(self) -> list:
+        runs, self.runs = self.runs, []
+        return runs
+
+    def close(self) -> None:
+        self.driver.close()
+
+
+def program_images(weights: str | Path | None, lanes: int, names: tuple[str, ...] = CASCADE) -> dict[str, bytes]:
+    """The six core-program images: ``*.bgcp`` files in ``weights`` (e.g. build/hls/images) if all are
+    there, else built from its weight files for a ``lanes`` x ``lanes`` array (through hls4ml)."""
+    from blurgauge.hw import program as prog
+    from blurgauge.model.inference import TRAINED_DIR
+
+    folder = Path(weights) if weights is not None else TRAINED_DIR
+    files = {name: folder / f"{name}.bgcp" for name in names}
+    if all(path.is_file() for path in files.values()):
+        return {name: path.read_bytes() for name, path in files.items()}
+    from blurgauge.hw.programs import build_programs
+
+    return {name: prog.pack(p) for name, p in build_programs(folder, names, lanes=lanes).items()}
+
+
+def open_transport(backend: str, **options: Any) -> Any:
+    """The Transport of a device backend (``rtl``: starts the simulator server; ``pynq``: the overlay)."""
+    if backend == "rtl":
+        from .rtl_transport import RtlTransport
+
+        return RtlTransport(**options)
+    if backend == "pynq":
+        from .pynq_transport import PynqTransport
+
+        return PynqTransport(**options)
+    raise ValueError(f"backend {backend!r} has no transport; device backends: {', '.join(DEVICE_BACKENDS)}")
+
+
+def open_device(backend: str, weights: str | Path | None = None, *, transport: Any = None,
+                timeout_s: float | None = None, **options: Any) -> DeviceNetworks:
+    """A core behind a transport (given, or opened for ``backend``), probed, with the six programs
+    verified and written to its memory."""
+    from .driver import CoreDriver
+
+    transport = transport if transport is not None else open_transport(backend, **options)
+    try:
+        driver = CoreDriver(transport, timeout_s)
+        return DeviceNetworks(driver, program_images(weights, driver.info.lanes))
+    except BaseException:
+        transport.close()
+        raise

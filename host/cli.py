@@ -19,6 +19,7 @@ examples:
   blurgauge data info data/train
   blurgauge train --role coarse --data data/train --val data/val --run runs/coarse
   blurgauge estimate --format json photos/
+  blurgauge estimate --backend rtl photo.png
   blurgauge eval --out build/eval
 """
 
@@ -82,7 +83,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_estimate(args: argparse.Namespace) -> int:
     from .estimate import estimate_paths
 
-    failures = estimate_paths(args.paths, args.backend, args.format, args.estimate, args.weights)
+    options = {}
+    if args.backend == "pynq":
+        options["overlay"] = str(args.overlay)
+    failures = estimate_paths(args.paths, args.backend, args.format, args.estimate, args.weights,
+                              debug=args.debug, timeout_s=args.timeout, **options)
     return 1 if failures else 0
 
 
@@ -226,11 +231,20 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("paths", nargs="+", metavar="IMAGE_OR_FOLDER")
     est.add_argument("--backend", default="keras", choices=BACKENDS,
                      help="keras (QKeras networks, default), golden (core programs run by the integer "
-                          "reference) or hls (one hls4ml project, C simulation, weights through its ports)")
+                          "reference), hls (one hls4ml project, C simulation, weights through its ports), "
+                          "rtl (the RTL core simulated by Verilator, through the register driver) or pynq "
+                          "(the core on a Zynq board with PYNQ)")
     est.add_argument("--format", default="text", choices=("text", "json", "csv"), help="output format")
     est.add_argument("--estimate", default="midpoint", choices=("midpoint", "expectation"),
                      help="interval midpoint (default) or expectation under the fine softmax")
-    est.add_argument("--weights", type=Path, default=None, help="folder of weight files (default: shipped)")
+    est.add_argument("--weights", type=Path, default=None,
+                     help="folder of weight files, or of the six .bgcp core programs for rtl/pynq (default: shipped)")
+    est.add_argument("--overlay", type=Path, default=Path("blurgauge.bit"),
+                     help="pynq: the bitstream (.bit with its .hwh beside it; default blurgauge.bit)")
+    est.add_argument("--timeout", type=float, default=None, metavar="S",
+                     help="rtl/pynq: bound of one core run in seconds (default: the transport's)")
+    est.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                     help="show the traceback of each failed image")
     est.set_defaults(func=_cmd_estimate)
 
     ev = sub.add_parser(

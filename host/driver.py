@@ -1,0 +1,330 @@
+"""The register-level driver of the blurgauge core: one protocol for the simulated core and a board.
+
+``CoreDriver`` speaks the core's protocol (docs/core-registers.md) using only the names of the
+generated register map (``hw/regs/core_regs.py``). It never touches a bus itself: every word and
+byte goes through a ``Transport`` (read/write a register, allocate and write device memory, send
+the input stream, let time pass). The ``rtl`` transport (host/rtl_transport.py) moves them into the
+Verilator simulation of ``bg_core``, the ``pynq`` transport (host/pynq_transport.py) into a Zynq
+board; so the code that runs on the board is the code the simulation tests.
+
+One run of a network:
+
+1. ``PROGRAM_ADDR_LO/HI`` = the program's device address (written to device memory once, verified
+   before: format, version, CRCs, one ``structure_id`` for all six, lanes and slots fit ``CONFIG``);
+2. ``CTRL`` = ``irq_enable`` (+ ``reuse_input`` for the fine network: the patch stays on chip), then
+   the same with ``start``; then the patch on the AXI4-Stream unless reused;
+3. wait for ``STATUS.done``, bounded: a timeout reads ``STATUS`` (error code, layer) into the
+   message and soft-resets the core so the next run starts clean;
+4. read ``LOGIT0..7``, ``RESULT``, ``CYCLES``, ``STALL_CYCLES``; clear ``STATUS.done``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from blurgauge.hw import program as prog
+from blurgauge.hw.regs import core_regs as regs
+
+#: Bytes of one input patch on the AXI4-Stream (128 x 128 int8 codes, row-major, TLAST on the last).
+PATCH_SHAPE = (128, 128)
+PATCH_BYTES = PATCH_SHAPE[0] * PATCH_SHAPE[1]
+#: Bound of one run when the transport does not name its own (a board run takes milliseconds).
+DEFAULT_TIMEOUT_S = 5.0
+#: Longest sleep between two STATUS reads; a transport that sees the interrupt returns earlier.
+POLL_S = 0.05
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """What a driver needs from a bus: words, device memory, the input stream and time."""
+
+    def read32(self, offset: int) -> int:
+        """A 32-bit register at a byte offset from the core's AXI4-Lite base."""
+        ...
+
+    def write32(self, offset: int, value: int) -> None:
+        """Write a 32-bit register."""
+        ...
+
+    def alloc(self, nbytes: int) -> int:
+        """Reserve device memory the core's AXI4 master can read; returns its 16-byte aligned address."""
+        ...
+
+    def write_memory(self, address: int, data: bytes) -> None:
+        """Copy bytes into device memory at an address from ``alloc`` (visible to the core afterwards)."""
+        ...
+
+    def send_stream(self, data: bytes) -> None:
+        """Queue bytes on the core's AXI4-Stream input, TLAST with the last byte; returns at once."""
+        ...
+
+    def reset_stream(self) -> None:
+        """Drop what the core did not take of a queued stream (after a failed or abandoned run)."""
+        ...
+
+    def wait(self, seconds: float) -> None:
+        """Let the device work for up to ``seconds`` (wall clock), returning early on the interrupt."""
+        ...
+
+    def close(self) -> None:
+        """Release the device (buffers, simulator process, overlay handles)."""
+        ...
+
+
+class CoreError(RuntimeError):
+    """The core is missing, refused a program, or a run ended with an error."""
+
+
+class CoreTimeoutError(CoreError):
+    """A run did not end within its bound; the message holds STATUS as read at the deadline."""
+
+
+@dataclass(frozen=True)
+class CoreInfo:
+    """What ID, VERSION and CONFIG say about the core."""
+
+    major: int
+    minor: int
+    program_format: int
+    lanes: int
+    slots: int
+    slot_bytes: int
+
+    def __str__(self) -> str:
+        return (f"blurgauge core {self.major}.{self.minor} (program format {self.program_format}), "
+                f"{self.lanes}x{self.lanes} MAC array, {self.slots} slots of {self.slot_bytes:,} bytes")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One run of one network on one patch."""
+
+    network: str
+    logits: np.ndarray  # int codes, (outputs,)
+    logits_frac: int
+    argmax: int
+    cycles: int
+    stall_cycles: int
+    seconds: float  # host wall time of the run, register traffic included
+    reused_input: bool
+
+    @property
+    def values(self) -> np.ndarray:
+        """The logits as numbers: code * 2**-logits_frac."""
+        return self.logits.astype(np.float64) * 2.0**-self.logits_frac
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    program: prog.CoreProgram
+    address: int
+    image: bytes
+
+
+def _field(reg: str, name: str) -> regs.Field:
+    return regs.FIELDS[reg][name]
+
+
+def describe_status(word: int) -> str:
+    """STATUS as words: busy, done, error, error code name and text, layer."""
+    get = lambda name: _field("STATUS", name).get(word)  # noqa: E731
+    code = get("error_code")
+    try:
+        name = regs.ErrorCode(code).name
+        text = regs.ERROR_TEXT[regs.ErrorCode(code)]
+    except ValueError:
+        name, text = f"UNKNOWN_{code}", "not an error code of this register map"
+    return (f"STATUS {word:#010x}: busy {get('busy')}, done {get('done')}, error {get('error')}, "
+            f"error_code {code} {name} ({text}), layer {get('layer')}")
+
+
+def verify_images(images: Mapping[str, bytes], info: CoreInfo | None = None) -> dict[str, prog.CoreProgram]:
+    """Parse every image strictly (format, version, both CRCs), check that each holds the network it
+    is named for, that all share one structure_id and that they fit the core; a ProgramError names
+    the image and the reason."""
+    programs = {}
+    for name, blob in images.items():
+        program = prog.unpack(blob, f"core program {name!r}")
+        if program.role != name:
+            raise prog.ProgramError(f"core program {name!r} holds network {program.role!r}")
+        programs[name] = program
+    structures = {name: p.structure_id for name, p in programs.items()}
+    if len(set(structures.values())) > 1:
+        listed = ", ".join(f"{n} {s:#010x}" for n, s in structures.items())
+        raise prog.ProgramError(f"the core programs differ in structure_id ({listed}): one core cannot run them all")
+    if info is not None:
+        for name, p in programs.items():
+            if p.lanes != info.lanes:
+                raise prog.ProgramError(f"core program {name!r} is laid out for {p.lanes} lanes, the core has "
+                                        f"{info.lanes} (rebuild it with --lanes {info.lanes})")
+            if p.slot_count > info.slots or p.slot_bytes > info.slot_bytes:
+                raise prog.ProgramError(
+                    f"core program {name!r} needs {p.slot_count} slots of {p.slot_bytes:,} bytes, the core has "
+                    f"{info.slots} of {info.slot_bytes:,}")
+    return programs
+
+
+class CoreDriver:
+    """Runs core programs on one blurgauge core through a Transport."""
+
+    def __init__(self, transport: Transport, timeout_s: float | None = None) -> None:
+        self.transport = transport
+        self.timeout_s = timeout_s if timeout_s is not None else getattr(transport, "default_timeout_s",
+                                                                         DEFAULT_TIMEOUT_S)
+        self.info = self.probe()
+        self._loaded: dict[str, _Loaded] = {}
+        self._on_chip: bytes | None = None  # the patch slot 0 holds, when the driver knows it
+
+    # ---------------------------------------------------------------- identification
+
+    def probe(self) -> CoreInfo:
+        """Read ID, VERSION and CONFIG; a core that is not ours, or runs another program format, is an error."""
+        ident = self.transport.read32(regs.ID)
+        if ident != regs.ID_VALUE:
+            raise CoreError(f"no blurgauge core: ID reads {ident:#010x}, expected {regs.ID_VALUE:#010x} (\"BGCR\"); "
+                            "check the overlay and the core's base address")
+        version = self.transport.read32(regs.VERSION)
+        fmt = _field("VERSION", "program_format").get(version)
+        if fmt != prog.FORMAT_VERSION:
+            raise CoreError(f"the core runs core-program format {fmt}, this host writes format {prog.FORMAT_VERSION}; "
+                            "use a matching bitstream or blurgauge version")
+        config = self.transport.read32(regs.CONFIG)
+        info = CoreInfo(
+            major=_field("VERSION", "major").get(version), minor=_field("VERSION", "minor").get(version),
+            program_format=fmt, lanes=_field("CONFIG", "lanes").get(config),
+            slots=_field("CONFIG", "slots").get(config),
+            slot_bytes=1 << _field("CONFIG", "log2_slot_bytes").get(config),
+        )
+        if info.lanes == 0 or info.slots == 0:
+            raise CoreError(f"CONFIG reads {config:#010x}: a core with no lanes or no slots cannot run anything")
+        return info
+
+    # ---------------------------------------------------------------- programs
+
+    def load_programs(self, images: Mapping[str, bytes]) -> dict[str, prog.CoreProgram]:
+        """Verify the images against each other, the loaded ones and the core, then write each new one
+        to device memory (once: an image already there is not written again)."""
+        images = {name: bytes(blob) for name, blob in images.items()}
+        both = {**{n: entry.image for n, entry in self._loaded.items() if n not in images}, **images}
+        programs = verify_images(both, self.info)
+        for name, blob in images.items():
+            if name in self._loaded and self._loaded[name].image == blob:
+                continue
+            address = self.transport.alloc(len(blob))
+            if address % prog.ALIGN:
+                raise CoreError(f"device memory at {address:#x} is not {prog.ALIGN}-byte aligned")
+            self.transport.write_memory(address, blob)
+            self._loaded[name] = _Loaded(programs[name], address, blob)
+        return {name: entry.program for name, entry in self._loaded.items()}
+
+    def program(self, name: str) -> prog.CoreProgram:
+        if name not in self._loaded:
+            raise KeyError(f"network {name!r} is not loaded into device memory")
+        return self._loaded[name].program
+
+    @property
+    def loaded(self) -> tuple[str, ...]:
+        return tuple(self._loaded)
+
+    def on_chip(self, codes: np.ndarray) -> bool:
+        """Whether slot 0 holds exactly these codes (from the last run that streamed them)."""
+        return self._on_chip is not None and np.asarray(codes, np.int8).tobytes() == self._on_chip
+
+    # ---------------------------------------------------------------- runs
+
+    def start(self, name: str, reuse_input: bool = False) -> None:
+        """Point the core at a loaded program and pulse CTRL.start (the stream is the caller's)."""
+        entry = self._loaded.get(name)
+        if entry is None:
+            raise KeyError(f"network {name!r} is not loaded into device memory")
+        status = self.transport.read32(regs.STATUS)
+        if _field("STATUS", "busy").get(status):
+            # Starting now would abandon that run (error START_BUSY); refuse instead.
+            raise CoreError(f"the core is busy with another run; {describe_status(status)}")
+        self.transport.write32(regs.PROGRAM_ADDR_LO, entry.address & 0xFFFFFFFF)
+        self.transport.write32(regs.PROGRAM_ADDR_HI, entry.address >> 32)
+        ctrl = _field("CTRL", "irq_enable").put(0, 1)  # the interrupt lets a transport stop waiting early
+        ctrl = _field("CTRL", "reuse_input").put(ctrl, int(reuse_input))
+        # reuse_input is set before the start pulse, so the core sees it settled when the run begins.
+        self.transport.write32(regs.CTRL, ctrl)
+        self.transport.write32(regs.CTRL, _field("CTRL", "start").put(ctrl, 1))
+
+    def wait_done(self, timeout_s: float | None = None) -> int:
+        """STATUS once STATUS.done is set; CoreTimeoutError (with STATUS decoded) after ``timeout_s``."""
+        timeout = self.timeout_s if timeout_s is None else timeout_s
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.transport.read32(regs.STATUS)
+            if _field("STATUS", "done").get(status):
+                return status
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.abort()
+                raise CoreTimeoutError(f"the core did not finish within {timeout:g} s; {describe_status(status)}; "
+                                  "the core was soft-reset")
+            self.transport.wait(min(remaining, POLL_S))
+
+    def abort(self) -> None:
+        """Abandon any run (CTRL.soft_reset), drop the rest of the stream, forget what is on chip."""
+        self.transport.write32(regs.CTRL, _field("CTRL", "soft_reset").put(0, 1))
+        self.transport.reset_stream()
+        self._on_chip = None
+
+    def run(self, name: str, codes: np.ndarray | None = None, reuse_input: bool | None = None,
+            timeout_s: float | None = None) -> RunResult:
+        """One run of network ``name``: stream ``codes`` (128x128 int8), or with ``reuse_input`` use the
+        patch already on chip (default: reuse exactly when ``codes`` is what the last run streamed)."""
+        began = time.perf_counter()
+        if reuse_input is None:
+            reuse_input = codes is not None and self.on_chip(codes)
+        if not reuse_input:
+            if codes is None:
+                raise ValueError("a run without reuse_input needs the input codes")
+            patch = np.asarray(codes)
+            if patch.shape != PATCH_SHAPE or patch.dtype != np.int8:
+                raise ValueError(f"input codes must be int8 of shape {PATCH_SHAPE}, got {patch.dtype} {patch.shape}")
+            data = patch.tobytes()
+        elif codes is not None and not self.on_chip(codes):
+            raise CoreError("reuse_input asked for, but these codes are not the patch on chip")
+        self.start(name, reuse_input)
+        if not reuse_input:
+            self._on_chip = None  # slot 0 is being overwritten; known again once the run succeeds
+            self.transport.send_stream(data)
+        status = self.wait_done(timeout_s)
+        if _field("STATUS", "error").get(status):
+            self.abort()  # the stream may be half taken: drop it, and slot 0 is unknown
+            self.transport.write32(regs.STATUS, _field("STATUS", "done").put(0, 1))
+            raise CoreError(f"network {name!r}: the run failed; {describe_status(status)}")
+        logits = np.array([self.transport.read32(regs.LOGIT0 + 4 * i) for i in range(regs.LOGIT_COUNT)], np.uint32)
+        result = self.transport.read32(regs.RESULT)
+        cycles = self.transport.read32(regs.CYCLES)
+        stall = self.transport.read32(regs.STALL_CYCLES)
+        self.transport.write32(regs.STATUS, _field("STATUS", "done").put(0, 1))
+        if not reuse_input:
+            self._on_chip = data
+        program = self._loaded[name].program
+        codes_out = logits.view(np.int32)[: program.outputs].astype(np.int64)
+        frac = _field("RESULT", "logits_frac").get(result)
+        argmax = _field("RESULT", "argmax").get(result)
+        if frac != program.logits_frac:
+            raise CoreError(f"network {name!r}: RESULT.logits_frac {frac}, the program's last layer has "
+                            f"{program.logits_frac}")
+        expected = int(np.argmax(codes_out[: program.num_classes]))
+        if argmax != expected:
+            raise CoreError(f"network {name!r}: RESULT.argmax {argmax} disagrees with the logits read "
+                            f"({codes_out.tolist()}: index {expected})")
+        return RunResult(name, codes_out, frac, argmax, cycles, stall, time.perf_counter() - began, reuse_input)
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> CoreDriver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
