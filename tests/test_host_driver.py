@@ -14,11 +14,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from blurgauge.host.core_model import ModelTransport
+from blurgauge.host.driver import CoreDriver, CoreError, CoreTimeoutError, describe_status, verify_images
 from blurgauge.hw import program as prog
 from blurgauge.hw.golden import run_program
 from blurgauge.hw.regs import core_regs as regs
-from blurgauge.host.core_model import ModelTransport
-from blurgauge.host.driver import CoreDriver, CoreError, CoreTimeoutError, describe_status, verify_images
 
 LANES, SLOTS, LOG2_SLOT = 4, 4, 14
 
@@ -77,7 +77,7 @@ def test_coarse_then_fine_reuses_the_patch_and_equals_golden(six_images):
 def test_damaged_or_mismatched_images_are_refused_before_any_write(six_images):
     damaged = bytearray(six_images["fine2"])
     damaged[-1] ^= 1
-    with pytest.raises(prog.ProgramError, match="fine2.*payload CRC"):
+    with pytest.raises(prog.ProgramError, match=r"fine2.*payload CRC"):
         _driver().load_programs({**six_images, "fine2": bytes(damaged)})
     with pytest.raises(prog.ProgramError, match="'fine1' holds network 'coarse'"):
         verify_images({"fine1": six_images["coarse"]})
