@@ -1,0 +1,95 @@
+"""Accelerator (host/accelerator.py): backends agree, the device path (driver, one patch on chip)
+equals golden, and estimate_many survives bad images, in order.
+
+Networks: the six briefly trained width-2 networks of tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from blurgauge.host.accelerator import Accelerator, Estimate, Failure
+from blurgauge.host.core_model import ModelTransport
+from blurgauge.model.images import ImageError
+
+
+def _png(path: Path, rows: int, cols: int, seed: int) -> Path:
+    rng = np.random.default_rng(seed)
+    Image.fromarray((rng.random((rows, cols)) * 255).astype(np.uint8)).save(path)
+    return path
+
+
+def _key(result: Estimate) -> tuple:
+    return (result.width.coarse, result.width.fine, result.height.coarse, result.height.fine,
+            result.width_px, result.height_px)
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("images")
+    return [_png(folder / f"{i}.png", 150 + 10 * i, 170, 20 + i) for i in range(3)]
+
+
+@pytest.fixture(scope="module")
+def golden(six_networks):
+    with Accelerator("golden", six_networks) as acc:
+        yield acc
+
+
+def test_golden_and_keras_agree(six_networks, golden, images):
+    with Accelerator("keras", six_networks) as keras:
+        for path in images:
+            a, b = golden.estimate(path), keras.estimate(path)
+            assert _key(a) == _key(b)
+            np.testing.assert_allclose(a.width.fine_probabilities, b.width.fine_probabilities, rtol=1e-5)
+
+
+def test_the_device_path_equals_golden_and_reports_stages(six_networks, golden, images):
+    # The register-level core model: the driver's protocol, one patch on chip, coarse then fine with reuse.
+    with Accelerator("model", six_networks, transport=ModelTransport(4, 4, 14)) as device:
+        assert device.driver.info.lanes == 4
+        for path in images:
+            a, b = golden.estimate(path), device.estimate(path)
+            assert _key(a) == _key(b)
+            assert [(s.stage, s.axis) for s in b.stages] == [("coarse", "width"), ("fine", "width"),
+                                                            ("coarse", "height"), ("fine", "height")]
+            assert b.stages[1].network == f"fine{b.width.coarse + 1}"
+            assert b.cycles == 0  # the model counts no cycles; the rtl backend does
+            assert a.cycles is None and a.record()["cycles"] is None
+
+
+def test_estimate_takes_arrays_and_names_bad_ones(golden):
+    rng = np.random.default_rng(0)
+    rgb16 = (rng.random((140, 160, 3)) * 65535).astype(np.uint16)
+    result = golden.estimate(rgb16, label="rgb16")
+    assert result.path == "rgb16" and 3 <= result.width_px <= 95
+    assert result.preprocess_seconds > 0 and result.seconds >= result.preprocess_seconds
+    with pytest.raises(ImageError, match="small: image is 300x100 px"):
+        golden.estimate(np.zeros((100, 300)), label="small")
+
+
+def test_estimate_many_keeps_going_past_bad_images(golden, images, tmp_path):
+    not_image = tmp_path / "notes.png"
+    not_image.write_text("not an image")
+    nan = np.full((150, 150), 0.5)
+    nan[3, 4] = np.nan
+    batch = [images[0], not_image, np.zeros((60, 200)), nan, tmp_path / "missing.png", images[1]]
+    labels = ["first", "notes", "small", "nan", "missing", "last"]
+    results = list(golden.estimate_many(batch, labels=labels))
+    assert [r.path for r in results] == labels
+    assert [isinstance(r, Failure) for r in results] == [False, True, True, True, True, False]
+    assert "not an image" in results[1].error and "NaN or infinite" in results[3].error
+    assert "no such file" in results[4].error
+    assert all("\n" not in r.error for r in results if isinstance(r, Failure))
+    assert _key(results[0]) == _key(golden.estimate(images[0]))
+
+
+def test_stopping_early_ends_the_worker(golden, images):
+    many = golden.estimate_many(images * 5)
+    first = next(many)
+    many.close()  # the preprocessing thread must stop, not block on a full queue
+    assert isinstance(first, Estimate)
