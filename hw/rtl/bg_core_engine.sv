@@ -1,0 +1,433 @@
+// bg_core_engine: the core's datapath: activation slots, weight buffer, address generator, MAC array,
+// requantizer and max-pool, for one pass (one block of P output channels) of one layer at a time.
+//
+// Storage:
+//   * SLOTS activation slots, one bg_sdp_ram each (SLOT_BYTES / P words of P bytes), so a layer reads its
+//     source, reads its residual operand and writes its destination in the same cycle. A tensor of C > 1
+//     channels is stored pixel-major with ceil(C/P) words per pixel: word (y*W + x)*CB + cb holds
+//     channels cb*P .. cb*P+P-1 (padding channels are zero). The single-channel input patch (slot 0) is
+//     stored packed, P pixels per word, in the order the AXI4-Stream delivers it.
+//   * A weight buffer of WBUF_TILES P x P tiles, split into P*P/16 banks of 128-bit words, so a 128-bit
+//     AXI beat writes one bank and a whole tile reads out in one cycle.
+//
+// A pass (pass_start, block `pass_ob`) walks the output pixels; per pixel it issues the beats of one
+// output sum into the MAC array (or the max-pool):
+//   conv, dense  (mode 0): per kernel tap, per input channel block: one source word and one tile;
+//   stem         (mode 1): taps on lanes: per block of P kernel taps, P bytes of the packed input patch
+//                          gathered one byte per cycle (the beat then uses all P lanes of the array);
+//   max-pool     (mode 2): per window tap: one source word of block pass_ob into bg_maxpool;
+//   global average pool (mode 3): per pixel of the map: one source word of block pass_ob against an
+//                          identity tile, so the accumulators sum the map channel by channel.
+// Taps outside the input (padding) read as zero. The MAC result takes the residual word of the same
+// pixel and block from slot `res` (read when the result leaves the array), goes through bg_requant and
+// is written to slot `dst`; the last layer's first pixel also leaves on the logit port.
+//
+// Gather pipeline: an issue reads the slot (and the weight tile) into the RAMs' output registers, which
+// are the beat register; a new issue happens only when the beat register is free or being taken, so the
+// RAM read-enable holds a waiting beat without a skid buffer: one beat per cycle in modes 0, 2, 3.
+
+`default_nettype none
+
+module bg_core_engine #(
+    parameter int P          = 16,     // MAC array lanes: 4, 8, 16, 32 or 64
+    parameter int SLOTS      = 8,      // activation slots, 2..255
+    parameter int SLOT_BYTES = 65536,  // bytes per slot, a power of two, 4*P .. 2^24
+    parameter int WBUF_TILES = 128     // weight buffer tiles, a power of two, 2..65536
+) (
+    input  wire                   clk,
+    input  wire                   rst,           // synchronous, active high: empties every pipeline
+
+    // layer configuration: stable from the layer's first pass_start until its last write
+    input  wire  [1:0]            cfg_mode,      // 0 conv/dense, 1 stem (taps on lanes), 2 max-pool, 3 gap
+    input  wire  [7:0]            cfg_src,
+    input  wire  [7:0]            cfg_dst,
+    input  wire  [7:0]            cfg_res,
+    input  wire                   cfg_res_en,
+    input  wire                   cfg_src_signed,
+    input  wire                   cfg_res_signed,
+    input  wire  [7:0]            cfg_stride,
+    input  wire  [7:0]            cfg_pad_top,
+    input  wire  [7:0]            cfg_pad_left,
+    input  wire  [7:0]            cfg_kernel,    // stem: kernel side (taps wrap at it)
+    input  wire  [15:0]           cfg_in_h,
+    input  wire  [15:0]           cfg_in_w,
+    input  wire  [15:0]           cfg_cbin,      // channel blocks (words per pixel) of the source
+    input  wire  [15:0]           cfg_out_h,
+    input  wire  [15:0]           cfg_out_w,
+    input  wire  [15:0]           cfg_cob,       // channel blocks of the destination
+    input  wire  [15:0]           cfg_win_h,     // window rows (kernel; the map for gap)
+    input  wire  [15:0]           cfg_win_w,
+    input  wire  [15:0]           cfg_nib,       // inner blocks per tap: cbin for conv, 1 otherwise
+    input  wire  [15:0]           cfg_ntb,       // stem: blocks of P taps
+    input  wire  [7:0]            cfg_bias_shift,
+    input  wire  [7:0]            cfg_shift,
+    input  wire  [7:0]            cfg_out_fmt,
+    input  wire  [7:0]            cfg_post_fmt,
+    input  wire                   cfg_round,
+    input  wire                   cfg_sat,
+    input  wire                   cfg_is_last,
+    input  wire  [P*16-1:0]       cfg_bias,      // int16 bias of output lane o at [16*o +: 16] (this pass)
+
+    input  wire                   pass_start,    // one cycle: run the pass of output block pass_ob
+    input  wire  [15:0]           pass_ob,
+    output logic                  pass_busy,     // beats of the pass still to enter the array
+    input  wire                   count_clear,   // one cycle: wr_count <= 0 (layer start)
+    output logic [31:0]           wr_count,      // words written to the destination since count_clear
+
+    input  wire                   in_we,         // input patch word into slot 0
+    input  wire  [$clog2(SLOT_BYTES/P)-1:0] in_addr,
+    input  wire  [8*P-1:0]        in_data,
+
+    input  wire                   wb_we,         // weight beat `wb_idx` of the pass's tiles
+    input  wire  [$clog2(WBUF_TILES*P*P/16)-1:0] wb_idx,
+    input  wire  [127:0]          wb_data,
+
+    output logic                  lg_we,         // logits: output lanes of block lg_ob of the last layer
+    output logic [15:0]           lg_ob,
+    output logic [P*32-1:0]       lg_y
+);
+
+    // ---- parameter checks (elaboration time) ----
+    if (P != 4 && P != 8 && P != 16 && P != 32 && P != 64) begin : g_bad_p
+        $error("bg_core_engine: P must be 4, 8, 16, 32 or 64");
+    end
+    if (SLOTS < 2 || SLOTS > 255) begin : g_bad_slots
+        $error("bg_core_engine: SLOTS must be in 2..255");
+    end
+    if (SLOT_BYTES < 4 * P || SLOT_BYTES > (1 << 24) || (SLOT_BYTES & (SLOT_BYTES - 1)) != 0) begin : g_bad_sb
+        $error("bg_core_engine: SLOT_BYTES must be a power of two in 4*P..16777216");
+    end
+    if (WBUF_TILES < 2 || WBUF_TILES > 65536 || (WBUF_TILES & (WBUF_TILES - 1)) != 0) begin : g_bad_wbuf
+        $error("bg_core_engine: WBUF_TILES must be a power of two in 2..65536");
+    end
+
+    localparam int LP  = $clog2(P);               // lane bits
+    localparam int SWD = SLOT_BYTES / P;          // words per slot
+    localparam int SAW = $clog2(SWD);             // slot word address bits
+    localparam int TAW = $clog2(WBUF_TILES);      // tile address bits
+    localparam int NB  = P * P / 16;              // 128-bit banks per tile
+    localparam int NBW = (NB > 1) ? $clog2(NB) : 1;
+    localparam int SIW = $clog2(SLOTS);           // slot index bits
+    localparam int VW  = 33;                      // bg_requant value width (CODE_W 32 + 1)
+
+    localparam logic [1:0] M_STEM = 2'd1, M_POOL = 2'd2, M_GAP = 2'd3;   // 0: conv and dense
+
+    // ---- activation slots ----
+    logic [8*P-1:0] slot_rd [SLOTS];
+    logic           src_re, res_re;
+    logic [SAW-1:0] src_addr, res_addr;
+    logic           wr_en;
+    logic [SAW-1:0] wr_addr;
+    logic [8*P-1:0] wr_data;
+
+    for (genvar s = 0; s < SLOTS; s++) begin : g_slot
+        logic           is_src, is_res, is_dst;
+        assign is_src = cfg_src[SIW-1:0] == s[SIW-1:0];
+        assign is_res = cfg_res_en && cfg_res[SIW-1:0] == s[SIW-1:0];
+        assign is_dst = cfg_dst[SIW-1:0] == s[SIW-1:0];
+        if (s == 0) begin : g_input
+            // Slot 0 is the input patch: only the stream writes it (no layer may name it as dst).
+            logic unused_dst;
+            assign unused_dst = is_dst;
+            bg_sdp_ram #(.WIDTH(8 * P), .DEPTH(SWD)) u_ram (
+                .clk(clk), .we(in_we), .waddr(in_addr), .wdata(in_data),
+                .re((is_src && src_re) || (is_res && res_re)), .raddr(is_res ? res_addr : src_addr),
+                .rdata(slot_rd[s]));
+        end else begin : g_act
+            bg_sdp_ram #(.WIDTH(8 * P), .DEPTH(SWD)) u_ram (
+                .clk(clk), .we(wr_en && is_dst), .waddr(wr_addr), .wdata(wr_data),
+                .re((is_src && src_re) || (is_res && res_re)), .raddr(is_res ? res_addr : src_addr),
+                .rdata(slot_rd[s]));
+        end
+    end
+
+    /* verilator lint_off UNUSEDSIGNAL */
+    // Slot indices are checked against slot_count <= SLOTS by the loader; only the low bits select.
+    logic [7:0] unused_cfg;
+    assign unused_cfg = cfg_src ^ cfg_res ^ cfg_dst;
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    logic [8*P-1:0] src_word, res_word;
+    assign src_word = slot_rd[cfg_src[SIW-1:0]];
+    assign res_word = slot_rd[cfg_res[SIW-1:0]];
+
+    // ---- weight buffer ----
+    logic           w_re;
+    logic [TAW-1:0] w_raddr;
+    logic [8*P*P-1:0] w_tile;
+
+    for (genvar b = 0; b < NB; b++) begin : g_wbank
+        logic           bank_we;
+        logic [TAW-1:0] bank_waddr;
+        if (NB > 1) begin : g_split
+            assign bank_we    = wb_we && wb_idx[NBW-1:0] == b[NBW-1:0];
+            assign bank_waddr = wb_idx[NBW +: TAW];
+        end else begin : g_one
+            assign bank_we    = wb_we;
+            assign bank_waddr = wb_idx[TAW-1:0];
+        end
+        bg_sdp_ram #(.WIDTH(128), .DEPTH(WBUF_TILES)) u_ram (
+            .clk(clk), .we(bank_we), .waddr(bank_waddr), .wdata(wb_data),
+            .re(w_re), .raddr(w_raddr), .rdata(w_tile[128*b +: 128]));
+    end
+
+    // ---- address generator (issue stage) ----
+    logic        running;
+    logic [15:0] ob, oy, ox, wy, wx, ib, tb, ty, tx;
+    logic [LP-1:0] lane;
+    logic        adv;          // an issue this cycle
+    logic        b_valid, beat_taken;
+    logic        q_valid, q_zero;
+    logic [LP-1:0] q_lane, q_sel;
+    logic        b_first, b_last;
+    logic [SAW-1:0] b_tag;
+
+    logic        stem;
+    assign stem = cfg_mode == M_STEM;
+
+    /* verilator lint_off UNUSEDSIGNAL */
+    // 32-bit address arithmetic; the slot and tile address widths keep the low bits (fit checked by the
+    // loader), so the high bits are unused on purpose.
+    logic signed [31:0] iy, ix;
+    logic [31:0] pix, word32, tile32, tag32;
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic        in_range, tap_ok, zero;
+    logic [15:0] blk;
+    logic        first, last, last_lane;
+
+    always_comb begin
+        iy = $signed({16'd0, oy} * {24'd0, cfg_stride} + {16'd0, stem ? ty : wy}) - $signed({24'd0, cfg_pad_top});
+        ix = $signed({16'd0, ox} * {24'd0, cfg_stride} + {16'd0, stem ? tx : wx}) - $signed({24'd0, cfg_pad_left});
+        in_range = iy >= 0 && ix >= 0 && iy < $signed({16'd0, cfg_in_h}) && ix < $signed({16'd0, cfg_in_w});
+        tap_ok = !stem || ty < {8'd0, cfg_kernel};
+        zero = !(in_range && tap_ok);
+        blk = (cfg_mode == M_POOL || cfg_mode == M_GAP) ? ob : ib;
+        pix = iy * {16'd0, cfg_in_w} + ix;
+        word32 = stem ? (pix >> LP) : pix * {16'd0, cfg_cbin} + {16'd0, blk};
+        tile32 = stem ? {16'd0, tb} : ({16'd0, wy} * {16'd0, cfg_win_w} + {16'd0, wx}) * {16'd0, cfg_nib} + {16'd0, ib};
+        tag32 = ({16'd0, oy} * {16'd0, cfg_out_w} + {16'd0, ox}) * {16'd0, cfg_cob} + {16'd0, ob};
+        first = stem ? tb == 16'd0 : (wy == 16'd0 && wx == 16'd0 && ib == 16'd0);
+        last = stem ? tb == cfg_ntb - 16'd1
+                    : (wy == cfg_win_h - 16'd1 && wx == cfg_win_w - 16'd1 && ib == cfg_nib - 16'd1);
+        last_lane = !stem || &lane;   // P is a power of two: lane P-1 is all ones
+    end
+
+    assign adv      = running && (!b_valid || beat_taken);
+    assign src_re   = adv;
+    assign src_addr = word32[SAW-1:0];
+    assign w_re     = adv && last_lane;
+    assign w_raddr  = tile32[TAW-1:0];
+    assign pass_busy = running || b_valid;
+
+    always_ff @(posedge clk) begin
+        if (rst) begin
+            running <= 1'b0;
+        end else if (pass_start) begin
+            running <= 1'b1;
+            ob <= pass_ob;
+            oy <= 16'd0; ox <= 16'd0; wy <= 16'd0; wx <= 16'd0; ib <= 16'd0;
+            tb <= 16'd0; ty <= 16'd0; tx <= 16'd0; lane <= '0;
+        end else if (adv) begin
+            if (stem) begin
+                // The taps walk row-major across the lanes of consecutive tap blocks.
+                if (tx == {8'd0, cfg_kernel} - 16'd1) begin
+                    tx <= 16'd0;
+                    ty <= ty + 16'd1;
+                end else begin
+                    tx <= tx + 16'd1;
+                end
+                lane <= lane + 1'b1;
+            end else if (ib == cfg_nib - 16'd1) begin
+                ib <= 16'd0;
+                if (wx == cfg_win_w - 16'd1) begin
+                    wx <= 16'd0;
+                    if (wy == cfg_win_h - 16'd1) wy <= 16'd0;
+                    else wy <= wy + 16'd1;
+                end else begin
+                    wx <= wx + 16'd1;
+                end
+            end else begin
+                ib <= ib + 16'd1;
+            end
+            if (stem && last_lane) begin
+                if (last) begin
+                    tb <= 16'd0;
+                    ty <= 16'd0;
+                    tx <= 16'd0;
+                end else begin
+                    tb <= tb + 16'd1;
+                end
+            end
+            if (last_lane && last) begin
+                // next output pixel
+                if (ox == cfg_out_w - 16'd1) begin
+                    ox <= 16'd0;
+                    if (oy == cfg_out_h - 16'd1) running <= 1'b0;
+                    else oy <= oy + 16'd1;
+                end else begin
+                    ox <= ox + 16'd1;
+                end
+            end
+        end
+    end
+
+    // ---- beat register (the RAM output registers plus this sideband) ----
+    always_ff @(posedge clk) begin
+        if (rst) begin
+            b_valid <= 1'b0;
+            q_valid <= 1'b0;
+        end else begin
+            q_valid <= adv;
+            if (adv && last_lane) b_valid <= 1'b1;
+            else if (beat_taken) b_valid <= 1'b0;
+        end
+    end
+
+    always_ff @(posedge clk) begin
+        if (adv) begin
+            q_zero <= zero;
+            q_lane <= lane;
+            q_sel  <= pix[LP-1:0];
+            if (last_lane) begin
+                b_first <= first;
+                b_last  <= last;
+                b_tag   <= tag32[SAW-1:0];
+            end
+        end
+    end
+
+    // Stem: lanes 0..P-2 land in an assembly register one cycle after their issue; lane P-1 is read
+    // straight from the RAM output register, which holds it while the beat waits.
+    logic [8*P-1:0] asm_act, act;
+    logic [7:0]     q_byte;
+    assign q_byte = q_zero ? 8'd0 : src_word[8*q_sel +: 8];
+
+    always_ff @(posedge clk) begin
+        if (q_valid && stem && !(&q_lane)) begin
+            asm_act[8*q_lane +: 8] <= q_byte;
+        end
+    end
+
+    always_comb begin
+        if (stem) begin
+            act = asm_act;
+            act[8*(P-1) +: 8] = q_byte;
+        end else begin
+            act = q_zero ? '0 : src_word;
+        end
+    end
+
+    // ---- MAC array ----
+    logic             mac_in_ready, mac_out_valid, mac_out_ready;
+    logic [P*32-1:0]  mac_bias, mac_out_acc;
+    logic [8*P*P-1:0] ident, mac_w;
+    logic [SAW-1:0]   mac_out_tag;
+
+    always_comb begin
+        ident = '0;
+        for (int o = 0; o < P; o++) begin
+            ident[8*(o*P + o)] = 1'b1;
+            mac_bias[32*o +: 32] = (cfg_mode == M_GAP) ? 32'd0
+                : {{16{cfg_bias[16*o + 15]}}, cfg_bias[16*o +: 16]} << cfg_bias_shift;
+        end
+        mac_w = (cfg_mode == M_GAP) ? ident : w_tile;
+    end
+
+    logic mac_mode, mp_in_ready;
+    assign mac_mode   = cfg_mode != M_POOL;
+    assign beat_taken = b_valid && (mac_mode ? mac_in_ready : mp_in_ready);
+
+    bg_mac_array #(.P(P), .ACC_W(32), .TAG_W(SAW)) u_mac (
+        .clk(clk), .rst(rst),
+        .in_valid(b_valid && mac_mode), .in_ready(mac_in_ready), .in_act(act), .in_act_signed(cfg_src_signed),
+        .in_w(mac_w), .in_bias(mac_bias), .in_clear(b_first), .in_last(b_last), .in_tag(b_tag),
+        .out_valid(mac_out_valid), .out_ready(mac_out_ready), .out_acc(mac_out_acc), .out_tag(mac_out_tag));
+
+    // ---- residual read stage: the residual word of the result's pixel, then the requantizer ----
+    logic             a_valid, rq_in_ready;
+    logic [P*32-1:0]  a_acc;
+    logic [SAW-1:0]   a_tag;
+    logic             take;
+
+    assign mac_out_ready = !a_valid || rq_in_ready;
+    assign take          = mac_out_valid && mac_out_ready;
+    assign res_re        = take && cfg_res_en;
+    assign res_addr      = mac_out_tag;
+
+    always_ff @(posedge clk) begin
+        if (rst) begin
+            a_valid <= 1'b0;
+        end else if (take) begin
+            a_valid <= 1'b1;
+        end else if (rq_in_ready) begin
+            a_valid <= 1'b0;
+        end
+    end
+
+    always_ff @(posedge clk) begin
+        if (take) begin
+            a_acc <= mac_out_acc;
+            a_tag <= mac_out_tag;
+        end
+    end
+
+    logic [P*VW-1:0] rq_res, rq_y;
+    logic            rq_out_valid;
+    logic [SAW-1:0]  rq_out_tag;
+
+    always_comb begin
+        for (int l = 0; l < P; l++) begin
+            rq_res[VW*l +: VW] = {{(VW-8){cfg_res_signed & res_word[8*l + 7]}}, res_word[8*l +: 8]};
+        end
+    end
+
+    bg_requant #(.LANES(P), .ACC_W(32), .CODE_W(32), .TAG_W(SAW)) u_requant (
+        .clk(clk), .rst(rst),
+        .in_valid(a_valid), .in_ready(rq_in_ready), .in_acc(a_acc), .in_res(rq_res), .in_shift(cfg_shift),
+        .in_out_fmt(cfg_out_fmt), .in_post_fmt(cfg_post_fmt), .in_round(cfg_round), .in_sat(cfg_sat),
+        .in_res_en(cfg_res_en), .in_tag(a_tag),
+        .out_valid(rq_out_valid), .out_ready(1'b1), .out_y(rq_y), .out_tag(rq_out_tag));
+
+    // ---- max-pool ----
+    logic            mp_out_valid;
+    logic [8*P-1:0]  mp_y;
+    logic [SAW-1:0]  mp_out_tag;
+
+    bg_maxpool #(.LANES(P), .CODE_W(8), .TAG_W(SAW)) u_pool (
+        .clk(clk), .rst(rst),
+        .in_valid(b_valid && !mac_mode), .in_ready(mp_in_ready), .in_x(act), .in_signed(cfg_src_signed),
+        .in_first(b_first), .in_last(b_last), .in_tag(b_tag),
+        .out_valid(mp_out_valid), .out_ready(1'b1), .out_y(mp_y), .out_tag(mp_out_tag));
+
+    // ---- destination writes and logits ----
+    /* verilator lint_off UNUSEDSIGNAL */
+    // A slot keeps the low 8 bits of each value (the loader allows wider formats only on the last layer,
+    // whose values leave as 32-bit logits); bit 32 of a value is only its sign extension.
+    logic [P*VW-1:0] rq_y_used;
+    logic [31:0]     rq_tag32;
+    assign rq_y_used = rq_y;
+    assign rq_tag32  = {{(32-SAW){1'b0}}, rq_out_tag};
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    always_comb begin
+        wr_en   = rq_out_valid || mp_out_valid;
+        wr_addr = mp_out_valid ? mp_out_tag : rq_out_tag;
+        for (int l = 0; l < P; l++) begin
+            wr_data[8*l +: 8] = mp_out_valid ? mp_y[8*l +: 8] : rq_y_used[VW*l +: 8];
+            lg_y[32*l +: 32]  = rq_y_used[VW*l +: 32];
+        end
+        lg_we = rq_out_valid && cfg_is_last && rq_tag32 < {16'd0, cfg_cob};
+        lg_ob = rq_tag32[15:0];
+    end
+
+    always_ff @(posedge clk) begin
+        if (rst || count_clear) begin
+            wr_count <= 32'd0;
+        end else if (wr_en) begin
+            wr_count <= wr_count + 32'd1;
+        end
+    end
+
+endmodule
+
+`default_nettype wire

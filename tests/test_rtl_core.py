@@ -1,0 +1,115 @@
+"""The whole core (hw/rtl/bg_core.sv) in Verilator through cocotb: real core programs (the network's
+structure from blurgauge.hw.cost.structure_program, filled with random weights), random int8 patches,
+logits equal to blurgauge.hw.golden.run_program bit for bit, and every fault the core reports
+(testbench: sim/tb_core.py).
+
+Building a program imports TensorFlow and exports through hls4ml, so this process makes the programs and
+the expected logits and hands them to the simulator in a file; the simulator imports neither.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from blurgauge.hw import program
+from blurgauge.sim import harness
+
+TB = "blurgauge.sim.tb_core"
+SOURCES = [harness.REGS_DIR / "bg_core_regs_pkg.sv", harness.REGS_DIR / "bg_core_regs.sv",
+           *harness.rtl_sources("bg_sdp_ram", "bg_axi_reader", "bg_crc32", "bg_program_header", "bg_mac_array",
+                                "bg_requant", "bg_maxpool", "bg_core_engine", "bg_core")]
+BUILD_ARGS = [str(harness.REGS_DIR / "bg_core_regs.vlt")]
+# sim/tb_core.py CASE_ENV and RESULTS_ENV (not imported: that would import cocotb here).
+CASE_ENV, RESULTS_ENV = "BG_CORE_CASE", "BG_CORE_RESULTS"
+
+
+def _saturated(codes: np.ndarray, fmt: program.Format) -> float:
+    lo, hi = fmt.code_range
+    return float(np.mean((codes <= lo) | (codes >= hi)))
+
+
+def randomize(prog: program.CoreProgram, patch: np.ndarray, rng: np.random.Generator) -> program.CoreProgram:
+    """The program with random int8 weights and int16 biases, layer by layer as large as keeps the layer's
+    outputs mostly inside their format (at most 5% of the codes at a limit) and not mostly zero, so the
+    requantizers round, clip and wrap real values instead of saturating everything."""
+    from blurgauge.hw import golden
+
+    layers: list[program.Layer] = []
+    for layer in prog.layers:
+        if layer.weights is None:
+            layers.append(layer)
+            continue
+        shape = layer.weights.shape
+        best = None
+        for amp in (96, 64, 48, 32, 24, 16, 12, 8, 6, 4, 3, 2, 1):
+            w = rng.integers(-amp, amp + 1, size=shape).astype(np.int8)
+            b = rng.integers(-512, 513, size=layer.bias.shape).astype(np.int16)
+            cand = replace(layer, weights=w, bias=b)
+            out = golden.run_program(replace(prog, layers=[*layers, cand]), patch[None])
+            fmt = layer.post_format if layer.post_format is not None else layer.out_format
+            best = cand
+            if fmt.bits > 8 or (_saturated(out, fmt) <= 0.05 and np.mean(out != 0) > 0.2):
+                break
+        layers.append(best)
+    return replace(prog, layers=layers)
+
+
+def make_case(path: Path, width: int, lanes: int, seed: int, timeout_ns: int) -> dict:
+    from blurgauge.hw import cost, golden
+
+    rng = np.random.default_rng(seed)
+    structure = cost.structure_program(width=width, lanes=lanes)
+    patch = rng.integers(-128, 128, size=structure.input_shape[:2]).astype(np.int64)
+    coarse = randomize(structure, patch, rng)
+    fine = randomize(replace(structure, role="fine1"), patch, rng)
+    case: dict = {"images": {}, "expected": {}, "patch": patch.reshape(-1).tolist(), "timeout_ns": timeout_ns}
+    for name, prog in (("coarse", coarse), ("fine", fine)):
+        blob = program.pack(prog)
+        assert program.unpack(blob).structure_id == prog.structure_id
+        logits = golden.run_program(prog, patch[None])[0]
+        case["images"][name] = blob.hex()
+        case["expected"][name] = {
+            "logits": [int(v) for v in logits[:8]], "argmax": int(np.argmax(logits[: prog.num_classes])),
+            "logits_frac": prog.logits_frac, "layers": len(prog.layers),
+        }
+    path.write_text(json.dumps(case))
+    return case
+
+
+def run(tmp_path: Path, params: dict[str, int], width: int, testcase: str | None, seed: int,
+        timeout_ns: int) -> dict:
+    case_file = tmp_path / "case.json"
+    results_file = tmp_path / "results.json"
+    make_case(case_file, width, params["LANES"], seed, timeout_ns)
+    harness.run_cocotb("bg_core", SOURCES, TB, params, testcase=testcase, seed=seed, build_args=BUILD_ARGS,
+                       extra_env={CASE_ENV: str(case_file), RESULTS_ENV: str(results_file)})
+    results = json.loads(results_file.read_text())
+    for label, r in results.items():
+        print(f"bg_core {params} width {width}: {label}: {r['cycles']} cycles, {r['stall_cycles']} stalled")
+    return results
+
+
+SMALL = {"LANES": 4, "SLOTS": 4, "SLOT_BYTES": 16384, "WBUF_TILES": 64}
+
+
+def test_core_coarse_then_fine(tmp_path: Path) -> None:
+    """Width 2 on a 4 x 4 array: the coarse network on a streamed patch, the fine one reusing it."""
+    results = run(tmp_path, SMALL, 2, "coarse_then_fine", 11, 200_000_000)
+    assert {"coarse pass", "fine pass (reuse_input)"} <= set(results)
+
+
+def test_core_errors(tmp_path: Path) -> None:
+    """Every error code the core reports, each followed by a correct run."""
+    run(tmp_path, SMALL, 2, "errors_then_good_runs", 12, 200_000_000)
+
+
+@pytest.mark.slow
+def test_core_default_width16(tmp_path: Path) -> None:
+    """The default configuration (16 x 16 array, 8 slots of 64 KiB) on the width-16 network."""
+    params = {"LANES": 16, "SLOTS": 8, "SLOT_BYTES": 65536, "WBUF_TILES": 128}
+    run(tmp_path, params, 16, "coarse_then_fine", 13, 400_000_000)
