@@ -14,6 +14,7 @@ a timeout, so a hung core fails the test instead of hanging it. Cycle counts go 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import zlib
@@ -23,8 +24,7 @@ from typing import Any
 
 import cocotb
 from cocotb.triggers import ClockCycles, RisingEdge, with_timeout
-from cocotbext.axi import (AxiLiteBus, AxiLiteMaster, AxiReadBus, AxiResp, AxiStreamBus, AxiStreamFrame,
-                           AxiStreamSource)
+from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiReadBus, AxiResp, AxiStreamBus, AxiStreamFrame, AxiStreamSource
 from cocotbext.axi.axi_ram import AxiRamRead
 
 from blurgauge.hw.regs import core_regs as regs
@@ -61,6 +61,8 @@ def pauses(rng: random.Random, prob: float) -> Iterator[bool]:
 class Env:
     def __init__(self, dut: Any, case: dict, seed: int) -> None:
         self.dut, self.case = dut, case
+        for bus in ("s_axil", "s_axis", "m_axi"):  # one INFO line per burst and access costs time
+            logging.getLogger(f"cocotb.{dut._name}.{bus}").setLevel(logging.WARNING)
         self.rng = random.Random(seed)
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
         for ch in (self.axil.write_if.aw_channel, self.axil.write_if.w_channel, self.axil.write_if.b_channel,
