@@ -30,7 +30,8 @@ module bg_core #(
     parameter int SLOT_BYTES = 65536,   // bytes per slot, a power of two, 4*LANES .. 16777216
     parameter int WBUF_TILES = 128,     // weight buffer, P x P tiles per output block, power of two 2..65536
     parameter int ADDR_W     = 32,      // AXI4 address width, 32..64
-    parameter int MAX_BURST  = 16       // AXI4 burst length in beats, 1..256
+    parameter int MAX_BURST  = 16,      // AXI4 burst length in beats, 1..256
+    parameter int STEM_K     = 7        // kernel side of the taps-on-lanes stem layer, 1..8
 ) (
     input  wire                 clk,
     input  wire                 rst,             // synchronous, active high
@@ -91,8 +92,10 @@ module bg_core #(
     localparam int P   = LANES;
     localparam int LP  = $clog2(P);
     localparam int SWD = SLOT_BYTES / P;
-    localparam int SAW = $clog2(SWD);
     localparam int WIW = $clog2(WBUF_TILES * P * P / 16);  // weight beat index bits
+    localparam int NW  = (P >= STEM_K - 1) ? 2 : 4;        // bg_core_engine's slot 0 word banks
+    localparam logic [31:0] ROW_ALIGN = P * NW;             // input_width must be a multiple
+    localparam logic [31:0] SLOT_BYTES32 = SLOT_BYTES;
     localparam logic [31:0] SWD32   = SWD;
     localparam logic [31:0] WBUF32  = WBUF_TILES;
 
@@ -261,7 +264,8 @@ module bg_core #(
         bad_layer = r_op < OP_CONV || r_op > OP_DENSE || r_flags[7:4] != 4'd0
             || r_src >= hdr_slot_count || r_dst >= hdr_slot_count || r_dst == 8'd0 || r_dst == r_src
             || (r_res_en && (r_op != OP_CONV || r_res >= hdr_slot_count || r_res == r_src || r_res == r_dst))
-            || (r_taps != (r_src == 8'd0)) || (r_taps && r_op != OP_CONV)
+            || (r_taps != (r_src == 8'd0)) || (r_taps && (r_op != OP_CONV || r_in_c != 16'd1))
+            || (r_taps && {24'd0, r_kernel} != STEM_K) || (r_res_en && r_res == 8'd0)
             || (r_op != OP_GAP && (r_kernel == 8'd0 || r_stride == 8'd0))
             || r_in_h == 16'd0 || r_in_w == 16'd0 || r_in_c == 16'd0
             || r_out_h == 16'd0 || r_out_w == 16'd0 || r_out_c == 16'd0
@@ -274,7 +278,7 @@ module bg_core #(
 
     // ---- engine ----
     logic [1:0]  e_mode;
-    logic [7:0]  e_src, e_dst, e_res, e_stride, e_pad_top, e_pad_left, e_kernel;
+    logic [7:0]  e_src, e_dst, e_res, e_stride, e_pad_top, e_pad_left;
     logic [7:0]  e_bias_shift, e_shift, e_out_fmt, e_post_fmt;
     logic        e_res_en, e_src_signed, e_res_signed, e_round, e_sat, e_is_last, e_mac;
     logic [15:0] e_in_h, e_in_w, e_cbin, e_out_h, e_out_w, e_cob, e_win_h, e_win_w, e_nib, e_ntb;
@@ -283,23 +287,23 @@ module bg_core #(
     logic [15:0] ob;
     logic        pass_busy, count_clear, in_we, wb_we, lg_we;
     logic [31:0] wr_count;
-    logic [SAW-1:0] in_addr;
     logic [WIW-1:0] wb_idx;
     logic [15:0] lg_ob;
     logic [P*32-1:0] lg_y;
 
-    bg_core_engine #(.P(P), .SLOTS(SLOTS), .SLOT_BYTES(SLOT_BYTES), .WBUF_TILES(WBUF_TILES)) u_engine (
+    bg_core_engine #(.P(P), .SLOTS(SLOTS), .SLOT_BYTES(SLOT_BYTES), .WBUF_TILES(WBUF_TILES), .STEM_K(STEM_K))
+    u_engine (
         .clk(clk), .rst(rst || flush),
         .cfg_mode(e_mode), .cfg_src(e_src), .cfg_dst(e_dst), .cfg_res(e_res), .cfg_res_en(e_res_en),
         .cfg_src_signed(e_src_signed), .cfg_res_signed(e_res_signed), .cfg_stride(e_stride),
-        .cfg_pad_top(e_pad_top), .cfg_pad_left(e_pad_left), .cfg_kernel(e_kernel), .cfg_in_h(e_in_h),
+        .cfg_pad_top(e_pad_top), .cfg_pad_left(e_pad_left), .cfg_in_h(e_in_h),
         .cfg_in_w(e_in_w), .cfg_cbin(e_cbin), .cfg_out_h(e_out_h), .cfg_out_w(e_out_w), .cfg_cob(e_cob),
         .cfg_win_h(e_win_h), .cfg_win_w(e_win_w), .cfg_nib(e_nib), .cfg_ntb(e_ntb),
         .cfg_bias_shift(e_bias_shift), .cfg_shift(e_shift), .cfg_out_fmt(e_out_fmt), .cfg_post_fmt(e_post_fmt),
         .cfg_round(e_round), .cfg_sat(e_sat), .cfg_is_last(e_is_last), .cfg_bias(bias),
         .pass_start(state == S_PASS_GO), .pass_ob(ob), .pass_busy(pass_busy),
         .count_clear(count_clear), .wr_count(wr_count),
-        .in_we(in_we), .in_addr(in_addr), .in_data(s_axis_tdata),
+        .in_wpr(in_wpr), .in_we(in_we), .in_row(in_row), .in_wir(in_wir), .in_data(s_axis_tdata),
         .wb_we(wb_we), .wb_idx(wb_idx), .wb_data(rd_data),
         .lg_we(lg_we), .lg_ob(lg_ob), .lg_y(lg_y));
 
@@ -310,7 +314,15 @@ module bg_core #(
     assign img_pixels    = {16'd0, img_h} * {16'd0, img_w};
     assign s_axis_tready = state == S_STREAM;
     assign in_we         = s_axis_tvalid && s_axis_tready;
-    assign in_addr       = in_count[SAW-1:0];
+    logic [15:0] in_wpr, in_row, in_wir;   // words per row; row and word of the next stream beat
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [15:0] img_w_words;
+    assign img_w_words   = img_w >> LP;
+    /* verilator lint_on UNUSEDSIGNAL */
+    assign in_wpr        = img_w_words;
+    // rows rounded up to the engine's 8 row banks, times the row, must fit a slot
+    logic [31:0] img_banked;
+    assign img_banked    = {16'd0, (img_h + 16'd7) & 16'hFFF8} * {16'd0, img_w};
 
     // ---- weight and bias fetch ----
     logic [31:0] beat_count;
@@ -461,7 +473,8 @@ module bg_core #(
                             err_flag <= 1'b1;
                             err_code <= E_PAYLOAD_CRC;
                             done_set <= 1'b1;
-                        end else if (img_pixels[LP-1:0] != '0 || (img_pixels >> LP) > SWD32) begin
+                        end else if ({16'd0, img_w} % ROW_ALIGN != 32'd0 || img_h == 16'd0 || img_w == 16'd0
+                                     || img_banked > SLOT_BYTES32) begin
                             state    <= S_IDLE;
                             busy     <= 1'b0;
                             err_flag <= 1'b1;
@@ -469,6 +482,8 @@ module bg_core #(
                             done_set <= 1'b1;
                         end else begin
                             in_count    <= 32'd0;
+                            in_row      <= 16'd0;
+                            in_wir      <= 16'd0;
                             in_beats    <= img_pixels >> LP;
                             slot_signed <= '0;
                             slot_signed[0] <= 1'b1;   // the input patch is int8
@@ -486,6 +501,12 @@ module bg_core #(
                 S_STREAM: begin
                     if (in_we) begin
                         in_count <= in_count + 32'd1;
+                        if (in_wir == in_wpr - 16'd1) begin
+                            in_wir <= 16'd0;
+                            in_row <= in_row + 16'd1;
+                        end else begin
+                            in_wir <= in_wir + 16'd1;
+                        end
                         if (s_axis_tlast != (in_count == in_beats - 32'd1)) begin
                             state    <= S_IDLE;
                             busy     <= 1'b0;
@@ -525,7 +546,6 @@ module bg_core #(
                         e_stride <= r_op == OP_GAP ? 8'd1 : r_stride;
                         e_pad_top <= r_op == OP_GAP ? 8'd0 : r_pad_top;
                         e_pad_left <= r_op == OP_GAP ? 8'd0 : r_pad_left;
-                        e_kernel <= r_kernel;
                         e_in_h <= r_in_h;  e_in_w <= r_in_w;  e_cbin <= r_cbin;
                         e_out_h <= r_out_h;  e_out_w <= r_out_w;  e_cob <= r_cob;
                         e_win_h <= r_op == OP_GAP ? r_in_h : {8'd0, r_kernel};

@@ -13,8 +13,11 @@
 // A pass (pass_start, block `pass_ob`) walks the output pixels; per pixel it issues the beats of one
 // output sum into the MAC array (or the max-pool):
 //   conv, dense  (mode 0): per kernel tap, per input channel block: one source word and one tile;
-//   stem         (mode 1): taps on lanes: per block of P kernel taps, P bytes of the packed input patch
-//                          gathered one byte per cycle (the beat then uses all P lanes of the array);
+//   stem         (mode 1): taps on lanes: per block of P kernel taps of the STEM_K x STEM_K window, one
+//                          beat that uses all P lanes of the array. Slot 0 is banked by row and word
+//                          (below), so one cycle reads a whole window into a register; the next window
+//                          loads while the current one's beats issue, so the stem runs at one beat per
+//                          cycle (at least two cycles per pixel);
 //   max-pool     (mode 2): per window tap: one source word of block pass_ob into bg_maxpool;
 //   global average pool (mode 3): per pixel of the map: one source word of block pass_ob against an
 //                          identity tile, so the accumulators sum the map channel by channel.
@@ -32,7 +35,8 @@ module bg_core_engine #(
     parameter int P          = 16,     // MAC array lanes: 4, 8, 16, 32 or 64
     parameter int SLOTS      = 8,      // activation slots, 2..255
     parameter int SLOT_BYTES = 65536,  // bytes per slot, a power of two, 4*P .. 2^24
-    parameter int WBUF_TILES = 128     // weight buffer tiles, a power of two, 2..65536
+    parameter int WBUF_TILES = 128,    // weight buffer tiles, a power of two, 2..65536
+    parameter int STEM_K     = 7       // kernel side of a taps-on-lanes (stem) layer, 1..8
 ) (
     input  wire                   clk,
     input  wire                   rst,           // synchronous, active high: empties every pipeline
@@ -48,7 +52,6 @@ module bg_core_engine #(
     input  wire  [7:0]            cfg_stride,
     input  wire  [7:0]            cfg_pad_top,
     input  wire  [7:0]            cfg_pad_left,
-    input  wire  [7:0]            cfg_kernel,    // stem: kernel side (taps wrap at it)
     input  wire  [15:0]           cfg_in_h,
     input  wire  [15:0]           cfg_in_w,
     input  wire  [15:0]           cfg_cbin,      // channel blocks (words per pixel) of the source
@@ -74,8 +77,10 @@ module bg_core_engine #(
     input  wire                   count_clear,   // one cycle: wr_count <= 0 (layer start)
     output logic [31:0]           wr_count,      // words written to the destination since count_clear
 
-    input  wire                   in_we,         // input patch word into slot 0
-    input  wire  [$clog2(SLOT_BYTES/P)-1:0] in_addr,
+    input  wire  [15:0]           in_wpr,        // input patch: words (P pixels) per row, a multiple of NW
+    input  wire                   in_we,         // input patch word into slot 0: word in_wir of row in_row
+    input  wire  [15:0]           in_row,
+    input  wire  [15:0]           in_wir,
     input  wire  [8*P-1:0]        in_data,
 
     input  wire                   wb_we,         // weight beat `wb_idx` of the pass's tiles
@@ -94,8 +99,11 @@ module bg_core_engine #(
     if (SLOTS < 2 || SLOTS > 255) begin : g_bad_slots
         $error("bg_core_engine: SLOTS must be in 2..255");
     end
-    if (SLOT_BYTES < 4 * P || SLOT_BYTES > (1 << 24) || (SLOT_BYTES & (SLOT_BYTES - 1)) != 0) begin : g_bad_sb
-        $error("bg_core_engine: SLOT_BYTES must be a power of two in 4*P..16777216");
+    if (SLOT_BYTES < 64 * P || SLOT_BYTES > (1 << 24) || (SLOT_BYTES & (SLOT_BYTES - 1)) != 0) begin : g_bad_sb
+        $error("bg_core_engine: SLOT_BYTES must be a power of two in 64*P..16777216");
+    end
+    if (STEM_K < 1 || STEM_K > 8) begin : g_bad_stem_k
+        $error("bg_core_engine: STEM_K must be in 1..8");
     end
     if (WBUF_TILES < 2 || WBUF_TILES > 65536 || (WBUF_TILES & (WBUF_TILES - 1)) != 0) begin : g_bad_wbuf
         $error("bg_core_engine: WBUF_TILES must be a power of two in 2..65536");
@@ -109,10 +117,17 @@ module bg_core_engine #(
     localparam int NBW = (NB > 1) ? $clog2(NB) : 1;
     localparam int SIW = $clog2(SLOTS);           // slot index bits
     localparam int VW  = 33;                      // bg_requant value width (CODE_W 32 + 1)
+    localparam int RB  = 8;                       // slot 0 row banks (>= STEM_K, a power of two)
+    localparam int RBW = 3;
+    localparam int NW  = (P >= STEM_K - 1) ? 2 : 4;   // slot 0 word banks: words a STEM_K-pixel row span can touch
+    localparam int NWW = (NW == 2) ? 1 : 2;
+    localparam int D0  = SWD / (RB * NW);         // words per slot 0 bank
+    localparam int A0  = $clog2(D0);
+    localparam int TW  = 64;                      // window bytes: STEM_K^2 taps, padded to whole beats
 
     localparam logic [1:0] M_STEM = 2'd1, M_POOL = 2'd2, M_GAP = 2'd3;   // 0: conv and dense
 
-    // ---- activation slots ----
+    // ---- activation slots 1..SLOTS-1 ----
     logic [8*P-1:0] slot_rd [SLOTS];
     logic           src_re, res_re;
     logic [SAW-1:0] src_addr, res_addr;
@@ -120,25 +135,19 @@ module bg_core_engine #(
     logic [SAW-1:0] wr_addr;
     logic [8*P-1:0] wr_data;
 
-    for (genvar s = 0; s < SLOTS; s++) begin : g_slot
-        logic           is_src, is_res, is_dst;
+    // Slot 0 is the banked input patch below; no layer reads it as a word tensor (the loader allows it
+    // only as the stem's source) or writes it.
+    assign slot_rd[0] = '0;
+
+    for (genvar s = 1; s < SLOTS; s++) begin : g_slot
+        logic is_src, is_res, is_dst;
         assign is_src = cfg_src[SIW-1:0] == s[SIW-1:0];
         assign is_res = cfg_res_en && cfg_res[SIW-1:0] == s[SIW-1:0];
         assign is_dst = cfg_dst[SIW-1:0] == s[SIW-1:0];
-        if (s == 0) begin : g_input
-            // Slot 0 is the input patch: only the stream writes it (no layer may name it as dst).
-            logic unused_dst;
-            assign unused_dst = is_dst;
-            bg_sdp_ram #(.WIDTH(8 * P), .DEPTH(SWD)) u_ram (
-                .clk(clk), .we(in_we), .waddr(in_addr), .wdata(in_data),
-                .re((is_src && src_re) || (is_res && res_re)), .raddr(is_res ? res_addr : src_addr),
-                .rdata(slot_rd[s]));
-        end else begin : g_act
-            bg_sdp_ram #(.WIDTH(8 * P), .DEPTH(SWD)) u_ram (
-                .clk(clk), .we(wr_en && is_dst), .waddr(wr_addr), .wdata(wr_data),
-                .re((is_src && src_re) || (is_res && res_re)), .raddr(is_res ? res_addr : src_addr),
-                .rdata(slot_rd[s]));
-        end
+        bg_sdp_ram #(.WIDTH(8 * P), .DEPTH(SWD)) u_ram (
+            .clk(clk), .we(wr_en && is_dst), .waddr(wr_addr), .wdata(wr_data),
+            .re((is_src && src_re) || (is_res && res_re)), .raddr(is_res ? res_addr : src_addr),
+            .rdata(slot_rd[s]));
     end
 
     /* verilator lint_off UNUSEDSIGNAL */
@@ -150,6 +159,30 @@ module bg_core_engine #(
     logic [8*P-1:0] src_word, res_word;
     assign src_word = slot_rd[cfg_src[SIW-1:0]];
     assign res_word = slot_rd[cfg_res[SIW-1:0]];
+
+    // ---- slot 0: the input patch, banked for the stem ----
+    // RB x NW RAMs: row y of the patch in row bank y mod RB, its word w (P pixels) in word bank w mod NW.
+    // Any STEM_K consecutive rows lie in distinct row banks and any STEM_K consecutive pixels of a row in
+    // NW consecutive words, so one read of all banks yields a whole STEM_K x STEM_K window.
+    logic [8*P-1:0] in_rd [RB][NW];
+    logic           l_issue;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [31:0]    in_waddr32;
+    logic [31:0]    l_raddr32 [RB][NW];
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [15:0]    wpr_nw;                 // words per row in one word bank
+    assign wpr_nw     = in_wpr >> NWW;
+    assign in_waddr32 = {16'd0, in_row >> RBW} * {16'd0, wpr_nw} + {16'd0, in_wir >> NWW};
+
+    for (genvar b = 0; b < RB; b++) begin : g_rowbank
+        for (genvar j = 0; j < NW; j++) begin : g_wordbank
+            bg_sdp_ram #(.WIDTH(8 * P), .DEPTH(D0)) u_ram (
+                .clk(clk),
+                .we(in_we && in_row[RBW-1:0] == b[RBW-1:0] && in_wir[NWW-1:0] == j[NWW-1:0]),
+                .waddr(in_waddr32[A0-1:0]), .wdata(in_data),
+                .re(l_issue), .raddr(l_raddr32[b][j][A0-1:0]), .rdata(in_rd[b][j]));
+        end
+    end
 
     // ---- weight buffer ----
     logic           w_re;
@@ -172,13 +205,12 @@ module bg_core_engine #(
     end
 
     // ---- address generator (issue stage) ----
-    logic        running;
-    logic [15:0] ob, oy, ox, wy, wx, ib, tb, ty, tx;
-    logic [LP-1:0] lane;
-    logic        adv;          // an issue this cycle
+    logic        running;      // output pixels left (to issue, or for the stem to load)
+    logic [15:0] ob, oy, ox, wy, wx, ib, tb;
+    logic        adv;          // a word-path beat issued this cycle
+    logic        adv_s;        // a stem beat issued this cycle
     logic        b_valid, beat_taken;
-    logic        q_valid, q_zero;
-    logic [LP-1:0] q_lane, q_sel;
+    logic        q_zero;
     logic        b_first, b_last;
     logic [SAW-1:0] b_tag;
 
@@ -188,36 +220,121 @@ module bg_core_engine #(
     /* verilator lint_off UNUSEDSIGNAL */
     // 32-bit address arithmetic; the slot and tile address widths keep the low bits (fit checked by the
     // loader), so the high bits are unused on purpose.
-    logic signed [31:0] iy, ix;
+    logic signed [31:0] iy, ix, oy_s, ox_s;
     logic [31:0] pix, word32, tile32, tag32;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic        in_range, tap_ok, zero;
+    logic        in_range, zero;
     logic [15:0] blk;
-    logic        first, last, last_lane;
+    logic        first, last;
 
     always_comb begin
-        iy = $signed({16'd0, oy} * {24'd0, cfg_stride} + {16'd0, stem ? ty : wy}) - $signed({24'd0, cfg_pad_top});
-        ix = $signed({16'd0, ox} * {24'd0, cfg_stride} + {16'd0, stem ? tx : wx}) - $signed({24'd0, cfg_pad_left});
+        oy_s = $signed({16'd0, oy} * {24'd0, cfg_stride}) - $signed({24'd0, cfg_pad_top});
+        ox_s = $signed({16'd0, ox} * {24'd0, cfg_stride}) - $signed({24'd0, cfg_pad_left});
+        iy = oy_s + $signed({16'd0, wy});
+        ix = ox_s + $signed({16'd0, wx});
         in_range = iy >= 0 && ix >= 0 && iy < $signed({16'd0, cfg_in_h}) && ix < $signed({16'd0, cfg_in_w});
-        tap_ok = !stem || ty < {8'd0, cfg_kernel};
-        zero = !(in_range && tap_ok);
+        zero = !in_range;
         blk = (cfg_mode == M_POOL || cfg_mode == M_GAP) ? ob : ib;
         pix = iy * {16'd0, cfg_in_w} + ix;
-        word32 = stem ? (pix >> LP) : pix * {16'd0, cfg_cbin} + {16'd0, blk};
+        word32 = pix * {16'd0, cfg_cbin} + {16'd0, blk};
         tile32 = stem ? {16'd0, tb} : ({16'd0, wy} * {16'd0, cfg_win_w} + {16'd0, wx}) * {16'd0, cfg_nib} + {16'd0, ib};
         tag32 = ({16'd0, oy} * {16'd0, cfg_out_w} + {16'd0, ox}) * {16'd0, cfg_cob} + {16'd0, ob};
-        first = stem ? tb == 16'd0 : (wy == 16'd0 && wx == 16'd0 && ib == 16'd0);
-        last = stem ? tb == cfg_ntb - 16'd1
-                    : (wy == cfg_win_h - 16'd1 && wx == cfg_win_w - 16'd1 && ib == cfg_nib - 16'd1);
-        last_lane = !stem || &lane;   // P is a power of two: lane P-1 is all ones
+        first = wy == 16'd0 && wx == 16'd0 && ib == 16'd0;
+        last = wy == cfg_win_h - 16'd1 && wx == cfg_win_w - 16'd1 && ib == cfg_nib - 16'd1;
     end
 
-    assign adv      = running && (!b_valid || beat_taken);
+    // ---- stem: window loader (reads the window of pixel oy, ox into wn) and window beats (wc) ----
+    logic            l_pend, wn_valid, wc_valid, wc_load, s_last;
+    logic signed [31:0] l_iy0, l_ix0;
+    logic [SAW-1:0]  l_tag, wn_tag, wc_tag;
+    logic [8*TW-1:0] wn, wc, win;
+    logic [8*P-1:0]  b_act;
+    logic signed [31:0] w0_s;
+
+    assign s_last  = tb == cfg_ntb - 16'd1;
+    assign adv_s   = stem && wc_valid && (!b_valid || beat_taken);
+    assign wc_load = wn_valid && (!wc_valid || (adv_s && s_last));
+    assign l_issue = stem && running && !l_pend && (!wn_valid || wc_load);
+    assign w0_s    = ox_s >>> LP;   // first word of the window's columns (floor, so negative at the left)
+
+    always_comb begin
+        for (int b = 0; b < RB; b++) begin
+            for (int j = 0; j < NW; j++) begin
+                // the row in oy_s .. oy_s+RB-1 that bank b holds, the word in w0 .. w0+NW-1 that bank j holds
+                l_raddr32[b][j] = (32'(oy_s + $signed({29'd0, 3'(b - oy_s[2:0])})) >> RBW) * {16'd0, wpr_nw}
+                                + (32'(w0_s + $signed({30'd0, 2'(j - w0_s[1:0]) & 2'(NW - 1)})) >> NWW);
+            end
+        end
+    end
+
+    // Extraction, the cycle after the read: window tap t = ky*STEM_K + kx, zero outside the patch.
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic signed [31:0] e_row, e_col, e_w0;
+    logic [1:0]         e_bank;   // bit 1 unused with two word banks
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [8*NW*P-1:0] e_seg;
+    logic [LP-1:0]     e_off;
+    always_comb begin
+        win = '0;
+        e_w0 = l_ix0 >>> LP;
+        e_off = l_ix0[LP-1:0];
+        for (int ky = 0; ky < STEM_K; ky++) begin
+            e_row = l_iy0 + ky;
+            for (int j = 0; j < NW; j++) begin
+                e_bank = 2'(e_w0[1:0] + 2'(j));   // word e_w0 + j lies in word bank (e_w0 + j) mod NW
+                e_seg[8*P*j +: 8*P] = in_rd[e_row[RBW-1:0]][e_bank[NWW-1:0]];
+            end
+            for (int kx = 0; kx < STEM_K; kx++) begin
+                e_col = l_ix0 + kx;
+                if (e_row >= 0 && e_row < $signed({16'd0, cfg_in_h}) && e_col >= 0
+                    && e_col < $signed({16'd0, cfg_in_w})) begin
+                    win[8*(ky*STEM_K + kx) +: 8] = e_seg[8*(32'(e_off) + 32'(kx)) +: 8];
+                end
+            end
+        end
+    end
+
+    always_ff @(posedge clk) begin
+        if (rst) begin
+            l_pend   <= 1'b0;
+            wn_valid <= 1'b0;
+            wc_valid <= 1'b0;
+        end else begin
+            l_pend <= l_issue;
+            if (l_pend) begin
+                wn       <= win;
+                wn_tag   <= l_tag;
+                wn_valid <= 1'b1;
+            end else if (wc_load) begin
+                wn_valid <= 1'b0;
+            end
+            if (wc_load) begin
+                wc       <= wn;
+                wc_tag   <= wn_tag;
+                wc_valid <= 1'b1;
+            end else if (adv_s && s_last) begin
+                wc_valid <= 1'b0;
+            end
+        end
+    end
+
+    always_ff @(posedge clk) begin
+        if (l_issue) begin
+            l_iy0 <= oy_s;
+            l_ix0 <= ox_s;
+            l_tag <= tag32[SAW-1:0];
+        end
+        if (adv_s) begin
+            b_act <= wc[8*P*tb +: 8*P];
+        end
+    end
+
+    assign adv      = running && !stem && (!b_valid || beat_taken);
     assign src_re   = adv;
     assign src_addr = word32[SAW-1:0];
-    assign w_re     = adv && last_lane;
+    assign w_re     = adv || adv_s;
     assign w_raddr  = tile32[TAW-1:0];
-    assign pass_busy = running || b_valid;
+    assign pass_busy = running || l_pend || wn_valid || wc_valid || b_valid;
 
     always_ff @(posedge clk) begin
         if (rst) begin
@@ -225,41 +342,27 @@ module bg_core_engine #(
         end else if (pass_start) begin
             running <= 1'b1;
             ob <= pass_ob;
-            oy <= 16'd0; ox <= 16'd0; wy <= 16'd0; wx <= 16'd0; ib <= 16'd0;
-            tb <= 16'd0; ty <= 16'd0; tx <= 16'd0; lane <= '0;
-        end else if (adv) begin
-            if (stem) begin
-                // The taps walk row-major across the lanes of consecutive tap blocks.
-                if (tx == {8'd0, cfg_kernel} - 16'd1) begin
-                    tx <= 16'd0;
-                    ty <= ty + 16'd1;
+            oy <= 16'd0; ox <= 16'd0; wy <= 16'd0; wx <= 16'd0; ib <= 16'd0; tb <= 16'd0;
+        end else begin
+            if (adv) begin
+                if (ib == cfg_nib - 16'd1) begin
+                    ib <= 16'd0;
+                    if (wx == cfg_win_w - 16'd1) begin
+                        wx <= 16'd0;
+                        if (wy == cfg_win_h - 16'd1) wy <= 16'd0;
+                        else wy <= wy + 16'd1;
+                    end else begin
+                        wx <= wx + 16'd1;
+                    end
                 end else begin
-                    tx <= tx + 16'd1;
-                end
-                lane <= lane + 1'b1;
-            end else if (ib == cfg_nib - 16'd1) begin
-                ib <= 16'd0;
-                if (wx == cfg_win_w - 16'd1) begin
-                    wx <= 16'd0;
-                    if (wy == cfg_win_h - 16'd1) wy <= 16'd0;
-                    else wy <= wy + 16'd1;
-                end else begin
-                    wx <= wx + 16'd1;
-                end
-            end else begin
-                ib <= ib + 16'd1;
-            end
-            if (stem && last_lane) begin
-                if (last) begin
-                    tb <= 16'd0;
-                    ty <= 16'd0;
-                    tx <= 16'd0;
-                end else begin
-                    tb <= tb + 16'd1;
+                    ib <= ib + 16'd1;
                 end
             end
-            if (last_lane && last) begin
-                // next output pixel
+            if (adv_s) begin
+                tb <= s_last ? 16'd0 : tb + 16'd1;
+            end
+            if ((adv && last) || l_issue) begin
+                // next output pixel (the word path after its last beat, the stem after a window read)
                 if (ox == cfg_out_w - 16'd1) begin
                     ox <= 16'd0;
                     if (oy == cfg_out_h - 16'd1) running <= 1'b0;
@@ -275,47 +378,27 @@ module bg_core_engine #(
     always_ff @(posedge clk) begin
         if (rst) begin
             b_valid <= 1'b0;
-            q_valid <= 1'b0;
         end else begin
-            q_valid <= adv;
-            if (adv && last_lane) b_valid <= 1'b1;
+            if (adv || adv_s) b_valid <= 1'b1;
             else if (beat_taken) b_valid <= 1'b0;
         end
     end
 
     always_ff @(posedge clk) begin
         if (adv) begin
-            q_zero <= zero;
-            q_lane <= lane;
-            q_sel  <= pix[LP-1:0];
-            if (last_lane) begin
-                b_first <= first;
-                b_last  <= last;
-                b_tag   <= tag32[SAW-1:0];
-            end
+            q_zero  <= zero;
+            b_first <= first;
+            b_last  <= last;
+            b_tag   <= tag32[SAW-1:0];
+        end else if (adv_s) begin
+            b_first <= tb == 16'd0;
+            b_last  <= s_last;
+            b_tag   <= wc_tag;
         end
     end
 
-    // Stem: lanes 0..P-2 land in an assembly register one cycle after their issue; lane P-1 is read
-    // straight from the RAM output register, which holds it while the beat waits.
-    logic [8*P-1:0] asm_act, act;
-    logic [7:0]     q_byte;
-    assign q_byte = q_zero ? 8'd0 : src_word[8*q_sel +: 8];
-
-    always_ff @(posedge clk) begin
-        if (q_valid && stem && !(&q_lane)) begin
-            asm_act[8*q_lane +: 8] <= q_byte;
-        end
-    end
-
-    always_comb begin
-        if (stem) begin
-            act = asm_act;
-            act[8*(P-1) +: 8] = q_byte;
-        end else begin
-            act = q_zero ? '0 : src_word;
-        end
-    end
+    logic [8*P-1:0] act;
+    assign act = stem ? b_act : q_zero ? '0 : src_word;
 
     // ---- MAC array ----
     logic             mac_in_ready, mac_out_valid, mac_out_ready;
