@@ -29,8 +29,13 @@ def open_backend(name: str, weights_dir: Path | None = None, names: tuple[str, .
 
         return KerasNetworks(weights_dir or TRAINED_DIR, names=names).logits
     if name == "golden":
+        from blurgauge.hw import program as prog
         from blurgauge.hw.programs import GoldenNetworks
 
+        images = bgcp_images(weights_dir, names)
+        if images is not None:  # ready core programs (e.g. build/hls/images): no hls4ml conversion
+            return GoldenNetworks(programs={n: prog.unpack(blob, f"core program {n!r}") for n, blob in images.items()},
+                                  names=names).logits
         return GoldenNetworks(weights_dir, names=names).logits
     if name == "hls":
         from blurgauge.hw.programs import HlsNetworks
@@ -70,6 +75,16 @@ class DeviceNetworks:
         self.driver.close()
 
 
+def bgcp_images(weights: str | Path | None, names: tuple[str, ...] = CASCADE) -> dict[str, bytes] | None:
+    """The ``NAME.bgcp`` core programs in a folder, when it holds one for every name."""
+    if weights is None:
+        return None
+    files = {name: Path(weights) / f"{name}.bgcp" for name in names}
+    if not all(path.is_file() for path in files.values()):
+        return None
+    return {name: path.read_bytes() for name, path in files.items()}
+
+
 def program_images(weights: str | Path | None, lanes: int, names: tuple[str, ...] = CASCADE) -> dict[str, bytes]:
     """The six core-program images: ``*.bgcp`` files in ``weights`` (e.g. build/hls/images) if all are
     there, else built from its weight files for a ``lanes`` x ``lanes`` array (through hls4ml)."""
@@ -77,9 +92,9 @@ def program_images(weights: str | Path | None, lanes: int, names: tuple[str, ...
     from blurgauge.model.inference import TRAINED_DIR
 
     folder = Path(weights) if weights is not None else TRAINED_DIR
-    files = {name: folder / f"{name}.bgcp" for name in names}
-    if all(path.is_file() for path in files.values()):
-        return {name: path.read_bytes() for name, path in files.items()}
+    images = bgcp_images(folder, names)
+    if images is not None:
+        return images
     from blurgauge.hw.programs import build_programs
 
     return {name: prog.pack(p) for name, p in build_programs(folder, names, lanes=lanes).items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -101,3 +102,82 @@ def test_data_info_on_damaged_shard_is_one_line(capsys, tmp_path):
     err = capsys.readouterr().err.strip()
     assert err and "\n" not in err
     assert "shard-00001.npz" in err
+
+
+# ---- blurgauge estimate: output contract, bad input, --debug, backends that cannot run here -------------
+
+
+def _png(path: Path, rows: int, cols: int, seed: int) -> Path:
+    import numpy as np
+    from PIL import Image
+
+    Image.fromarray((np.random.default_rng(seed).random((rows, cols)) * 255).astype(np.uint8)).save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def programs(six_networks, tmp_path_factory) -> Path:
+    """The six networks' core programs as .bgcp files: the golden backend then starts without hls4ml."""
+    from blurgauge.hw import program
+    from blurgauge.hw.programs import build_programs
+
+    folder = tmp_path_factory.mktemp("programs")
+    for name, p in build_programs(six_networks).items():
+        program.save(p, folder / f"{name}.bgcp")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def bad_inputs(tmp_path_factory) -> dict[str, Path]:
+    import numpy as np
+
+    root = tmp_path_factory.mktemp("inputs")
+    nan = np.full((150, 150), 0.5)
+    nan[0, 0] = np.nan
+    inf = np.full((150, 150), 0.5, np.float32)
+    inf[1, 1] = np.inf
+    (root / "empty").mkdir()
+    (root / "text.png").write_text("not an image")
+    np.save(root / "nan.npy", nan)
+    np.save(root / "inf.npy", inf)
+    return {
+        "good": _png(root / "good.png", 150, 170, 1),
+        "text": root / "text.png",
+        "small": _png(root / "small.png", 127, 300, 2),
+        "nan": root / "nan.npy",
+        "inf": root / "inf.npy",
+        "empty": root / "empty",
+        "missing": root / "missing.png",
+    }
+
+
+def test_estimate_bad_inputs_are_one_line_each_and_the_rest_run(programs, bad_inputs, capsys):
+    argv = ["estimate", "--backend", "golden", "--weights", str(programs), "--format", "json",
+            *map(str, bad_inputs.values())]
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["path"] for line in out.splitlines()] == [str(bad_inputs["good"])]
+    lines = err.strip().splitlines()
+    assert len(lines) == len(bad_inputs) - 1 and "Traceback" not in err
+    for name, path in bad_inputs.items():
+        if name != "good":
+            assert sum(str(path) in line for line in lines) == 1, (name, err)
+    assert "NaN or infinite" in err and "at least 129x129" in err and "no image files" in err
+
+
+def test_estimate_csv_keeps_its_columns_and_debug_shows_tracebacks(programs, bad_inputs, capsys):
+    argv = ["estimate", "--debug", "--backend", "golden", "--weights", str(programs), "--format", "csv",
+            str(bad_inputs["good"]), str(bad_inputs["text"])]
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    header, row = out.strip().splitlines()
+    assert header.split(",") == ["path", "width", "height", "width_coarse", "width_fine", "width_confidence",
+                                 "height_coarse", "height_fine", "height_confidence", "seconds"]
+    assert row.startswith(str(bad_inputs["good"]))
+    assert "Traceback" in err and "ImageError" in err and str(bad_inputs["text"]) in err
+
+
+def test_estimate_pynq_without_a_board_is_one_clear_line(bad_inputs, capsys):
+    assert main(["estimate", "--backend", "pynq", str(bad_inputs["good"])]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "pynq" in err and "Traceback" not in err
