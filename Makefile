@@ -13,7 +13,7 @@ DATA ?= $(if $(wildcard ../shared/data),../shared/data,)
 WORK ?= build/work
 PROFILE ?= full
 
-.PHONY: help setup demo test lint lock docs train eval data-bench hls hls-synth cost verify regs lint-rtl sim sim-all synth-blocks clean
+.PHONY: help setup demo test lint lock docs train eval data-bench bench-host hls hls-synth cost verify regs lint-rtl sim sim-all synth-blocks clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -27,8 +27,8 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 
 setup: $(STAMP)  ## create .venv and install the pinned packages (idempotent)
 
-demo: $(STAMP)  ## run the main job on the embedded default example
-	$(BG) demo
+demo: $(STAMP)  ## run the main job on the embedded default example (estimate on the simulated RTL core)
+	$(BG) demo --backend rtl
 
 test: $(STAMP)  ## run the whole test suite (under 20 minutes on 2 cores)
 	$(PY) -m ruff check .
@@ -84,6 +84,9 @@ synth-blocks: $(STAMP)  ## Yosys synth_xilinx figures of the RTL blocks (build/s
 
 data-bench: $(STAMP)  ## dataset builder throughput on this machine (patches per second)
 	$(PY) bench/data_throughput.py
+
+bench-host: $(STAMP)  ## images/s and per-stage time of keras, golden, hls, rtl; projected board time
+	$(PY) bench/host_throughput.py
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache .ruff_cache

@@ -27,7 +27,8 @@ examples:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    run_demo(seed=args.seed, width=args.width, height=args.height, save=args.save)
+    run_demo(seed=args.seed, width=args.width, height=args.height, save=args.save, backend=args.backend,
+             weights=args.weights)
     return 0
 
 
@@ -157,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--width", type=int, default=23, help="kernel width in px (default 23)")
     demo.add_argument("--height", type=int, default=15, help="kernel height in px (default 15)")
     demo.add_argument("--save", type=Path, help="folder to write the blurry image, kernel and patches to")
+    demo.add_argument("--backend", default=None, choices=BACKENDS,
+                      help="also estimate the kernel size on this backend (make demo: rtl, the simulated core)")
+    demo.add_argument("--weights", type=Path, default=None, help="folder of weight files (default: shipped)")
     demo.set_defaults(func=_cmd_demo)
 
     data = sub.add_parser("data", help="build and inspect training datasets")

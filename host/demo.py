@@ -1,8 +1,9 @@
 """``blurgauge demo``: the main job on an embedded default example.
 
 Synthesizes a blurry image with a known camera-shake kernel, selects the two distinct gradient
-patches as the paper does and reports them beside the ground truth. Once the networks and the
-core exist this grows into the full estimate on the simulated accelerator.
+patches as the paper does and reports them beside the ground truth; with ``backend`` (``make demo``:
+rtl, the simulated core) it then runs the whole estimate through ``Accelerator`` and prints it
+beside the ground truth, with the core's cycle count where the backend has one.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def _describe_extent(axis: str, extent: int) -> str:
             f"fine interval {iv.label} (class {fine})")
 
 
-def run_demo(seed: int = 2026, width: int = 23, height: int = 15, save: Path | None = None) -> None:
+def run_demo(seed: int = 2026, width: int = 23, height: int = 15, save: Path | None = None,
+             backend: str | None = None, weights: Path | None = None) -> None:
     rng = np.random.default_rng(seed)
     made = synthesize_blurred(rng, width, height, image_size=(321, 481), noise_sigma=0.01)
     measured = kernel_extent(made.kernel)
@@ -42,6 +44,32 @@ def run_demo(seed: int = 2026, width: int = 23, height: int = 15, save: Path | N
     if save is not None:
         _save(save, made.blurry, made.kernel, along_x.gradient, along_y.gradient)
         print(f"wrote {save}/blurry.png, kernel.png, patches.png")
+    if backend is not None:
+        _estimate(made.blurry, measured, backend, weights)
+
+
+def _estimate(blurry: np.ndarray, truth: tuple[int, int], backend: str, weights: Path | None) -> None:
+    from blurgauge.model.inference import TRAINED_DIR, weight_path
+    from blurgauge.model.roles import CASCADE
+
+    from .accelerator import TARGET_CLOCK_MHZ, Accelerator
+
+    folder = weights or TRAINED_DIR
+    missing = [n for n in CASCADE if not weight_path(folder, n).is_file() and not (folder / f"{n}.bgcp").is_file()]
+    if missing:
+        print(f"estimate ({backend}) skipped: no weights for {', '.join(missing)} in {folder}")
+        return
+    print(f"estimate on the {backend} backend (blurgauge estimate --backend {backend}):")
+    with Accelerator(backend, folder) as acc:
+        result = acc.estimate(blurry, label="demo image")
+    for axis, est, true in (("width", result.width, truth[0]), ("height", result.height, truth[1])):
+        iv = classes.intervals()[est.fine]
+        print(f"{axis:>6}: {est.size():5.1f} px  (R{est.coarse + 1}, interval {iv.label}, class {est.fine}, "
+              f"confidence {est.confidence:.2f}); ground truth {true} px")
+    if result.cycles is not None:
+        print(f"core: {result.cycles:,} cycles for the four runs (coarse + fine, two axes), "
+              f"{result.cycles / TARGET_CLOCK_MHZ / 1e3:.2f} ms at {TARGET_CLOCK_MHZ:g} MHz")
+    print(f"host time {result.seconds:.2f} s")
 
 
 def _save(folder: Path, blurry: np.ndarray, kernel: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> None:
