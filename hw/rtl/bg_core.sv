@@ -134,7 +134,7 @@ module bg_core #(
 
     // ---- state ----
     typedef enum logic [3:0] {
-        S_IDLE, S_HDR, S_CRC, S_CRC_WAIT, S_STREAM, S_REC, S_DECODE, S_WFETCH, S_BFETCH, S_PASS_GO,
+        S_IDLE, S_HDR, S_CRC, S_CRC_WAIT, S_STREAM, S_REC, S_DECODE, S_FIRST_FETCH, S_PASS_GO,
         S_PASS_WAIT, S_DRAIN, S_FINISH
     } state_t;
     state_t state;
@@ -283,7 +283,7 @@ module bg_core #(
     logic        e_res_en, e_src_signed, e_res_signed, e_round, e_sat, e_is_last, e_mac;
     logic [15:0] e_in_h, e_in_w, e_cbin, e_out_h, e_out_w, e_cob, e_win_h, e_win_w, e_nib, e_ntb;
     logic [31:0] e_tiles, e_out_words, e_w_off, e_b_off;
-    logic [P*16-1:0] bias;
+    logic [P*16-1:0] bias;   // biases of the running pass
     logic [15:0] ob;
     logic        pass_busy, count_clear, in_we, wb_we, lg_we;
     logic [31:0] wr_count;
@@ -301,10 +301,10 @@ module bg_core #(
         .cfg_win_h(e_win_h), .cfg_win_w(e_win_w), .cfg_nib(e_nib), .cfg_ntb(e_ntb),
         .cfg_bias_shift(e_bias_shift), .cfg_shift(e_shift), .cfg_out_fmt(e_out_fmt), .cfg_post_fmt(e_post_fmt),
         .cfg_round(e_round), .cfg_sat(e_sat), .cfg_is_last(e_is_last), .cfg_bias(bias),
-        .pass_start(state == S_PASS_GO), .pass_ob(ob), .pass_busy(pass_busy),
+        .pass_start(state == S_PASS_GO), .pass_ob(ob), .pass_buf(ob[0]), .pass_busy(pass_busy),
         .count_clear(count_clear), .wr_count(wr_count),
         .in_wpr(in_wpr), .in_we(in_we), .in_row(in_row), .in_wir(in_wir), .in_data(s_axis_tdata),
-        .wb_we(wb_we), .wb_idx(wb_idx), .wb_data(rd_data),
+        .wb_we(wb_we), .wb_buf(f_buf), .wb_idx(wb_idx), .wb_data(rd_data),
         .lg_we(lg_we), .lg_ob(lg_ob), .lg_y(lg_y));
 
     // ---- input stream ----
@@ -324,11 +324,17 @@ module bg_core #(
     logic [31:0] img_banked;
     assign img_banked    = {16'd0, (img_h + 16'd7) & 16'hFFF8} * {16'd0, img_w};
 
-    // ---- weight and bias fetch ----
+    // ---- weight and bias fetch (runs beside the pass of the previous block) ----
+    typedef enum logic [1:0] { F_IDLE, F_W, F_B } fstate_t;
+    fstate_t     f_state;
+    logic        f_kick, f_buf;       // f_kick: start loading block f_ob into half f_buf next cycle
+    logic [15:0] f_ob;
     logic [31:0] beat_count;
     logic [3:0]  bias_off;
-    assign wb_we  = state == S_WFETCH && rd_valid;
+    logic [P*16-1:0] bias_buf [2];
+    assign wb_we  = f_state == F_W && rd_valid;
     assign wb_idx = beat_count[WIW-1:0];
+    assign bias   = bias_buf[ob[0]];
 
     // ---- argmax over the first num_classes logits (lowest index on a tie) ----
     logic [7:0] best;
@@ -352,6 +358,10 @@ module bg_core #(
         count_clear <= 1'b0;
         if (rq_valid && rq_ready) rq_valid <= 1'b0;
 
+        if (rst || ctrl_soft_reset || (busy && (ctrl_start || rd_err))) begin
+            f_state <= F_IDLE;
+            f_kick  <= 1'b0;
+        end
         if (rst) begin
             state    <= S_IDLE;
             busy     <= 1'b0;
@@ -397,6 +407,45 @@ module bg_core #(
                     if (lg_ob == 16'(i / P)) logits[i] <= lg_y[32*(i % P) +: 32];
                 end
             end
+
+            // weight fetch process
+            f_kick <= 1'b0;
+            case (f_state)
+                F_IDLE: begin
+                    if (f_kick) begin
+                        rq_valid   <= 1'b1;
+                        rq_addr    <= base + {32'd0, e_w_off + ((e_tiles * {16'd0, f_ob}) << (2 * LP))};
+                        rq_beats   <= 24'(e_tiles << (2 * LP - 4));
+                        beat_count <= 32'd0;
+                        f_state    <= F_W;
+                    end
+                end
+                F_W: begin
+                    if (rd_valid) begin
+                        beat_count <= beat_count + 32'd1;
+                        if (rd_last) begin
+                            rq_valid   <= 1'b1;
+                            rq_addr    <= base + {32'd0, e_b_off + ({16'd0, f_ob} << (LP + 1))};
+                            rq_addr[3:0] <= 4'd0;
+                            bias_off   <= e_b_off[3:0] + 4'({f_ob, {(LP + 1){1'b0}}});
+                            rq_beats   <= 24'((({28'd0, e_b_off[3:0] + 4'({f_ob, {(LP + 1){1'b0}}})}) + 32'(2 * P) + 32'd15) >> 4);
+                            beat_count <= 32'd0;
+                            f_state    <= F_B;
+                        end
+                    end
+                end
+                default: begin   // F_B
+                    if (rd_valid) begin
+                        beat_count <= beat_count + 32'd1;
+                        for (int g = 0; g < 2 * P; g++) begin
+                            if ((32'(g) + {28'd0, bias_off}) >> 4 == beat_count) begin
+                                bias_buf[f_buf][8*g +: 8] <= rd_data[8*((g + int'(bias_off)) % 16) +: 8];
+                            end
+                        end
+                        if (rd_last) f_state <= F_IDLE;
+                    end
+                end
+            endcase
 
             case (state)
                 S_IDLE: begin
@@ -565,61 +614,37 @@ module bg_core #(
                         count_clear <= 1'b1;
                         ob <= 16'd0;
                         if (r_mac) begin
-                            rq_valid   <= 1'b1;
-                            rq_addr    <= base + {32'd0, hdr_weight_offset + r_w_off};
-                            rq_beats   <= 24'(r_tiles << (2 * LP - 4));
-                            beat_count <= 32'd0;
-                            state      <= S_WFETCH;
+                            f_kick <= 1'b1;
+                            f_ob   <= 16'd0;
+                            f_buf  <= 1'b0;
+                            state  <= S_FIRST_FETCH;
                         end else begin
                             state <= S_PASS_GO;
                         end
                     end
                 end
 
-                S_WFETCH: begin
-                    if (rd_valid) begin
-                        beat_count <= beat_count + 32'd1;
-                        if (rd_last) begin
-                            rq_valid   <= 1'b1;
-                            rq_addr    <= base + {32'd0, e_b_off + ({16'd0, ob} << (LP + 1))};
-                            rq_addr[3:0] <= 4'd0;
-                            bias_off   <= e_b_off[3:0] + 4'({ob, {(LP + 1){1'b0}}});
-                            rq_beats   <= 24'((({28'd0, e_b_off[3:0] + 4'({ob, {(LP + 1){1'b0}}})}) + 32'(2 * P) + 32'd15) >> 4);
-                            beat_count <= 32'd0;
-                            state      <= S_BFETCH;
-                        end
-                    end
+                S_FIRST_FETCH: begin
+                    if (f_state == F_IDLE && !f_kick) state <= S_PASS_GO;
                 end
 
-                S_BFETCH: begin
-                    if (rd_valid) begin
-                        beat_count <= beat_count + 32'd1;
-                        for (int g = 0; g < 2 * P; g++) begin
-                            if ((32'(g) + {28'd0, bias_off}) >> 4 == beat_count) begin
-                                bias[8*g +: 8] <= rd_data[8*((g + int'(bias_off)) % 16) +: 8];
-                            end
-                        end
-                        if (rd_last) state <= S_PASS_GO;
+                S_PASS_GO: begin
+                    // the pass of block ob runs on half ob[0] while block ob+1 loads into the other half
+                    if (e_mac && ob != e_cob - 16'd1) begin
+                        f_kick <= 1'b1;
+                        f_ob   <= ob + 16'd1;
+                        f_buf  <= ~ob[0];
                     end
+                    state <= S_PASS_WAIT;
                 end
-
-                S_PASS_GO: state <= S_PASS_WAIT;
 
                 S_PASS_WAIT: begin
-                    if (!pass_busy) begin
+                    if (!pass_busy && f_state == F_IDLE && !f_kick) begin
                         if (ob == e_cob - 16'd1) begin
                             state <= S_DRAIN;
                         end else begin
-                            ob <= ob + 16'd1;
-                            if (e_mac) begin
-                                rq_valid   <= 1'b1;
-                                rq_addr    <= base + {32'd0, e_w_off + ((e_tiles * {16'd0, ob + 16'd1}) << (2 * LP))};
-                                rq_beats   <= 24'(e_tiles << (2 * LP - 4));
-                                beat_count <= 32'd0;
-                                state      <= S_WFETCH;
-                            end else begin
-                                state <= S_PASS_GO;
-                            end
+                            ob    <= ob + 16'd1;
+                            state <= S_PASS_GO;
                         end
                     end
                 end

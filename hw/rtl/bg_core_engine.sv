@@ -73,6 +73,7 @@ module bg_core_engine #(
 
     input  wire                   pass_start,    // one cycle: run the pass of output block pass_ob
     input  wire  [15:0]           pass_ob,
+    input  wire                   pass_buf,      // ... on the tiles in weight buffer half pass_buf
     output logic                  pass_busy,     // beats of the pass still to enter the array
     input  wire                   count_clear,   // one cycle: wr_count <= 0 (layer start)
     output logic [31:0]           wr_count,      // words written to the destination since count_clear
@@ -83,7 +84,8 @@ module bg_core_engine #(
     input  wire  [15:0]           in_wir,
     input  wire  [8*P-1:0]        in_data,
 
-    input  wire                   wb_we,         // weight beat `wb_idx` of the pass's tiles
+    input  wire                   wb_we,         // weight beat wb_idx of the tiles in half wb_buf
+    input  wire                   wb_buf,        // (the other half than the running pass reads)
     input  wire  [$clog2(WBUF_TILES*P*P/16)-1:0] wb_idx,
     input  wire  [127:0]          wb_data,
 
@@ -185,21 +187,22 @@ module bg_core_engine #(
     end
 
     // ---- weight buffer ----
-    logic           w_re;
-    logic [TAW-1:0] w_raddr;
+    // Two halves of WBUF_TILES tiles: the loader fills one while a pass reads the other.
+    logic           w_re, cur_buf;
+    logic [TAW:0]   w_raddr;
     logic [8*P*P-1:0] w_tile;
 
     for (genvar b = 0; b < NB; b++) begin : g_wbank
         logic           bank_we;
-        logic [TAW-1:0] bank_waddr;
+        logic [TAW:0]   bank_waddr;
         if (NB > 1) begin : g_split
             assign bank_we    = wb_we && wb_idx[NBW-1:0] == b[NBW-1:0];
-            assign bank_waddr = wb_idx[NBW +: TAW];
+            assign bank_waddr = {wb_buf, wb_idx[NBW +: TAW]};
         end else begin : g_one
             assign bank_we    = wb_we;
-            assign bank_waddr = wb_idx[TAW-1:0];
+            assign bank_waddr = {wb_buf, wb_idx[TAW-1:0]};
         end
-        bg_sdp_ram #(.WIDTH(128), .DEPTH(WBUF_TILES)) u_ram (
+        bg_sdp_ram #(.WIDTH(128), .DEPTH(2 * WBUF_TILES)) u_ram (
             .clk(clk), .we(bank_we), .waddr(bank_waddr), .wdata(wb_data),
             .re(w_re), .raddr(w_raddr), .rdata(w_tile[128*b +: 128]));
     end
@@ -333,7 +336,7 @@ module bg_core_engine #(
     assign src_re   = adv;
     assign src_addr = word32[SAW-1:0];
     assign w_re     = adv || adv_s;
-    assign w_raddr  = tile32[TAW-1:0];
+    assign w_raddr  = {cur_buf, tile32[TAW-1:0]};
     assign pass_busy = running || l_pend || wn_valid || wc_valid || b_valid;
 
     always_ff @(posedge clk) begin
@@ -342,6 +345,7 @@ module bg_core_engine #(
         end else if (pass_start) begin
             running <= 1'b1;
             ob <= pass_ob;
+            cur_buf <= pass_buf;
             oy <= 16'd0; ox <= 16'd0; wy <= 16'd0; wx <= 16'd0; ib <= 16'd0; tb <= 16'd0;
         end else begin
             if (adv) begin
