@@ -34,6 +34,7 @@ from blurgauge.model.cascade import AxisEstimate, LogitsFn, run_cascade
 from blurgauge.model.images import ImageError, load_gray, to_gray
 from blurgauge.model.patches import MIN_IMAGE_SIZE, height_patch, width_patch
 from blurgauge.model.preprocess import input_codes
+from blurgauge.model.roles import CASCADE
 
 from .backends import BACKENDS, DEVICE_BACKENDS, open_backend, open_device
 
@@ -160,6 +161,13 @@ class Accelerator:
             self.driver = None
             self._networks = None
             self._logits = open_backend(backend, Path(weights) if weights is not None else None)
+
+    def warm_up(self) -> None:
+        """Run every network once on a zero patch (host backends build models or compile lazily), so
+        that timings measure steady state; device backends are ready once open."""
+        if self._networks is None:
+            for name in CASCADE:
+                self._logits(name, np.zeros((1, 128, 128), np.int8))
 
     # ---------------------------------------------------------------- one image
 

@@ -1,0 +1,162 @@
+"""Host throughput: images per second and per-stage time of each backend on the same images, and the
+board time projected from the RTL core's cycle counts.
+
+Run with `make bench-host` (or `python bench/host_throughput.py --images 4`). Every backend runs the
+same networks on the same synthetic blurry images through ``Accelerator.estimate_many`` (preprocessing
+of the next image overlapped with the backend's work). The projected board time is the CYCLES the
+simulated core counted for the four runs of an image (coarse and fine, two axes) at
+``TARGET_CLOCK_MHZ``, plus this machine's preprocessing. Prints a table and the command, and writes
+build/bench/host.json.
+
+Without the shipped weights (model/trained/) the networks are untrained ResNet18s of ``--width``:
+the work per image does not depend on the weight values, the estimates are then meaningless.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from blurgauge.host.accelerator import TARGET_CLOCK_MHZ, Accelerator, Estimate, Failure
+from blurgauge.model.roles import CASCADE
+
+OUT = Path("build") / "bench"
+
+
+def images(count: int, seed: int) -> tuple[list[np.ndarray], list[str]]:
+    """Blurry 481x321 dead-leaves images with random camera-shake kernels of 3..95 px."""
+    from blurgauge.model.synthesis import synthesize_blurred
+
+    rng = np.random.default_rng(seed)
+    out, labels = [], []
+    for i in range(count):
+        w, h = (int(v) for v in rng.integers(3, 96, 2))
+        out.append(synthesize_blurred(rng, w, h, image_size=(321, 481), noise_sigma=0.01).blurry)
+        labels.append(f"image{i} ({w}x{h} px kernel)")
+    return out, labels
+
+
+def weights_folder(requested: Path | None, width: int) -> tuple[Path, str]:
+    """The shipped weights if all six are there, else untrained networks of ``width`` (made once)."""
+    from blurgauge.model import weights
+    from blurgauge.model.inference import TRAINED_DIR, weight_path
+
+    if requested is not None:
+        return requested, str(requested)
+    if all(weight_path(TRAINED_DIR, n).is_file() for n in CASCADE):
+        return TRAINED_DIR, "shipped weights"
+    folder = OUT / f"untrained-w{width}"
+    if not all(weight_path(folder, n).is_file() for n in CASCADE):
+        from blurgauge.model.network import NetworkSpec, build_resnet18
+        from blurgauge.model.roles import ROLES
+
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in CASCADE:
+            model = build_resnet18(NetworkSpec(width, ROLES[name].outputs), name=name)
+            weights.save(weight_path(folder, name), model, name, width, {"bench": "untrained"})
+    return folder, f"untrained width-{width} networks (no shipped weights yet)"
+
+
+def run_backend(backend: str, folder: Path, data: list[np.ndarray], labels: list[str], **options) -> dict:
+    start = time.perf_counter()
+    with Accelerator(backend, folder, **options) as acc:
+        opened = time.perf_counter() - start
+        acc.warm_up()  # every network once: Keras builds models and the hls project loads lazily
+        acc.estimate(data[0], labels[0])
+        start = time.perf_counter()
+        results = list(acc.estimate_many(data, labels=labels))
+        wall = time.perf_counter() - start
+    failed = [r for r in results if isinstance(r, Failure)]
+    if failed:
+        raise RuntimeError(f"{backend}: {failed[0].error}")
+    done: list[Estimate] = results  # type: ignore[assignment]
+    row = {
+        "backend": backend, "images": len(done), "open_s": opened, "wall_s": wall,
+        "images_per_s": len(done) / wall,
+        "preprocess_s": float(np.mean([r.preprocess_seconds for r in done])),
+        "coarse_s": float(np.mean([r.stage_seconds("coarse") for r in done])),
+        "fine_s": float(np.mean([r.stage_seconds("fine") for r in done])),
+        "estimates": [(r.width.fine, r.height.fine) for r in done],
+    }
+    if all(r.cycles is not None for r in done):
+        cycles = float(np.mean([r.cycles for r in done]))
+        stall = float(np.mean([sum(s.stall_cycles or 0 for s in r.stages) for r in done]))
+        board = cycles / (TARGET_CLOCK_MHZ * 1e6)
+        row.update(cycles=cycles, stall_cycles=stall, board_core_s=board,
+                   board_image_s=board + row["preprocess_s"])
+    return row
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=4, help="images per host backend (default 4)")
+    parser.add_argument("--rtl-images", type=int, default=1, help="images for the rtl backend (default 1; 0 skips)")
+    parser.add_argument("--backends", nargs="+", default=["keras", "golden", "hls"],
+                        help="host backends (default keras golden hls)")
+    parser.add_argument("--weights", type=Path, default=None, help="weight folder (default: shipped, else untrained)")
+    parser.add_argument("--width", type=int, default=16, help="width of the untrained networks (16)")
+    parser.add_argument("--lanes", type=int, default=16, help="rtl: P of the simulated core (16)")
+    parser.add_argument("--slots", type=int, default=8, help="rtl: activation slots (8)")
+    parser.add_argument("--slot-bytes", type=int, default=65536, help="rtl: bytes per slot (65536)")
+    parser.add_argument("--wbuf-tiles", type=int, default=128, help="rtl: weight buffer tiles (128)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    command = "python bench/host_throughput.py " + " ".join(sys.argv[1:])
+    folder, label = weights_folder(args.weights, args.width)
+    data, labels = images(max(args.images, args.rtl_images), args.seed)
+    rows = []
+    for backend in args.backends:
+        print(f"{backend} ...", file=sys.stderr, flush=True)
+        rows.append(run_backend(backend, folder, data[: args.images], labels[: args.images]))
+    if args.rtl_images:
+        from blurgauge.host.rtl_transport import rtl_available
+
+        why = rtl_available()
+        if why is None:
+            print("rtl ...", file=sys.stderr, flush=True)
+            rows.append(run_backend("rtl", folder, data[: args.rtl_images], labels[: args.rtl_images],
+                                    lanes=args.lanes, slots=args.slots, slot_bytes=args.slot_bytes,
+                                    wbuf_tiles=args.wbuf_tiles))
+        else:
+            print(f"rtl skipped: {why}", file=sys.stderr)
+    reference = next((r for r in rows if r["backend"] == "golden"), rows[0])
+    n = min(len(r["estimates"]) for r in rows)
+    agree = all(r["estimates"][:n] == reference["estimates"][:n] for r in rows)
+
+    print(f"command: {command}")
+    print(f"networks: {label} ({folder}); {len(data)} blurry 481x321 images; {os.cpu_count()} CPU core(s) "
+          "shared with other work")
+    print("| backend | images | images/s | preprocess s | coarse s | fine s | core cycles | projected board s |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        cycles = f"{r['cycles']:,.0f}" if "cycles" in r else ""
+        board = f"{r['board_image_s']:.4f}" if "cycles" in r else ""
+        print(f"| {r['backend']} | {r['images']} | {r['images_per_s']:.3f} | {r['preprocess_s']:.3f} "
+              f"| {r['coarse_s']:.3f} | {r['fine_s']:.3f} | {cycles} | {board} |")
+    print("(per-stage times are means per image, both axes; rtl times are simulation wall time)")
+    rtl = next((r for r in rows if "cycles" in r), None)
+    keras = next((r for r in rows if r["backend"] == "keras"), None)
+    if rtl is not None:
+        print(f"projected board: {rtl['cycles']:,.0f} cycles per image ({rtl['stall_cycles']:,.0f} stalled) at "
+              f"{TARGET_CLOCK_MHZ:g} MHz = {rtl['board_core_s'] * 1e3:.2f} ms in the core, "
+              f"{rtl['board_image_s'] * 1e3:.1f} ms per image with this machine's preprocessing")
+        if keras is not None:
+            tf_s = 1 / keras["images_per_s"]
+            print(f"TensorFlow (keras backend) on this CPU: {tf_s * 1e3:.1f} ms per image; "
+                  f"ratio TensorFlow / projected board = {tf_s / rtl['board_image_s']:.2f} "
+                  f"(core alone: {tf_s / rtl['board_core_s']:.2f})")
+    print(f"estimates agree across backends: {'yes' if agree else 'NO'} (first {n} images)")
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "host.json").write_text(json.dumps({"command": command, "networks": label, "clock_mhz": TARGET_CLOCK_MHZ,
+                                               "rows": rows, "agree": agree}, indent=2))
+    return 0 if agree else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
