@@ -13,6 +13,7 @@ a timeout, so a hung core fails the test instead of hanging it. Cycle counts go 
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -23,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import cocotb
-from cocotb.triggers import ClockCycles, RisingEdge, with_timeout
+from cocotb.triggers import ClockCycles, Edge, RisingEdge, with_timeout
+from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiReadBus, AxiResp, AxiStreamBus, AxiStreamFrame, AxiStreamSource
 from cocotbext.axi.axi_ram import AxiRamRead
 
@@ -116,13 +118,25 @@ class Env:
             await self.source.send(AxiStreamFrame(patch))
             self.streaming = True
 
+    async def layer_times(self, marks: list[tuple[int, int]]) -> None:
+        """(layer, time in ns) at each change of the sequencer's layer index: one event per layer, so
+        the per-layer cycles cost no Python per clock."""
+        while True:
+            await Edge(self.dut.layer)
+            marks.append((int(self.dut.layer.value), int(get_sim_time("ns"))))
+
     async def wait_done(self, stream_ends: bool = True) -> dict[str, int]:
+        start_ns = int(get_sim_time("ns"))
+        marks: list[tuple[int, int]] = [(0, start_ns)]
+        watcher = cocotb.start_soon(self.layer_times(marks))
         if self.streaming and stream_ends:
             await with_timeout(self.source.wait(), self.timeout_ns, "ns")
             self.streaming = False
         self.pauses(False)
         if not self.dut.irq.value:
             await with_timeout(RisingEdge(self.dut.irq), self.timeout_ns, "ns")
+        end_ns = int(get_sim_time("ns"))
+        watcher.cancel()
         self.pauses(True)
         status = await self.read(regs.STATUS)
         out = {
@@ -137,6 +151,15 @@ class Env:
             v = await self.read(regs.LOGIT0 + 4 * i)
             logits.append(v - (1 << 32) if v >> 31 else v)
         out["logits"] = logits  # type: ignore[assignment]
+        # Cycles per layer (10 ns clock) from the layer index changes: the first layer's share includes
+        # the header, the payload CRC and the input stream, each layer's its record and first weights.
+        first: dict[int, int] = {}
+        for layer, t in marks:
+            first.setdefault(layer, t)
+        first[0] = start_ns
+        if out["error"] == 0:
+            bounds = [first.get(i, end_ns) for i in range(out["layer"] + 1)] + [end_ns]
+            out["layer_cycles"] = [(y - x) // 10 for x, y in itertools.pairwise(bounds)]  # type: ignore
         return out
 
     async def run(self, name: str, reuse: bool, addr: int | None = None, patch: bytes | None = None,
@@ -154,7 +177,8 @@ class Env:
         assert 0 < out["stall_cycles"] < out["cycles"], label
         self.dut._log.info("%s: %d cycles (%d stalled), logits %s", label, out["cycles"], out["stall_cycles"],
                            out["logits"])
-        self.results[label] = {"cycles": out["cycles"], "stall_cycles": out["stall_cycles"]}
+        self.results[label] = {"cycles": out["cycles"], "stall_cycles": out["stall_cycles"],
+                               "layer_cycles": out["layer_cycles"]}
 
     async def check_error(self, out: dict, code: int, label: str) -> None:
         assert (out["busy"], out["done"], out["error"], out["error_code"]) == (0, 1, 1, code), f"{label}: {out}"

