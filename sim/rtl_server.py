@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
@@ -127,6 +128,9 @@ if cocotb is not None:
         Clock(dut.clk, CLOCK_NS, unit="ns", impl="gpi").start()
         dut.rst.value = 1
         dut.s_axis_tvalid.value = 0
+        for bus in ("s_axil", "m_axi", "s_axis"):
+            # cocotbext-axi logs every transaction at INFO: a line per weight burst costs simulation speed.
+            logging.getLogger(f"cocotb.{dut._name}.{bus}").setLevel(logging.WARNING)
         axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
         ram = AxiRamRead(AxiReadBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=RAM_BYTES)
         stream = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk, dut.rst)
