@@ -84,8 +84,11 @@ class PynqTransport:
 
     def send_stream(self, data: bytes) -> None:
         channel = self.dma.sendchannel
-        if not channel.idle:
-            channel.wait()  # the previous patch is still leaving; its buffer is about to be reused
+        deadline = time.monotonic() + self.default_timeout_s
+        while not channel.idle:  # the previous patch is still leaving; its buffer is about to be reused
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the AXI DMA send channel stayed busy for {self.default_timeout_s:g} s")
+            time.sleep(POLL_S)
         if self._patch is None or self._patch.nbytes != len(data):
             self._patch = self._pynq.allocate(shape=(len(data),), dtype=np.uint8)
         self._patch[:] = np.frombuffer(data, np.uint8)

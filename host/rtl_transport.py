@@ -26,6 +26,8 @@ from blurgauge.sim import harness
 DEFAULT_TIMEOUT_S = 300.0
 #: Build (first time) and start of the simulator.
 START_TIMEOUT_S = 900.0
+#: Bound of one request's reply beyond its own simulated wait (register access, a program into DDR).
+REPLY_TIMEOUT_S = 120.0
 
 
 class RtlError(RuntimeError):
@@ -98,11 +100,16 @@ class RtlTransport:
         except OSError:
             return ""
 
-    def _call(self, *request: Any) -> Any:
+    def _call(self, *request: Any, bound_s: float = REPLY_TIMEOUT_S) -> Any:
         if self._conn is None:
             raise RtlError("the simulator is closed")
         try:
             self._conn.send(request)
+            if not self._conn.poll(bound_s):  # every wait on the simulator is bounded too
+                self._conn.close()
+                self._conn = None
+                raise RtlError(f"the simulator did not answer {request[0]!r} within {bound_s:g} s (hung?); "
+                               f"closed it; last lines of {self.log_path}:\n{self._tail()}")
             status, value = self._conn.recv()
         except (EOFError, OSError) as exc:
             raise RtlError(f"lost the simulator ({exc}); last lines of {self.log_path}:\n{self._tail()}") from exc
@@ -131,7 +138,7 @@ class RtlTransport:
         self._call("reset_stream")
 
     def wait(self, seconds: float) -> None:
-        self._call("wait", seconds)
+        self._call("wait", seconds, bound_s=seconds + REPLY_TIMEOUT_S)
 
     def simulated_cycles(self) -> int:
         """Clock cycles simulated in waits so far (register traffic not counted)."""
