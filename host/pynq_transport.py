@@ -9,7 +9,7 @@ RTL simulation tests; only these calls differ, and they use PYNQ's documented AP
 * registers: the core IP's ``read(offset)`` / ``write(offset, value)`` (PYNQ's DefaultIP over MMIO);
 * device memory: ``pynq.allocate(shape, dtype)`` gives physically contiguous buffers whose
   ``device_address`` the core reads; ``flush()`` makes the CPU's writes visible to the PL;
-* the stream: ``dma.sendchannel.transfer(buffer)`` starts the DMA (non-blocking), ``wait()``/``idle``.
+* the stream: ``dma.sendchannel.transfer(buffer)`` starts the DMA (non-blocking); ``idle`` says when it is done.
 
 Nothing here runs on the development machine (no pynq package, no PL): it is untested until it
 runs on a board. pynq is imported only when a PynqTransport is made.
