@@ -225,17 +225,24 @@ class Accelerator:
                     continue
             return False
 
+        failed: list[BaseException] = []  # an error of the image source itself (not of one image)
+
         def produce() -> None:
-            for item in items:
-                label = next(names) if names is not None else (str(item) if not isinstance(item, np.ndarray)
-                                                                else "array")
-                try:
-                    ready: Prepared | Failure = prepare(item, label)
-                except Exception as exc:  # any unusable input is that image's failure, not the batch's
-                    ready = Failure(label, _one_line(exc, label), exc)
-                if not put(ready):
-                    return
-            put(done)
+            try:
+                for index, item in enumerate(items):
+                    label = next(names, None) if names is not None else None
+                    if label is None:
+                        label = f"array #{index}" if isinstance(item, np.ndarray) else str(item)
+                    try:
+                        ready: Prepared | Failure = prepare(item, label)
+                    except Exception as exc:  # any unusable input is that image's failure, not the batch's
+                        ready = Failure(label, _one_line(exc, label), exc)
+                    if not put(ready):
+                        return
+            except BaseException as exc:  # the iterable itself failed: hand it to the consumer
+                failed.append(exc)
+            finally:
+                put(done)  # always, so the consumer never waits for an image that will not come
 
         worker = threading.Thread(target=produce, name="blurgauge-preprocess", daemon=True)
         worker.start()
@@ -243,6 +250,8 @@ class Accelerator:
             while True:
                 item = slots.get()
                 if item is done:
+                    if failed:
+                        raise failed[0]
                     break
                 if isinstance(item, Failure):
                     yield item

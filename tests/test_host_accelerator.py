@@ -93,3 +93,14 @@ def test_stopping_early_ends_the_worker(golden, images):
     first = next(many)
     many.close()  # the preprocessing thread must stop, not block on a full queue
     assert isinstance(first, Estimate)
+
+
+def test_a_failing_image_source_ends_the_batch_with_its_error(golden, images):
+    def source():
+        yield images[0]
+        raise OSError("the camera went away")
+
+    many = golden.estimate_many(source())
+    assert isinstance(next(many), Estimate)
+    with pytest.raises(OSError, match="camera went away"):
+        next(many)
