@@ -136,7 +136,7 @@ module bg_core #(
 
     // ---- state ----
     typedef enum logic [3:0] {
-        S_IDLE, S_HDR, S_CRC, S_CRC_WAIT, S_STREAM, S_REC, S_DECODE, S_FIRST_FETCH, S_PASS_GO,
+        S_IDLE, S_HDR, S_HOLD, S_STREAM, S_REC, S_DECODE, S_FIRST_FETCH, S_PASS_GO,
         S_PASS_WAIT, S_DRAIN, S_FINISH
     } state_t;
     state_t state;
@@ -157,6 +157,17 @@ module bg_core #(
     /* verilator lint_on UNUSEDSIGNAL */
     logic [23:0] rq_beats;
     logic        rd_valid, rd_ready, rd_last, rd_err, rd_busy, rd_waiting;
+    // The payload CRC pass is a second client of the reader, in chunks of CHUNK beats at lower priority
+    // than the sequencer (header, records, weights), so it runs beside the first layers.
+    localparam logic [23:0] CHUNK = 24'd64;
+    logic        c_valid, cur_crc, rd_a;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [63:0] c_addr, c_next;
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [23:0] c_beats, c_rem, c_left;
+    logic        crc_done, crc_ok;
+    logic [7:0]  pend_code;
+    assign rd_a = rd_valid && !cur_crc;   // a beat of the sequencer's request
     logic [127:0] rd_data;
 
     /* verilator lint_off UNUSEDSIGNAL */
@@ -166,7 +177,8 @@ module bg_core #(
 
     bg_axi_reader #(.ADDR_W(ADDR_W), .MAX_BURST(MAX_BURST), .OUTSTANDING(OUTSTANDING)) u_reader (
         .clk(clk), .rst(rst),
-        .req_valid(rq_valid), .req_ready(rq_ready), .req_addr(rq_addr[ADDR_W-1:0]), .req_beats(rq_beats),
+        .req_valid(rq_valid || c_valid), .req_ready(rq_ready),
+        .req_addr(rq_valid ? rq_addr[ADDR_W-1:0] : c_addr[ADDR_W-1:0]), .req_beats(rq_valid ? rq_beats : c_beats),
         .out_valid(rd_valid), .out_ready(rd_ready), .out_data(rd_data), .out_last(rd_last),
         .cancel(cancel), .err(rd_err), .busy(rd_busy), .waiting(rd_waiting),
         .m_axi_arid(m_axi_arid), .m_axi_araddr(m_axi_araddr), .m_axi_arlen(m_axi_arlen),
@@ -193,7 +205,7 @@ module bg_core #(
 
     bg_program_header #(.LANES(P), .SLOTS(SLOTS), .SLOT_BYTES(SLOT_BYTES)) u_header (
         .clk(clk), .rst(rst || flush), .start(hdr_start), .busy(hdr_busy),
-        .in_valid(rd_valid && state == S_HDR), .in_ready(hdr_ready), .in_data(rd_data),
+        .in_valid(rd_a && state == S_HDR), .in_ready(hdr_ready), .in_data(rd_data),
         .done(hdr_done), .error_code(hdr_error),
         .hdr_version(hdr_version), .hdr_network_id(hdr_network_id), .hdr_outputs(hdr_outputs),
         .hdr_num_classes(hdr_num_classes), .hdr_lanes(hdr_lanes), .hdr_layer_count(hdr_layer_count),
@@ -209,16 +221,14 @@ module bg_core #(
 
     bg_crc32 #(.BYTES(16)) u_crc (
         .clk(clk), .rst(rst || flush),
-        .in_valid(rd_valid && state == S_CRC), .in_ready(crc_ready), .in_data(rd_data),
-        .in_bytes(rd_last ? crc_last_bytes : 5'd0), .in_start(crc_first), .in_last(rd_last),
+        .in_valid(rd_valid && cur_crc), .in_ready(crc_ready), .in_data(rd_data),
+        .in_bytes(c_left == 24'd1 ? crc_last_bytes : 5'd0), .in_start(crc_first), .in_last(c_left == 24'd1),
         .out_valid(crc_valid), .out_ready(1'b1), .out_crc(crc_value));
 
     always_comb begin
-        case (state)
-            S_HDR:   rd_ready = hdr_ready;
-            S_CRC:   rd_ready = crc_ready;
-            default: rd_ready = 1'b1;   // records, weights, biases are taken at once
-        endcase
+        if (cur_crc)              rd_ready = crc_ready;
+        else if (state == S_HDR)  rd_ready = hdr_ready;
+        else                      rd_ready = 1'b1;   // records, weights, biases are taken at once
     end
 
     // ---- the layer record and its checks ----
@@ -279,6 +289,14 @@ module bg_core #(
     end
 
     // ---- engine ----
+    logic [15:0] in_wpr, in_row, in_wir;   // input: words per row; row and word of the next stream beat
+    typedef enum logic [1:0] { F_IDLE, F_W, F_B } fstate_t;
+    fstate_t     f_state;
+    logic        f_kick, f_buf;       // f_kick: start loading block f_ob into half f_buf next cycle
+    logic [15:0] f_ob;
+    logic [31:0] beat_count;
+    logic [3:0]  bias_off;
+    logic [P*16-1:0] bias_buf [2];
     logic [1:0]  e_mode;
     logic [7:0]  e_src, e_dst, e_res, e_stride, e_pad_top, e_pad_left;
     logic [7:0]  e_bias_shift, e_shift, e_out_fmt, e_post_fmt;
@@ -316,7 +334,6 @@ module bg_core #(
     assign img_pixels    = {16'd0, img_h} * {16'd0, img_w};
     assign s_axis_tready = state == S_STREAM;
     assign in_we         = s_axis_tvalid && s_axis_tready;
-    logic [15:0] in_wpr, in_row, in_wir;   // words per row; row and word of the next stream beat
     /* verilator lint_off UNUSEDSIGNAL */
     logic [15:0] img_w_words;
     assign img_w_words   = img_w >> LP;
@@ -327,14 +344,7 @@ module bg_core #(
     assign img_banked    = {16'd0, (img_h + 16'd7) & 16'hFFF8} * {16'd0, img_w};
 
     // ---- weight and bias fetch (runs beside the pass of the previous block) ----
-    typedef enum logic [1:0] { F_IDLE, F_W, F_B } fstate_t;
-    fstate_t     f_state;
-    logic        f_kick, f_buf;       // f_kick: start loading block f_ob into half f_buf next cycle
-    logic [15:0] f_ob;
-    logic [31:0] beat_count;
-    logic [3:0]  bias_off;
-    logic [P*16-1:0] bias_buf [2];
-    assign wb_we  = f_state == F_W && rd_valid;
+    assign wb_we  = f_state == F_W && rd_a;
     assign wb_idx = beat_count[WIW-1:0];
     assign bias   = bias_buf[ob[0]];
 
@@ -358,13 +368,23 @@ module bg_core #(
         done_clr    <= 1'b0;
         hdr_start   <= 1'b0;
         count_clear <= 1'b0;
-        if (rq_valid && rq_ready) rq_valid <= 1'b0;
+        if (rq_ready && (rq_valid || c_valid)) begin
+            rq_valid <= 1'b0;                 // the sequencer's request has priority
+            if (!rq_valid) c_valid <= 1'b0;
+            cur_crc  <= !rq_valid;
+        end
 
         if (rst || ctrl_soft_reset || (busy && (ctrl_start || rd_err))) begin
             f_state <= F_IDLE;
             f_kick  <= 1'b0;
+            c_valid <= 1'b0;
+            c_rem   <= 24'd0;
+            cur_crc <= 1'b0;
         end
         if (rst) begin
+            c_valid  <= 1'b0;
+            c_rem    <= 24'd0;
+            cur_crc  <= 1'b0;
             state    <= S_IDLE;
             busy     <= 1'b0;
             err_flag <= 1'b0;
@@ -399,7 +419,10 @@ module bg_core #(
         end else begin
             if (busy) begin
                 if (cycles != 32'hFFFF_FFFF) cycles <= cycles + 32'd1;
-                if (stalls != 32'hFFFF_FFFF && (rd_waiting || (state == S_STREAM && !s_axis_tvalid))) begin
+                // waiting on memory for the sequencer's own request (not the CRC pass beside it), on the
+                // stream, or on the end of the CRC pass
+                if (stalls != 32'hFFFF_FFFF && ((rd_waiting && !cur_crc) || (state == S_STREAM && !s_axis_tvalid)
+                                                || ((state == S_FINISH || state == S_HOLD) && !crc_done))) begin
                     stalls <= stalls + 32'd1;
                 end
             end
@@ -408,6 +431,23 @@ module bg_core #(
                 for (int i = 0; i < 8; i++) begin
                     if (lg_ob == 16'(i / P)) logits[i] <= lg_y[32*(i % P) +: 32];
                 end
+            end
+
+            // payload CRC process: asks for the next chunk once the last one was granted
+            if (!c_valid && c_rem != 24'd0) begin
+                c_valid <= 1'b1;
+                c_addr  <= c_next;
+                c_beats <= c_rem < CHUNK ? c_rem : CHUNK;
+                c_rem   <= c_rem < CHUNK ? 24'd0 : c_rem - CHUNK;
+                c_next  <= c_next + {36'd0, (c_rem < CHUNK ? c_rem : CHUNK), 4'd0};
+            end
+            if (rd_valid && cur_crc && crc_ready) begin
+                c_left    <= c_left - 24'd1;
+                crc_first <= 1'b0;
+            end
+            if (crc_valid) begin
+                crc_done <= 1'b1;
+                crc_ok   <= crc_value == hdr_payload_crc;
             end
 
             // weight fetch process
@@ -423,7 +463,7 @@ module bg_core #(
                     end
                 end
                 F_W: begin
-                    if (rd_valid) begin
+                    if (rd_a) begin
                         beat_count <= beat_count + 32'd1;
                         if (rd_last) begin
                             rq_valid   <= 1'b1;
@@ -437,7 +477,7 @@ module bg_core #(
                     end
                 end
                 default: begin   // F_B
-                    if (rd_valid) begin
+                    if (rd_a) begin
                         beat_count <= beat_count + 32'd1;
                         for (int g = 0; g < 2 * P; g++) begin
                             if ((32'(g) + {28'd0, bias_off}) >> 4 == beat_count) begin
@@ -471,7 +511,7 @@ module bg_core #(
                 end
 
                 S_HDR: begin
-                    if (rd_valid && rd_ready) begin
+                    if (rd_a && rd_ready) begin
                         hdr_beat <= hdr_beat + 3'd1;
                         if (hdr_beat == 3'd0) hdr_size_bad <= rd_data[63:48] != 16'd64;   // header_bytes
                         if (hdr_beat == 3'd1) begin
@@ -499,53 +539,45 @@ module bg_core #(
                             err_code <= E_PAYLOAD_CRC;
                             done_set <= 1'b1;
                         end else begin
-                            rq_valid  <= 1'b1;
-                            rq_addr   <= base + 64'd64;
-                            rq_beats  <= 24'((hdr_total_bytes - 32'd64 + 32'd15) >> 4);
+                            // the payload CRC runs beside what follows; results wait for it
+                            c_rem          <= 24'((hdr_total_bytes - 32'd64 + 32'd15) >> 4);
+                            c_left         <= 24'((hdr_total_bytes - 32'd64 + 32'd15) >> 4);
+                            c_next         <= base + 64'd64;
                             crc_last_bytes <= {1'b0, hdr_total_bytes[3:0]};   // 0: a full last beat
-                            crc_first <= 1'b1;
-                            state     <= S_CRC;
-                        end
-                    end
-                end
-
-                S_CRC: begin
-                    if (rd_valid && rd_ready) begin
-                        crc_first <= 1'b0;
-                        if (rd_last) state <= S_CRC_WAIT;
-                    end
-                end
-
-                S_CRC_WAIT: begin
-                    if (crc_valid) begin
-                        if (crc_value != hdr_payload_crc) begin
-                            state    <= S_IDLE;
-                            busy     <= 1'b0;
-                            err_flag <= 1'b1;
-                            err_code <= E_PAYLOAD_CRC;
-                            done_set <= 1'b1;
-                        end else if ({16'd0, img_w} % ROW_ALIGN != 32'd0 || img_h == 16'd0 || img_w == 16'd0
-                                     || img_banked > SLOT_BYTES32) begin
-                            state    <= S_IDLE;
-                            busy     <= 1'b0;
-                            err_flag <= 1'b1;
-                            err_code <= E_NO_FIT;
-                            done_set <= 1'b1;
-                        end else begin
+                            crc_first      <= 1'b1;
+                            crc_done       <= 1'b0;
+                            crc_ok         <= 1'b0;
                             in_count    <= 32'd0;
                             in_row      <= 16'd0;
                             in_wir      <= 16'd0;
                             in_beats    <= img_pixels >> LP;
                             slot_signed <= '0;
                             slot_signed[0] <= 1'b1;   // the input patch is int8
-                            state <= ctrl_reuse ? S_REC : S_STREAM;
-                            if (ctrl_reuse) begin
+                            if ({16'd0, img_w} % ROW_ALIGN != 32'd0 || img_h == 16'd0 || img_w == 16'd0
+                                || img_banked > SLOT_BYTES32) begin
+                                pend_code <= E_NO_FIT;
+                                state     <= S_HOLD;
+                            end else if (ctrl_reuse) begin
                                 rq_valid <= 1'b1;
                                 rq_addr  <= base + {32'd0, hdr_layer_offset};
                                 rq_beats <= 24'd3;
                                 rec_beat <= 2'd0;
+                                state    <= S_REC;
+                            end else begin
+                                state <= S_STREAM;
                             end
                         end
+                    end
+                end
+
+                S_HOLD: begin
+                    // An error found after the header: a damaged payload explains it first.
+                    if (crc_done) begin
+                        state    <= S_IDLE;
+                        busy     <= 1'b0;
+                        err_flag <= 1'b1;
+                        err_code <= crc_ok ? pend_code : E_PAYLOAD_CRC;
+                        done_set <= 1'b1;
                     end
                 end
 
@@ -559,11 +591,8 @@ module bg_core #(
                             in_wir <= in_wir + 16'd1;
                         end
                         if (s_axis_tlast != (in_count == in_beats - 32'd1)) begin
-                            state    <= S_IDLE;
-                            busy     <= 1'b0;
-                            err_flag <= 1'b1;
-                            err_code <= E_STREAM_LENGTH;
-                            done_set <= 1'b1;
+                            pend_code <= E_STREAM_LENGTH;
+                            state     <= S_HOLD;
                         end else if (s_axis_tlast) begin
                             rq_valid <= 1'b1;
                             rq_addr  <= base + {32'd0, hdr_layer_offset};
@@ -575,7 +604,7 @@ module bg_core #(
                 end
 
                 S_REC: begin
-                    if (rd_valid) begin
+                    if (rd_a) begin
                         rec[128*rec_beat +: 128] <= rd_data;
                         rec_beat <= rec_beat + 2'd1;
                         if (rd_last) state <= S_DECODE;
@@ -584,11 +613,8 @@ module bg_core #(
 
                 S_DECODE: begin
                     if (bad_layer || no_fit) begin
-                        state    <= S_IDLE;
-                        busy     <= 1'b0;
-                        err_flag <= 1'b1;
-                        err_code <= bad_layer ? E_BAD_LAYER : E_NO_FIT;
-                        done_set <= 1'b1;
+                        pend_code <= bad_layer ? E_BAD_LAYER : E_NO_FIT;
+                        state     <= S_HOLD;
                     end else begin
                         e_mode <= r_op == OP_POOL ? 2'd2 : r_op == OP_GAP ? 2'd3 : r_taps ? 2'd1 : 2'd0;
                         e_src <= r_src;  e_dst <= r_dst;  e_res <= r_res;  e_res_en <= r_res_en;
@@ -669,10 +695,19 @@ module bg_core #(
                 end
 
                 S_FINISH: begin
-                    argmax   <= best;
-                    busy     <= 1'b0;
-                    done_set <= 1'b1;
-                    state    <= S_IDLE;
+                    if (crc_done) begin
+                        argmax   <= best;
+                        busy     <= 1'b0;
+                        done_set <= 1'b1;
+                        state    <= S_IDLE;
+                        if (!crc_ok) begin
+                            // logits of a damaged image are not results
+                            err_flag <= 1'b1;
+                            err_code <= E_PAYLOAD_CRC;
+                            argmax   <= 8'd0;
+                            for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
+                        end
+                    end
                 end
 
                 default: state <= S_IDLE;
