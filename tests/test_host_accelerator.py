@@ -35,8 +35,21 @@ def images(tmp_path_factory) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def golden(six_networks):
-    with Accelerator("golden", six_networks) as acc:
+def programs(six_networks, tmp_path_factory) -> Path:
+    """The six networks' core programs for a 4 x 4 array, as .bgcp files: built once (through hls4ml),
+    then read by the golden backend and written to the core model's memory."""
+    from blurgauge.hw import program
+    from blurgauge.hw.programs import build_programs
+
+    folder = tmp_path_factory.mktemp("programs")
+    for name, p in build_programs(six_networks, lanes=4).items():
+        program.save(p, folder / f"{name}.bgcp")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def golden(programs):
+    with Accelerator("golden", programs) as acc:
         yield acc
 
 
@@ -48,9 +61,9 @@ def test_golden_and_keras_agree(six_networks, golden, images):
             np.testing.assert_allclose(a.width.fine_probabilities, b.width.fine_probabilities, rtol=1e-5)
 
 
-def test_the_device_path_equals_golden_and_reports_stages(six_networks, golden, images):
+def test_the_device_path_equals_golden_and_reports_stages(programs, golden, images):
     # The register-level core model: the driver's protocol, one patch on chip, coarse then fine with reuse.
-    with Accelerator("model", six_networks, transport=ModelTransport(4, 4, 14)) as device:
+    with Accelerator("model", programs, transport=ModelTransport(4, 4, 14)) as device:
         assert device.driver.info.lanes == 4
         for path in images:
             a, b = golden.estimate(path), device.estimate(path)
