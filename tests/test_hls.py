@@ -147,3 +147,19 @@ def test_vitis_testbench_compiles_and_runs_with_gcc(one_project) -> None:
     subprocess.run(cmd, cwd=project, check=True, capture_output=True)
     done = subprocess.run(["./tb"], cwd=project, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_layers_are_sized_for_weights_without_zeros(briefly_trained) -> None:
+    """Two networks that differ in how many weights are zero must give one circuit: hls4ml's own zero
+    count (n_zeros) would size each layer for one network's weights only."""
+    from blurgauge.model import weights
+
+    model = weights.load(briefly_trained.path).build_model()
+    layer = weights.weighted_layers(model)[1]
+    kernel, bias = layer.get_weights()
+    kernel[..., ::2] = 0  # half of this layer's weights are zero in this network
+    layer.set_weights([kernel, bias])
+    hls_model = hls.convert(model, write=False)
+    counted = [(lay.name, v.nzeros) for lay in hls_model.get_layers() for v in lay.weights.values()
+               if hasattr(v, "nzeros")]
+    assert counted and all(nzeros == 0 for _, nzeros in counted), counted
