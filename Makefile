@@ -13,7 +13,7 @@ DATA ?= $(if $(wildcard ../shared/data),../shared/data,)
 WORK ?= build/work
 PROFILE ?= full
 
-.PHONY: help setup demo test lint lock docs train eval data-bench bench-host hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth-blocks clean
+.PHONY: help setup demo test test-all lint lock docs train eval data-bench bench-host hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth-blocks clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,7 +30,11 @@ setup: $(STAMP)  ## create .venv and install the pinned packages (idempotent)
 demo: $(STAMP)  ## run the main job on the embedded default example (estimate on the simulated RTL core)
 	$(BG) demo --backend rtl
 
-test: $(STAMP)  ## run the whole test suite (under 20 minutes on 2 cores)
+test: $(STAMP)  ## ruff + the test suite without the full-size verification (under 20 minutes on 2 cores)
+	$(PY) -m ruff check .
+	$(PY) -m pytest -m "not fullsize"
+
+test-all: $(STAMP)  ## ruff + every test, full-size ones too (width-16 RTL core pass, Yosys reads)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
@@ -61,8 +65,9 @@ hls-synth: hls  ## Vitis HLS C simulation, synthesis and IP export of build/hls/
 cost: $(STAMP)  ## MACs, weight bytes and cycles per layer at widths 16 and 64 (build/cost.md)
 	$(BG) cost --width 16 64 --out build/cost.md
 
-verify: $(STAMP)  ## full agreement checks: hls C simulation = golden for all six networks on 30 real patches
+verify: $(STAMP)  ## full checks: hls C simulation = golden, six networks x 30 real patches; the full-size tests
 	$(PY) -m blurgauge.hw.verify --patches 30 $(if $(DATA),--data $(DATA),) --out build/verify/hls.md
+	$(PY) -m pytest -q -m fullsize
 
 regs: $(STAMP)  ## regenerate the register block, C header, Python map and docs from hw/regs/bg_core.rdl
 	$(PY) hw/regs/generate.py

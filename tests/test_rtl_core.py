@@ -137,6 +137,7 @@ def test_core_errors(tmp_path: Path) -> None:
     run(tmp_path, SMALL, 2, "errors_then_good_runs", 12, 200_000_000)
 
 
+@pytest.mark.fullsize
 @pytest.mark.slow
 def test_core_default_width16(tmp_path: Path) -> None:
     """The default configuration (16 x 16 array, 8 slots of 64 KiB) on the width-16 network."""

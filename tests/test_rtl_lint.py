@@ -95,6 +95,7 @@ def test_parameter_check_fires(module: str, bad: str, message: str) -> None:
     assert result.returncode != 0 and message in result.stdout + result.stderr, result.stderr
 
 
+@pytest.mark.fullsize
 @pytest.mark.slow
 @pytest.mark.parametrize("path", RTL_FILES, ids=lambda p: p.name)
 def test_yosys_reads(path: Path) -> None:
