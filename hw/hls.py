@@ -71,6 +71,15 @@ PATCHES: tuple[tuple[str, str, str], ...] = (
         r"#ifndef __SYNTHESIS__\n    static bool loaded_weights = false;.*?#endif\n",
         "    // blurgauge: the weights are the caller's (top-level ports); no loading from files here.\n",
     ),
+    # hls4ml counts the zero weights of the network it converts and lowers each layer's multiplier
+    # limit by them. The core reloads its weights, so a multiplier one network does not need is one
+    # another network does: on the shipped weights, coarse and fine1 differed in 38 n_zeros values
+    # and nowhere else. Sized for no zeros, the six projects are one; the arithmetic is unchanged.
+    (
+        "parameters.h",
+        r"static const unsigned n_zeros = \d+;(?! // blurgauge)",
+        "static const unsigned n_zeros = 0; // blurgauge: weights are reloaded, keep every multiplier",
+    ),
 )
 
 
@@ -146,28 +155,11 @@ def convert(model, project: str | Path | None = None, write: bool = True, patche
         model, hls_config=hls_config(model), output_dir=str(project or "hls4ml_prj"), backend="Vitis",
         io_type="io_stream",
     )
-    assume_dense_weights(hls_model)
     if write:
         hls_model.write()
         patch_project(project, patches)
     return hls_model
 
-
-def assume_dense_weights(hls_model) -> None:
-    """Size every layer for a weight tensor without zeros.
-
-    hls4ml counts the zero weights of the network it converts (``n_zeros`` in parameters.h) and
-    lowers each layer's multiplier limit by them. The core reloads its weights, so a multiplier one
-    network does not need is one another network does: measured on the shipped weights, coarse and
-    fine1 differed in 38 ``n_zeros`` values and nowhere else in their projects. With the count at
-    zero the six projects are identical, as one circuit for six weight sets must be. The count only
-    sizes the circuit (``multiplier_limit``); the arithmetic, and so the C simulation, is unchanged.
-    """
-    for layer in hls_model.get_layers():
-        for variable in layer.weights.values():
-            if hasattr(variable, "nzeros") and variable.nzeros > 0:
-                variable.nonzeros += variable.nzeros
-                variable.nzeros = 0
 
 
 # ---------------------------------------------------------------- C simulation through the ports

@@ -32,6 +32,16 @@ _MYPROJECT = """void myproject() {
 """
 
 
+_PARAMETERS = """struct config4 : nnet::conv2d_config {
+    static const unsigned n_zeros = 52;
+    static const unsigned multiplier_limit = DIV_ROUNDUP(n_in * n_out, reuse_factor) - n_zeros / reuse_factor;
+};
+struct config7 : nnet::dense_config {
+    static const unsigned n_zeros = 0;
+};
+"""
+
+
 def _fake_project(tmp_path: Path) -> Path:
     project = tmp_path / "prj"
     (project / "firmware" / "nnet_utils").mkdir(parents=True)
@@ -39,6 +49,7 @@ def _fake_project(tmp_path: Path) -> Path:
         if name.startswith("nnet_utils/"):
             shutil.copy(TEMPLATES / name, project / "firmware" / name)
     (project / "firmware" / "myproject.cpp").write_text(_MYPROJECT)
+    (project / "firmware" / "parameters.h").write_text(_PARAMETERS)
     (project / "myproject_test.cpp").write_text("int main(int argc, char **argv) {\n    return 0;\n}\n")
     return project
 
@@ -52,6 +63,8 @@ def test_patch_step_changes_each_file_once(tmp_path) -> None:
     assert "load_weights_from_txt" not in top and "loaded_weights" not in top
     testbench = (project / "myproject_test.cpp").read_text()
     assert 'load_weights_from_txt<weight4_t, 98>(w4, "w4.txt");' in testbench  # the caller loads them now
+    parameters = (project / "firmware" / "parameters.h").read_text()
+    assert "n_zeros = 52" not in parameters and parameters.count("n_zeros = 0; // blurgauge") == 2
     assert hls.patch_project(project) == []  # idempotent
 
 
@@ -148,18 +161,3 @@ def test_vitis_testbench_compiles_and_runs_with_gcc(one_project) -> None:
     done = subprocess.run(["./tb"], cwd=project, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
 
-
-def test_layers_are_sized_for_weights_without_zeros(briefly_trained) -> None:
-    """Two networks that differ in how many weights are zero must give one circuit: hls4ml's own zero
-    count (n_zeros) would size each layer for one network's weights only."""
-    from blurgauge.model import weights
-
-    model = weights.load(briefly_trained.path).build_model()
-    layer = weights.weighted_layers(model)[1]
-    kernel, bias = layer.get_weights()
-    kernel[..., ::2] = 0  # half of this layer's weights are zero in this network
-    layer.set_weights([kernel, bias])
-    hls_model = hls.convert(model, write=False)
-    counted = [(lay.name, v.nzeros) for lay in hls_model.get_layers() for v in lay.weights.values()
-               if hasattr(v, "nzeros")]
-    assert counted and all(nzeros == 0 for _, nzeros in counted), counted
