@@ -80,6 +80,11 @@ PATCHES: tuple[tuple[str, str, str], ...] = (
         r"static const unsigned n_zeros = \d+;(?! // blurgauge)",
         "static const unsigned n_zeros = 0; // blurgauge: weights are reloaded, keep every multiplier",
     ),
+    (  # the dense head's count of the same thing (used by hls4ml's compressed dense only)
+        "parameters.h",
+        r"static const unsigned n_nonzeros = \d+;(?! // blurgauge)",
+        "static const unsigned n_nonzeros = n_in * n_out; // blurgauge: weights are reloaded",
+    ),
 )
 
 
@@ -128,7 +133,8 @@ def patch_project(project: str | Path, only: tuple[str, ...] | None = None) -> l
         if not found:
             raise PatchError(f"{path}: expected hls4ml 1.3 code not found: {pattern[:60]!r}")
         path.write_text(re.sub(pattern, new.replace("\\", "\\\\"), text, flags=re.DOTALL))
-        changed.append(name)
+        if name not in changed:  # a file may carry several patches
+            changed.append(name)
         if name == "myproject.cpp":
             _load_weights_in_testbench(Path(project) / "myproject_test.cpp", found[0])
     return changed

@@ -37,7 +37,10 @@ _PARAMETERS = """struct config4 : nnet::conv2d_config {
     static const unsigned multiplier_limit = DIV_ROUNDUP(n_in * n_out, reuse_factor) - n_zeros / reuse_factor;
 };
 struct config7 : nnet::dense_config {
+    static const unsigned n_in = 128;
+    static const unsigned n_out = 8;
     static const unsigned n_zeros = 0;
+    static const unsigned n_nonzeros = 997;
 };
 """
 
@@ -56,7 +59,7 @@ def _fake_project(tmp_path: Path) -> Path:
 
 def test_patch_step_changes_each_file_once(tmp_path) -> None:
     project = _fake_project(tmp_path)
-    assert sorted(hls.patch_project(project)) == sorted(name for name, _, _ in hls.PATCHES)
+    assert sorted(hls.patch_project(project)) == sorted({name for name, _, _ in hls.PATCHES})
     pooling = (project / "firmware" / "nnet_utils" / "nnet_pooling_stream.h").read_text()
     assert "CONFIG_T::pool_height == CONFIG_T::stride_height &&" not in pooling
     top = (project / "firmware" / "myproject.cpp").read_text()
@@ -65,6 +68,7 @@ def test_patch_step_changes_each_file_once(tmp_path) -> None:
     assert 'load_weights_from_txt<weight4_t, 98>(w4, "w4.txt");' in testbench  # the caller loads them now
     parameters = (project / "firmware" / "parameters.h").read_text()
     assert "n_zeros = 52" not in parameters and parameters.count("n_zeros = 0; // blurgauge") == 2
+    assert "n_nonzeros = n_in * n_out; // blurgauge" in parameters
     assert hls.patch_project(project) == []  # idempotent
 
 
