@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-from blurgauge.model import weights as weight_files
 from blurgauge.model.inference import TRAINED_DIR, weight_path
 from blurgauge.model.roles import CASCADE
 
@@ -25,6 +24,8 @@ HLS_CACHE = Path("build") / "hls-csim"
 
 def build_program(path: str | Path, lanes: int = DEFAULT_LANES) -> prog.CoreProgram:
     """The core program of one weight file (through hls4ml's graph; about a second at width 16)."""
+    from blurgauge.model import weights as weight_files  # TensorFlow: only on this path
+
     from . import hls
 
     loaded = weight_files.load(path)
@@ -89,6 +90,8 @@ class HlsNetworks(_ProgramBackend):
         flow = zlib.crc32(f"{hls4ml.__version__}{hls.PATCHES}{hls.BRAM_FACTOR}".encode())
         project = Path(cache) / f"{structure:08x}-{flow:08x}"
         if not (project / "blurgauge_csim").exists():
+            from blurgauge.model import weights as weight_files
+
             source = weight_files.load(weight_path(folder or TRAINED_DIR, names[0]))
             hls.convert(source.build_model(), project)
         self.core = hls.HlsCore(project, structure, first.input_frac, first.outputs)

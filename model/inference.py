@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 
-from . import weights
 from .preprocess import codes_to_input
 from .roles import CASCADE
 
@@ -15,13 +14,17 @@ TRAINED_DIR = Path(__file__).resolve().parent / "trained"
 
 
 def weight_path(folder: str | Path, name: str) -> Path:
-    return Path(folder) / f"{name}{weights.SUFFIX}"
+    from .weights import SUFFIX  # weights needs TensorFlow; the integer backends import this module
+
+    return Path(folder) / f"{name}{SUFFIX}"
 
 
 class KerasNetworks:
     """The cascade's networks (and the native baseline, if present) as folded QKeras models."""
 
     def __init__(self, folder: str | Path = TRAINED_DIR, names: tuple[str, ...] = (*CASCADE, "native")):
+        from . import weights
+
         self.folder = Path(folder)
         self.weights: dict[str, weights.NetworkWeights] = {}
         for name in names:

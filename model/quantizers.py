@@ -30,8 +30,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .tf_env import qkeras
-
 
 @dataclass(frozen=True)
 class FixedFormat:
@@ -69,28 +67,36 @@ FORMATS: dict[str, FixedFormat] = {
 }
 
 
+def _qkeras():
+    # Imported on first use: the formats alone must not pull in TensorFlow, so that the integer
+    # backends (golden, rtl, pynq on a board) start in a fraction of a second without it.
+    from .tf_env import qkeras
+
+    return qkeras
+
+
 class _Quantizers:
     """Fresh QKeras quantizer objects for each format (QKeras quantizers hold per-layer state)."""
 
     def input_act(self):
         f = FORMATS["input"]
-        return qkeras.quantized_bits(f.bits, f.integer, keep_negative=True, alpha=1)
+        return _qkeras().quantized_bits(f.bits, f.integer, keep_negative=True, alpha=1)
 
     def weight(self):
         f = FORMATS["weight"]
-        return qkeras.quantized_bits(f.bits, f.integer, keep_negative=True, alpha=1)
+        return _qkeras().quantized_bits(f.bits, f.integer, keep_negative=True, alpha=1)
 
     def bias(self):
         f = FORMATS["bias"]
-        return qkeras.quantized_bits(f.bits, f.integer, keep_negative=True, alpha=1)
+        return _qkeras().quantized_bits(f.bits, f.integer, keep_negative=True, alpha=1)
 
     def relu_act(self):
         f = FORMATS["relu"]
-        return qkeras.quantized_relu(f.bits, f.integer)
+        return _qkeras().quantized_relu(f.bits, f.integer)
 
     def signed_act(self):
         f = FORMATS["signed"]
-        return qkeras.quantized_bits(f.bits, f.integer, keep_negative=True, alpha=1)
+        return _qkeras().quantized_bits(f.bits, f.integer, keep_negative=True, alpha=1)
 
 
 QUANT = _Quantizers()

@@ -117,3 +117,20 @@ def test_a_failing_image_source_ends_the_batch_with_its_error(golden, images):
     assert isinstance(next(many), Estimate)
     with pytest.raises(OSError, match="camera went away"):
         next(many)
+
+
+def test_integer_backend_on_core_programs_runs_without_tensorflow(programs, images):
+    """A board host has numpy but no TensorFlow: golden on ready .bgcp programs must not import it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from blurgauge.host.accelerator import Accelerator\n"
+        f"with Accelerator('golden', {str(programs)!r}) as acc:\n"
+        f"    acc.estimate({str(images[0])!r})\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'qkeras', 'hls4ml'))\n"
+        "print('heavy:', heavy[:3])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "heavy: []", out.stdout + out.stderr
