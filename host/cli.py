@@ -74,7 +74,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         role=args.role, width=args.width, epochs=args.epochs, epoch_size=args.epoch_size,
         batch_size=args.batch_size, lr=args.lr, final_lr=args.final_lr, widen=args.widen,
         seed=args.seed, val_size=args.val_size, distribute=args.distribute,
-        init_from=str(args.init_from) if args.init_from else None,
+        init_from=str(args.init_from) if args.init_from else None, quantized=not args.float_twin,
     )
     best = train(cfg, args.data, args.val, args.run, verbose=0 if args.quiet else 1)
     print(f"best weights: {best}")
@@ -222,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="tf.distribute strategy for several GPUs or machines")
     tr.add_argument("--init-from", type=Path, default=None, metavar="RUN",
                     help="initialise all layers but the head from another run folder")
+    tr.add_argument("--float", dest="float_twin", action="store_true",
+                    help="train the float twin (no quantizers) to measure what 8 bits cost; "
+                         "writes Keras weights and curves, no .bgw.npz")
     tr.add_argument("--quiet", action="store_true", help="no per-step progress bar")
     tr.set_defaults(func=_cmd_train)
     est = sub.add_parser(

@@ -44,13 +44,17 @@ class NetworkSpec:
 
     width: int = DEFAULT_WIDTH
     outputs: int = classes.HEAD_OUTPUTS
+    #: False builds the float twin: the same layers with plain Conv2D + BatchNormalization and
+    #: unquantized activations, to measure what the 8-bit formats cost (never shipped or converted).
+    quantized: bool = True
 
     def __post_init__(self) -> None:
         if self.width < 1:
             raise ValueError(f"width must be >= 1, got {self.width}")
 
 
-def _conv(x, filters: int, kernel: int, stride: int, name: str, bn_freeze: int | str | None):
+def _conv(x, filters: int, kernel: int, stride: int, name: str, bn_freeze: int | str | None,
+          quantized: bool = True):
     if stride > 1:
         # Pad (k-1)/2 on each side as in the original ResNet: n/2 windows for an even input n.
         lead = (kernel - 1) // 2
@@ -60,6 +64,10 @@ def _conv(x, filters: int, kernel: int, stride: int, name: str, bn_freeze: int |
         padding = "valid"
     else:
         padding = "same"
+    if not quantized:
+        y = keras.layers.Conv2D(filters, kernel, strides=stride, padding=padding, use_bias=False,
+                                kernel_initializer="he_normal", name=name)(x)
+        return keras.layers.BatchNormalization(name=f"{name}_bn")(y)
     common = dict(strides=stride, padding=padding, kernel_quantizer=QUANT.weight(),
                   bias_quantizer=QUANT.bias(), name=name)
     if bn_freeze == FOLDED:
@@ -69,18 +77,26 @@ def _conv(x, filters: int, kernel: int, stride: int, name: str, bn_freeze: int |
     )(x)
 
 
-def _basic_block(x, filters: int, stride: int, name: str, bn_freeze: int | str | None):
+def _act(x, kind: str, name: str, quantized: bool):
+    """The 8-bit activation of ``kind`` (relu, signed, input); in the float twin a ReLU or nothing."""
+    if quantized:
+        quantizer = {"relu": QUANT.relu_act, "signed": QUANT.signed_act, "input": QUANT.input_act}[kind]()
+        return qkeras.QActivation(quantizer, name=name)(x)
+    return keras.layers.ReLU(name=name)(x) if kind == "relu" else x
+
+
+def _basic_block(x, filters: int, stride: int, name: str, bn_freeze: int | str | None, quantized: bool = True):
     if stride != 1 or x.shape[-1] != filters:
-        shortcut = _conv(x, filters, 1, stride, f"{name}_0_conv", bn_freeze)
-        shortcut = qkeras.QActivation(QUANT.signed_act(), name=f"{name}_0_quant")(shortcut)
+        shortcut = _conv(x, filters, 1, stride, f"{name}_0_conv", bn_freeze, quantized)
+        shortcut = _act(shortcut, "signed", f"{name}_0_quant", quantized)
     else:
         shortcut = x
-    y = _conv(x, filters, 3, stride, f"{name}_1_conv", bn_freeze)
-    y = qkeras.QActivation(QUANT.relu_act(), name=f"{name}_1_relu")(y)
-    y = _conv(y, filters, 3, 1, f"{name}_2_conv", bn_freeze)
-    y = qkeras.QActivation(QUANT.signed_act(), name=f"{name}_2_quant")(y)
+    y = _conv(x, filters, 3, stride, f"{name}_1_conv", bn_freeze, quantized)
+    y = _act(y, "relu", f"{name}_1_relu", quantized)
+    y = _conv(y, filters, 3, 1, f"{name}_2_conv", bn_freeze, quantized)
+    y = _act(y, "signed", f"{name}_2_quant", quantized)
     y = keras.layers.Add(name=f"{name}_add")([shortcut, y])
-    return qkeras.QActivation(QUANT.relu_act(), name=f"{name}_out")(y)
+    return _act(y, "relu", f"{name}_out", quantized)
 
 
 def build_resnet18(
@@ -93,19 +109,21 @@ def build_resnet18(
     builds the inference form with batch normalization already folded into the convolutions.
     """
     spec = spec or NetworkSpec()
-    w = spec.width
+    w, q = spec.width, spec.quantized
     inputs = keras.Input(INPUT_SHAPE, name="patch")
-    x = qkeras.QActivation(QUANT.input_act(), name="input_quant")(inputs)
-    x = _conv(x, w, 7, 2, "conv1_conv", bn_freeze)
-    x = qkeras.QActivation(QUANT.relu_act(), name="conv1_relu")(x)
+    x = _act(inputs, "input", "input_quant", q)
+    x = _conv(x, w, 7, 2, "conv1_conv", bn_freeze, q)
+    x = _act(x, "relu", "conv1_relu", q)
     # After a ReLU, zero padding is exactly the -inf padding of a 'same' max-pool.
     x = keras.layers.ZeroPadding2D(((0, 1), (0, 1)), name="pool1_pad")(x)
     x = keras.layers.MaxPooling2D(3, strides=2, padding="valid", name="pool1_pool")(x)
     for stage, filters in enumerate((w, 2 * w, 4 * w, 8 * w), start=2):
         for block in (1, 2):
             stride = 2 if (stage > 2 and block == 1) else 1
-            x = _basic_block(x, filters, stride, f"conv{stage}_block{block}", bn_freeze)
+            x = _basic_block(x, filters, stride, f"conv{stage}_block{block}", bn_freeze, q)
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    if not q:
+        return keras.Model(inputs, keras.layers.Dense(spec.outputs, name="logits")(x), name=name)
     x = qkeras.QActivation(QUANT.relu_act(), name="avg_pool_quant")(x)
     logits = qkeras.QDense(
         spec.outputs, kernel_quantizer=QUANT.weight(), bias_quantizer=QUANT.bias(), name="logits"

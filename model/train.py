@@ -52,6 +52,7 @@ class TrainConfig:
     bn_freeze_fraction: float = 0.9  # batch-norm statistics freeze after this share of the steps
     distribute: str = "none"  # none | mirrored | multiworker
     init_from: str | None = None  # run folder whose backbone initialises this network (not its head)
+    quantized: bool = True  # False: the float twin, for the quantized-versus-float comparison
 
     def __post_init__(self) -> None:
         get_role(self.role)
@@ -137,7 +138,8 @@ def _load_or_create_config(run: Path, cfg: TrainConfig) -> None:
     if path.exists():
         old = json.loads(path.read_text())
         mine = asdict(cfg)
-        differ = {k for k in mine if k != "epochs" and old.get(k) != mine[k]}
+        defaults = asdict(TrainConfig(role=cfg.role))  # settings added later read as their default
+        differ = {k for k in mine if k != "epochs" and old.get(k, defaults[k]) != mine[k]}
         if differ:
             detail = ", ".join(f"{k}: {old.get(k)!r} -> {mine[k]!r}" for k in sorted(differ))
             raise RunError(f"{path}: run was started with other settings ({detail}); use a new run folder")
@@ -204,7 +206,8 @@ def train(
 
     strategy = _strategy(cfg.distribute)
     with strategy.scope():
-        model = build_resnet18(NetworkSpec(cfg.width, r.outputs), name=cfg.role, bn_freeze=bn_freeze)
+        spec = NetworkSpec(cfg.width, r.outputs, quantized=cfg.quantized)
+        model = build_resnet18(spec, name=cfg.role, bn_freeze=bn_freeze)
         optimizer = keras.optimizers.Adam(cfg.lr)
         model.compile(
             optimizer=optimizer,
@@ -257,7 +260,7 @@ def train(
             f"val_loss {val_loss:.4f} val_acc {val_acc:.4f} ({history[-1]['seconds']:.0f} s)",
             file=sys.stderr,
         )
-        if val_acc > best:
+        if val_acc > best and cfg.quantized:  # a float twin has no integer weight file
             best = val_acc
             weights.save(run / "best.bgw.npz", model, cfg.role, cfg.width, {
                 "command": " ".join(shlex.quote(a) for a in sys.argv),
@@ -266,10 +269,11 @@ def train(
                 "epoch": epoch + 1,
                 "val_accuracy": float(val_acc),
             })
-        weights.save(run / "last.bgw.npz", model, cfg.role, cfg.width, {"epoch": epoch + 1})
+        if cfg.quantized:
+            weights.save(run / "last.bgw.npz", model, cfg.role, cfg.width, {"epoch": epoch + 1})
         model.save_weights(str(run / "model_weights.h5"))  # by-name source for --init-from
         _write_history(run, history)  # before the checkpoint: a resume trims history to it
         manager.save()
         plot_curves(history, run / "curves.png", f"{cfg.role} (width {cfg.width})")
-    return run / "best.bgw.npz"
+    return run / ("best.bgw.npz" if cfg.quantized else "model_weights.h5")
 

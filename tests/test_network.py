@@ -48,6 +48,19 @@ def test_resnet18_layer_list() -> None:
     assert {c.strides for c in convs if c.name.endswith("block1_1_conv") and "conv2" not in c.name} == {(2, 2)}
 
 
+def test_float_twin_has_the_same_convolutions_and_no_quantizer() -> None:
+    quant = build_resnet18(NetworkSpec(WIDTH), bn_freeze=FOLDED)
+    twin = build_resnet18(NetworkSpec(WIDTH, quantized=False))
+
+    def convs(model: keras.Model) -> list[tuple]:
+        return [(layer.name, layer.kernel.shape.as_list(), layer.strides) for layer in model.layers
+                if isinstance(layer, keras.layers.Conv2D)]
+
+    assert convs(twin) == convs(quant) and len(convs(twin)) == 20
+    assert not [layer.name for layer in twin.layers if type(layer).__module__.startswith("qkeras")]
+    assert twin.output_shape == quant.output_shape == (None, classes.HEAD_OUTPUTS)
+
+
 def test_width_64_builds() -> None:
     model = build_resnet18(NetworkSpec(64), bn_freeze=FOLDED)
     assert model.get_layer("conv5_block2_out").output_shape[-1] == 512
