@@ -57,6 +57,11 @@ PROFILES = {
     "full": Recipe(),
     "session": Recipe(coarse_epochs=6, coarse_epoch_size=4096, fine_epochs=3, fine_epoch_size=2048,
                       native_epochs=6, native_epoch_size=4096, val_size=1024),
+    # ``extended``: the session schedule with three times the epochs. Run in a work folder
+    # that holds a finished ``session`` run, every network resumes from its checkpoint (a run may
+    # only grow its epoch count), so the two profiles in sequence make one longer training.
+    "extended": Recipe(coarse_epochs=20, coarse_epoch_size=4096, fine_epochs=10, fine_epoch_size=2048,
+                       native_epochs=24, native_epoch_size=4096, val_size=1024),
 }
 
 
@@ -104,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-root", type=Path, default=Path("../shared/data"),
                         help="reference data holding natural_Kodak24/ (default ../shared/data)")
     parser.add_argument("--profile", choices=sorted(PROFILES), default="full",
-                        help="training schedule: full (default) or session (one 3-hour session on 2 cores)")
+                        help="training schedule: full (default), session (one 3-hour session on 2 cores) or extended "
+                             "(continues a session work folder)")
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
     parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")
     parser.add_argument("--dry-run", action="store_true", help="print the commands only")
