@@ -1,6 +1,8 @@
 """cocotb testbench of hw/rtl/bg_mac_array.sv against a Python model of the program format's
 accumulation (docs/core-program.md: acc = sum(x * w) + (bias << bias_shift), 32-bit accumulator),
-with the weight tile in the program's layout (output channel major, input channel minor)."""
+with the weight tile in the program's layout (output channel major, input channel minor). With
+DSP_PRODUCTS < P*P the products from DSP_PRODUCTS up are built in LUTs: every test covers them too, and
+`every_lut_product` sends each (activation code, weight) pair through every LUT product."""
 
 from __future__ import annotations
 
@@ -16,6 +18,9 @@ from blurgauge.sim import harness
 
 PRM = harness.params()
 P, ACC_W, TAG_W = PRM["P"], PRM["ACC_W"], PRM["TAG_W"]
+DSP_PRODUCTS = PRM.get("DSP_PRODUCTS", 4096)  # the RTL's default: every product in a DSP
+# (output, input) of the products built in LUTs: flat index o*P + i from DSP_PRODUCTS up
+LUT_SLOTS = [(o, i) for o in range(P) for i in range(P) if o * P + i >= DSP_PRODUCTS]
 LATENCY = 4
 
 
@@ -149,3 +154,29 @@ async def accumulation_continues_while_result_waits(dut) -> None:
     got = await sink.receive(2)
     await sender
     assert [harness.unpack(g["acc"], ACC_W, P) for g in got] == [acc for acc, _ in want]
+
+
+def lut_product_beats(rng: random.Random) -> list[Beat]:
+    """Beats that pair every activation code (int8 and uint8) with every int8 weight in the LUT products:
+    per code, all lanes hold it and the 256 weights are spread over the LUT slots (DSP slots random);
+    each beat is a sum of its own."""
+    beats: list[Beat] = []
+    weights = list(range(-128, 128))
+    for signed, values in ((True, range(-128, 128)), (False, range(128, 256))):  # uint8 0..127 = int8's
+        for a in values:
+            for start in range(0, len(weights), len(LUT_SLOTS)):
+                w = np.array(codes(rng, True, P * P), np.int64).reshape(P, P)
+                for k, (o, i) in enumerate(LUT_SLOTS):
+                    w[o, i] = weights[(start + k) % len(weights)]
+                beats.append(Beat([a] * P, signed, w, [0] * P, True, True, rng.getrandbits(TAG_W)))
+    return beats
+
+
+@cocotb.test(timeout_time=5, timeout_unit="ms", skip=not LUT_SLOTS)
+async def every_lut_product(dut) -> None:
+    """Each of the 384 activation codes times each of the 256 weights in the LUT products, bit for bit
+    (at P = 4 with 11 LUT products: 9,216 beats), with light stalls on both sides."""
+    rng = random.Random(cocotb.RANDOM_SEED + 3)
+    await harness.start_clock_and_reset(dut)
+    beats = lut_product_beats(rng)
+    await run(dut, beats, rng, stalls=True)

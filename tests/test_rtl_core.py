@@ -140,8 +140,9 @@ def test_core_errors(tmp_path: Path) -> None:
 @pytest.mark.fullsize
 @pytest.mark.slow
 def test_core_default_width16(tmp_path: Path) -> None:
-    """The default configuration (16 x 16 array, 8 slots of 64 KiB) on the width-16 network."""
-    params = {"LANES": 16, "SLOTS": 8, "SLOT_BYTES": 65536, "WBUF_TILES": 128}
+    """The default configuration (16 x 16 array, 168 products in DSPs and 88 in LUTs, 4 slots of 64 KiB:
+    what the width-16 programs need) on the width-16 network."""
+    params = {"LANES": 16, "SLOTS": 4, "SLOT_BYTES": 65536, "WBUF_TILES": 128, "DSP_PRODUCTS": 168}
     results = run(tmp_path, params, 16, "coarse_then_fine", 13, 400_000_000)
     coarse, fine = results["coarse pass"]["bench"], results["fine pass (reuse_input)"]["bench"]
     print_bench("coarse pass, width 16, P=16", coarse)

@@ -18,7 +18,8 @@ BAD_PARAMETERS: dict[str, list[tuple[str, str]]] = {
     "bg_requant": [("LANES=0", "LANES must be in 1..256"), ("ACC_W=65", "ACC_W must be in 2..64"),
                    ("CODE_W=1", "CODE_W must be in 2..32"), ("TAG_W=0", "TAG_W must be in 1..64")],
     "bg_mac_array": [("P=0", "P must be in 1..64"), ("ACC_W=16", "ACC_W must be in 18..48"),
-                     ("TAG_W=0", "TAG_W must be in 1..64")],
+                     ("TAG_W=0", "TAG_W must be in 1..64"), ("DSP_PRODUCTS=-1", "DSP_PRODUCTS must be in 0..4096"),
+                     ("DSP_PRODUCTS=4097", "DSP_PRODUCTS must be in 0..4096")],
     "bg_maxpool": [("LANES=0", "LANES must be in 1..256"), ("CODE_W=1", "CODE_W must be in 2..32"),
                    ("TAG_W=0", "TAG_W must be in 1..64")],
     "bg_crc32": [("BYTES=0", "BYTES must be in 1..64"), ("BYTES=65", "BYTES must be in 1..64")],
@@ -36,12 +37,13 @@ BAD_PARAMETERS: dict[str, list[tuple[str, str]]] = {
                        ("SLOT_BYTES=1000", "SLOT_BYTES must be a power of two in 64*P..16777216"),
                        ("SLOT_BYTES=512", "SLOT_BYTES must be a power of two in 64*P..16777216"),
                        ("STEM_K=0", "STEM_K must be in 1..8"), ("STEM_K=9", "STEM_K must be in 1..8"),
-                       ("WBUF_TILES=3", "WBUF_TILES must be a power of two in 2..65536")],
+                       ("WBUF_TILES=3", "WBUF_TILES must be a power of two in 2..65536"),
+                       ("DSP_PRODUCTS=4097", "DSP_PRODUCTS must be in 0..4096")],
     "bg_core": [("LANES=12", "bg_core: LANES must be 4, 8, 16, 32 or 64"),
                 ("ADDR_W=31", "bg_core: ADDR_W must be in 32..64"), ("ADDR_W=65", "bg_core: ADDR_W must be in 32..64"),
                 ("SLOTS=256", "SLOTS must be in 2..255"), ("MAX_BURST=0", "MAX_BURST must be in 1..256"),
                 ("WBUF_TILES=100", "WBUF_TILES must be a power of two in 2..65536"),
-                ("STEM_K=9", "STEM_K must be in 1..8")],
+                ("STEM_K=9", "STEM_K must be in 1..8"), ("DSP_PRODUCTS=-1", "DSP_PRODUCTS must be in 0..4096")],
 }
 
 # The top level instantiates the generated register block (hw/regs/), with its lint waivers.

@@ -22,8 +22,15 @@ def test_mac_array_p3_narrow_accumulator() -> None:
                        seed=2)
 
 
+def test_mac_array_p4_lut_products() -> None:
+    """Products 5..15 built in LUTs (DSP_PRODUCTS=5: a row split between DSP and LUT products), every
+    activation code times every weight through them, and the random sums with stalls."""
+    harness.run_cocotb("bg_mac_array", harness.rtl_sources("bg_mac_array"), TB,
+                       {"P": 4, "ACC_W": 32, "TAG_W": 4, "DSP_PRODUCTS": 5}, seed=4)
+
+
 @pytest.mark.slow
 def test_mac_array_p16() -> None:
-    """The default configuration of the core."""
-    harness.run_cocotb("bg_mac_array", harness.rtl_sources("bg_mac_array"), TB, {"P": 16, "ACC_W": 32, "TAG_W": 8},
-                       seed=3)
+    """The configuration of the default core: 16 x 16 with 168 products in DSPs and 88 in LUTs."""
+    harness.run_cocotb("bg_mac_array", harness.rtl_sources("bg_mac_array"), TB,
+                       {"P": 16, "ACC_W": 32, "TAG_W": 8, "DSP_PRODUCTS": 168}, seed=3)

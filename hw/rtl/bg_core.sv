@@ -26,14 +26,16 @@
 
 module bg_core #(
     parameter int LANES      = 16,      // P of the P x P MAC array: 4, 8, 16, 32 or 64
-    parameter int SLOTS      = 8,       // activation slots, 2..255
+    parameter int SLOTS      = 4,       // activation slots, 2..255 (4: what the width-16 networks use)
     parameter int SLOT_BYTES = 65536,   // bytes per slot, a power of two, 64*LANES .. 16777216
     parameter int WBUF_TILES = 128,     // P x P tiles of one output block, a power of two 2..65536 (the weight
                                         // buffer holds two blocks: one computes while the next loads)
     parameter int ADDR_W     = 32,      // AXI4 address width, 32..64
     parameter int MAX_BURST  = 16,      // AXI4 burst length in beats, 1..256
     parameter int OUTSTANDING = 4,      // AXI4 read bursts in flight, 1..15
-    parameter int STEM_K     = 7        // kernel side of the taps-on-lanes stem layer, 1..8
+    parameter int STEM_K     = 7,       // kernel side of the taps-on-lanes stem layer, 1..8
+    parameter int DSP_PRODUCTS = 168    // MAC array products built in DSP48E1, 0..4096; the other LANES^2 - DSP_PRODUCTS
+                                        // in LUTs (bg_mac_array), so the default fits the Zynq-7020's 220 DSP48E1
 ) (
     input  wire                 clk,
     input  wire                 rst,             // synchronous, active high
@@ -311,7 +313,8 @@ module bg_core #(
     logic [15:0] lg_ob;
     logic [P*32-1:0] lg_y;
 
-    bg_core_engine #(.P(P), .SLOTS(SLOTS), .SLOT_BYTES(SLOT_BYTES), .WBUF_TILES(WBUF_TILES), .STEM_K(STEM_K))
+    bg_core_engine #(.P(P), .SLOTS(SLOTS), .SLOT_BYTES(SLOT_BYTES), .WBUF_TILES(WBUF_TILES), .STEM_K(STEM_K),
+                     .DSP_PRODUCTS(DSP_PRODUCTS))
     u_engine (
         .clk(clk), .rst(rst || flush),
         .cfg_mode(e_mode), .cfg_src(e_src), .cfg_dst(e_dst), .cfg_res(e_res), .cfg_res_en(e_res_en),

@@ -33,10 +33,11 @@
 
 module bg_core_engine #(
     parameter int P          = 16,     // MAC array lanes: 4, 8, 16, 32 or 64
-    parameter int SLOTS      = 8,      // activation slots, 2..255
+    parameter int SLOTS      = 4,      // activation slots, 2..255
     parameter int SLOT_BYTES = 65536,  // bytes per slot, a power of two, 4*P .. 2^24
     parameter int WBUF_TILES = 128,    // weight buffer tiles, a power of two, 2..65536
-    parameter int STEM_K     = 7       // kernel side of a taps-on-lanes (stem) layer, 1..8
+    parameter int STEM_K     = 7,      // kernel side of a taps-on-lanes (stem) layer, 1..8
+    parameter int DSP_PRODUCTS = 168   // MAC array products in DSP48E1, 0..4096, the rest in LUTs (bg_mac_array)
 ) (
     input  wire                   clk,
     input  wire                   rst,           // synchronous, active high: empties every pipeline
@@ -109,6 +110,9 @@ module bg_core_engine #(
     end
     if (WBUF_TILES < 2 || WBUF_TILES > 65536 || (WBUF_TILES & (WBUF_TILES - 1)) != 0) begin : g_bad_wbuf
         $error("bg_core_engine: WBUF_TILES must be a power of two in 2..65536");
+    end
+    if (DSP_PRODUCTS < 0 || DSP_PRODUCTS > 4096) begin : g_bad_dsp
+        $error("bg_core_engine: DSP_PRODUCTS must be in 0..4096");
     end
 
     localparam int LP  = $clog2(P);               // lane bits
@@ -424,7 +428,7 @@ module bg_core_engine #(
     assign mac_mode   = cfg_mode != M_POOL;
     assign beat_taken = b_valid && (mac_mode ? mac_in_ready : mp_in_ready);
 
-    bg_mac_array #(.P(P), .ACC_W(32), .TAG_W(SAW)) u_mac (
+    bg_mac_array #(.P(P), .ACC_W(32), .TAG_W(SAW), .DSP_PRODUCTS(DSP_PRODUCTS)) u_mac (
         .clk(clk), .rst(rst),
         .in_valid(b_valid && mac_mode), .in_ready(mac_in_ready), .in_act(act), .in_act_signed(cfg_src_signed),
         .in_w(mac_w), .in_bias(mac_bias), .in_clear(b_first), .in_last(b_last), .in_tag(b_tag),

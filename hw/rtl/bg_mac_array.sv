@@ -16,13 +16,22 @@
 // | adder tree per output channel (registered) | accumulate. Latency from an accepted last beat to
 // out_valid: 4 cycles; one beat per cycle while the output is not blocked. Only a last beat waits for
 // the output register; beats that only accumulate keep flowing while a result waits to be taken.
+//
+// DSP budget: products k = o*P + i < DSP_PRODUCTS are written as `*` (Yosys and Vivado map each onto one
+// DSP48E1); the others are built in fabric as a shift-and-add of the weight's partial products, which
+// no tool infers a DSP from (plus `use_dsp = "no"` for Vivado). Both give the same 17-bit product, so the
+// choice changes resources only. The Zynq-7020 of a PYNQ-Z2 has 220 DSP48E1, fewer than the 256
+// products of P = 16; bg_core sets how many of them the array may take.
 
 `default_nettype none
 
 module bg_mac_array #(
     parameter int P     = 16,  // lanes and output channels, 1..64
     parameter int ACC_W = 32,  // accumulator width, 18..48 (a product needs 17 bits)
-    parameter int TAG_W = 1    // width of the tag carried with a last beat to its result, 1..64
+    parameter int TAG_W = 1,   // width of the tag carried with a last beat to its result, 1..64
+    // products built with `*` (DSP48E1), 0..4096; products k = o*P + i >= DSP_PRODUCTS are built in
+    // LUTs. Any value >= P*P puts every product in a DSP.
+    parameter int DSP_PRODUCTS = 4096
 ) (
     input  wire                   clk,
     input  wire                   rst,            // synchronous, active high: empties the pipeline
@@ -52,6 +61,9 @@ module bg_mac_array #(
     end
     if (TAG_W < 1 || TAG_W > 64) begin : g_bad_tag_w
         $error("bg_mac_array: TAG_W must be in 1..64");
+    end
+    if (DSP_PRODUCTS < 0 || DSP_PRODUCTS > 4096) begin : g_bad_dsp
+        $error("bg_mac_array: DSP_PRODUCTS must be in 0..4096");
     end
 
     localparam int PW = 17;                          // product of a 9-bit signed and an 8-bit signed code
@@ -99,6 +111,18 @@ module bg_mac_array #(
     // ---- stage 1: products ----
     logic [P*P*PW-1:0] prod1;   // product of output o, input i at [PW*(o*P+i) +: PW]
 
+    // The product in fabric: a * w = sum_{j<7} w[j] * (a << j) - w[7] * (a << 7) (w two's complement),
+    // each row an AND with the weight bit, added in a chain that synthesis maps to carry logic.
+    function automatic logic [PW-1:0] lut_product(input logic [8:0] a, input logic [7:0] w);
+        logic [PW-1:0] ax, s;
+        ax = {{(PW-9){a[8]}}, a};
+        s = '0;
+        for (int j = 0; j < 7; j++) begin
+            s = s + ((ax << j) & {PW{w[j]}});
+        end
+        lut_product = s - ((ax << 7) & {PW{w[7]}});
+    endfunction
+
     always_ff @(posedge clk) begin
         if (rst) begin
             v1 <= 1'b0;
@@ -107,13 +131,28 @@ module bg_mac_array #(
         end
     end
 
-    always_ff @(posedge clk) begin
-        if (r1 && v0) begin
-            for (int o = 0; o < P; o++) begin
-                for (int i = 0; i < P; i++) begin
-                    prod1[PW*(o*P + i) +: PW] <= $signed(a0[9*i +: 9]) * $signed(w0[8*(o*P + i) +: 8]);
+    for (genvar o = 0; o < P; o++) begin : g_row
+        for (genvar i = 0; i < P; i++) begin : g_prod
+            if (o * P + i < DSP_PRODUCTS) begin : g_dsp
+                always_ff @(posedge clk) begin
+                    if (r1 && v0) begin
+                        prod1[PW*(o*P + i) +: PW] <= $signed(a0[9*i +: 9]) * $signed(w0[8*(o*P + i) +: 8]);
+                    end
+                end
+            end else begin : g_lut
+                (* use_dsp = "no" *) logic [PW-1:0] p;
+                assign p = lut_product(a0[9*i +: 9], w0[8*(o*P + i) +: 8]);
+                always_ff @(posedge clk) begin
+                    if (r1 && v0) begin
+                        prod1[PW*(o*P + i) +: PW] <= p;
+                    end
                 end
             end
+        end
+    end
+
+    always_ff @(posedge clk) begin
+        if (r1 && v0) begin
             bias1 <= bias0;
             clear1 <= clear0;
             last1 <= last0;
