@@ -36,6 +36,7 @@ CASE_ENV = "BG_CORE_CASE"        # JSON: images, patch, expected logits (tests/t
 RESULTS_ENV = "BG_CORE_RESULTS"  # JSON written here: cycle counts of the good runs
 PRM = harness.params()
 LANES = PRM.get("LANES", 16)
+SLOTS = PRM.get("SLOTS", 4)
 ERR = regs.ErrorCode
 ST = regs.FIELDS["STATUS"]
 CTRL_START, CTRL_SOFT_RESET, CTRL_REUSE, CTRL_IRQ = 1, 2, 4, 8
@@ -275,6 +276,9 @@ async def errors_then_good_runs(dut: Any) -> None:
     img = bytearray(coarse)
     img[11] = LANES * 2 % 256
     cases.append(("lanes", fix_crcs(img, payload=False), ERR.NO_FIT))
+    img = bytearray(coarse)
+    img[22] = min(SLOTS + 1, 255)  # slot_count: the program needs one slot more than the core has
+    cases.append(("slots", fix_crcs(img, payload=False), ERR.NO_FIT))
     img = bytearray(coarse)
     img[layer_offset(coarse) + 3 * LAYER_BYTES] = 9  # layer 3: op 9
     cases.append(("op 9", fix_crcs(img), ERR.BAD_LAYER))
