@@ -32,7 +32,7 @@ demo: $(STAMP)  ## run the main job on the embedded default example (estimate on
 
 test: $(STAMP)  ## ruff + the test suite without the full-size verification (under 20 minutes on 2 cores)
 	$(PY) -m ruff check .
-	$(PY) -m pytest -m "not fullsize"
+	$(PY) -m pytest -m "not fullsize" --durations=15
 
 test-all: $(STAMP)  ## ruff + every test, full-size ones too (width-16 RTL core pass, Yosys reads)
 	$(PY) -m ruff check .
@@ -65,8 +65,9 @@ hls-synth: hls  ## Vitis HLS C simulation, synthesis and IP export of build/hls/
 cost: $(STAMP)  ## MACs, weight bytes and cycles per layer at widths 16 and 64 (build/cost.md)
 	$(BG) cost --width 16 64 --out build/cost.md
 
-verify: $(STAMP)  ## full checks: hls C simulation = golden, six networks x 30 real patches; the full-size tests
+verify: $(STAMP)  ## full checks: hls = golden on 6 networks x 30 patches; golden/keras/hls/rtl estimates on 8 Levin images; full-size tests
 	$(PY) -m blurgauge.hw.verify --patches 30 $(if $(DATA),--data $(DATA),) --out build/verify/hls.md
+	$(PY) -m blurgauge.host.agreement --images 8 $(if $(DATA),--data $(DATA),) --out build/verify/backends.md
 	$(PY) -m pytest -q -m fullsize
 
 regs: $(STAMP)  ## regenerate the register block, C header, Python map and docs from hw/regs/bg_core.rdl

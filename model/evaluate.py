@@ -82,7 +82,7 @@ class Blurred:
     height_codes: np.ndarray
 
 
-def _rng(seed: int, *keys: int) -> np.random.Generator:
+def protocol_rng(seed: int, *keys: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=keys))
 
 
@@ -101,7 +101,7 @@ def levin_set(root: Path, noise: float = 0.01, seed: int = 0, progress: bool = T
     for i, path in enumerate(tqdm(images, desc="Levin protocol: blurring", disable=not progress)):
         sharp = load_gray(path)
         for k, kernel in kernels.items():
-            out.append(_blurred(path.name, f"kernel{k}", sharp, kernel, _rng(seed, i, k), noise))
+            out.append(_blurred(path.name, f"kernel{k}", sharp, kernel, protocol_rng(seed, i, k), noise))
     return out
 
 
@@ -115,7 +115,7 @@ def sweep_set(root: Path, per_extent: int = 4, noise: float = 0.01, seed: int = 
     extents = range(classes.MIN_EXTENT, classes.MAX_EXTENT + 1)
     for e in tqdm(extents, desc="synthetic sweep: blurring", disable=not progress):
         for j in range(per_extent):
-            rng = _rng(seed, e, j)
+            rng = protocol_rng(seed, e, j)
             height = int(rng.integers(classes.MIN_EXTENT, classes.MAX_EXTENT + 1))
             kernel, kind = random_kernel(e, height, rng)
             which = int(rng.integers(len(images)))
