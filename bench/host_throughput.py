@@ -113,7 +113,7 @@ def main() -> int:
     parser.add_argument("--weights", type=Path, default=None, help="weight folder (default: shipped, else untrained)")
     parser.add_argument("--width", type=int, default=16, help="width of the untrained networks (16)")
     parser.add_argument("--lanes", type=int, default=16, help="rtl: P of the simulated core (16)")
-    parser.add_argument("--slots", type=int, default=8, help="rtl: activation slots (8)")
+    parser.add_argument("--slots", type=int, default=4, help="rtl: activation slots (4, the core default)")
     parser.add_argument("--slot-bytes", type=int, default=65536, help="rtl: bytes per slot (65536)")
     parser.add_argument("--wbuf-tiles", type=int, default=128, help="rtl: weight buffer tiles (128)")
     parser.add_argument("--seed", type=int, default=0)

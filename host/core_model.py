@@ -36,7 +36,7 @@ class ModelTransport:
 
     default_timeout_s = 2.0
 
-    def __init__(self, lanes: int = 16, slots: int = 8, log2_slot_bytes: int = 16) -> None:
+    def __init__(self, lanes: int = 16, slots: int = 4, log2_slot_bytes: int = 16) -> None:
         self.config = (_f("CONFIG", "lanes").put(0, lanes) | _f("CONFIG", "slots").put(0, slots)
                        | _f("CONFIG", "log2_slot_bytes").put(0, log2_slot_bytes))
         self.memory: dict[int, bytearray] = {}

@@ -49,7 +49,7 @@ def rtl_available() -> str | None:
 class RtlTransport:
     """A bg_core in Verilator behind the Transport interface."""
 
-    def __init__(self, lanes: int = 16, slots: int = 8, slot_bytes: int = 65536, wbuf_tiles: int = 128,
+    def __init__(self, lanes: int = 16, slots: int = 4, slot_bytes: int = 65536, wbuf_tiles: int = 128,
                  start_timeout_s: float = START_TIMEOUT_S, default_timeout_s: float = DEFAULT_TIMEOUT_S,
                  log: str | Path | None = None) -> None:
         why = rtl_available()

@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--socket", required=True, help="the host's multiprocessing.connection address")
     parser.add_argument("--key", required=True, help="authentication key, hex")
     parser.add_argument("--lanes", type=int, default=16)
-    parser.add_argument("--slots", type=int, default=8)
+    parser.add_argument("--slots", type=int, default=4)
     parser.add_argument("--slot-bytes", type=int, default=65536)
     parser.add_argument("--wbuf-tiles", type=int, default=128)
     args = parser.parse_args(argv)
