@@ -181,3 +181,23 @@ def test_estimate_pynq_without_a_board_is_one_clear_line(bad_inputs, capsys):
     assert main(["estimate", "--backend", "pynq", str(bad_inputs["good"])]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "pynq" in err and "Traceback" not in err
+
+
+@pytest.mark.fullsize
+@pytest.mark.slow
+def test_estimate_rtl_equals_golden_and_reports_cycles(programs, bad_inputs, capsys):
+    """The command line over the default core (16 x 16, simulated): same classes and sizes as golden."""
+    from blurgauge.host.rtl_transport import rtl_available
+
+    if rtl_available() is not None:
+        pytest.skip(str(rtl_available()))
+    records = {}
+    for backend in ("golden", "rtl"):
+        argv = ["estimate", "--backend", backend, "--weights", str(programs), "--format", "json",
+                str(bad_inputs["good"])]
+        assert main(argv) == 0
+        (line,) = capsys.readouterr().out.splitlines()
+        records[backend] = json.loads(line)
+    keys = ("width", "height", "width_coarse", "width_fine", "height_coarse", "height_fine")
+    assert {k: records["rtl"][k] for k in keys} == {k: records["golden"][k] for k in keys}
+    assert records["golden"]["cycles"] is None and records["rtl"]["cycles"] > 100_000
