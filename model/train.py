@@ -221,7 +221,12 @@ def train(
         source = Path(cfg.init_from) / "model_weights.h5"
         if not source.is_file():
             raise RunError(f"{source}: no weights to initialise from (train that run first)")
+        head = model.get_layer("logits")
+        fresh_head = head.get_weights()
         model.load_weights(str(source), by_name=True, skip_mismatch=True)
+        # by_name also copies a head of the same shape (coarse -> fine: 8 outputs both); the
+        # head's classes mean other intervals here, so it starts from its own initialisation.
+        head.set_weights(fresh_head)
         # The source's step counters came along; restart them so this run's bn_freeze applies.
         for layer in model.layers:
             if hasattr(layer, "_iteration"):
