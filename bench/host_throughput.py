@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from blurgauge.host.accelerator import TARGET_CLOCK_MHZ, Accelerator, Estimate, Failure
+from blurgauge.host.rtl_transport import DEFAULT_CORE
 from blurgauge.model.roles import CASCADE
 
 OUT = Path("build") / "bench"
@@ -112,10 +113,9 @@ def main() -> int:
                         help="host backends (default keras golden hls)")
     parser.add_argument("--weights", type=Path, default=None, help="weight folder (default: shipped, else untrained)")
     parser.add_argument("--width", type=int, default=16, help="width of the untrained networks (16)")
-    parser.add_argument("--lanes", type=int, default=16, help="rtl: P of the simulated core (16)")
-    parser.add_argument("--slots", type=int, default=4, help="rtl: activation slots (4, the core default)")
-    parser.add_argument("--slot-bytes", type=int, default=65536, help="rtl: bytes per slot (65536)")
-    parser.add_argument("--wbuf-tiles", type=int, default=128, help="rtl: weight buffer tiles (128)")
+    for option, default in DEFAULT_CORE.items():
+        parser.add_argument(f"--{option.replace('_', '-')}", type=int, default=default,
+                            help=f"rtl: {option} of the simulated core (default {default}, bg_core's)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     command = " ".join(["python bench/host_throughput.py", *sys.argv[1:]])

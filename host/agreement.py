@@ -50,9 +50,9 @@ def key(e: Estimate) -> tuple:
     return (e.width.coarse, e.width.fine, e.height.coarse, e.height.fine, e.width_px, e.height_px)
 
 
-def run(backend: str, items: list, weights: Path | None, **options) -> tuple[list[Estimate], float]:
+def run(backend: str, items: list, weights: Path | None) -> tuple[list[Estimate], float]:
     start = time.perf_counter()
-    with Accelerator(backend, weights, **options) as acc:
+    with Accelerator(backend, weights) as acc:
         results = list(acc.estimate_many([img for _, img, _ in items], labels=[lbl for lbl, _, _ in items]))
     failed = [r for r in results if isinstance(r, Failure)]
     if failed:

@@ -46,10 +46,16 @@ def rtl_available() -> str | None:
     return None
 
 
+#: bg_core's default configuration (hw/rtl/bg_core.sv; a test keeps the two equal): what the rtl
+#: backend, the simulator server and bench-host simulate unless told otherwise.
+DEFAULT_CORE = {"lanes": 16, "slots": 4, "slot_bytes": 65536, "wbuf_tiles": 128}
+
+
 class RtlTransport:
     """A bg_core in Verilator behind the Transport interface."""
 
-    def __init__(self, lanes: int = 16, slots: int = 4, slot_bytes: int = 65536, wbuf_tiles: int = 128,
+    def __init__(self, lanes: int = DEFAULT_CORE["lanes"], slots: int = DEFAULT_CORE["slots"],
+                 slot_bytes: int = DEFAULT_CORE["slot_bytes"], wbuf_tiles: int = DEFAULT_CORE["wbuf_tiles"],
                  start_timeout_s: float = START_TIMEOUT_S, default_timeout_s: float = DEFAULT_TIMEOUT_S,
                  log: str | Path | None = None) -> None:
         why = rtl_available()

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import classes
-from .quantizers import QUANT
+from .quantizers import quantizer
 from .tf_env import keras, qkeras
 
 INPUT_SHAPE = (128, 128, 1)
@@ -68,8 +68,8 @@ def _conv(x, filters: int, kernel: int, stride: int, name: str, bn_freeze: int |
         y = keras.layers.Conv2D(filters, kernel, strides=stride, padding=padding, use_bias=False,
                                 kernel_initializer="he_normal", name=name)(x)
         return keras.layers.BatchNormalization(name=f"{name}_bn")(y)
-    common = dict(strides=stride, padding=padding, kernel_quantizer=QUANT.weight(),
-                  bias_quantizer=QUANT.bias(), name=name)
+    common = dict(strides=stride, padding=padding, kernel_quantizer=quantizer("weight"),
+                  bias_quantizer=quantizer("bias"), name=name)
     if bn_freeze == FOLDED:
         return qkeras.QConv2D(filters, kernel, **common)(x)
     return qkeras.QConv2DBatchnorm(
@@ -78,10 +78,9 @@ def _conv(x, filters: int, kernel: int, stride: int, name: str, bn_freeze: int |
 
 
 def _act(x, kind: str, name: str, quantized: bool):
-    """The 8-bit activation of ``kind`` (relu, signed, input); in the float twin a ReLU or nothing."""
+    """The 8-bit activation in format ``kind`` (relu, signed, input); in the float twin a ReLU or nothing."""
     if quantized:
-        quantizer = {"relu": QUANT.relu_act, "signed": QUANT.signed_act, "input": QUANT.input_act}[kind]()
-        return qkeras.QActivation(quantizer, name=name)(x)
+        return qkeras.QActivation(quantizer(kind), name=name)(x)
     return keras.layers.ReLU(name=name)(x) if kind == "relu" else x
 
 
@@ -124,8 +123,8 @@ def build_resnet18(
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
     if not q:
         return keras.Model(inputs, keras.layers.Dense(spec.outputs, name="logits")(x), name=name)
-    x = qkeras.QActivation(QUANT.relu_act(), name="avg_pool_quant")(x)
+    x = _act(x, "relu", "avg_pool_quant", q)
     logits = qkeras.QDense(
-        spec.outputs, kernel_quantizer=QUANT.weight(), bias_quantizer=QUANT.bias(), name="logits"
+        spec.outputs, kernel_quantizer=quantizer("weight"), bias_quantizer=quantizer("bias"), name="logits"
     )(x)
     return keras.Model(inputs, logits, name=name)

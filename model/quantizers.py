@@ -67,36 +67,15 @@ FORMATS: dict[str, FixedFormat] = {
 }
 
 
-def _qkeras():
-    # Imported on first use: the formats alone must not pull in TensorFlow, so that the integer
-    # backends (golden, rtl, pynq on a board) start in a fraction of a second without it.
+def quantizer(name: str):
+    """A fresh QKeras quantizer for format ``name`` (QKeras quantizers hold per-layer state).
+
+    QKeras is imported here, on first use: the formats alone must not pull in TensorFlow, so that
+    the integer backends (golden, rtl, pynq on a board) start in a fraction of a second without it.
+    """
     from .tf_env import qkeras
 
-    return qkeras
-
-
-class _Quantizers:
-    """Fresh QKeras quantizer objects for each format (QKeras quantizers hold per-layer state)."""
-
-    def input_act(self):
-        f = FORMATS["input"]
-        return _qkeras().quantized_bits(f.bits, f.integer, keep_negative=True, alpha=1)
-
-    def weight(self):
-        f = FORMATS["weight"]
-        return _qkeras().quantized_bits(f.bits, f.integer, keep_negative=True, alpha=1)
-
-    def bias(self):
-        f = FORMATS["bias"]
-        return _qkeras().quantized_bits(f.bits, f.integer, keep_negative=True, alpha=1)
-
-    def relu_act(self):
-        f = FORMATS["relu"]
-        return _qkeras().quantized_relu(f.bits, f.integer)
-
-    def signed_act(self):
-        f = FORMATS["signed"]
-        return _qkeras().quantized_bits(f.bits, f.integer, keep_negative=True, alpha=1)
-
-
-QUANT = _Quantizers()
+    f = FORMATS[name]
+    if f.signed:
+        return qkeras.quantized_bits(f.bits, f.integer, keep_negative=True, alpha=1)
+    return qkeras.quantized_relu(f.bits, f.integer)

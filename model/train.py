@@ -189,7 +189,8 @@ def plot_curves(history: list[dict], path: Path, title: str) -> None:
 def train(
     cfg: TrainConfig, train_dir: str | Path, val_dir: str | Path, run_dir: str | Path, verbose: int = 1
 ) -> Path:
-    """Train (or resume) one network; returns the path of its best weight file."""
+    """Train (or resume) one network; returns the path of its best weight file (for the float twin,
+    which has none, the Keras weights of its last epoch)."""
     from . import weights
     from .network import NetworkSpec, build_resnet18
 

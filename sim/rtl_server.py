@@ -71,10 +71,10 @@ def main(argv: list[str] | None = None) -> int:
                                                  "stream requests on a socket")
     parser.add_argument("--socket", required=True, help="the host's multiprocessing.connection address")
     parser.add_argument("--key", required=True, help="authentication key, hex")
-    parser.add_argument("--lanes", type=int, default=16)
-    parser.add_argument("--slots", type=int, default=4)
-    parser.add_argument("--slot-bytes", type=int, default=65536)
-    parser.add_argument("--wbuf-tiles", type=int, default=128)
+    from blurgauge.host.rtl_transport import DEFAULT_CORE
+
+    for option, default in DEFAULT_CORE.items():
+        parser.add_argument(f"--{option.replace('_', '-')}", type=int, default=default)
     args = parser.parse_args(argv)
     from cocotb_tools.runner import get_runner
 

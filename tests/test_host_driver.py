@@ -132,3 +132,15 @@ def test_status_is_described_by_its_field_names():
             | regs.FIELDS["STATUS"]["error_code"].put(0, 9) | regs.FIELDS["STATUS"]["layer"].put(0, 17))
     text = describe_status(word)
     assert "error_code 9 STREAM_LENGTH" in text and "layer 17" in text and "done 1" in text
+
+
+def test_the_simulated_default_core_is_bg_cores_default() -> None:
+    """DEFAULT_CORE (rtl backend, simulator server, bench-host) must be the configuration the RTL declares."""
+    import re
+
+    from blurgauge.host.rtl_transport import DEFAULT_CORE
+    from blurgauge.sim import harness
+
+    rtl = (harness.RTL_DIR / "bg_core.sv").read_text()
+    declared = {m[1]: int(m[2]) for m in re.finditer(r"parameter int (\w+)\s*=\s*(\d+)", rtl)}
+    assert {name: declared[name.upper()] for name in DEFAULT_CORE} == DEFAULT_CORE
