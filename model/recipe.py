@@ -62,6 +62,9 @@ PROFILES = {
     # only grow its epoch count), so the two profiles in sequence make one longer training.
     "extended": Recipe(coarse_epochs=20, coarse_epoch_size=4096, fine_epochs=10, fine_epoch_size=2048,
                        native_epochs=24, native_epoch_size=4096, val_size=1024),
+    # ``extended2``: one more session's worth on top of ``extended``, in the same work folder.
+    "extended2": Recipe(coarse_epochs=28, coarse_epoch_size=4096, fine_epochs=14, fine_epoch_size=2048,
+                        native_epochs=28, native_epoch_size=4096, val_size=1024),
 }
 
 
