@@ -20,6 +20,7 @@ from multiprocessing.connection import Listener
 from pathlib import Path
 from typing import Any
 
+from blurgauge.hw import targets
 from blurgauge.sim import harness
 
 #: The simulated core is slow: one coarse run of the width-16 network is budgeted at a minute.
@@ -46,9 +47,10 @@ def rtl_available() -> str | None:
     return None
 
 
-#: bg_core's default configuration (hw/rtl/bg_core.sv; a test keeps the two equal): what the rtl
-#: backend, the simulator server and bench-host simulate unless told otherwise.
-DEFAULT_CORE = {"lanes": 16, "slots": 4, "slot_bytes": 65536, "wbuf_tiles": 128}
+#: The default target's configuration, which is also bg_core.sv's defaults (a test keeps the two equal):
+#: what the rtl backend, the simulator server and bench-host simulate unless told otherwise.
+DEFAULT_CORE = {name.lower(): targets.get(targets.DEFAULT_TARGET).core[name]
+                for name in ("LANES", "SLOTS", "SLOT_BYTES", "WBUF_TILES")}
 
 
 class RtlTransport:

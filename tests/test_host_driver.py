@@ -135,12 +135,16 @@ def test_status_is_described_by_its_field_names():
 
 
 def test_the_simulated_default_core_is_bg_cores_default() -> None:
-    """DEFAULT_CORE (rtl backend, simulator server, bench-host) must be the configuration the RTL declares."""
+    """DEFAULT_CORE (rtl backend, simulator server, bench-host) and the default target's parameters (make
+    synth) must be the configuration the RTL declares."""
     import re
 
     from blurgauge.host.rtl_transport import DEFAULT_CORE
+    from blurgauge.hw import targets
     from blurgauge.sim import harness
 
     rtl = (harness.RTL_DIR / "bg_core.sv").read_text()
     declared = {m[1]: int(m[2]) for m in re.finditer(r"parameter int (\w+)\s*=\s*(\d+)", rtl)}
     assert {name: declared[name.upper()] for name in DEFAULT_CORE} == DEFAULT_CORE
+    default = targets.get(targets.DEFAULT_TARGET).core
+    assert {name: declared[name] for name in default} == default

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from blurgauge.sim import synth
 
 
@@ -34,3 +36,33 @@ def test_report_from_a_finished_run(tmp_path, monkeypatch) -> None:
     assert synth.main(["bg_core", "--report", str(path)]) == 1
     summary = json.loads((tmp_path / "core.json").read_text())
     assert summary["over_limit"] == ["BRAM36"] and (tmp_path / "core.md").is_file()
+
+
+def test_ultrascale_resources_and_a_zcu104_report(tmp_path, monkeypatch) -> None:
+    used = synth.resources({"LUT6": 4, "DSP48E2": 5, "RAMB36E2": 2, "RAMB18E2": 1, "URAM288": 3, "CARRY8": 7,
+                            "DSP48E1": 100}, "xcup")
+    assert used == {"LUT": 4, "FF": 0, "DSP48E2": 5, "BRAM36": 2.5, "URAM288": 3, "CARRY8": 7}
+    monkeypatch.setattr(synth, "OUT", tmp_path)
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps({**result(DSP48E2=1600), "target": "zcu104"}))  # 92.6% of 1,728: over
+    assert synth.main(["bg_core", "--report", str(path)]) == 1
+    summary = json.loads((tmp_path / "core-zcu104.json").read_text())
+    assert summary["over_limit"] == ["DSP48E2"] and "XCZU7EV" in summary["part"]
+    assert "-family xcup -uram" in (tmp_path / "core-zcu104.md").read_text()
+    assert not (tmp_path / "core.json").exists()  # the default target's report is left alone
+
+
+def test_targets_are_legal_core_configurations() -> None:
+    from blurgauge.hw import targets
+
+    for t in targets.TARGETS.values():
+        p = t.core
+        assert p["LANES"] in (4, 8, 16, 32, 64) and 2 <= p["SLOTS"] <= 255
+        assert p["SLOT_BYTES"] & (p["SLOT_BYTES"] - 1) == 0 and 64 * p["LANES"] <= p["SLOT_BYTES"] <= 1 << 24
+        assert 0 <= p["DSP_PRODUCTS"] <= p["LANES"] ** 2
+        # The stem's output (64 x 64 pixels x width channels, padded to whole lane groups) fills one slot.
+        assert 64 * 64 * -(-t.width // p["LANES"]) * p["LANES"] <= p["SLOT_BYTES"]
+        dsp = next(k for k in t.totals if k.startswith("DSP"))
+        assert p["DSP_PRODUCTS"] < t.totals[dsp]
+    with pytest.raises(ValueError, match="unknown target 'kc705'"):
+        targets.get("kc705")
