@@ -76,6 +76,17 @@ def rtl_sources(*names: str) -> list[Path]:
     return [RTL_DIR / f"{name}.sv" for name in names]
 
 
+def mutant(module: str, old: str, new: str, folder: Path) -> Path:
+    """A copy of hw/rtl/<module>.sv in ``folder`` with the one occurrence of ``old`` replaced by ``new``: a
+    planted bug, to show that a testbench fails on it."""
+    text = (RTL_DIR / f"{module}.sv").read_text()
+    assert text.count(old) == 1, f"{module}.sv holds {text.count(old)} copies of {old!r}, want 1"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{module}.sv"
+    path.write_text(text.replace(old, new))
+    return path
+
+
 def build_name(toplevel: str, parameters: Mapping[str, int]) -> str:
     """One build folder per module and parameter set, so tests with equal parameters share a build."""
     suffix = "".join(f"-{k}{v}" for k, v in sorted(parameters.items()))
@@ -93,13 +104,15 @@ def run_cocotb(
     extra_env: Mapping[str, str] | None = None,
     build_args: Sequence[str] = (),
     waves: bool | None = None,
+    build_tag: str = "",
 ) -> Path:
     """Build ``toplevel`` with Verilator (reusing build/sim/<module-params>/) and run cocotb tests on it.
 
     Under pytest, a failing cocotb test fails the calling test (the runner checks the results file).
     ``waves`` (default: the WAVES environment variable) builds a separate traced model and writes
     dump.fst (dump.vcd without the lz4 headers, see :func:`trace_args`) into the run folder, whose path
-    is returned.
+    is returned. ``build_tag`` names a build apart from the one of the same module and parameters (a
+    model built from :func:`mutant` sources).
     """
     from cocotb_tools.runner import get_runner
 
@@ -107,7 +120,7 @@ def run_cocotb(
     parameters = dict(parameters or {})
     if waves is None:
         waves = os.environ.get("WAVES", "0") not in ("", "0")
-    name = build_name(toplevel, parameters) + ("-waves" if waves else "")
+    name = build_name(toplevel, parameters) + (f"-{build_tag}" if build_tag else "") + ("-waves" if waves else "")
     build_dir = BUILD_DIR / name
     runner = get_runner("verilator")
     runner.build(
@@ -154,6 +167,11 @@ def params() -> dict[str, int]:
 def to_signed(value: int, bits: int) -> int:
     value &= (1 << bits) - 1
     return value - (1 << bits) if value >> (bits - 1) else value
+
+
+def unsigned(value: Any) -> int:
+    """A signal's value as an unsigned integer (a vector's LogicArray or a 1-bit signal's Logic)."""
+    return value.to_unsigned() if hasattr(value, "to_unsigned") else int(value)
 
 
 def pack(values: Iterable[int], bits: int) -> int:
@@ -235,9 +253,11 @@ class StreamSink:
         rng: random.Random,
         stall_prob: float = 0.3,
         max_stall: int = 4,
+        check_hold: bool = False,
     ) -> None:
         self.clk, self.valid, self.ready, self.signals = clk, valid, ready, dict(signals)
         self.rng, self.stall_prob, self.max_stall = rng, stall_prob, max_stall
+        self.check_hold = check_hold  # a beat offered during a stall must stay, unchanged, until taken
         ready.value = 0
 
     async def receive(self, count: int) -> list[dict[str, int]]:
@@ -247,12 +267,26 @@ class StreamSink:
         while len(beats) < count:
             if self.stall_prob and self.rng.random() < self.stall_prob:
                 self.ready.value = 0
-                await ClockCycles(self.clk, self.rng.randint(1, self.max_stall))
+                stall = self.rng.randint(1, self.max_stall)
+                if self.check_hold:
+                    await RisingEdge(self.clk)
+                    held = self._offered()
+                    if stall > 1:
+                        await ClockCycles(self.clk, stall - 1)
+                    assert held is None or self._offered() == held, f"beat changed while waiting: {held}"
+                else:
+                    await ClockCycles(self.clk, stall)
             self.ready.value = 1
             await RisingEdge(self.clk)
             while not self.valid.value:
                 await RisingEdge(self.valid)
                 await RisingEdge(self.clk)
-            beats.append({key: sig.value.to_unsigned() for key, sig in self.signals.items()})
+            beats.append({key: unsigned(sig.value) for key, sig in self.signals.items()})
         self.ready.value = 0
         return beats
+
+    def _offered(self) -> dict[str, int] | None:
+        """The beat on offer at the edge just passed (None: valid low)."""
+        if not self.valid.value:
+            return None
+        return {key: unsigned(sig.value) for key, sig in self.signals.items()}

@@ -48,7 +48,7 @@ CLOCK_NS = 10
 
 #: bg_core's modules, leaves first (the order of tests/test_rtl_core.py, so both build the same model).
 MODULES = ("bg_sdp_ram", "bg_axi_reader", "bg_crc32", "bg_program_header", "bg_mac_array", "bg_requant",
-           "bg_maxpool", "bg_core_engine", "bg_core")
+           "bg_maxpool", "bg_conv_addr_gen", "bg_stem_window", "bg_core_engine", "bg_core")
 
 
 def sources() -> list[Path]:

@@ -22,7 +22,8 @@ from blurgauge.sim import harness
 TB = "blurgauge.sim.tb_core"
 SOURCES = [harness.REGS_DIR / "bg_core_regs_pkg.sv", harness.REGS_DIR / "bg_core_regs.sv",
            *harness.rtl_sources("bg_sdp_ram", "bg_axi_reader", "bg_crc32", "bg_program_header", "bg_mac_array",
-                                "bg_requant", "bg_maxpool", "bg_core_engine", "bg_core")]
+                                "bg_requant", "bg_maxpool", "bg_conv_addr_gen", "bg_stem_window",
+                                "bg_core_engine", "bg_core")]
 BUILD_ARGS = [str(harness.REGS_DIR / "bg_core_regs.vlt")]
 # sim/tb_core.py CASE_ENV and RESULTS_ENV (not imported: that would import cocotb here).
 CASE_ENV, RESULTS_ENV = "BG_CORE_CASE", "BG_CORE_RESULTS"

@@ -1,21 +1,22 @@
-// bg_core_engine: the core's datapath: activation slots, weight buffer, address generator, MAC array,
-// requantizer and max-pool, for one pass (one block of P output channels) of one layer at a time.
+// bg_core_engine: the core's datapath: activation slots, weight buffer, address generator
+// (bg_conv_addr_gen), stem window (bg_stem_window), MAC array, requantizer and max-pool, for one pass
+// (one block of P output channels) of one layer at a time.
 //
 // Storage:
 //   * SLOTS activation slots, one bg_sdp_ram each (SLOT_BYTES / P words of P bytes), so a layer reads its
 //     source, reads its residual operand and writes its destination in the same cycle. A tensor of C > 1
 //     channels is stored pixel-major with ceil(C/P) words per pixel: word (y*W + x)*CB + cb holds
 //     channels cb*P .. cb*P+P-1 (padding channels are zero). The single-channel input patch (slot 0) is
-//     stored packed, P pixels per word, in the order the AXI4-Stream delivers it.
+//     stored packed, P pixels per word, in the banked patch buffer of bg_stem_window.
 //   * A weight buffer of WBUF_TILES P x P tiles, split into P*P/16 banks of 128-bit words, so a 128-bit
 //     AXI beat writes one bank and a whole tile reads out in one cycle.
 //
-// A pass (pass_start, block `pass_ob`) walks the output pixels; per pixel it issues the beats of one
-// output sum into the MAC array (or the max-pool):
+// A pass (pass_start, block `pass_ob`) walks the output pixels (bg_conv_addr_gen); per pixel it issues
+// the beats of one output sum into the MAC array (or the max-pool):
 //   conv, dense  (mode 0): per kernel tap, per input channel block: one source word and one tile;
 //   stem         (mode 1): taps on lanes: per block of P kernel taps of the STEM_K x STEM_K window, one
 //                          beat that uses all P lanes of the array. Slot 0 is banked by row and word
-//                          (below), so one cycle reads a whole window into a register; the next window
+//                          (bg_stem_window), so one cycle reads a whole window into a register; the next window
 //                          loads while the current one's beats issue, so the stem runs at one beat per
 //                          cycle (at least two cycles per pixel);
 //   max-pool     (mode 2): per window tap: one source word of block pass_ob into bg_maxpool;
@@ -115,7 +116,6 @@ module bg_core_engine #(
         $error("bg_core_engine: DSP_PRODUCTS must be in 0..4096");
     end
 
-    localparam int LP  = $clog2(P);               // lane bits
     localparam int SWD = SLOT_BYTES / P;          // words per slot
     localparam int SAW = $clog2(SWD);             // slot word address bits
     localparam int TAW = $clog2(WBUF_TILES);      // tile address bits
@@ -123,13 +123,6 @@ module bg_core_engine #(
     localparam int NBW = (NB > 1) ? $clog2(NB) : 1;
     localparam int SIW = $clog2(SLOTS);           // slot index bits
     localparam int VW  = 33;                      // bg_requant value width (CODE_W 32 + 1)
-    localparam int RB  = 8;                       // slot 0 row banks (>= STEM_K, a power of two)
-    localparam int RBW = 3;
-    localparam int NW  = (P >= STEM_K - 1) ? 2 : 4;   // slot 0 word banks: words a STEM_K-pixel row span can touch
-    localparam int NWW = (NW == 2) ? 1 : 2;
-    localparam int D0  = SWD / (RB * NW);         // words per slot 0 bank
-    localparam int A0  = $clog2(D0);
-    localparam int TW  = 64;                      // window bytes: STEM_K^2 taps, padded to whole beats
 
     localparam logic [1:0] M_STEM = 2'd1, M_POOL = 2'd2, M_GAP = 2'd3;   // 0: conv and dense
 
@@ -166,30 +159,6 @@ module bg_core_engine #(
     assign src_word = slot_rd[cfg_src[SIW-1:0]];
     assign res_word = slot_rd[cfg_res[SIW-1:0]];
 
-    // ---- slot 0: the input patch, banked for the stem ----
-    // RB x NW RAMs: row y of the patch in row bank y mod RB, its word w (P pixels) in word bank w mod NW.
-    // Any STEM_K consecutive rows lie in distinct row banks and any STEM_K consecutive pixels of a row in
-    // NW consecutive words, so one read of all banks yields a whole STEM_K x STEM_K window.
-    logic [8*P-1:0] in_rd [RB][NW];
-    logic           l_issue;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]    in_waddr32;
-    logic [31:0]    l_raddr32 [RB][NW];
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic [15:0]    wpr_nw;                 // words per row in one word bank
-    assign wpr_nw     = in_wpr >> NWW;
-    assign in_waddr32 = {16'd0, in_row >> RBW} * {16'd0, wpr_nw} + {16'd0, in_wir >> NWW};
-
-    for (genvar b = 0; b < RB; b++) begin : g_rowbank
-        for (genvar j = 0; j < NW; j++) begin : g_wordbank
-            bg_sdp_ram #(.WIDTH(8 * P), .DEPTH(D0)) u_ram (
-                .clk(clk),
-                .we(in_we && in_row[RBW-1:0] == b[RBW-1:0] && in_wir[NWW-1:0] == j[NWW-1:0]),
-                .waddr(in_waddr32[A0-1:0]), .wdata(in_data),
-                .re(l_issue), .raddr(l_raddr32[b][j][A0-1:0]), .rdata(in_rd[b][j]));
-        end
-    end
-
     // ---- weight buffer ----
     // Two halves of WBUF_TILES tiles: the loader fills one while a pass reads the other.
     logic           w_re, cur_buf;
@@ -212,177 +181,67 @@ module bg_core_engine #(
     end
 
     // ---- address generator (issue stage) ----
-    logic        running;      // output pixels left (to issue, or for the stem to load)
-    logic [15:0] ob, oy, ox, wy, wx, ib, tb;
-    logic        adv;          // a word-path beat issued this cycle
-    logic        adv_s;        // a stem beat issued this cycle
-    logic        b_valid, beat_taken;
-    logic        q_zero;
-    logic        b_first, b_last;
-    logic [SAW-1:0] b_tag;
+    // Walks the pass: per output pixel the beats of its sum (conv/dense, max-pool, gap), or in stem mode
+    // one window origin per output pixel for the stem window below. A transfer is an issue: it reads the
+    // source word and the weight tile into the RAM output registers, which are the beat register, so it
+    // waits until the beat register is free or being taken.
+    logic           stem;
+    logic           b_valid, beat_taken, issue_ok;
+    logic           adv;          // a word-path beat issued this cycle
+    logic           adv_s;        // a stem beat issued this cycle
+    logic           ag_valid, ag_ready, ag_zero, ag_first, ag_last;
+    logic [SAW-1:0] ag_addr, ag_tag;
+    logic [TAW-1:0] ag_tile;
+    logic signed [31:0] ag_iy0, ag_ix0;
 
-    logic        stem;
-    assign stem = cfg_mode == M_STEM;
+    assign stem     = cfg_mode == M_STEM;
+    assign issue_ok = !b_valid || beat_taken;
 
+    bg_conv_addr_gen #(.ADDR_W(SAW), .TILE_W(TAW), .TAG_W(SAW)) u_addr (
+        .clk(clk), .rst(rst),
+        .cfg_mode(cfg_mode), .cfg_stride(cfg_stride), .cfg_pad_top(cfg_pad_top), .cfg_pad_left(cfg_pad_left),
+        .cfg_in_h(cfg_in_h), .cfg_in_w(cfg_in_w), .cfg_cbin(cfg_cbin), .cfg_out_h(cfg_out_h),
+        .cfg_out_w(cfg_out_w), .cfg_cob(cfg_cob), .cfg_win_h(cfg_win_h), .cfg_win_w(cfg_win_w),
+        .cfg_nib(cfg_nib),
+        .start(pass_start), .start_ob(pass_ob),
+        .out_valid(ag_valid), .out_ready(ag_ready), .out_addr(ag_addr), .out_zero(ag_zero), .out_tile(ag_tile),
+        .out_first(ag_first), .out_last(ag_last), .out_tag(ag_tag), .out_iy0(ag_iy0), .out_ix0(ag_ix0));
+
+    // ---- stem: slot 0 (the input patch, banked) and its window loader ----
+    logic           st_req_ready, st_valid, st_first, st_last, st_busy;
+    logic [8*P-1:0] st_act;
+    logic [SAW-1:0] st_tag;
     /* verilator lint_off UNUSEDSIGNAL */
-    // 32-bit address arithmetic; the slot and tile address widths keep the low bits (fit checked by the
-    // loader), so the high bits are unused on purpose.
-    logic signed [31:0] iy, ix, oy_s, ox_s;
-    logic [31:0] pix, word32, tile32, tag32;
+    logic [15:0]    st_tb;        // the weight tile of a stem beat; the tile address keeps its low TAW bits
     /* verilator lint_on UNUSEDSIGNAL */
-    logic        in_range, zero;
-    logic [15:0] blk;
-    logic        first, last;
 
-    always_comb begin
-        oy_s = $signed({16'd0, oy} * {24'd0, cfg_stride}) - $signed({24'd0, cfg_pad_top});
-        ox_s = $signed({16'd0, ox} * {24'd0, cfg_stride}) - $signed({24'd0, cfg_pad_left});
-        iy = oy_s + $signed({16'd0, wy});
-        ix = ox_s + $signed({16'd0, wx});
-        in_range = iy >= 0 && ix >= 0 && iy < $signed({16'd0, cfg_in_h}) && ix < $signed({16'd0, cfg_in_w});
-        zero = !in_range;
-        blk = (cfg_mode == M_POOL || cfg_mode == M_GAP) ? ob : ib;
-        pix = iy * {16'd0, cfg_in_w} + ix;
-        word32 = pix * {16'd0, cfg_cbin} + {16'd0, blk};
-        tile32 = stem ? {16'd0, tb} : ({16'd0, wy} * {16'd0, cfg_win_w} + {16'd0, wx}) * {16'd0, cfg_nib} + {16'd0, ib};
-        tag32 = ({16'd0, oy} * {16'd0, cfg_out_w} + {16'd0, ox}) * {16'd0, cfg_cob} + {16'd0, ob};
-        first = wy == 16'd0 && wx == 16'd0 && ib == 16'd0;
-        last = wy == cfg_win_h - 16'd1 && wx == cfg_win_w - 16'd1 && ib == cfg_nib - 16'd1;
-    end
+    bg_stem_window #(.P(P), .STEM_K(STEM_K), .SLOT_BYTES(SLOT_BYTES), .TAG_W(SAW)) u_stem (
+        .clk(clk), .rst(rst),
+        .cfg_in_h(cfg_in_h), .cfg_in_w(cfg_in_w), .cfg_wpr(in_wpr), .cfg_ntb(cfg_ntb),
+        .in_we(in_we), .in_row(in_row), .in_wir(in_wir), .in_data(in_data),
+        .req_valid(stem && ag_valid), .req_ready(st_req_ready), .req_iy0(ag_iy0), .req_ix0(ag_ix0),
+        .req_tag(ag_tag),
+        .out_valid(st_valid), .out_ready(stem && issue_ok), .out_act(st_act), .out_tb(st_tb),
+        .out_first(st_first), .out_last(st_last), .out_tag(st_tag), .busy(st_busy));
 
-    // ---- stem: window loader (reads the window of pixel oy, ox into wn) and window beats (wc) ----
-    logic            l_pend, wn_valid, wc_valid, wc_load, s_last;
-    logic signed [31:0] l_iy0, l_ix0;
-    logic [SAW-1:0]  l_tag, wn_tag, wc_tag;
-    logic [8*TW-1:0] wn, wc, win;
-    logic [8*P-1:0]  b_act;
-    logic signed [31:0] w0_s;
-
-    assign s_last  = tb == cfg_ntb - 16'd1;
-    assign adv_s   = stem && wc_valid && (!b_valid || beat_taken);
-    assign wc_load = wn_valid && (!wc_valid || (adv_s && s_last));
-    assign l_issue = stem && running && !l_pend && (!wn_valid || wc_load);
-    assign w0_s    = ox_s >>> LP;   // first word of the window's columns (floor, so negative at the left)
-
-    always_comb begin
-        for (int b = 0; b < RB; b++) begin
-            for (int j = 0; j < NW; j++) begin
-                // the row in oy_s .. oy_s+RB-1 that bank b holds, the word in w0 .. w0+NW-1 that bank j holds
-                l_raddr32[b][j] = (32'(oy_s + $signed({29'd0, 3'(b - oy_s[2:0])})) >> RBW) * {16'd0, wpr_nw}
-                                + (32'(w0_s + $signed({30'd0, 2'(j - w0_s[1:0]) & 2'(NW - 1)})) >> NWW);
-            end
-        end
-    end
-
-    // Extraction, the cycle after the read: window tap t = ky*STEM_K + kx, zero outside the patch.
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic signed [31:0] e_row, e_col, e_w0;
-    logic [1:0]         e_bank;   // bit 1 unused with two word banks
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic [8*NW*P-1:0] e_seg;
-    logic [LP-1:0]     e_off;
-    always_comb begin
-        win = '0;
-        e_w0 = l_ix0 >>> LP;
-        e_off = l_ix0[LP-1:0];
-        for (int ky = 0; ky < STEM_K; ky++) begin
-            e_row = l_iy0 + ky;
-            for (int j = 0; j < NW; j++) begin
-                e_bank = 2'(e_w0[1:0] + 2'(j));   // word e_w0 + j lies in word bank (e_w0 + j) mod NW
-                e_seg[8*P*j +: 8*P] = in_rd[e_row[RBW-1:0]][e_bank[NWW-1:0]];
-            end
-            for (int kx = 0; kx < STEM_K; kx++) begin
-                e_col = l_ix0 + kx;
-                if (e_row >= 0 && e_row < $signed({16'd0, cfg_in_h}) && e_col >= 0
-                    && e_col < $signed({16'd0, cfg_in_w})) begin
-                    win[8*(ky*STEM_K + kx) +: 8] = e_seg[8*(32'(e_off) + 32'(kx)) +: 8];
-                end
-            end
-        end
-    end
+    assign ag_ready  = stem ? st_req_ready : issue_ok;
+    assign adv       = ag_valid && ag_ready && !stem;
+    assign adv_s     = st_valid && stem && issue_ok;
+    assign src_re    = adv;
+    assign src_addr  = ag_addr;
+    assign w_re      = adv || adv_s;
+    assign w_raddr   = {cur_buf, stem ? st_tb[TAW-1:0] : ag_tile};
+    assign pass_busy = ag_valid || st_busy || b_valid;
 
     always_ff @(posedge clk) begin
-        if (rst) begin
-            l_pend   <= 1'b0;
-            wn_valid <= 1'b0;
-            wc_valid <= 1'b0;
-        end else begin
-            l_pend <= l_issue;
-            if (l_pend) begin
-                wn       <= win;
-                wn_tag   <= l_tag;
-                wn_valid <= 1'b1;
-            end else if (wc_load) begin
-                wn_valid <= 1'b0;
-            end
-            if (wc_load) begin
-                wc       <= wn;
-                wc_tag   <= wn_tag;
-                wc_valid <= 1'b1;
-            end else if (adv_s && s_last) begin
-                wc_valid <= 1'b0;
-            end
-        end
-    end
-
-    always_ff @(posedge clk) begin
-        if (l_issue) begin
-            l_iy0 <= oy_s;
-            l_ix0 <= ox_s;
-            l_tag <= tag32[SAW-1:0];
-        end
-        if (adv_s) begin
-            b_act <= wc[8*P*tb +: 8*P];
-        end
-    end
-
-    assign adv      = running && !stem && (!b_valid || beat_taken);
-    assign src_re   = adv;
-    assign src_addr = word32[SAW-1:0];
-    assign w_re     = adv || adv_s;
-    assign w_raddr  = {cur_buf, tile32[TAW-1:0]};
-    assign pass_busy = running || l_pend || wn_valid || wc_valid || b_valid;
-
-    always_ff @(posedge clk) begin
-        if (rst) begin
-            running <= 1'b0;
-        end else if (pass_start) begin
-            running <= 1'b1;
-            ob <= pass_ob;
-            cur_buf <= pass_buf;
-            oy <= 16'd0; ox <= 16'd0; wy <= 16'd0; wx <= 16'd0; ib <= 16'd0; tb <= 16'd0;
-        end else begin
-            if (adv) begin
-                if (ib == cfg_nib - 16'd1) begin
-                    ib <= 16'd0;
-                    if (wx == cfg_win_w - 16'd1) begin
-                        wx <= 16'd0;
-                        if (wy == cfg_win_h - 16'd1) wy <= 16'd0;
-                        else wy <= wy + 16'd1;
-                    end else begin
-                        wx <= wx + 16'd1;
-                    end
-                end else begin
-                    ib <= ib + 16'd1;
-                end
-            end
-            if (adv_s) begin
-                tb <= s_last ? 16'd0 : tb + 16'd1;
-            end
-            if ((adv && last) || l_issue) begin
-                // next output pixel (the word path after its last beat, the stem after a window read)
-                if (ox == cfg_out_w - 16'd1) begin
-                    ox <= 16'd0;
-                    if (oy == cfg_out_h - 16'd1) running <= 1'b0;
-                    else oy <= oy + 16'd1;
-                end else begin
-                    ox <= ox + 16'd1;
-                end
-            end
-        end
+        if (!rst && pass_start) cur_buf <= pass_buf;
     end
 
     // ---- beat register (the RAM output registers plus this sideband) ----
+    logic           q_zero, b_first, b_last;
+    logic [SAW-1:0] b_tag;
+    logic [8*P-1:0] b_act;
+
     always_ff @(posedge clk) begin
         if (rst) begin
             b_valid <= 1'b0;
@@ -394,14 +253,17 @@ module bg_core_engine #(
 
     always_ff @(posedge clk) begin
         if (adv) begin
-            q_zero  <= zero;
-            b_first <= first;
-            b_last  <= last;
-            b_tag   <= tag32[SAW-1:0];
+            q_zero  <= ag_zero;
+            b_first <= ag_first;
+            b_last  <= ag_last;
+            b_tag   <= ag_tag;
         end else if (adv_s) begin
-            b_first <= tb == 16'd0;
-            b_last  <= s_last;
-            b_tag   <= wc_tag;
+            b_first <= st_first;
+            b_last  <= st_last;
+            b_tag   <= st_tag;
+        end
+        if (adv_s) begin
+            b_act <= st_act;
         end
     end
 

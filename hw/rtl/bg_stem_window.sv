@@ -1,0 +1,210 @@
+// bg_stem_window: the input patch buffer and window loader of the stem (taps on lanes): takes a window
+// origin per output pixel, reads the whole STEM_K x STEM_K window of the patch in one cycle and issues it
+// as beats of P taps, at one beat per cycle.
+//
+// Patch buffer: the single-channel patch, P pixels (bytes) per word, row y's word w (pixels w*P ..
+// w*P+P-1) written by `in_we` with in_row = y, in_wir = w. It is banked: RB = 8 row banks (row mod 8) x
+// NW word banks (word mod NW), NW = 2, or 4 when P < STEM_K - 1, each a bg_sdp_ram of SLOT_BYTES / P /
+// (8*NW) words. Any STEM_K <= 8 consecutive rows lie in distinct row banks and any STEM_K consecutive
+// pixels of a row in NW consecutive words (NW*P >= P + STEM_K - 1), so one read of all banks yields a
+// whole window. The patch must fit: its rows rounded up to 8, times cfg_wpr words, at most
+// SLOT_BYTES / P; cfg_wpr is a multiple of NW (bg_core checks both, error 5).
+//
+// A request (req_valid/req_ready) names the window origin (req_iy0, req_ix0), which may lie left of or
+// above the patch (padding), and a tag. Stages: the read of all banks (1 cycle) | extraction into the
+// next-window register `wn` | the current-window register `wc`, from which the beats issue. Window tap
+// t = ky*STEM_K + kx is the pixel (iy0 + ky, ix0 + kx), zero outside 0..cfg_in_h-1 x 0..cfg_in_w-1;
+// taps t >= STEM_K^2 are zero. Beat b (b < cfg_ntb) carries taps b*P .. b*P+P-1 (tap b*P + l on lane l,
+// the program's weight layout for taps on lanes), `out_tb` = b (the weight tile), `out_first` on b = 0,
+// `out_last` on b = cfg_ntb - 1, and the request's tag. The next window loads while the current one's
+// beats issue, so with a steady stream of requests the output runs at one beat per cycle and one window
+// per max(cfg_ntb, 2) cycles.
+//
+// cfg_ntb is 1..64/P (the window register holds 64 taps); cfg_in_h, cfg_in_w, cfg_wpr, cfg_ntb are held
+// while the buffer is written or read. Writes are independent of the requests (bg_core writes the
+// patch before the stem runs).
+
+`default_nettype none
+
+module bg_stem_window #(
+    parameter int P          = 16,     // pixels per word and taps per beat: 4, 8, 16, 32 or 64
+    parameter int STEM_K     = 7,      // window side, 1..8
+    parameter int SLOT_BYTES = 65536,  // patch buffer bytes, a power of two, 64*P .. 2^24
+    parameter int TAG_W      = 12      // tag bits, 1..64
+) (
+    input  wire                   clk,
+    input  wire                   rst,          // synchronous, active high: drops the windows in flight
+
+    /* Patch geometry */
+    input  wire  [15:0]           cfg_in_h,     // patch rows
+    input  wire  [15:0]           cfg_in_w,     // patch columns
+    input  wire  [15:0]           cfg_wpr,      // words per patch row, a multiple of NW
+    input  wire  [15:0]           cfg_ntb,      // beats per window, 1..64/P
+
+    /* Patch writes */
+    input  wire                   in_we,        // word in_wir of row in_row
+    input  wire  [15:0]           in_row,
+    input  wire  [15:0]           in_wir,
+    input  wire  [8*P-1:0]        in_data,      // pixel in_wir*P + i at [8*i +: 8]
+
+    /* Window requests */
+    input  wire                   req_valid,
+    output logic                  req_ready,
+    input  wire signed [31:0]     req_iy0,      // window origin (row, column) in the patch
+    input  wire signed [31:0]     req_ix0,
+    input  wire  [TAG_W-1:0]      req_tag,
+
+    /* Beats */
+    output logic                  out_valid,
+    input  wire                   out_ready,
+    output logic [8*P-1:0]        out_act,      // tap out_tb*P + l at [8*l +: 8]
+    output logic [15:0]           out_tb,       // beat index in the window (the weight tile)
+    output logic                  out_first,
+    output logic                  out_last,
+    output logic [TAG_W-1:0]      out_tag,
+
+    output logic                  busy          // a window is being read, waits or issues beats
+);
+
+    // ---- parameter checks (elaboration time) ----
+    if (P != 4 && P != 8 && P != 16 && P != 32 && P != 64) begin : g_bad_p
+        $error("bg_stem_window: P must be 4, 8, 16, 32 or 64");
+    end
+    if (STEM_K < 1 || STEM_K > 8) begin : g_bad_stem_k
+        $error("bg_stem_window: STEM_K must be in 1..8");
+    end
+    if (SLOT_BYTES < 64 * P || SLOT_BYTES > (1 << 24) || (SLOT_BYTES & (SLOT_BYTES - 1)) != 0) begin : g_bad_sb
+        $error("bg_stem_window: SLOT_BYTES must be a power of two in 64*P..16777216");
+    end
+    if (TAG_W < 1 || TAG_W > 64) begin : g_bad_tag_w
+        $error("bg_stem_window: TAG_W must be in 1..64");
+    end
+
+    localparam int LP  = $clog2(P);               // pixel-in-word bits
+    localparam int RB  = 8;                       // row banks (>= STEM_K, a power of two)
+    localparam int RBW = 3;
+    localparam int NW  = (P >= STEM_K - 1) ? 2 : 4;   // word banks: words a STEM_K-pixel row span can touch
+    localparam int NWW = (NW == 2) ? 1 : 2;
+    localparam int D0  = SLOT_BYTES / P / (RB * NW);  // words per bank
+    localparam int A0  = $clog2(D0);
+    localparam int TW  = 64;                      // window bytes: STEM_K^2 taps, padded to whole beats
+
+    // ---- patch buffer: RB x NW banks ----
+    logic [8*P-1:0] in_rd [RB][NW];
+    logic           l_issue;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [31:0]    in_waddr32;
+    logic [31:0]    l_raddr32 [RB][NW];
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [15:0]    wpr_nw;                 // words per row in one word bank
+    assign wpr_nw     = cfg_wpr >> NWW;
+    assign in_waddr32 = {16'd0, in_row >> RBW} * {16'd0, wpr_nw} + {16'd0, in_wir >> NWW};
+
+    for (genvar b = 0; b < RB; b++) begin : g_rowbank
+        for (genvar j = 0; j < NW; j++) begin : g_wordbank
+            bg_sdp_ram #(.WIDTH(8 * P), .DEPTH(D0)) u_ram (
+                .clk(clk),
+                .we(in_we && in_row[RBW-1:0] == b[RBW-1:0] && in_wir[NWW-1:0] == j[NWW-1:0]),
+                .waddr(in_waddr32[A0-1:0]), .wdata(in_data),
+                .re(l_issue), .raddr(l_raddr32[b][j][A0-1:0]), .rdata(in_rd[b][j]));
+        end
+    end
+
+    // ---- window read (l_issue), extraction (l_pend) into wn, beats from wc ----
+    logic            l_pend, wn_valid, wc_valid, wc_load, s_last, adv_s;
+    logic signed [31:0] l_iy0, l_ix0, w0_s;
+    logic [TAG_W-1:0] l_tag, wn_tag, wc_tag;
+    logic [8*TW-1:0] wn, wc, win;
+    logic [15:0]     tb;
+
+    assign s_last    = tb == cfg_ntb - 16'd1;
+    assign adv_s     = wc_valid && out_ready;
+    assign wc_load   = wn_valid && (!wc_valid || (adv_s && s_last));
+    assign req_ready = !l_pend && (!wn_valid || wc_load);
+    assign l_issue   = req_valid && req_ready;
+    assign w0_s      = req_ix0 >>> LP;   // first word of the window's columns (floor, so negative at the left)
+
+    always_comb begin
+        for (int b = 0; b < RB; b++) begin
+            for (int j = 0; j < NW; j++) begin
+                // the row in iy0 .. iy0+RB-1 that bank b holds, the word in w0 .. w0+NW-1 that bank j holds
+                l_raddr32[b][j] = (32'(req_iy0 + $signed({29'd0, 3'(b - req_iy0[2:0])})) >> RBW) * {16'd0, wpr_nw}
+                                + (32'(w0_s + $signed({30'd0, 2'(j - w0_s[1:0]) & 2'(NW - 1)})) >> NWW);
+            end
+        end
+    end
+
+    // Extraction, the cycle after the read: window tap t = ky*STEM_K + kx, zero outside the patch.
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic signed [31:0] e_row, e_col, e_w0;
+    logic [1:0]         e_bank;   // bit 1 unused with two word banks
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [8*NW*P-1:0] e_seg;
+    logic [LP-1:0]     e_off;
+    always_comb begin
+        win = '0;
+        e_w0 = l_ix0 >>> LP;
+        e_off = l_ix0[LP-1:0];
+        for (int ky = 0; ky < STEM_K; ky++) begin
+            e_row = l_iy0 + ky;
+            for (int j = 0; j < NW; j++) begin
+                e_bank = 2'(e_w0[1:0] + 2'(j));   // word e_w0 + j lies in word bank (e_w0 + j) mod NW
+                e_seg[8*P*j +: 8*P] = in_rd[e_row[RBW-1:0]][e_bank[NWW-1:0]];
+            end
+            for (int kx = 0; kx < STEM_K; kx++) begin
+                e_col = l_ix0 + kx;
+                if (e_row >= 0 && e_row < $signed({16'd0, cfg_in_h}) && e_col >= 0
+                    && e_col < $signed({16'd0, cfg_in_w})) begin
+                    win[8*(ky*STEM_K + kx) +: 8] = e_seg[8*(32'(e_off) + 32'(kx)) +: 8];
+                end
+            end
+        end
+    end
+
+    always_ff @(posedge clk) begin
+        if (rst) begin
+            l_pend   <= 1'b0;
+            wn_valid <= 1'b0;
+            wc_valid <= 1'b0;
+            tb       <= 16'd0;
+        end else begin
+            l_pend <= l_issue;
+            if (l_pend) begin
+                wn       <= win;
+                wn_tag   <= l_tag;
+                wn_valid <= 1'b1;
+            end else if (wc_load) begin
+                wn_valid <= 1'b0;
+            end
+            if (wc_load) begin
+                wc       <= wn;
+                wc_tag   <= wn_tag;
+                wc_valid <= 1'b1;
+            end else if (adv_s && s_last) begin
+                wc_valid <= 1'b0;
+            end
+            if (adv_s) begin
+                tb <= s_last ? 16'd0 : tb + 16'd1;
+            end
+        end
+    end
+
+    always_ff @(posedge clk) begin
+        if (l_issue) begin
+            l_iy0 <= req_iy0;
+            l_ix0 <= req_ix0;
+            l_tag <= req_tag;
+        end
+    end
+
+    assign out_valid = wc_valid;
+    assign out_act   = wc[8*P*tb +: 8*P];
+    assign out_tb    = tb;
+    assign out_first = tb == 16'd0;
+    assign out_last  = s_last;
+    assign out_tag   = wc_tag;
+    assign busy      = l_pend || wn_valid || wc_valid;
+
+endmodule
+
+`default_nettype wire
