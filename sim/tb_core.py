@@ -43,6 +43,23 @@ CTRL_START, CTRL_SOFT_RESET, CTRL_REUSE, CTRL_IRQ = 1, 2, 4, 8
 HEADER_BYTES, LAYER_BYTES = 64, 48
 MEM_SIZE = 1 << 24
 ADDR = {"coarse": 0x0010_0000, "fine": 0x0040_0000, "bad": 0x0080_0000}
+MIB = 1 << 20
+
+
+def layout(coarse_bytes: int, fine_bytes: int) -> tuple[dict[str, int], int]:
+    """(addresses of the coarse, fine and bad images, DDR size): ADDR while the images fit between its
+    addresses (the burst splits, and so the cycle counts, stay comparable from run to run), else each
+    image 1 MiB-aligned after the one before (the width-64 images are 11 MB)."""
+    def up(n: int) -> int:
+        return -(-n // MIB) * MIB
+
+    if ADDR["coarse"] + coarse_bytes <= ADDR["fine"] and ADDR["fine"] + fine_bytes <= ADDR["bad"] \
+            and ADDR["bad"] + max(coarse_bytes, fine_bytes) <= MEM_SIZE:
+        return dict(ADDR), MEM_SIZE
+    coarse = ADDR["coarse"]
+    fine = up(coarse + coarse_bytes)
+    bad = up(fine + fine_bytes)
+    return {"coarse": coarse, "fine": fine, "bad": bad}, up(bad + max(coarse_bytes, fine_bytes))
 
 
 class FaultyRam(AxiRamRead):
@@ -73,13 +90,14 @@ class Env:
             ch.set_pause_generator(pauses(self.rng, 0.3))
         self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk, dut.rst)
         self.source.set_pause_generator(pauses(self.rng, 0.3))
-        self.ram = FaultyRam(AxiReadBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=MEM_SIZE)
+        self.images = {name: bytes.fromhex(case["images"][name]) for name in ("coarse", "fine")}
+        self.addr, mem_size = layout(len(self.images["coarse"]), len(self.images["fine"]))
+        self.ram = FaultyRam(AxiReadBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=mem_size)
         self.ram.ar_channel.set_pause_generator(pauses(self.rng, 0.3))
         self.ram.r_channel.set_pause_generator(pauses(self.rng, 0.2))
         self.streaming = False
-        self.images = {name: bytes.fromhex(case["images"][name]) for name in ("coarse", "fine")}
         for name, image in self.images.items():
-            self.ram.write(ADDR[name], image)
+            self.ram.write(self.addr[name], image)
         self.patch = bytes(v & 0xFF for v in case["patch"])
         self.timeout_ns = int(case["timeout_ns"])
         self.results: dict[str, Any] = {}
@@ -165,7 +183,7 @@ class Env:
 
     async def run(self, name: str, reuse: bool, addr: int | None = None, patch: bytes | None = None,
                   stream_ends: bool = True) -> dict:
-        await self.start(ADDR[name] if addr is None else addr, reuse, None if reuse else (patch or self.patch))
+        await self.start(self.addr[name] if addr is None else addr, reuse, None if reuse else (patch or self.patch))
         return await self.wait_done(stream_ends)
 
     def check_good(self, out: dict, name: str, label: str) -> None:
@@ -252,7 +270,7 @@ async def errors_then_good_runs(dut: Any) -> None:
     """Each fault ends the run with its error code, never a hang, and the next run is correct."""
     env = await setup(dut, cocotb.RANDOM_SEED + 1)
     coarse = env.images["coarse"]
-    bad = ADDR["bad"]
+    bad = env.addr["bad"]
 
     # Stream length: TLAST one beat early; the patch is then streamed properly.
     out = await env.run("coarse", reuse=False, patch=env.patch[:-LANES])
@@ -296,17 +314,17 @@ async def errors_then_good_runs(dut: Any) -> None:
 
     # SLVERR on the weights of layer 9 (after the payload CRC pass read them fine? no: the CRC pass reads
     # them too, so the fault is switched on once the run has reached layer 2).
-    await env.start(ADDR["coarse"], True, None)
+    await env.start(env.addr["coarse"], True, None)
     await wait_layer(env, 2)
     start, length = weight_range(coarse, 9)
-    env.ram.fault = range(ADDR["coarse"] + start, ADDR["coarse"] + start + length)
+    env.ram.fault = range(env.addr["coarse"] + start, env.addr["coarse"] + start + length)
     out = await env.wait_done()
     env.ram.fault = None
     await env.check_error(out, ERR.AXI_READ, "SLVERR")
     env.check_good(await env.run("coarse", reuse=True), "coarse", "after SLVERR")
 
     # Start while busy.
-    await env.start(ADDR["coarse"], True, None)
+    await env.start(env.addr["coarse"], True, None)
     await wait_layer(env, 3)
     await env.write(regs.CTRL, CTRL_IRQ | CTRL_REUSE | CTRL_START)
     out = await env.wait_done()
@@ -314,7 +332,7 @@ async def errors_then_good_runs(dut: Any) -> None:
     env.check_good(await env.run("fine", reuse=True), "fine", "after start while busy")
 
     # Soft reset in the middle of a layer: idle, STATUS cleared, no irq; then a correct run.
-    await env.start(ADDR["fine"], True, None)
+    await env.start(env.addr["fine"], True, None)
     await wait_layer(env, 4)
     await ClockCycles(dut.clk, env.rng.randint(1, 200))
     await env.write(regs.CTRL, CTRL_IRQ | CTRL_SOFT_RESET)
