@@ -76,14 +76,17 @@ def rtl_sources(*names: str) -> list[Path]:
     return [RTL_DIR / f"{name}.sv" for name in names]
 
 
-def mutant(module: str, old: str, new: str, folder: Path) -> Path:
-    """A copy of hw/rtl/<module>.sv in ``folder`` with the one occurrence of ``old`` replaced by ``new``: a
-    planted bug, to show that a testbench fails on it."""
+def mutant(module: str, old: str, new: str, tag: str) -> Path:
+    """A copy of hw/rtl/<module>.sv with the one occurrence of ``old`` replaced by ``new``: a planted bug, to
+    show that a testbench fails on it. It is written to build/sim/mutants/<tag>/ only when its text changes,
+    so a build with ``build_tag=tag`` is reused from run to run."""
     text = (RTL_DIR / f"{module}.sv").read_text()
     assert text.count(old) == 1, f"{module}.sv holds {text.count(old)} copies of {old!r}, want 1"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{module}.sv"
-    path.write_text(text.replace(old, new))
+    path = BUILD_DIR / "mutants" / tag / f"{module}.sv"
+    bad = text.replace(old, new)
+    if not path.is_file() or path.read_text() != bad:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(bad)
     return path
 
 
