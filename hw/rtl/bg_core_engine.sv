@@ -134,8 +134,8 @@ module bg_core_engine #(
     logic [SAW-1:0] wr_addr;
     logic [8*P-1:0] wr_data;
 
-    // Slot 0 is the banked input patch below; no layer reads it as a word tensor (the loader allows it
-    // only as the stem's source) or writes it.
+    // Slot 0 is the banked input patch in bg_stem_window; no layer reads it as a word tensor (the loader
+    // allows it only as the stem's source) or writes it.
     assign slot_rd[0] = '0;
 
     for (genvar s = 1; s < SLOTS; s++) begin : g_slot
