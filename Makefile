@@ -12,6 +12,7 @@ DATA ?= $(if $(wildcard ../shared/data),../shared/data,)
 
 WORK ?= build/work
 PROFILE ?= full
+TARGET ?= pynq-z2
 
 .PHONY: help setup demo test test-all lint lock docs train eval data-bench bench-host hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks clean
 
@@ -82,11 +83,11 @@ sim: $(STAMP)  ## RTL unit tests, Verilator + cocotb (WAVES=1: waveforms under b
 sim-all: $(STAMP)  ## RTL unit tests including P=16 and the Yosys reads
 	$(PY) -m pytest -q tests/test_rtl_*.py
 
-bench-rtl: $(STAMP)  ## RTL core, width 16 on P=16: per-layer cycles and MAC utilization (build/bench/rtl.json)
-	$(PY) -m pytest -q -s tests/test_rtl_core.py -k width16 -m slow
+bench-rtl: $(STAMP)  ## RTL core on TARGET (pynq-z2: width 16 on P=16; zcu104: width 64 on P=32): per-layer cycles, MAC utilization (build/bench/rtl*.json)
+	$(PY) -m pytest -q -s "tests/test_rtl_core.py::test_core_target[$(TARGET)]"
 
-synth: $(STAMP)  ## Yosys synth_xilinx of the whole core for the Zynq-7020: table + fit check (build/synth/core.md)
-	$(PY) -m blurgauge.sim.synth bg_core
+synth: $(STAMP)  ## Yosys synth_xilinx of the whole core for TARGET (pynq-z2, or zcu104): table + fit check (build/synth/core*.md)
+	$(PY) -m blurgauge.sim.synth bg_core --target $(TARGET)
 
 synth-blocks: $(STAMP)  ## Yosys synth_xilinx figures of the RTL blocks (build/synth/)
 	$(PY) -m blurgauge.sim.synth bg_mac_array -p P=16

@@ -20,7 +20,7 @@ MODULE = "bg_conv_addr_gen"
         pytest.param(
             {"ADDR_W": 6, "TILE_W": 2, "TAG_W": 5},
             2,  # narrow ports: addresses, tiles and tags wrap
-            marks=pytest.mark.slow,
+            marks=(pytest.mark.slow, pytest.mark.fullsize),
         ),
     ],
     ids=["core", "narrow"],

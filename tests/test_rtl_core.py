@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from blurgauge.hw import program
+from blurgauge.hw import program, targets
 from blurgauge.sim import harness
 
 TB = "blurgauge.sim.tb_core"
@@ -160,14 +160,20 @@ def test_core_errors(tmp_path: Path) -> None:
 
 @pytest.mark.fullsize
 @pytest.mark.slow
-def test_core_default_width16(tmp_path: Path) -> None:
-    """The default configuration (16 x 16 array, 168 products in DSPs and 88 in LUTs, 4 slots of 64 KiB:
-    what the width-16 programs need) on the width-16 network."""
-    params = {"LANES": 16, "SLOTS": 4, "SLOT_BYTES": 65536, "WBUF_TILES": 128, "DSP_PRODUCTS": 168}
-    results = run(tmp_path, params, 16, "coarse_then_fine", 13, 400_000_000)
+@pytest.mark.parametrize("name", list(targets.TARGETS))
+def test_core_target(tmp_path: Path, name: str) -> None:
+    """A named configuration (hw/targets.py) on the network width it is sized for, coarse then fine: the
+    default pynq-z2 (16 x 16 array, 168 products in DSPs and 88 in LUTs, 4 slots of 64 KiB) on width 16,
+    zcu104 (32 x 32, 4 slots of 256 KiB) on the paper's width 64. Writes build/bench/rtl.json (the default
+    target) or rtl-<target>.json."""
+    target = targets.get(name)
+    params, width = dict(target.core), target.width
+    seed = 13 if name == targets.DEFAULT_TARGET else 14
+    results = run(tmp_path, params, width, "coarse_then_fine", seed, 4_000_000_000)
     coarse, fine = results["coarse pass"]["bench"], results["fine pass (reuse_input)"]["bench"]
-    print_bench("coarse pass, width 16, P=16", coarse)
-    print_bench("fine pass (reuse_input), width 16, P=16", fine)
+    lanes = params["LANES"]
+    print_bench(f"coarse pass, {name}: width {width}, P={lanes}", coarse)
+    print_bench(f"fine pass (reuse_input), {name}: width {width}, P={lanes}", fine)
     out = harness.REPO / "build" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     layers = [{**x, "name": f"coarse/{x['name']}"} for x in coarse["layers"]] + \
@@ -178,9 +184,10 @@ def test_core_default_width16(tmp_path: Path) -> None:
     # conv3x3: the aggregate utilization of the 3x3 convs (all, then per stage), per pass and for both
     groups = [{"pass": label, **g} for label, ls in (("coarse", coarse["layers"]), ("fine", fine["layers"]),
                                                      ("coarse+fine", layers)) for g in conv3x3(ls)]
-    (out / "rtl.json").write_text(json.dumps({"config": params, "width": 16, "layers": layers, "total": total,
-                                              "conv3x3": groups}, indent=1))
-    print(f"coarse+fine: {total['cycles']:,} cycles, MAC utilization {total['utilization']:.0%}")
+    stem = "rtl" if name == targets.DEFAULT_TARGET else f"rtl-{name}"
+    (out / f"{stem}.json").write_text(json.dumps({"target": name, "config": params, "width": width,
+                                                  "layers": layers, "total": total, "conv3x3": groups}, indent=1))
+    print(f"{name}, coarse+fine: {total['cycles']:,} cycles, MAC utilization {total['utilization']:.0%}")
     for g in groups:
         if g["pass"] == "coarse+fine":
             print(f"coarse+fine, {g['stage']} 3x3 convs ({g['layers']} layers): {g['cycles']:,} cycles, "

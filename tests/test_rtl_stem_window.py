@@ -2,7 +2,7 @@
 window loader of the stem against a Python model of the window (zero outside the patch), for kernels 1,
 3, 7 and 8, two and four word banks, 4 to 64 lanes, the smallest patch and the ones that fill the buffer,
 with random stalls on both handshakes (testbench: sim/tb_stem_window.py). The default core's stem runs
-quickly; the other configurations are marked slow (a Verilator build each)."""
+in `make test`; the other configurations (a Verilator build each) are full-size checks, for `make verify`."""
 
 from __future__ import annotations
 
@@ -23,17 +23,17 @@ CORE = {"P": 16, "STEM_K": 7, "SLOT_BYTES": 4096, "TAG_W": 8}
         pytest.param(
             {"P": 4, "STEM_K": 8, "SLOT_BYTES": 1024, "TAG_W": 6},
             2,  # 4 word banks, 16 beats
-            marks=pytest.mark.slow,
+            marks=(pytest.mark.slow, pytest.mark.fullsize),
         ),
         pytest.param(
             {"P": 8, "STEM_K": 3, "SLOT_BYTES": 512, "TAG_W": 1},
             3,  # 3x3, smallest buffer (64*P)
-            marks=pytest.mark.slow,
+            marks=(pytest.mark.slow, pytest.mark.fullsize),
         ),
         pytest.param(
             {"P": 64, "STEM_K": 1, "SLOT_BYTES": 4096, "TAG_W": 12},
             4,  # 1x1 on the widest word
-            marks=pytest.mark.slow,
+            marks=(pytest.mark.slow, pytest.mark.fullsize),
         ),
     ],
     ids=["p16-k7", "p4-k8", "p8-k3", "p64-k1"],
