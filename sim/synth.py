@@ -44,7 +44,9 @@ MARGIN_PERCENT = 10
 # registers occupy LUTs of SLICEMs as well.
 LUT_CELLS = {f"LUT{n}": 1 for n in range(1, 7)} | {
     "RAM32X1S": 1, "RAM32X1D": 2, "RAM32M": 4, "RAM64X1S": 1, "RAM64X1D": 2, "RAM64M": 4, "RAM128X1S": 2,
-    "RAM128X1D": 4, "RAM256X1S": 4, "SRL16E": 1, "SRLC32E": 1}
+    "RAM128X1D": 4, "RAM256X1S": 4, "SRL16E": 1, "SRLC32E": 1,
+    # UltraScale+ (UG574): the eight-LUT multi-port RAMs
+    "RAM32M16": 8, "RAM64M8": 8}
 FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE", "LDCE", "LDPE")
 
 
@@ -102,7 +104,8 @@ def resources(cells: dict[str, int], family: str = "xc7") -> dict[str, float]:
     if family == "xcup":
         return {"LUT": lut, "FF": ff, "DSP48E2": cells.get("DSP48E2", 0),
                 "BRAM36": cells.get("RAMB36E2", 0) + cells.get("RAMB18E2", 0) / 2,
-                "URAM288": cells.get("URAM288", 0), "CARRY8": cells.get("CARRY8", 0)}
+                # Yosys' xcup flow emits CARRY4 cells, two to a CARRY8 once Vivado packs them
+                "URAM288": cells.get("URAM288", 0), "CARRY8": cells.get("CARRY8", 0) + cells.get("CARRY4", 0) / 2}
     raise ValueError(f"no resource table for Yosys family {family!r}")
 
 
@@ -133,8 +136,11 @@ def fit_report(result: dict) -> tuple[dict, str]:
         used_s = f"{r['used']:,.1f}" if r["used"] % 1 else f"{int(r['used']):,}"
         lines.append(f"| {r['resource']} | {used_s} | {r['available']:,} | {r['percent']:.1f}% |")
     lines += ["", f"BRAM: RAMB36 + RAMB18 / 2. LUT: LUT1-6 plus the LUTs of distributed RAM and shift "
-                  f"registers. Limit: at most {100 - MARGIN_PERCENT}% of each resource (>= {MARGIN_PERCENT}% "
-                  "left for a DMA and the interconnect).", "",
+                  f"registers."
+              + (" CARRY8: CARRY8 + CARRY4 / 2 (Yosys emits CARRY4 for UltraScale+ too)."
+                 if target.family == "xcup" else "")
+              + f" Limit: at most {100 - MARGIN_PERCENT}% of each resource (>= {MARGIN_PERCENT}% "
+                "left for a DMA and the interconnect).", "",
               ("Fits with the margin." if not over else f"DOES NOT FIT with the margin: {', '.join(over)}."), ""]
     return summary, "\n".join(lines)
 

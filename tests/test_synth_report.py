@@ -39,9 +39,9 @@ def test_report_from_a_finished_run(tmp_path, monkeypatch) -> None:
 
 
 def test_ultrascale_resources_and_a_zcu104_report(tmp_path, monkeypatch) -> None:
-    used = synth.resources({"LUT6": 4, "DSP48E2": 5, "RAMB36E2": 2, "RAMB18E2": 1, "URAM288": 3, "CARRY8": 7,
-                            "DSP48E1": 100}, "xcup")
-    assert used == {"LUT": 4, "FF": 0, "DSP48E2": 5, "BRAM36": 2.5, "URAM288": 3, "CARRY8": 7}
+    used = synth.resources({"LUT6": 4, "RAM32M16": 2, "DSP48E2": 5, "RAMB36E2": 2, "RAMB18E2": 1, "URAM288": 3,
+                            "CARRY8": 7, "CARRY4": 6, "DSP48E1": 100}, "xcup")
+    assert used == {"LUT": 4 + 16, "FF": 0, "DSP48E2": 5, "BRAM36": 2.5, "URAM288": 3, "CARRY8": 7 + 3}
     monkeypatch.setattr(synth, "OUT", tmp_path)
     path = tmp_path / "result.json"
     path.write_text(json.dumps({**result(DSP48E2=1600), "target": "zcu104"}))  # 92.6% of 1,728: over
