@@ -135,8 +135,8 @@ def fit_report(result: dict) -> tuple[dict, str]:
     for r in rows:
         used_s = f"{r['used']:,.1f}" if r["used"] % 1 else f"{int(r['used']):,}"
         lines.append(f"| {r['resource']} | {used_s} | {r['available']:,} | {r['percent']:.1f}% |")
-    lines += ["", f"BRAM: RAMB36 + RAMB18 / 2. LUT: LUT1-6 plus the LUTs of distributed RAM and shift "
-                  f"registers."
+    lines += ["", "BRAM: RAMB36 + RAMB18 / 2. LUT: LUT1-6 plus the LUTs of distributed RAM and shift "
+                  "registers."
               + (" CARRY8: CARRY8 + CARRY4 / 2 (Yosys emits CARRY4 for UltraScale+ too)."
                  if target.family == "xcup" else "")
               + f" Limit: at most {100 - MARGIN_PERCENT}% of each resource (>= {MARGIN_PERCENT}% "
