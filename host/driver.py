@@ -11,8 +11,10 @@ One run of a network:
 
 1. ``PROGRAM_ADDR_LO/HI`` = the program's device address (written to device memory once, verified
    before: format, version, CRCs, one ``structure_id`` for all six, lanes and slots fit ``CONFIG``);
-2. ``CTRL`` = ``irq_enable`` (+ ``reuse_input`` for the fine network: the patch stays on chip), then
-   the same with ``start``; then the patch on the AXI4-Stream unless reused;
+2. ``CTRL`` = ``irq_enable`` (+ ``reuse_input`` for the fine network: the patch stays on chip;
+   + ``payload_checked`` once the program's image has passed the core's payload CRC in an earlier run,
+   so the core reads its weights once per run, not twice), then the same with ``start``; then the patch
+   on the AXI4-Stream unless reused;
 3. wait for ``STATUS.done``, bounded: a timeout reads ``STATUS`` (error code, layer) into the
    message and soft-resets the core so the next run starts clean;
 4. read ``LOGIT0..7``, ``RESULT``, ``CYCLES``, ``STALL_CYCLES``; clear ``STATUS.done``.
@@ -172,13 +174,18 @@ def verify_images(images: Mapping[str, bytes], info: CoreInfo | None = None) -> 
 class CoreDriver:
     """Runs core programs on one blurgauge core through a Transport."""
 
-    def __init__(self, transport: Transport, timeout_s: float | None = None) -> None:
+    def __init__(self, transport: Transport, timeout_s: float | None = None, recheck_payload: bool = False) -> None:
+        """``recheck_payload``: let the core check every run's payload CRC, not only a program's first run."""
         self.transport = transport
+        self.recheck_payload = recheck_payload
         self.timeout_s = timeout_s if timeout_s is not None else getattr(transport, "default_timeout_s",
                                                                          DEFAULT_TIMEOUT_S)
         self.info = self.probe()
         self._loaded: dict[str, _Loaded] = {}
         self._on_chip: bytes | None = None  # the patch slot 0 holds, when the driver knows it
+        # Programs whose image passed the core's payload CRC since it was written: their later runs set
+        # CTRL.payload_checked, so each run reads the weights once instead of twice.
+        self._checked: set[str] = set()
 
     # ---------------------------------------------------------------- identification
 
@@ -220,6 +227,7 @@ class CoreDriver:
                 raise CoreError(f"device memory at {address:#x} is not {prog.ALIGN}-byte aligned")
             self.transport.write_memory(address, blob)
             self._loaded[name] = _Loaded(programs[name], address, blob)
+            self._checked.discard(name)
         return {name: entry.program for name, entry in self._loaded.items()}
 
     def program(self, name: str) -> prog.CoreProgram:
@@ -250,7 +258,9 @@ class CoreDriver:
         self.transport.write32(regs.PROGRAM_ADDR_HI, entry.address >> 32)
         ctrl = _field("CTRL", "irq_enable").put(0, 1)  # the interrupt lets a transport stop waiting early
         ctrl = _field("CTRL", "reuse_input").put(ctrl, int(reuse_input))
-        # reuse_input is set before the start pulse, so the core sees it settled when the run begins.
+        checked = name in self._checked and not self.recheck_payload
+        ctrl = _field("CTRL", "payload_checked").put(ctrl, int(checked))
+        # The bits are set before the start pulse, so the core sees them settled when the run begins.
         self.transport.write32(regs.CTRL, ctrl)
         self.transport.write32(regs.CTRL, _field("CTRL", "start").put(ctrl, 1))
 
@@ -305,6 +315,7 @@ class CoreDriver:
         cycles = self.transport.read32(regs.CYCLES)
         stall = self.transport.read32(regs.STALL_CYCLES)
         self.transport.write32(regs.STATUS, _field("STATUS", "done").put(0, 1))
+        self._checked.add(name)  # a run without error passed the payload CRC (or had it vouched for)
         if not reuse_input:
             self._on_chip = data
         program = self._loaded[name].program

@@ -40,6 +40,7 @@ SLOTS = PRM.get("SLOTS", 4)
 ERR = regs.ErrorCode
 ST = regs.FIELDS["STATUS"]
 CTRL_START, CTRL_SOFT_RESET, CTRL_REUSE, CTRL_IRQ = 1, 2, 4, 8
+CTRL_CHECKED = regs.FIELDS["CTRL"]["payload_checked"].mask
 HEADER_BYTES, LAYER_BYTES = 64, 48
 MEM_SIZE = 1 << 24
 ADDR = {"coarse": 0x0010_0000, "fine": 0x0040_0000, "bad": 0x0080_0000}
@@ -66,10 +67,12 @@ class FaultyRam(AxiRamRead):
     """DDR whose reads in ``fault`` (a byte address range) fail: the model then answers SLVERR."""
 
     fault: range | None = None
+    bytes_read = 0  # every byte the core has read, to check what a run fetches
 
     async def _read(self, address: int, length: int) -> bytes:
         if self.fault is not None and address in self.fault:
             raise OSError(f"injected read fault at 0x{address:x}")
+        self.bytes_read += length
         return await super()._read(address, length)
 
 
@@ -125,11 +128,11 @@ class Env:
         resp = await self.axil.write(addr, value.to_bytes(4, "little"))
         assert resp.resp == AxiResp.OKAY, f"write 0x{addr:02X}: {resp.resp}"
 
-    async def start(self, addr: int, reuse: bool, patch: bytes | None) -> None:
+    async def start(self, addr: int, reuse: bool, patch: bytes | None, checked: bool = False) -> None:
         await self.write(regs.STATUS, ST["done"].mask)  # clear done (and with it irq)
         await self.write(regs.PROGRAM_ADDR_LO, addr & 0xFFFFFFFF)
         await self.write(regs.PROGRAM_ADDR_HI, addr >> 32)
-        ctrl = CTRL_IRQ | (CTRL_REUSE if reuse else 0)
+        ctrl = CTRL_IRQ | (CTRL_REUSE if reuse else 0) | (CTRL_CHECKED if checked else 0)
         await self.write(regs.CTRL, ctrl)
         assert not self.dut.irq.value, "irq high with done cleared"
         await self.write(regs.CTRL, ctrl | CTRL_START)
@@ -182,8 +185,9 @@ class Env:
         return out
 
     async def run(self, name: str, reuse: bool, addr: int | None = None, patch: bytes | None = None,
-                  stream_ends: bool = True) -> dict:
-        await self.start(self.addr[name] if addr is None else addr, reuse, None if reuse else (patch or self.patch))
+                  stream_ends: bool = True, checked: bool = False) -> dict:
+        await self.start(self.addr[name] if addr is None else addr, reuse, None if reuse else (patch or self.patch),
+                         checked)
         return await self.wait_done(stream_ends)
 
     def check_good(self, out: dict, name: str, label: str) -> None:
@@ -249,14 +253,24 @@ def weight_range(image: bytes, layer: int) -> tuple[int, int]:
 
 @cocotb.test(timeout_time=2000, timeout_unit="ms")
 async def coarse_then_fine(dut: Any) -> None:
-    """The coarse network on a streamed patch, then the fine network on the same patch kept on chip."""
+    """The coarse network on a streamed patch, then the fine network on the same patch kept on chip, then
+    the coarse one again with CTRL.payload_checked (its image passed the payload CRC in the first run): the
+    same logits, without the second read of every weight."""
     env = await setup(dut, cocotb.RANDOM_SEED)
     config = await env.read(regs.CONFIG)
     assert config & 0xFF == LANES
+    read = env.ram.bytes_read
     out = await env.run("coarse", reuse=False)
     env.check_good(out, "coarse", "coarse pass")
+    checking_read, read = env.ram.bytes_read - read, env.ram.bytes_read
     out = await env.run("fine", reuse=True)
     env.check_good(out, "fine", "fine pass (reuse_input)")
+    read = env.ram.bytes_read
+    out = await env.run("coarse", reuse=True, checked=True)
+    env.check_good(out, "coarse", "coarse pass (reuse_input, payload_checked)")
+    # The checking run read the payload twice (CRC, then layers); this one only once.
+    payload = len(env.images["coarse"]) - HEADER_BYTES
+    assert checking_read - (env.ram.bytes_read - read) >= payload - 16, (checking_read, env.ram.bytes_read - read)
     # irq follows done and irq_enable
     assert dut.irq.value == 1
     await env.write(regs.CTRL, 0)

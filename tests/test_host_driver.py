@@ -74,6 +74,37 @@ def test_coarse_then_fine_reuses_the_patch_and_equals_golden(six_images):
     assert not other.reused_input
 
 
+def test_a_program_s_payload_crc_is_checked_on_its_first_run_only(six_images):
+    driver = _driver()
+    driver.load_programs(six_images)
+    model = driver.transport
+    for name in ("coarse", "fine1", "coarse", "fine1", "coarse"):
+        driver.run(name, _codes(3))
+    assert model.payload_checks == 2  # once per program; the later runs set CTRL.payload_checked
+    # A program written again (new weights) is checked again.
+    fine1 = prog.unpack(six_images["fine1"])
+    head = fine1.layers[-1]
+    layers = [*fine1.layers[:-1], replace(head, bias=(head.bias + 1).astype(head.bias.dtype))]
+    changed = {"fine1": prog.pack(replace(fine1, layers=layers))}
+    driver.load_programs(changed)
+    driver.run("fine1", _codes(3))
+    assert model.payload_checks == 3
+    # A failed run does not vouch for its program.
+    model.axi_error = True
+    with pytest.raises(CoreError):
+        driver.run("fine2", _codes(3))
+    model.axi_error = False
+    driver.run("fine2", _codes(3))
+    driver.run("fine2", _codes(3))
+    assert model.payload_checks == 4
+    # recheck_payload: every run checks.
+    strict = CoreDriver(ModelTransport(LANES, SLOTS, LOG2_SLOT), timeout_s=2.0, recheck_payload=True)
+    strict.load_programs(six_images)
+    for _ in range(3):
+        strict.run("coarse", _codes(3))
+    assert strict.transport.payload_checks == 3
+
+
 def test_damaged_or_mismatched_images_are_refused_before_any_write(six_images):
     damaged = bytearray(six_images["fine2"])
     damaged[-1] ^= 1

@@ -92,11 +92,15 @@ def run(tmp_path: Path, params: dict[str, int], width: int, testcase: str | None
     results = json.loads(results_file.read_text())
     for label, r in results.items():
         print(f"bg_core {params} width {width}: {label}: {r['cycles']} cycles, {r['stall_cycles']} stalled")
-    for label, name in (("coarse pass", "coarse"), ("fine pass (reuse_input)", "fine")):
+    for label, name in (("coarse pass", "coarse"), ("fine pass (reuse_input)", "fine"),
+                        (CHECKED, "coarse")):
         if label in results:
             results[label]["bench"] = bench(progs[name], results[label]["layer_cycles"], params["LANES"])
     return results
 
+
+#: The third pass of coarse_then_fine: coarse again on the patch on chip, with CTRL.payload_checked (no CRC pass).
+CHECKED = "coarse pass (reuse_input, payload_checked)"
 
 KINDS = {program.OP_CONV: "conv", program.OP_MAXPOOL: "pool", program.OP_GAP: "gap", program.OP_DENSE: "dense"}
 
@@ -174,6 +178,8 @@ def test_core_target(tmp_path: Path, name: str) -> None:
     lanes = params["LANES"]
     print_bench(f"coarse pass, {name}: width {width}, P={lanes}", coarse)
     print_bench(f"fine pass (reuse_input), {name}: width {width}, P={lanes}", fine)
+    checked = results[CHECKED]["bench"]
+    print_bench(f"{CHECKED}, {name}: width {width}, P={lanes}", checked)
     out = harness.REPO / "build" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     layers = [{**x, "name": f"coarse/{x['name']}"} for x in coarse["layers"]] + \
@@ -186,8 +192,12 @@ def test_core_target(tmp_path: Path, name: str) -> None:
                                                      ("coarse+fine", layers)) for g in conv3x3(ls)]
     stem = "rtl" if name == targets.DEFAULT_TARGET else f"rtl-{name}"
     (out / f"{stem}.json").write_text(json.dumps({"target": name, "config": params, "width": width,
-                                                  "layers": layers, "total": total, "conv3x3": groups}, indent=1))
+                                                  "layers": layers, "total": total, "conv3x3": groups,
+                                                  "payload_checked": {"pass": CHECKED, **checked["total"]}},
+                                                 indent=1))
     print(f"{name}, coarse+fine: {total['cycles']:,} cycles, MAC utilization {total['utilization']:.0%}")
+    print(f"{name}, {CHECKED}: {checked['total']['cycles']:,} cycles, "
+          f"MAC utilization {checked['total']['utilization']:.0%}")
     for g in groups:
         if g["pass"] == "coarse+fine":
             print(f"coarse+fine, {g['stage']} 3x3 convs ({g['layers']} layers): {g['cycles']:,} cycles, "

@@ -20,7 +20,7 @@ extern "C" {
 #define BG_CORE__VERSION__MINOR_bm 0xff
 #define BG_CORE__VERSION__MINOR_bp 0
 #define BG_CORE__VERSION__MINOR_bw 8
-#define BG_CORE__VERSION__MINOR_reset 0x1
+#define BG_CORE__VERSION__MINOR_reset 0x2
 #define BG_CORE__VERSION__MAJOR_bm 0xff00
 #define BG_CORE__VERSION__MAJOR_bp 8
 #define BG_CORE__VERSION__MAJOR_bw 8
@@ -58,6 +58,10 @@ extern "C" {
 #define BG_CORE__CTRL__IRQ_ENABLE_bp 3
 #define BG_CORE__CTRL__IRQ_ENABLE_bw 1
 #define BG_CORE__CTRL__IRQ_ENABLE_reset 0x0
+#define BG_CORE__CTRL__PAYLOAD_CHECKED_bm 0x10
+#define BG_CORE__CTRL__PAYLOAD_CHECKED_bp 4
+#define BG_CORE__CTRL__PAYLOAD_CHECKED_bw 1
+#define BG_CORE__CTRL__PAYLOAD_CHECKED_reset 0x0
 
 // reg - bg_core::STATUS
 #define BG_CORE__STATUS__BUSY_bm 0x1

@@ -316,6 +316,10 @@ module bg_core_regs (
                 logic next;
                 logic load_next;
             } irq_enable;
+            struct {
+                logic next;
+                logic load_next;
+            } payload_checked;
         } CTRL;
         struct {
             struct {
@@ -352,6 +356,9 @@ module bg_core_regs (
             struct {
                 logic value;
             } irq_enable;
+            struct {
+                logic value;
+            } payload_checked;
         } CTRL;
         struct {
             struct {
@@ -469,6 +476,29 @@ module bg_core_regs (
         end
     end
     assign hwif_out.CTRL.irq_enable.value = field_storage.CTRL.irq_enable.value;
+    // Field: bg_core.CTRL.payload_checked
+    always_comb begin
+        automatic logic [0:0] next_c;
+        automatic logic load_next_c;
+        next_c = field_storage.CTRL.payload_checked.value;
+        load_next_c = '0;
+        if(decoded_reg_strb.CTRL && decoded_req_is_wr) begin // SW write
+            next_c = (field_storage.CTRL.payload_checked.value & ~decoded_wr_biten[4:4]) | (decoded_wr_data[4:4] & decoded_wr_biten[4:4]);
+            load_next_c = '1;
+        end
+        field_combo.CTRL.payload_checked.next = next_c;
+        field_combo.CTRL.payload_checked.load_next = load_next_c;
+    end
+    always_ff @(posedge clk) begin
+        if(rst) begin
+            field_storage.CTRL.payload_checked.value <= 1'h0;
+        end else begin
+            if(field_combo.CTRL.payload_checked.load_next) begin
+                field_storage.CTRL.payload_checked.value <= field_combo.CTRL.payload_checked.next;
+            end
+        end
+    end
+    assign hwif_out.CTRL.payload_checked.value = field_storage.CTRL.payload_checked.value;
     // Field: bg_core.STATUS.done
     always_comb begin
         automatic logic [0:0] next_c;
@@ -569,7 +599,7 @@ module bg_core_regs (
             readback_data_var[31:0] = 32'h42474352;
         end
         if(rd_mux_addr == 7'h4) begin
-            readback_data_var[7:0] = 8'h1;
+            readback_data_var[7:0] = 8'h2;
             readback_data_var[15:8] = 8'h0;
             readback_data_var[23:16] = 8'h1;
         end
@@ -583,6 +613,7 @@ module bg_core_regs (
             readback_data_var[1] = field_storage.CTRL.soft_reset.value;
             readback_data_var[2] = field_storage.CTRL.reuse_input.value;
             readback_data_var[3] = field_storage.CTRL.irq_enable.value;
+            readback_data_var[4] = field_storage.CTRL.payload_checked.value;
         end
         if(rd_mux_addr == 7'h14) begin
             readback_data_var[0] = hwif_in.STATUS.busy.next;

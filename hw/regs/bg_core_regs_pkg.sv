@@ -117,10 +117,15 @@ package bg_core_regs_pkg;
     } bg_core__CTRL__irq_enable__out_t;
 
     typedef struct {
+        logic value;
+    } bg_core__CTRL__payload_checked__out_t;
+
+    typedef struct {
         bg_core__CTRL__start__out_t start;
         bg_core__CTRL__soft_reset__out_t soft_reset;
         bg_core__CTRL__reuse_input__out_t reuse_input;
         bg_core__CTRL__irq_enable__out_t irq_enable;
+        bg_core__CTRL__payload_checked__out_t payload_checked;
     } bg_core__CTRL__out_t;
 
     typedef struct {

@@ -112,7 +112,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "id": Field("ID", "id", 0, 32, "RO", 0x42474352),
     },
     "VERSION": {
-        "minor": Field("VERSION", "minor", 0, 8, "RO", 0x1),
+        "minor": Field("VERSION", "minor", 0, 8, "RO", 0x2),
         "major": Field("VERSION", "major", 8, 8, "RO", 0x0),
         "program_format": Field("VERSION", "program_format", 16, 8, "RO", 0x1),
     },
@@ -126,6 +126,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "soft_reset": Field("CTRL", "soft_reset", 1, 1, "W1P", 0x0),
         "reuse_input": Field("CTRL", "reuse_input", 2, 1, "RW", 0x0),
         "irq_enable": Field("CTRL", "irq_enable", 3, 1, "RW", 0x0),
+        "payload_checked": Field("CTRL", "payload_checked", 4, 1, "RW", 0x0),
     },
     "STATUS": {
         "busy": Field("STATUS", "busy", 0, 1, "RO", None),
@@ -156,4 +157,4 @@ FIELDS: dict[str, dict[str, Field]] = {
 }
 
 ID_VALUE = 0x42474352  # ASCII "BGCR"
-VERSION_VALUE = 0x00010001
+VERSION_VALUE = 0x00010002
