@@ -54,3 +54,19 @@ def six_networks(briefly_trained, tmp_path_factory) -> Path:
             layer.set_weights([np.roll(kernel, k, axis=-1), np.roll(bias, k)])
         weights.save(folder / f"fine{k}.bgw.npz", model, f"fine{k}", loaded.width, {"test": f"coarse rolled {k}"})
     return folder
+
+
+@pytest.fixture(scope="session")
+def six_programs(six_networks):
+    """``six_programs(lanes)``: the core programs of ``six_networks`` for a lanes x lanes array, built once
+    per session and lanes (each build converts six networks through hls4ml: tens of seconds)."""
+    from blurgauge.hw.programs import DEFAULT_LANES, build_programs
+
+    cache: dict[int, dict] = {}
+
+    def get(lanes: int = DEFAULT_LANES) -> dict:
+        if lanes not in cache:
+            cache[lanes] = build_programs(six_networks, lanes=lanes)
+        return cache[lanes]
+
+    return get

@@ -116,13 +116,12 @@ def _png(path: Path, rows: int, cols: int, seed: int) -> Path:
 
 
 @pytest.fixture(scope="module")
-def programs(six_networks, tmp_path_factory) -> Path:
+def programs(six_programs, tmp_path_factory) -> Path:
     """The six networks' core programs as .bgcp files: the golden backend then starts without hls4ml."""
     from blurgauge.hw import program
-    from blurgauge.hw.programs import build_programs
 
     folder = tmp_path_factory.mktemp("programs")
-    for name, p in build_programs(six_networks).items():
+    for name, p in six_programs().items():
         program.save(p, folder / f"{name}.bgcp")
     return folder
 

@@ -92,6 +92,7 @@ def test_evaluate_writes_a_consistent_report(tiny_weights, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.fullsize  # compiles an hls4ml C simulation (about 2 min); make verify also runs hls end to end
 def test_keras_golden_and_hls_backends_agree(tiny_weights, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the hls backend compiles its project under ./build
     images = []

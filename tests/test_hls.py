@@ -16,7 +16,6 @@ import pytest
 
 from blurgauge.hw import golden, hls, hls_build
 from blurgauge.hw import program as prog
-from blurgauge.hw.programs import build_programs
 
 TEMPLATES = Path(__import__("hls4ml").__file__).parent / "templates" / "vitis"
 
@@ -80,8 +79,8 @@ def test_patch_step_refuses_unknown_code(tmp_path) -> None:
 
 
 @pytest.fixture(scope="module")
-def programs(six_networks) -> dict[str, prog.CoreProgram]:
-    return build_programs(six_networks)
+def programs(six_programs) -> dict[str, prog.CoreProgram]:
+    return six_programs()
 
 
 @pytest.fixture(scope="module")

@@ -35,14 +35,13 @@ def images(tmp_path_factory) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def programs(six_networks, tmp_path_factory) -> Path:
+def programs(six_programs, tmp_path_factory) -> Path:
     """The six networks' core programs for a 4 x 4 array, as .bgcp files: built once (through hls4ml),
     then read by the golden backend and written to the core model's memory."""
     from blurgauge.hw import program
-    from blurgauge.hw.programs import build_programs
 
     folder = tmp_path_factory.mktemp("programs")
-    for name, p in build_programs(six_networks, lanes=4).items():
+    for name, p in six_programs(4).items():
         program.save(p, folder / f"{name}.bgcp")
     return folder
 

@@ -24,10 +24,8 @@ LANES, SLOTS, LOG2_SLOT = 4, 4, 14
 
 
 @pytest.fixture(scope="session")
-def six_images(six_networks) -> dict[str, bytes]:
-    from blurgauge.hw.programs import build_programs
-
-    return {name: prog.pack(p) for name, p in build_programs(six_networks, lanes=LANES).items()}
+def six_images(six_programs) -> dict[str, bytes]:
+    return {name: prog.pack(p) for name, p in six_programs(LANES).items()}
 
 
 def _driver(timeout_s: float = 2.0) -> CoreDriver:
