@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from blurgauge.hw import targets
 from blurgauge.sim import harness
 
 RTL_FILES = sorted(harness.RTL_DIR.glob("*.sv"))
@@ -85,6 +86,16 @@ def test_verilates_cleanly(path: Path, tmp_path: Path) -> None:
     args = ["--cc", "-Wall", "--public-flat-rw", "--Mdir", str(tmp_path), "-y", str(harness.RTL_DIR)]
     result = subprocess.run([str(verilator), *args, *map(str, EXTRA.get(path.stem, [])), "--top-module", path.stem,
                              str(path)], capture_output=True, text=True, timeout=120)
+    report = result.stdout + result.stderr
+    assert result.returncode == 0 and "%Warning" not in report and "%Error" not in report, report
+
+
+@pytest.mark.parametrize("name", list(targets.TARGETS))
+def test_every_target_elaborates_clean(name: str) -> None:
+    """bg_core at each named configuration (hw/targets.py): its parameter checks pass and -Wall is quiet."""
+    params = [f"-G{k}={v}" for k, v in targets.get(name).core.items()]
+    result = lint(*params, "-y", harness.RTL_DIR, *EXTRA["bg_core"], "--top-module", "bg_core",
+                  harness.RTL_DIR / "bg_core.sv")
     report = result.stdout + result.stderr
     assert result.returncode == 0 and "%Warning" not in report and "%Error" not in report, report
 
