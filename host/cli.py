@@ -93,12 +93,18 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from blurgauge.model.evaluate import evaluate
+    from blurgauge.model.evaluate import evaluate, quantization_cost
     from blurgauge.model.inference import TRAINED_DIR, weight_path
     from blurgauge.model.roles import CASCADE
 
     from .backends import open_backend
 
+    if args.runs is not None:
+        if args.weights is not None or args.backend != "keras":
+            raise SystemExit("eval: --runs measures the training runs in Keras; it takes no --weights or --backend")
+        quantization_cost(args.runs, args.data, args.out, noise=args.noise, per_extent=args.per_extent, seed=args.seed)
+        print((args.out / "quantization_cost.md").read_text())
+        return 0
     folder = args.weights or TRAINED_DIR
     # The native baseline is not a core network (38 outputs): keras and golden run it, hls does not.
     native = args.backend != "hls" and weight_path(folder, "native").exists()
@@ -259,7 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="evaluate the cascade: Levin protocol, synthetic sweep, report",
         description="Levin's 8 kernels on BSD68 + Set12 (640 blurry images) and a synthetic sweep "
         "over 3..95 px on Kodak24; writes report.md, results.json and PNG plots.",
-        epilog="example:\n  blurgauge eval --out build/eval",
+        epilog="examples:\n  blurgauge eval --out build/eval\n"
+               "  blurgauge eval --runs WORK/runs --out build/eval-quantization",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ev.add_argument("--data", type=Path, default=None, help="reference data folder (default ../shared/data)")
@@ -269,6 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--noise", type=float, default=0.01, help="noise sigma, fraction of full range (0.01)")
     ev.add_argument("--per-extent", type=int, default=4, help="sweep images per kernel width (4)")
     ev.add_argument("--seed", type=int, default=0, help="seed of the test blur (0)")
+    ev.add_argument("--runs", type=Path, default=None, metavar="DIR",
+                    help="instead: what 8 bits cost, on the training runs DIR/coarse, DIR/fine1..5 (each one's "
+                         "last epoch, with and without its quantizers); writes quantization_cost.md")
     ev.set_defaults(func=_cmd_eval)
 
     hl = sub.add_parser(

@@ -30,6 +30,7 @@ from .images import load_gray
 from .kernels import kernel_extent, random_kernel
 from .patches import height_patch, width_patch
 from .preprocess import input_codes
+from .recipe import Recipe
 
 #: The paper's Table 2, column "Ours": mean estimated (height, width) per Levin kernel.
 PAPER_TABLE2 = {
@@ -196,6 +197,32 @@ def per_range(scores: Scores, estimate: str) -> list[dict]:
     return rows
 
 
+#: Distances (px) at which coarse mistakes are counted: what widening a fine network's training
+#: range by that much could at best recover.
+MISS_DISTANCES = (2, 5, 10)
+
+
+def coarse_misses(scores: Scores) -> dict:
+    """How far outside the chosen coarse range the true size lies, over the coarse mistakes.
+
+    A fine network trained on its range widened by ``w`` px can only rescue a mistake whose truth
+    lies within ``w`` px of the range it was sent to (it then answers its edge interval), so the
+    share of mistakes within ``w`` px bounds what widening can gain.
+    """
+    truth = scores.truth.astype(int)
+    chosen = np.array([e.coarse for e in scores.estimates])
+    wrong = chosen != classes.coarse_class(truth)
+    bounds = np.array([classes.range_bounds(int(k)) for k in chosen[wrong]]).reshape(-1, 2)
+    distance = np.maximum(bounds[:, 0] - truth[wrong], truth[wrong] - bounds[:, 1])
+    n = int(wrong.sum())
+    return {
+        "mistakes": n,
+        "share_of_patches": float(wrong.mean()),
+        "within_px": {str(d): float(np.mean(distance <= d)) if n else 0.0 for d in MISS_DISTANCES},
+        "median_px": float(np.median(distance)) if n else 0.0,
+    }
+
+
 def plot_confusion(scores: Scores, path: Path, title: str) -> None:
     import matplotlib
 
@@ -253,15 +280,24 @@ def _md_table(rows: list[dict], fmt: Callable[[object], str] | None = None) -> s
     return head + "".join("| " + " | ".join(fmt(v) for v in r.values()) + " |\n" for r in rows)
 
 
+def test_sets(data_root: str | Path | None, noise: float = 0.01, per_extent: int = 4, seed: int = 0,
+              progress: bool = True) -> tuple[list[Blurred], list[Blurred]]:
+    """The blurred images of both protocols: (Levin, sweep)."""
+    root = resolve_data_root(data_root)
+    return levin_set(root, noise, seed, progress), sweep_set(root, per_extent, noise, seed + 1, progress)
+
+
 def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path, *,
              label: str, noise: float = 0.01, per_extent: int = 4, seed: int = 0,
-             with_native: bool = True, progress: bool = True) -> dict:
-    """Run both protocols, write report.md, results.json and the plots; return the results."""
-    root = resolve_data_root(data_root)
+             with_native: bool = True, progress: bool = True,
+             sets: tuple[list[Blurred], list[Blurred]] | None = None) -> dict:
+    """Run both protocols, write report.md, results.json and the plots; return the results.
+
+    ``sets``: the (Levin, sweep) blurred sets when already built with the same data, noise and seed.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    levin = levin_set(root, noise, seed, progress)
-    sweep = sweep_set(root, per_extent, noise, seed + 1, progress)
+    levin, sweep = sets or test_sets(data_root, noise, per_extent, seed, progress)
     cascade_levin = score(levin, logits, "cascade")
     cascade_sweep = score(sweep, logits, "cascade", axes="width")
     estimate = best_estimate(cascade_levin)
@@ -277,6 +313,7 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
             "constant_baseline_abe": float(np.mean(np.abs(CONSTANT_GUESS - truth))),
             "coarse_accuracy": cascade_levin.coarse_accuracy(),
             "fine_accuracy": cascade_levin.fine_accuracy(),
+            "coarse_misses": coarse_misses(cascade_levin),
             "per_kernel": levin_tables(levin, cascade_levin, estimate),
         },
         "sweep": {
@@ -286,6 +323,7 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
             "constant_baseline_abe": float(np.mean(np.abs(49 - cascade_sweep.truth))),
             "per_range": per_range(cascade_sweep, estimate),
             "coarse_accuracy": cascade_sweep.coarse_accuracy(),
+            "coarse_misses": coarse_misses(cascade_sweep),
         },
     }
     series = {"cascade": (cascade_sweep, estimate)}
@@ -332,6 +370,13 @@ def render_report(r: dict) -> str:
         f"{100 * sw['relative_error'][est]:.1f} % ({est}); coarse-stage accuracy "
         f"{100 * sw['coarse_accuracy']:.1f} %; constant 49 px guess: AbE {sw['constant_baseline_abe']:.2f} px.\n",
         _md_table(sw["per_range"]),
+        "### Coarse mistakes: how far outside the chosen range the truth lies\n",
+        "A fine network trained on its range widened by w px can rescue only the mistakes within w px "
+        f"(it answers its edge interval); the training recipe widens by {Recipe().widen} px.\n",
+        _md_table([{"set": name, "mistakes": m["mistakes"], "share of patches": m["share_of_patches"],
+                    **{f"within {d} px": m["within_px"][str(d)] for d in MISS_DISTANCES},
+                    "median distance (px)": m["median_px"]}
+                   for name, m in (("Levin", lv["coarse_misses"]), ("sweep", sw["coarse_misses"]))]),
     ]
     if "native" in r:
         nat = r["native"]
@@ -340,3 +385,38 @@ def render_report(r: dict) -> str:
     lines += ["![confusion, Levin](confusion_levin.png)\n", "![confusion, sweep](confusion_sweep.png)\n",
               "![error versus size](error_vs_size.png)\n"]
     return "\n".join(lines)
+
+
+def quantization_cost(runs: str | Path, data_root: str | Path | None, out_dir: str | Path, *,
+                      noise: float = 0.01, per_extent: int = 4, seed: int = 0, progress: bool = True) -> dict:
+    """What the 8-bit formats cost, on one set of trained weights: the cascade of the training runs
+    in ``runs`` evaluated with its quantizers and again without them (``inference.RunNetworks``).
+
+    Writes a full report for each under ``out_dir/quantized`` and ``out_dir/float`` and a summary
+    ``out_dir/quantization_cost.md``; returns both results.
+    """
+    from .inference import RunNetworks
+
+    out = Path(out_dir)
+    sets = test_sets(data_root, noise, per_extent, seed, progress)
+    results = {}
+    for form in ("quantized", "float"):
+        nets = RunNetworks(runs, quantized=form == "quantized")
+        results[form] = evaluate(nets.logits, None, out / form, label=f"{form}, training runs {runs}",
+                                 noise=noise, per_extent=per_extent, seed=seed, with_native=False,
+                                 progress=progress, sets=sets)
+    est = results["quantized"]["estimate"]
+    rows = [{
+        "network form": form,
+        "Levin AbE (px)": r["levin"]["abe"][est],
+        "Levin coarse accuracy": r["levin"]["coarse_accuracy"],
+        "sweep AbE (px)": r["sweep"]["abe"][est],
+        "sweep relative error": r["sweep"]["relative_error"][est],
+        "sweep coarse accuracy": r["sweep"]["coarse_accuracy"],
+    } for form, r in results.items()]
+    (out / "quantization_cost.md").write_text(
+        f"# What 8 bits cost: one set of weights with and without quantizers\n\n"
+        f"Training runs {runs} (each network's last epoch); noise sigma {noise}, seed {seed}, "
+        f"estimate {est}. Full reports: [quantized](quantized/report.md), [float](float/report.md).\n\n"
+        + _md_table(rows, lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)))
+    return results

@@ -44,3 +44,39 @@ class KerasNetworks:
         if len(codes) == 0:
             return np.zeros((0, self.weights[name].role.outputs), dtype=np.float32)
         return self.model(name).predict(codes_to_input(codes), batch_size=64, verbose=0)
+
+
+class RunNetworks:
+    """The cascade's networks as they stand in training run folders (``RUNS/<role>/``), in their
+    training form: the last epoch's float master weights (``model_weights.h5``) behind the
+    quantizers, or (``quantized=False``) the same weights with every quantizer removed.
+
+    Only training runs keep the float weights; the shipped files hold the integer codes alone.
+    """
+
+    def __init__(self, runs: str | Path, quantized: bool = True, names: tuple[str, ...] = CASCADE):
+        import json
+
+        self.runs, self.quantized = Path(runs), quantized
+        self._widths: dict[str, int] = {}
+        for name in names:
+            config, weights = self.runs / name / "config.json", self.runs / name / "model_weights.h5"
+            for path in (config, weights):
+                if not path.is_file():
+                    raise FileNotFoundError(f"{path}: not a finished training run of {name!r}")
+            self._widths[name] = int(json.loads(config.read_text())["width"])
+        self._models: dict = {}
+
+    def model(self, name: str):
+        if name not in self._models:
+            from .network import NetworkSpec, build_resnet18, float_copy
+            from .roles import role
+
+            spec = NetworkSpec(self._widths[name], role(name).outputs)
+            model = build_resnet18(spec, name=name)  # predict() uses the moving statistics as trained
+            model.load_weights(str(self.runs / name / "model_weights.h5"), by_name=True)
+            self._models[name] = model if self.quantized else float_copy(model, spec)
+        return self._models[name]
+
+    def logits(self, name: str, codes: np.ndarray) -> np.ndarray:
+        return self.model(name).predict(codes_to_input(codes), batch_size=64, verbose=0)

@@ -128,3 +128,31 @@ def build_resnet18(
         spec.outputs, kernel_quantizer=quantizer("weight"), bias_quantizer=quantizer("bias"), name="logits"
     )(x)
     return keras.Model(inputs, logits, name=name)
+
+
+def float_copy(quantized: keras.Model, spec: NetworkSpec) -> keras.Model:
+    """The float twin carrying the weights of a training-form quantized network.
+
+    The result computes the same function with every quantizer removed: float kernels, biases and
+    activations, no saturation. Comparing the two on one set of weights isolates what the 8-bit
+    formats cost at inference, which a separately trained float twin cannot (its weights differ).
+
+    A ``QConv2DBatchnorm`` in inference computes ``BN(conv(x, kernel) + bias)`` with the moving
+    statistics; the float twin has no convolution bias, so the bias moves into the moving mean.
+    """
+    twin = build_resnet18(NetworkSpec(spec.width, spec.outputs, quantized=False), name=f"{quantized.name}_float")
+    for layer in quantized.layers:
+        if isinstance(layer, qkeras.QConv2DBatchnorm):
+            bn = layer.batchnorm
+            twin.get_layer(layer.name).set_weights([layer.kernel.numpy()])
+            twin.get_layer(f"{layer.name}_bn").set_weights([
+                bn.gamma.numpy(), bn.beta.numpy(), bn.moving_mean.numpy() - layer.bias.numpy(),
+                bn.moving_variance.numpy(),
+            ])
+            if twin.get_layer(f"{layer.name}_bn").epsilon != bn.epsilon:
+                raise ValueError(f"{layer.name}: batch-norm epsilon {bn.epsilon} differs from the twin's")
+        elif isinstance(layer, qkeras.QDense):
+            twin.get_layer(layer.name).set_weights([layer.kernel.numpy(), layer.bias.numpy()])
+        elif isinstance(layer, qkeras.QConv2D):
+            raise ValueError(f"{layer.name}: a folded network has lost its float weights; use the training form")
+    return twin

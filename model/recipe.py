@@ -65,6 +65,11 @@ PROFILES = {
     # ``extended2``: one more session's worth on top of ``extended``, in the same work folder.
     "extended2": Recipe(coarse_epochs=28, coarse_epoch_size=4096, fine_epochs=14, fine_epoch_size=2048,
                         native_epochs=28, native_epoch_size=4096, val_size=1024),
+    # ``extended3``: continues ``extended`` (not ``extended2``) in the same work folder with 20
+    # more coarse and native epochs and 10 more epochs per fine network (about 95 minutes on 2
+    # idle cores); each run warm-restarts at the full learning rate and decays again at its end.
+    "extended3": Recipe(coarse_epochs=40, coarse_epoch_size=4096, fine_epochs=20, fine_epoch_size=2048,
+                        native_epochs=44, native_epoch_size=4096, val_size=1024),
 }
 
 

@@ -14,11 +14,12 @@ from PIL import Image
 
 from blurgauge.host.cli import main
 from blurgauge.model import classes, weights
-from blurgauge.model.evaluate import CONSTANT_GUESS, evaluate
+from blurgauge.model.cascade import AxisEstimate
+from blurgauge.model.evaluate import CONSTANT_GUESS, Scores, coarse_misses, evaluate
 from blurgauge.model.inference import KerasNetworks
 from blurgauge.model.kernels import shake_kernel
 from blurgauge.model.network import NetworkSpec, build_resnet18
-from blurgauge.model.roles import ROLES
+from blurgauge.model.roles import CASCADE, ROLES
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +65,9 @@ def test_estimate_empty_folder_is_an_error(tiny_weights, tmp_path, capsys):
     assert str(empty) in capsys.readouterr().err
 
 
-@pytest.mark.slow
-def test_evaluate_writes_a_consistent_report(tiny_weights, tmp_path):
+def _fake_data_root(tmp_path):
+    """A stand-in for ../shared/data: 2 Levin-like kernels, 3 'BSD68 + Set12' images, 2 held-out
+    Kodak24 names."""
     root = tmp_path / "data"
     (root / "levin09_kair").mkdir(parents=True)
     rng = np.random.default_rng(0)
@@ -76,6 +78,12 @@ def test_evaluate_writes_a_consistent_report(tiny_weights, tmp_path):
         (root / folder).mkdir()
         for i, name in enumerate(names):
             _gray_png(root / folder / f"{name}.png", 240, 240, len(folder) + i)
+    return root
+
+
+@pytest.mark.slow
+def test_evaluate_writes_a_consistent_report(tiny_weights, tmp_path):
+    root = _fake_data_root(tmp_path)
     networks = KerasNetworks(tiny_weights)
     results = evaluate(networks.logits, root, tmp_path / "out", label="tiny", per_extent=1, progress=False)
     levin = results["levin"]
@@ -87,6 +95,9 @@ def test_evaluate_writes_a_consistent_report(tiny_weights, tmp_path):
     assert "native" in results
     report = (tmp_path / "out" / "report.md").read_text()
     assert "Levin protocol" in report and "4.49" in report  # the paper's figure stands beside ours
+    assert "Coarse mistakes" in report
+    misses = results["sweep"]["coarse_misses"]
+    assert misses["mistakes"] == round(misses["share_of_patches"] * results["sweep"]["samples"])
     for png in ("confusion_levin.png", "confusion_sweep.png", "error_vs_size.png"):
         assert (tmp_path / "out" / png).stat().st_size > 1000
 
@@ -118,3 +129,41 @@ def test_sweep_uses_only_the_held_out_kodak_images(tmp_path):
         _gray_png(folder / f"kodim{i:02d}.png", 240, 240, i)
     sweep = sweep_set(tmp_path, per_extent=1, progress=False)
     assert {b.image for b in sweep} <= {"kodim17", "kodim24"} and len({b.image for b in sweep}) == 2
+
+
+def test_coarse_misses_measure_the_distance_to_the_chosen_range():
+    truth = [21, 18, 40, 90, 10]
+    chosen = [0, 1, 3, 4, 0]  # R1 3..19, R2 20..35, R4 50..63, R5 (right), R1 (right)
+    estimates = [AxisEstimate(k, 1.0, classes.range_intervals(k)[0].index, np.ones(1), 0.0, 0.0) for k in chosen]
+    misses = coarse_misses(Scores(np.array(truth, dtype=float), estimates))
+    assert misses["mistakes"] == 3 and misses["share_of_patches"] == pytest.approx(0.6)
+    assert misses["within_px"] == {"2": pytest.approx(2 / 3), "5": pytest.approx(2 / 3), "10": 1.0}
+    assert misses["median_px"] == 2.0
+
+
+@pytest.mark.slow
+def test_quantization_cost_compares_one_set_of_weights_with_and_without_quantizers(briefly_trained, tmp_path, capsys):
+    runs = tmp_path / "runs"
+    for name in CASCADE:
+        (runs / name).mkdir(parents=True)
+        (runs / name / "config.json").write_text(json.dumps({"role": name, "width": 2}))
+        briefly_trained.trained.save_weights(str(runs / name / "model_weights.h5"))
+    root = _fake_data_root(tmp_path)
+    out = tmp_path / "cost"
+    assert main(["eval", "--runs", str(runs), "--data", str(root), "--out", str(out), "--per-extent", "1"]) == 0
+    summary = (out / "quantization_cost.md").read_text()
+    assert summary in capsys.readouterr().out
+    assert "| quantized |" in summary and "| float |" in summary
+    quantized = json.loads((out / "quantized" / "results.json").read_text())
+    floating = json.loads((out / "float" / "results.json").read_text())
+    assert quantized["levin"]["images"] == floating["levin"]["images"] == 6
+    assert "native" not in quantized  # the baseline is not part of the cascade's cost
+    with pytest.raises(SystemExit, match="--runs"):
+        main(["eval", "--runs", str(runs), "--backend", "golden", "--out", str(out)])
+
+
+def test_quantization_cost_names_a_missing_run(tmp_path):
+    from blurgauge.model.inference import RunNetworks
+
+    with pytest.raises(FileNotFoundError, match="coarse"):
+        RunNetworks(tmp_path)

@@ -117,3 +117,43 @@ def test_corrupted_weight_file_is_refused(briefly_trained, tmp_path) -> None:
         weights.load(tampered)
     with pytest.raises(weights.WeightFileError, match="no such"):
         weights.load(tmp_path / "missing.bgw.npz")
+
+
+def test_float_copy_carries_the_trained_weights(briefly_trained) -> None:
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from blurgauge.model.network import float_copy
+
+    spec = NetworkSpec(2)
+    quant = build_resnet18(spec, name="coarse")
+    quant.set_weights(briefly_trained.trained.get_weights())
+    rng = np.random.default_rng(5)
+    for layer in quant.layers:  # a trained conv bias stays ~0 under batch norm; make it count
+        if isinstance(layer, qkeras.QConv2DBatchnorm):
+            layer.bias.assign(rng.normal(0.0, 0.3, layer.bias.shape).astype(np.float32))
+    twin = float_copy(quant, spec)
+    x = codes_to_input(briefly_trained.codes[:6])
+
+    # The stem in numpy, straight from the quantized layer's float weights: BN(conv + bias) with
+    # the moving statistics, no rounding anywhere.
+    stem = quant.get_layer("conv1_conv")
+    bn = stem.batchnorm
+    padded = np.pad(x[..., 0].astype(np.float64), ((0, 0), (3, 3), (3, 3)))
+    windows = sliding_window_view(padded, (7, 7), axis=(1, 2))[:, ::2, ::2][:, :64, :64]
+    conv = np.einsum("nhwij,ijc->nhwc", windows, stem.kernel.numpy()[:, :, 0, :].astype(np.float64))
+    scale = bn.gamma.numpy() / np.sqrt(bn.moving_variance.numpy() + bn.epsilon)
+    expect = (conv + stem.bias.numpy() - bn.moving_mean.numpy()) * scale + bn.beta.numpy()
+    got = keras.Model(twin.input, twin.get_layer("conv1_conv_bn").output).predict(x, verbose=0)
+    np.testing.assert_allclose(got, expect, rtol=1e-4, atol=1e-4)
+
+    # The whole network: the quantizers move the logits, but only a little.
+    lq, lf = quant.predict(x, verbose=0), twin.predict(x, verbose=0)
+    assert np.corrcoef(lq.ravel(), lf.ravel())[0, 1] > 0.9
+    assert not np.allclose(lq, lf)  # and the twin really runs without them
+
+
+def test_float_copy_refuses_a_folded_network() -> None:
+    from blurgauge.model.network import float_copy
+
+    with pytest.raises(ValueError, match="lost its float weights"):
+        float_copy(build_resnet18(NetworkSpec(WIDTH), bn_freeze=FOLDED), NetworkSpec(WIDTH))
