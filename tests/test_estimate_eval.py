@@ -19,6 +19,7 @@ from blurgauge.model.evaluate import CONSTANT_GUESS, Scores, coarse_misses, eval
 from blurgauge.model.inference import KerasNetworks
 from blurgauge.model.kernels import shake_kernel
 from blurgauge.model.network import NetworkSpec, build_resnet18
+from blurgauge.model.preprocess import codes_to_input
 from blurgauge.model.roles import CASCADE, ROLES
 
 
@@ -142,6 +143,7 @@ def test_coarse_misses_measure_the_distance_to_the_chosen_range():
 
 
 @pytest.mark.slow
+@pytest.mark.fullsize  # twelve networks over both protocols (about 2 min); make verify runs it
 def test_quantization_cost_compares_one_set_of_weights_with_and_without_quantizers(briefly_trained, tmp_path, capsys):
     runs = tmp_path / "runs"
     for name in CASCADE:
@@ -162,8 +164,17 @@ def test_quantization_cost_compares_one_set_of_weights_with_and_without_quantize
         main(["eval", "--runs", str(runs), "--backend", "golden", "--out", str(out)])
 
 
-def test_quantization_cost_names_a_missing_run(tmp_path):
+def test_run_networks_load_a_training_run_with_and_without_quantizers(briefly_trained, tmp_path):
     from blurgauge.model.inference import RunNetworks
 
     with pytest.raises(FileNotFoundError, match="coarse"):
         RunNetworks(tmp_path)
+    (tmp_path / "coarse").mkdir()
+    (tmp_path / "coarse" / "config.json").write_text(json.dumps({"role": "coarse", "width": 2}))
+    briefly_trained.trained.save_weights(str(tmp_path / "coarse" / "model_weights.h5"))
+    codes = briefly_trained.codes[:4]
+    quantized = RunNetworks(tmp_path, names=("coarse",)).logits("coarse", codes)
+    floating = RunNetworks(tmp_path, quantized=False, names=("coarse",)).logits("coarse", codes)
+    np.testing.assert_allclose(quantized, briefly_trained.trained.predict(codes_to_input(codes), verbose=0),
+                               rtol=1e-5, atol=1e-5)  # the run's network as trained
+    assert not np.allclose(quantized, floating) and np.corrcoef(quantized.ravel(), floating.ravel())[0, 1] > 0.9
