@@ -49,7 +49,7 @@ lock: $(STAMP)  ## regenerate the transitive lock from the current environment
 docs: $(STAMP)  ## regenerate the generated docs (class table)
 	$(PY) -m blurgauge.model.docgen
 
-train: $(STAMP)  ## the training recipe (hours; resumable; WORK=folder, PROFILE=full|session|extended)
+train: $(STAMP)  ## the training recipe (hours; resumable; WORK=folder, PROFILE=full|session|extended|extended2|extended3)
 	$(PY) -m blurgauge.model.recipe --work $(WORK) --profile $(PROFILE) $(if $(DATA),--data-root $(DATA),) --install
 
 eval: $(STAMP)  ## Levin protocol + synthetic sweep on the shipped weights (DATA=../shared/data)

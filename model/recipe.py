@@ -117,8 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-root", type=Path, default=Path("../shared/data"),
                         help="reference data holding natural_Kodak24/ (default ../shared/data)")
     parser.add_argument("--profile", choices=sorted(PROFILES), default="full",
-                        help="training schedule: full (default), session (one 3-hour session on 2 cores) or extended "
-                             "(continues a session work folder)")
+                        help="training schedule: full (default), session (one 3-hour session on 2 cores), or "
+                             "extended, extended2, extended3 (each continues a work folder; see PROFILES)")
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
     parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")
     parser.add_argument("--dry-run", action="store_true", help="print the commands only")
