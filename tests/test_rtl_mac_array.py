@@ -30,6 +30,7 @@ def test_mac_array_p4_lut_products() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.fullsize  # make verify; in make test the default core's 16 x 16 array runs end to end (test_host_rtl)
 def test_mac_array_p16() -> None:
     """The configuration of the default core: 16 x 16 with 168 products in DSPs and 88 in LUTs."""
     harness.run_cocotb("bg_mac_array", harness.rtl_sources("bg_mac_array"), TB,
