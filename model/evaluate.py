@@ -280,7 +280,7 @@ def _md_table(rows: list[dict], fmt: Callable[[object], str] | None = None) -> s
     return head + "".join("| " + " | ".join(fmt(v) for v in r.values()) + " |\n" for r in rows)
 
 
-def test_sets(data_root: str | Path | None, noise: float = 0.01, per_extent: int = 4, seed: int = 0,
+def protocol_sets(data_root: str | Path | None, noise: float = 0.01, per_extent: int = 4, seed: int = 0,
               progress: bool = True) -> tuple[list[Blurred], list[Blurred]]:
     """The blurred images of both protocols: (Levin, sweep)."""
     root = resolve_data_root(data_root)
@@ -297,7 +297,7 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    levin, sweep = sets or test_sets(data_root, noise, per_extent, seed, progress)
+    levin, sweep = sets or protocol_sets(data_root, noise, per_extent, seed, progress)
     cascade_levin = score(levin, logits, "cascade")
     cascade_sweep = score(sweep, logits, "cascade", axes="width")
     estimate = best_estimate(cascade_levin)
@@ -398,7 +398,7 @@ def quantization_cost(runs: str | Path, data_root: str | Path | None, out_dir: s
     from .inference import RunNetworks
 
     out = Path(out_dir)
-    sets = test_sets(data_root, noise, per_extent, seed, progress)
+    sets = protocol_sets(data_root, noise, per_extent, seed, progress)
     results = {}
     for form in ("quantized", "float"):
         nets = RunNetworks(runs, quantized=form == "quantized")

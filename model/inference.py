@@ -19,6 +19,13 @@ def weight_path(folder: str | Path, name: str) -> Path:
     return Path(folder) / f"{name}{SUFFIX}"
 
 
+def _predict(model, codes: np.ndarray) -> np.ndarray:
+    """Logits of a Keras network for int8 input codes (n, 128, 128); n may be 0."""
+    if len(codes) == 0:
+        return np.zeros((0, model.output_shape[-1]), dtype=np.float32)
+    return model.predict(codes_to_input(codes), batch_size=64, verbose=0)
+
+
 class KerasNetworks:
     """The cascade's networks (and the native baseline, if present) as folded QKeras models."""
 
@@ -41,9 +48,7 @@ class KerasNetworks:
         return self._models[name]
 
     def logits(self, name: str, codes: np.ndarray) -> np.ndarray:
-        if len(codes) == 0:
-            return np.zeros((0, self.weights[name].role.outputs), dtype=np.float32)
-        return self.model(name).predict(codes_to_input(codes), batch_size=64, verbose=0)
+        return _predict(self.model(name), codes)
 
 
 class RunNetworks:
@@ -75,8 +80,8 @@ class RunNetworks:
             spec = NetworkSpec(self._widths[name], role(name).outputs)
             model = build_resnet18(spec, name=name)  # predict() uses the moving statistics as trained
             model.load_weights(str(self.runs / name / "model_weights.h5"), by_name=True)
-            self._models[name] = model if self.quantized else float_copy(model, spec)
+            self._models[name] = model if self.quantized else float_copy(model)
         return self._models[name]
 
     def logits(self, name: str, codes: np.ndarray) -> np.ndarray:
-        return self.model(name).predict(codes_to_input(codes), batch_size=64, verbose=0)
+        return _predict(self.model(name), codes)

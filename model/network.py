@@ -130,7 +130,7 @@ def build_resnet18(
     return keras.Model(inputs, logits, name=name)
 
 
-def float_copy(quantized: keras.Model, spec: NetworkSpec) -> keras.Model:
+def float_copy(quantized: keras.Model) -> keras.Model:
     """The float twin carrying the weights of a training-form quantized network.
 
     The result computes the same function with every quantizer removed: float kernels, biases and
@@ -140,7 +140,8 @@ def float_copy(quantized: keras.Model, spec: NetworkSpec) -> keras.Model:
     A ``QConv2DBatchnorm`` in inference computes ``BN(conv(x, kernel) + bias)`` with the moving
     statistics; the float twin has no convolution bias, so the bias moves into the moving mean.
     """
-    twin = build_resnet18(NetworkSpec(spec.width, spec.outputs, quantized=False), name=f"{quantized.name}_float")
+    spec = NetworkSpec(quantized.get_layer("conv1_conv").filters, quantized.get_layer("logits").units, quantized=False)
+    twin = build_resnet18(spec, name=f"{quantized.name}_float")
     for layer in quantized.layers:
         if isinstance(layer, qkeras.QConv2DBatchnorm):
             bn = layer.batchnorm

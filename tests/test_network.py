@@ -131,7 +131,7 @@ def test_float_copy_carries_the_trained_weights(briefly_trained) -> None:
     for layer in quant.layers:  # a trained conv bias stays ~0 under batch norm; make it count
         if isinstance(layer, qkeras.QConv2DBatchnorm):
             layer.bias.assign(rng.normal(0.0, 0.3, layer.bias.shape).astype(np.float32))
-    twin = float_copy(quant, spec)
+    twin = float_copy(quant)
     x = codes_to_input(briefly_trained.codes[:6])
 
     # The stem in numpy, straight from the quantized layer's float weights: BN(conv + bias) with
@@ -156,4 +156,4 @@ def test_float_copy_refuses_a_folded_network() -> None:
     from blurgauge.model.network import float_copy
 
     with pytest.raises(ValueError, match="lost its float weights"):
-        float_copy(build_resnet18(NetworkSpec(WIDTH), bn_freeze=FOLDED), NetworkSpec(WIDTH))
+        float_copy(build_resnet18(NetworkSpec(WIDTH), bn_freeze=FOLDED))
