@@ -13,8 +13,12 @@ DATA ?= $(if $(wildcard ../shared/data),../shared/data,)
 WORK ?= build/work
 PROFILE ?= full
 TARGET ?= pynq-z2
+# pytest workers (pytest-xdist): one per core by default; JOBS=0 runs in one process (for -s, --pdb).
+# --dist loadscope keeps a test module on one worker, so its module fixtures are built once.
+JOBS ?= auto
+PYTEST_JOBS := -n $(JOBS) --dist loadscope
 
-.PHONY: help setup demo test test-all lint lock docs train eval data-bench bench-host hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks clean
+.PHONY: help setup demo test test-all lint lock docs train eval data-bench bench-host bench-separability hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,11 +37,11 @@ demo: $(STAMP)  ## run the main job on the embedded default example (estimate on
 
 test: $(STAMP)  ## ruff + the test suite without the full-size verification (under 20 minutes on 2 cores)
 	$(PY) -m ruff check .
-	$(PY) -m pytest -m "not fullsize" --durations=15
+	$(PY) -m pytest $(PYTEST_JOBS) -m "not fullsize" --durations=15
 
 test-all: $(STAMP)  ## ruff + every test, full-size ones too (width-16 RTL core pass, Yosys reads)
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_JOBS)
 
 lint: $(STAMP)  ## ruff
 	$(PY) -m ruff check .
@@ -69,7 +73,7 @@ cost: $(STAMP)  ## MACs, weight bytes and cycles per layer at widths 16 and 64 (
 verify: $(STAMP)  ## full checks: hls = golden on 6 networks x 30 patches; golden/keras/hls/rtl estimates on 8 Levin images; full-size tests (the RTL core on both targets: about 25 min)
 	$(PY) -m blurgauge.hw.verify --patches 30 $(if $(DATA),--data $(DATA),) --out build/verify/hls.md
 	$(PY) -m blurgauge.host.agreement --images 8 $(if $(DATA),--data $(DATA),) --out build/verify/backends.md
-	$(PY) -m pytest -q -m fullsize
+	$(PY) -m pytest $(PYTEST_JOBS) -q -m fullsize
 
 regs: $(STAMP)  ## regenerate the register block, C header, Python map and docs from hw/regs/bg_core.rdl
 	$(PY) hw/regs/generate.py
@@ -78,10 +82,10 @@ lint-rtl: $(STAMP)  ## verilator -Wall on hw/rtl/ and the register block (waiver
 	$(PY) -m pytest -q tests/test_rtl_lint.py -m "not slow"
 
 sim: $(STAMP)  ## RTL unit tests, Verilator + cocotb (WAVES=1: waveforms under build/sim/)
-	$(PY) -m pytest -q tests/test_rtl_*.py -m "not slow"
+	$(PY) -m pytest $(PYTEST_JOBS) -q tests/test_rtl_*.py -m "not slow"
 
 sim-all: $(STAMP)  ## RTL unit tests including P=16 and the Yosys reads
-	$(PY) -m pytest -q tests/test_rtl_*.py
+	$(PY) -m pytest $(PYTEST_JOBS) -q tests/test_rtl_*.py
 
 bench-rtl: $(STAMP)  ## RTL core on TARGET (pynq-z2: width 16 on P=16; zcu104: width 64 on P=32): per-layer cycles, MAC utilization (build/bench/rtl*.json)
 	$(PY) -m pytest -q -s "tests/test_rtl_core.py::test_core_target[$(TARGET)]"
@@ -100,6 +104,9 @@ data-bench: $(STAMP)  ## dataset builder throughput on this machine (patches per
 
 bench-host: $(STAMP)  ## images/s and per-stage time of keras, golden, hls, rtl; projected board time
 	$(PY) bench/host_throughput.py
+
+bench-separability: $(STAMP)  ## a classic estimator on the training data and 4 variants: how separable the coarse ranges are (about 30 min; build/separability.md)
+	$(PY) -m blurgauge.model.separability $(if $(DATA),--data $(DATA),) --out build/separability.md
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache .ruff_cache

