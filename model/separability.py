@@ -92,9 +92,12 @@ def draw(cfg: SynthesisConfig, count: int, seed: int = 7, workers: int | None = 
 
     job = partial(_sample, cfg, seed)
     workers = workers or os.cpu_count() or 1
-    with get_context("fork").Pool(workers) as pool:
-        rows = list(tqdm(pool.imap(job, range(count), chunksize=16), total=count, disable=not progress,
-                         desc="samples", unit="patch"))
+    bar = partial(tqdm, total=count, disable=not progress, desc="samples", unit="patch")
+    if workers == 1:  # in this process: no fork of a process that may hold TensorFlow's threads
+        rows = [job(i) for i in bar(range(count))]
+    else:
+        with get_context("fork").Pool(workers) as pool:
+            rows = list(bar(pool.imap(job, range(count), chunksize=16)))
     features, coarse, extent, line = zip(*rows, strict=True)
     return Samples(np.stack(features), np.array(coarse), np.array(extent), np.array(line))
 
