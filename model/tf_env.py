@@ -8,6 +8,7 @@ and its thread pools within the machine, and live in the package so no user shel
 from __future__ import annotations
 
 import os
+import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # no oneDNN / CPU-feature banners
 
@@ -16,5 +17,9 @@ import tensorflow as tf
 keras = tf.keras
 
 import qkeras  # noqa: E402
+
+# Keras warns whenever it serialises a layer whose constraint is a QKeras quantizer (QKeras passes
+# its quantizers as constraints); the weights are unaffected. Same filter as pytest's (pyproject).
+warnings.filterwarnings("ignore", message=r"The `keras.constraints.serialize\(\)` API", category=UserWarning)
 
 __all__ = ["keras", "qkeras", "tf"]
