@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     for option, default in DEFAULT_CORE.items():
         parser.add_argument(f"--{option.replace('_', '-')}", type=int, default=default)
     args = parser.parse_args(argv)
+    from cocotb_tools.check_results import get_results
     from cocotb_tools.runner import get_runner
 
     from blurgauge.sim import harness
@@ -93,10 +94,18 @@ def main(argv: list[str] | None = None) -> int:
                      build_dir=build_dir, build_args=build_args(), timescale=("1ns", "1ps"),
                      log_file=build_dir / "build.log")
     run_dir = build_dir / f"run-{os.getpid()}"
-    runner.test(test_module="blurgauge.sim.rtl_server", hdl_toplevel=TOPLEVEL, build_dir=build_dir,
-                test_dir=run_dir, testcase="serve",
-                extra_env={SOCKET_ENV: args.socket, KEY_ENV: args.key, harness.PARAMS_ENV: json.dumps(params)})
-    # Kept only when the simulator failed (runner.test raised above), for its log.
+    results = runner.test(test_module="blurgauge.sim.rtl_server", hdl_toplevel=TOPLEVEL, build_dir=build_dir,
+                          test_dir=run_dir, testcase="serve",
+                          extra_env={SOCKET_ENV: args.socket, KEY_ENV: args.key,
+                                     harness.PARAMS_ENV: json.dumps(params)})
+    # cocotb's runner checks the results itself only under pytest; a failed serve keeps its folder
+    # (results file, simulator output) and exits non-zero, so the host keeps its log too.
+    try:
+        failed = get_results(Path(results))[1]
+    except RuntimeError:  # no results file: the simulator died
+        failed = 1
+    if failed:
+        return 1
     shutil.rmtree(run_dir, ignore_errors=True)
     return 0
 
