@@ -69,10 +69,12 @@ class RtlTransport:
         key = secrets.token_bytes(16)
         self._listener = Listener(address, family="AF_UNIX", authkey=key)
         params = f"P{lanes}-S{slots}-B{slot_bytes}-W{wbuf_tiles}"
-        # One log per host process, so servers started together never write into one file. The default
-        # log is removed when its server ends cleanly; one that failed keeps it.
+        # One log per transport (named after its socket folder), so servers started together, in one
+        # process or several, never write into one file. The default log is removed when its server
+        # ends cleanly; one that failed keeps it.
         self._own_log = log is None
-        self.log_path = Path(log) if log else harness.BUILD_DIR / f"rtl-server-{params}-{os.getpid()}.log"
+        unique = Path(self._dir.name).name
+        self.log_path = Path(log) if log else harness.BUILD_DIR / f"rtl-server-{params}-{unique}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "blurgauge.sim.rtl_server", "--socket", address, "--key", key.hex(),
                    "--lanes", str(lanes), "--slots", str(slots), "--slot-bytes", str(slot_bytes),
