@@ -47,6 +47,12 @@ class Recipe:
     widen: int = 2
     seed: int = 0
     val_size: int = 2048
+    #: The training set: its folder in the work folder, its seed, and the natural-crop augmentation
+    #: of its sharp images (``SynthesisConfig.natural_scale_max`` / ``natural_gamma_max``).
+    train_dir: str = "train"
+    train_seed: int = 1
+    natural_scale_max: float = 1.0
+    natural_gamma_max: float = 1.0
 
 
 #: ``full``: the schedule the networks are meant to get (about 9 hours of training on 2 cores, or
@@ -70,6 +76,15 @@ PROFILES = {
     # idle cores); each run warm-restarts at the full learning rate and decays again at its end.
     "extended3": Recipe(coarse_epochs=40, coarse_epoch_size=4096, fine_epochs=20, fine_epoch_size=2048,
                         native_epochs=44, native_epoch_size=4096, val_size=1024),
+    # ``augmented``: continues ``extended3`` in the same work folder on a second training set whose
+    # natural crops are shrunk, transposed and tone-mapped (session 7): 12 more coarse epochs, 6
+    # more per fine network, and 12 more for the native network (which ``extended3`` left at 24).
+    # The networks had seen crops of 16 photos at one scale only, and misread the blur of BSD68's
+    # photos (model/trained/README.md).
+    "augmented": Recipe(coarse_epochs=52, coarse_epoch_size=4096, fine_epochs=26, fine_epoch_size=2048,
+                        native_epochs=36, native_epoch_size=4096, val_size=1024, train_count=24576,
+                        train_dir="train-aug", train_seed=11, natural_scale_max=2.5,
+                        natural_gamma_max=1.5),
 }
 
 
@@ -81,14 +96,19 @@ def _run(args: list[str], dry_run: bool) -> None:
 
 
 def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]:
-    data, val, runs = work / "train", work / "val", work / "runs"
+    data, val, runs = work / r.train_dir, work / "val", work / "runs"
     common = ["--data", str(data), "--val", str(val), "--width", str(r.width), "--lr", str(r.lr),
               "--final-lr", str(r.final_lr), "--seed", str(r.seed), "--val-size", str(r.val_size), "--quiet"]
     images = ["--images", str(data_root / splits.KODAK_FOLDER), "--image-fraction", str(r.image_fraction)]
+    augmentation = []
+    if r.natural_scale_max != 1.0:
+        augmentation += ["--natural-scale-max", str(r.natural_scale_max)]
+    if r.natural_gamma_max != 1.0:
+        augmentation += ["--natural-gamma-max", str(r.natural_gamma_max)]
     out = [
         ("validation set", ["data", "build", "--out", str(val), "--count", str(r.val_count), "--seed", "2", *images]),
-        ("training set", ["data", "build", "--out", str(data), "--count", str(r.train_count), "--seed", "1",
-                          *images]),
+        ("training set", ["data", "build", "--out", str(data), "--count", str(r.train_count),
+                          "--seed", str(r.train_seed), *images, *augmentation]),
         ("coarse", ["train", "--role", "coarse", "--run", str(runs / "coarse"), "--epochs", str(r.coarse_epochs),
                     "--epoch-size", str(r.coarse_epoch_size), *common]),
     ]
@@ -118,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="reference data holding natural_Kodak24/ (default ../shared/data)")
     parser.add_argument("--profile", choices=sorted(PROFILES), default="full",
                         help="training schedule: full (default), session (one 3-hour session on 2 cores), or "
-                             "extended, extended2, extended3 (each continues a work folder; see PROFILES)")
+                             "extended, extended2, extended3, augmented (each continues a work folder; see "
+                             "PROFILES)")
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
     parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")
     parser.add_argument("--dry-run", action="store_true", help="print the commands only")

@@ -21,8 +21,13 @@ from .patches import MIN_IMAGE_SIZE, Patch, height_patch, width_patch
 
 #: Version of the sample generator; part of every dataset manifest, so a build never mixes samples
 #: of two generators. 2: kernels carry a faint rim like measured ones (``kernels.add_rim``);
-#: 3: sharp images may mix natural crops with dead leaves (``image_fraction``).
+#: 3: sharp images may mix natural crops with dead leaves (``image_fraction``). The natural-crop
+#: augmentation (``natural_scale_max``, ``natural_gamma_max``) draws nothing while it is off, so
+#: it did not need a new version: its fields enter the manifest only when switched on.
 GENERATOR_VERSION = 3
+
+
+_AUGMENTATION = ("natural_scale_max", "natural_gamma_max")
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,13 @@ class SynthesisConfig:
     image_folder: str | None = None
     #: Share of samples whose sharp image is a crop from ``image_folder``; the rest are dead leaves.
     image_fraction: float = 1.0
+    #: Natural crops are cut from a region up to this many times larger than needed and shrunk to
+    #: size (factor log-uniform in 1..max), then transposed with probability 1/2. A handful of
+    #: photos then shows its structures at many scales and orientations; measured, a network that
+    #: saw 16 photos at their own scale misreads the blur of other photos (see model/trained/README).
+    natural_scale_max: float = 1.0
+    #: Natural crops get a tone curve x ** g, g log-uniform in 1/max..max (1: off).
+    natural_gamma_max: float = 1.0
 
     def __post_init__(self) -> None:
         if not classes.MIN_EXTENT <= self.min_extent <= self.max_extent <= classes.MAX_EXTENT:
@@ -60,11 +72,21 @@ class SynthesisConfig:
             raise ValueError(f"noise range {self.noise_min}..{self.noise_max} is not ordered")
         if not 0 <= self.image_fraction <= 1:
             raise ValueError(f"image_fraction must lie in 0..1, got {self.image_fraction}")
+        for name in _AUGMENTATION:
+            if not 1.0 <= getattr(self, name) <= 8.0:
+                raise ValueError(f"{name} must lie in 1..8, got {getattr(self, name)}")
+
+    @property
+    def augmentation(self) -> dict[str, float]:
+        return {name: getattr(self, name) for name in _AUGMENTATION}
 
     def as_dict(self) -> dict[str, float | int | str]:
         out = {"generator": GENERATOR_VERSION, **asdict(self)}
         if out["image_folder"] is None:
             del out["image_folder"], out["image_fraction"]
+        for name in _AUGMENTATION:  # absent while off: manifests of earlier builds still match
+            if out.get("image_folder") is None or out[name] == 1.0:
+                out.pop(name)
         return out
 
 
@@ -116,14 +138,35 @@ def _gray(path: Path) -> np.ndarray:
     return load_gray(path)
 
 
-def sharp_crop(rng: np.random.Generator, shape: tuple[int, int], folder: str) -> np.ndarray:
-    """A random crop (up to ``shape``, randomly flipped) of a random image of the folder."""
+def _shrink(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``image`` resampled to ``shape`` (rows, cols) with a Lanczos filter, so shrinking does not alias."""
+    if image.shape == shape:
+        return image
+    small = Image.fromarray(image.astype(np.float32), mode="F").resize((shape[1], shape[0]), Image.LANCZOS)
+    return np.clip(np.asarray(small, dtype=np.float64), 0.0, 1.0)
+
+
+def sharp_crop(rng: np.random.Generator, shape: tuple[int, int], folder: str, scale_max: float = 1.0,
+               gamma_max: float = 1.0) -> np.ndarray:
+    """A random crop (up to ``shape``, randomly flipped) of a random image of the folder; with
+    ``scale_max`` > 1 cut from a larger region, shrunk and maybe transposed, with ``gamma_max`` > 1
+    given a random tone curve (see ``SynthesisConfig``)."""
     images = folder_images(folder)
     image = _gray(images[rng.integers(len(images))])
+    transpose = scale_max > 1.0 and rng.random() < 0.5
+    if transpose:
+        image = image.T
     rows, cols = min(shape[0], image.shape[0]), min(shape[1], image.shape[1])
-    r0 = int(rng.integers(image.shape[0] - rows + 1))
-    c0 = int(rng.integers(image.shape[1] - cols + 1))
-    crop = image[r0 : r0 + rows, c0 : c0 + cols]
+    scale = 1.0
+    if scale_max > 1.0:
+        fits = min(image.shape[0] / rows, image.shape[1] / cols)
+        scale = min(float(np.exp(rng.uniform(0.0, np.log(scale_max)))), fits)
+    src_rows, src_cols = min(image.shape[0], round(rows * scale)), min(image.shape[1], round(cols * scale))
+    r0 = int(rng.integers(image.shape[0] - src_rows + 1))
+    c0 = int(rng.integers(image.shape[1] - src_cols + 1))
+    crop = _shrink(image[r0 : r0 + src_rows, c0 : c0 + src_cols], (rows, cols))
+    if gamma_max > 1.0:
+        crop = crop ** float(np.exp(rng.uniform(-np.log(gamma_max), np.log(gamma_max))))
     return crop[:, ::-1] if rng.random() < 0.5 else crop
 
 
@@ -136,6 +179,7 @@ def synthesize_blurred(
     line_fraction: float = 0.15,
     image_folder: str | None = None,
     image_fraction: float = 1.0,
+    augmentation: dict[str, float] | None = None,
 ) -> Blurred:
     """A sharp image (dead leaves, or a crop from ``image_folder``) blurred by a random kernel of
     exactly ``width`` x ``height`` px."""
@@ -143,7 +187,12 @@ def synthesize_blurred(
     kernel, kind = random_kernel(width, height, rng, line_fraction=line_fraction)
     size = sharp_size_for(shape, kernel)
     natural = image_folder is not None and rng.random() < image_fraction
-    sharp = sharp_crop(rng, size, image_folder) if natural else dead_leaves(rng, size)
+    if natural:
+        aug = augmentation or {}
+        sharp = sharp_crop(rng, size, image_folder, aug.get("natural_scale_max", 1.0),
+                           aug.get("natural_gamma_max", 1.0))
+    else:
+        sharp = dead_leaves(rng, size)
     blurry = blur_image(sharp, kernel, rng, noise_sigma)
     return Blurred(blurry, kernel, kind, width, height, noise_sigma)
 
@@ -160,7 +209,7 @@ def make_sample(seed: int, index: int, cfg: SynthesisConfig) -> dict[str, np.nda
     width, height = (extent, other) if axis == 0 else (other, extent)
     noise = float(rng.uniform(cfg.noise_min, cfg.noise_max))
     made = synthesize_blurred(rng, width, height, cfg.image_size, noise, cfg.line_fraction, cfg.image_folder,
-                              cfg.image_fraction)
+                              cfg.image_fraction, cfg.augmentation)
     patch: Patch = width_patch(made.blurry) if axis == 0 else height_patch(made.blurry)
     fine = classes.fine_class(extent)
     return {

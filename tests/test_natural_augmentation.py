@@ -1,0 +1,91 @@
+"""Natural-crop augmentation: shrink, transpose and tone curve of the sharp photos."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from blurgauge.model.synthesis import GENERATOR_VERSION, SynthesisConfig, make_sample, sharp_crop
+
+SIDE = 400
+
+
+@pytest.fixture()
+def ramp_folder(tmp_path):
+    """One photo that is a horizontal ramp: its slope tells the scale, its direction the transpose."""
+    folder = tmp_path / "ramp"
+    folder.mkdir()
+    ramp = np.tile(np.linspace(0, 255, SIDE), (SIDE, 1))
+    Image.fromarray(np.rint(ramp).astype(np.uint8)).save(folder / "ramp.png")
+    return str(folder)
+
+
+def _slopes(crop: np.ndarray) -> tuple[float, float]:
+    """Mean absolute step along rows and along columns, in grey levels per px of the original ramp."""
+    per_px = 1.0 / (SIDE - 1)
+    return (float(np.abs(np.diff(crop, axis=1)).mean() / per_px),
+            float(np.abs(np.diff(crop, axis=0)).mean() / per_px))
+
+
+def test_off_cuts_the_photo_at_its_own_scale(ramp_folder) -> None:
+    for seed in range(5):
+        crop = sharp_crop(np.random.default_rng(seed), (150, 150), ramp_folder)
+        along, across = _slopes(crop)
+        assert crop.shape == (150, 150) and across == 0.0 and along == pytest.approx(1.0, abs=0.02)
+
+
+def test_shrinks_within_the_range_and_transposes_about_half(ramp_folder) -> None:
+    scales, transposed = [], 0
+    for seed in range(40):
+        crop = sharp_crop(np.random.default_rng(seed), (150, 150), ramp_folder, scale_max=2.5)
+        along, across = _slopes(crop)
+        assert crop.shape == (150, 150) and 0.0 <= crop.min() and crop.max() <= 1.0
+        if across > along:
+            transposed += 1
+            along, across = across, along
+        assert across < 0.05  # one direction only, whatever the resampling
+        scales.append(along)
+    # A 400 px photo holds a 150 px crop shrunk at most 400/150 = 2.67 times; we asked for 2.5.
+    assert 0.97 <= min(scales) and max(scales) <= 2.55 and max(scales) > 2.0
+    assert 10 <= transposed <= 30
+
+
+def test_tone_curve_moves_the_mid_grey(ramp_folder) -> None:
+    mids = [float(np.median(sharp_crop(np.random.default_rng(s), (SIDE, SIDE), ramp_folder, gamma_max=1.5)))
+            for s in range(20)]
+    assert min(mids) < 0.45 and max(mids) > 0.55  # a gamma of 1.5 takes 0.5 to 0.35, its inverse to 0.63
+    assert all(0.3 < m < 0.7 for m in mids)
+
+
+def test_configuration_is_checked_and_recorded_only_when_on(ramp_folder) -> None:
+    with pytest.raises(ValueError, match="natural_scale_max"):
+        SynthesisConfig(natural_scale_max=0.5)
+    with pytest.raises(ValueError, match="natural_gamma_max"):
+        SynthesisConfig(natural_gamma_max=20.0)
+    off = SynthesisConfig(image_folder=ramp_folder).as_dict()
+    on = SynthesisConfig(image_folder=ramp_folder, natural_scale_max=2.0, natural_gamma_max=1.2).as_dict()
+    assert "natural_scale_max" not in off and "natural_gamma_max" not in off  # earlier manifests still match
+    assert on["natural_scale_max"] == 2.0 and on["natural_gamma_max"] == 1.2
+
+
+def test_samples_with_augmentation_off_are_unchanged(ramp_folder) -> None:
+    plain = SynthesisConfig(image_size=140, image_folder=ramp_folder, noise_max=0.0)
+    same = SynthesisConfig(image_size=140, image_folder=ramp_folder, noise_max=0.0, natural_scale_max=1.0)
+    augmented = SynthesisConfig(image_size=140, image_folder=ramp_folder, noise_max=0.0, natural_scale_max=2.5)
+    a, b, c = (make_sample(4, 0, cfg)["patch"] for cfg in (plain, same, augmented))
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_generator_stream_is_pinned(ramp_folder) -> None:
+    """Samples of generator version 3, natural crops and dead leaves, as recorded before the
+    augmentation existed. If this fails, the samples changed: bump ``GENERATOR_VERSION``."""
+    cfg = SynthesisConfig(image_size=140, image_folder=ramp_folder, image_fraction=0.5)
+    digest = hashlib.sha256()
+    for i in range(6):
+        sample = make_sample(9, i, cfg)
+        digest.update(sample["patch"].tobytes())
+        digest.update(str(sample["extent"]).encode())
+    assert (GENERATOR_VERSION, digest.hexdigest()[:16]) == (3, "4d76b983656a11a3")
