@@ -9,6 +9,10 @@ first start builds the model with Verilator (about a minute; reused while the RT
 from __future__ import annotations
 
 import dataclasses
+import os
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -82,3 +86,26 @@ def test_rtl_backend_estimates_equal_golden(six_networks, tmp_path: Path):
     np.testing.assert_array_equal(a.width.fine_probabilities, b.width.fine_probabilities)
     assert b.cycles is not None and b.cycles > 0
     assert [s.axis for s in b.stages] == ["width", "width", "height", "height"]
+
+
+def test_a_failed_serve_exits_non_zero_and_keeps_its_run_folder(core, tmp_path: Path):
+    """Outside pytest cocotb's runner does not check the results, so the server must: a serve that
+    fails (here: no host listens on its socket) exits 1 and leaves its results and output behind."""
+    from blurgauge.sim import harness, rtl_server
+
+    params = {"LANES": SMALL["lanes"], "SLOTS": SMALL["slots"], "SLOT_BYTES": SMALL["slot_bytes"],
+              "WBUF_TILES": SMALL["wbuf_tiles"]}
+    build_dir = harness.BUILD_DIR / ("server-" + harness.build_name(rtl_server.TOPLEVEL, params))
+    options = [arg for key, value in SMALL.items() for arg in (f"--{key.replace('_', '-')}", str(value))]
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}  # as a host starts it
+    server = subprocess.Popen([sys.executable, "-m", "blurgauge.sim.rtl_server", "--socket",
+                               str(tmp_path / "absent" / "socket"), "--key", "00", *options],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = server.communicate(timeout=600)[0].decode(errors="replace")
+    run_dir = build_dir / f"run-{server.pid}"
+    try:
+        assert server.returncode == 1, output[-2000:]
+        assert (run_dir / "results.xml").is_file()
+        assert "failure" in (run_dir / "results.xml").read_text()
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
