@@ -45,7 +45,8 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
         line_fraction=args.line_fraction,
         image_folder=str(args.images) if args.images else None,
         image_fraction=args.image_fraction,
-        natural_scale_max=args.natural_scale_max,
+        natural_scale_min=args.natural_scale[0],
+        natural_scale_max=args.natural_scale[1],
         natural_gamma_max=args.natural_gamma_max,
     )
     build_dataset(args.out, args.count, cfg, seed=args.seed, shard_size=args.shard_size, workers=args.workers)
@@ -197,9 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="crop sharp images from this folder (Kodak24: its training split only)")
     build.add_argument("--image-fraction", type=float, default=1.0, metavar="SHARE",
                        help="share of samples cropped from --images; the rest are dead leaves (1.0)")
-    build.add_argument("--natural-scale-max", type=float, default=1.0, metavar="FACTOR",
-                       help="cut natural crops from regions up to FACTOR times larger, shrink them and "
-                            "transpose half of them (1.0: off)")
+    build.add_argument("--natural-scale", type=float, nargs=2, default=(1.0, 1.0), metavar=("MIN", "MAX"),
+                       help="cut natural crops from regions MIN..MAX times the size needed (log-uniform; "
+                            "below 1 enlarges, i.e. softens) and resample them, transposing half of them "
+                            "(default 1 1: off)")
     build.add_argument("--natural-gamma-max", type=float, default=1.0, metavar="G",
                        help="give natural crops a tone curve x**g, g log-uniform in 1/G..G (1.0: off)")
     build.add_argument("--shard-size", type=int, default=256, help="patches per shard (default 256)")

@@ -48,10 +48,10 @@ class Recipe:
     seed: int = 0
     val_size: int = 2048
     #: The training set: its folder in the work folder, its seed, and the natural-crop augmentation
-    #: of its sharp images (``SynthesisConfig.natural_scale_max`` / ``natural_gamma_max``).
+    #: of its sharp images (``SynthesisConfig.natural_scale_min/max``, ``natural_gamma_max``).
     train_dir: str = "train"
     train_seed: int = 1
-    natural_scale_max: float = 1.0
+    natural_scale: tuple[float, float] = (1.0, 1.0)
     natural_gamma_max: float = 1.0
 
 
@@ -83,7 +83,7 @@ PROFILES = {
     # photos (model/trained/README.md).
     "augmented": Recipe(coarse_epochs=52, coarse_epoch_size=4096, fine_epochs=26, fine_epoch_size=2048,
                         native_epochs=36, native_epoch_size=4096, val_size=1024, train_count=24576,
-                        train_dir="train-aug", train_seed=11, natural_scale_max=2.5,
+                        train_dir="train-aug", train_seed=12, natural_scale=(0.4, 1.5),
                         natural_gamma_max=1.5),
 }
 
@@ -101,8 +101,8 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
               "--final-lr", str(r.final_lr), "--seed", str(r.seed), "--val-size", str(r.val_size), "--quiet"]
     images = ["--images", str(data_root / splits.KODAK_FOLDER), "--image-fraction", str(r.image_fraction)]
     augmentation = []
-    if r.natural_scale_max != 1.0:
-        augmentation += ["--natural-scale-max", str(r.natural_scale_max)]
+    if r.natural_scale != (1.0, 1.0):
+        augmentation += ["--natural-scale", *map(str, r.natural_scale)]
     if r.natural_gamma_max != 1.0:
         augmentation += ["--natural-gamma-max", str(r.natural_gamma_max)]
     out = [

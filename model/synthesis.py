@@ -22,12 +22,14 @@ from .patches import MIN_IMAGE_SIZE, Patch, height_patch, width_patch
 #: Version of the sample generator; part of every dataset manifest, so a build never mixes samples
 #: of two generators. 2: kernels carry a faint rim like measured ones (``kernels.add_rim``);
 #: 3: sharp images may mix natural crops with dead leaves (``image_fraction``). The natural-crop
-#: augmentation (``natural_scale_max``, ``natural_gamma_max``) draws nothing while it is off, so
+#: augmentation (``natural_scale_*``, ``natural_gamma_max``) draws nothing while it is off, so
 #: it did not need a new version: its fields enter the manifest only when switched on.
 GENERATOR_VERSION = 3
 
 
-_AUGMENTATION = ("natural_scale_max", "natural_gamma_max")
+#: Each augmentation field with its neutral value and the interval it must lie in.
+_AUGMENTATION = {"natural_scale_min": (1.0, 0.25, 1.0), "natural_scale_max": (1.0, 1.0, 8.0),
+                 "natural_gamma_max": (1.0, 1.0, 8.0)}
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,13 @@ class SynthesisConfig:
     image_folder: str | None = None
     #: Share of samples whose sharp image is a crop from ``image_folder``; the rest are dead leaves.
     image_fraction: float = 1.0
-    #: Natural crops are cut from a region up to this many times larger than needed and shrunk to
-    #: size (factor log-uniform in 1..max), then transposed with probability 1/2. A handful of
-    #: photos then shows its structures at many scales and orientations; measured, a network that
-    #: saw 16 photos at their own scale misreads the blur of other photos (see model/trained/README).
+    #: Natural crops are cut from a region ``f`` times the size needed and resampled to size, ``f``
+    #: log-uniform in min..max: below 1 the photo is enlarged (softer, as a lower-resolution
+    #: camera would see it), above 1 shrunk (sharper); then transposed with probability 1/2 (when
+    #: the range is not 1..1). A handful of photos then shows its structures at many scales and
+    #: orientations: a network that saw 16 photos at their own scale misreads the blur of other
+    #: photos (model/trained/README.md, session 7).
+    natural_scale_min: float = 1.0
     natural_scale_max: float = 1.0
     #: Natural crops get a tone curve x ** g, g log-uniform in 1/max..max (1: off).
     natural_gamma_max: float = 1.0
@@ -72,9 +77,9 @@ class SynthesisConfig:
             raise ValueError(f"noise range {self.noise_min}..{self.noise_max} is not ordered")
         if not 0 <= self.image_fraction <= 1:
             raise ValueError(f"image_fraction must lie in 0..1, got {self.image_fraction}")
-        for name in _AUGMENTATION:
-            if not 1.0 <= getattr(self, name) <= 8.0:
-                raise ValueError(f"{name} must lie in 1..8, got {getattr(self, name)}")
+        for name, (_, lo, hi) in _AUGMENTATION.items():
+            if not lo <= getattr(self, name) <= hi:
+                raise ValueError(f"{name} must lie in {lo:g}..{hi:g}, got {getattr(self, name)}")
 
     @property
     def augmentation(self) -> dict[str, float]:
@@ -84,8 +89,8 @@ class SynthesisConfig:
         out = {"generator": GENERATOR_VERSION, **asdict(self)}
         if out["image_folder"] is None:
             del out["image_folder"], out["image_fraction"]
-        for name in _AUGMENTATION:  # absent while off: manifests of earlier builds still match
-            if out.get("image_folder") is None or out[name] == 1.0:
+        for name, (neutral, _, _) in _AUGMENTATION.items():  # absent while off: earlier manifests match
+            if out.get("image_folder") is None or out[name] == neutral:
                 out.pop(name)
         return out
 
@@ -138,7 +143,7 @@ def _gray(path: Path) -> np.ndarray:
     return load_gray(path)
 
 
-def _shrink(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+def _resample(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """``image`` resampled to ``shape`` (rows, cols) with a Lanczos filter, so shrinking does not alias."""
     if image.shape == shape:
         return image
@@ -146,25 +151,27 @@ def _shrink(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return np.clip(np.asarray(small, dtype=np.float64), 0.0, 1.0)
 
 
-def sharp_crop(rng: np.random.Generator, shape: tuple[int, int], folder: str, scale_max: float = 1.0,
-               gamma_max: float = 1.0) -> np.ndarray:
-    """A random crop (up to ``shape``, randomly flipped) of a random image of the folder; with
-    ``scale_max`` > 1 cut from a larger region, shrunk and maybe transposed, with ``gamma_max`` > 1
-    given a random tone curve (see ``SynthesisConfig``)."""
+def sharp_crop(rng: np.random.Generator, shape: tuple[int, int], folder: str,
+               scale: tuple[float, float] = (1.0, 1.0), gamma_max: float = 1.0) -> np.ndarray:
+    """A random crop (up to ``shape``, randomly flipped) of a random image of the folder; with a
+    ``scale`` range other than (1, 1) cut from a region of another size, resampled and maybe
+    transposed, with ``gamma_max`` > 1 given a random tone curve (see ``SynthesisConfig``)."""
     images = folder_images(folder)
     image = _gray(images[rng.integers(len(images))])
-    transpose = scale_max > 1.0 and rng.random() < 0.5
+    augment = scale != (1.0, 1.0)
+    transpose = augment and rng.random() < 0.5
     if transpose:
         image = image.T
     rows, cols = min(shape[0], image.shape[0]), min(shape[1], image.shape[1])
-    scale = 1.0
-    if scale_max > 1.0:
+    factor = 1.0
+    if augment:
         fits = min(image.shape[0] / rows, image.shape[1] / cols)
-        scale = min(float(np.exp(rng.uniform(0.0, np.log(scale_max)))), fits)
-    src_rows, src_cols = min(image.shape[0], round(rows * scale)), min(image.shape[1], round(cols * scale))
+        factor = min(float(np.exp(rng.uniform(np.log(scale[0]), np.log(scale[1])))), fits)
+    src_rows = max(1, min(image.shape[0], round(rows * factor)))
+    src_cols = max(1, min(image.shape[1], round(cols * factor)))
     r0 = int(rng.integers(image.shape[0] - src_rows + 1))
     c0 = int(rng.integers(image.shape[1] - src_cols + 1))
-    crop = _shrink(image[r0 : r0 + src_rows, c0 : c0 + src_cols], (rows, cols))
+    crop = _resample(image[r0 : r0 + src_rows, c0 : c0 + src_cols], (rows, cols))
     if gamma_max > 1.0:
         crop = crop ** float(np.exp(rng.uniform(-np.log(gamma_max), np.log(gamma_max))))
     return crop[:, ::-1] if rng.random() < 0.5 else crop
@@ -189,8 +196,8 @@ def synthesize_blurred(
     natural = image_folder is not None and rng.random() < image_fraction
     if natural:
         aug = augmentation or {}
-        sharp = sharp_crop(rng, size, image_folder, aug.get("natural_scale_max", 1.0),
-                           aug.get("natural_gamma_max", 1.0))
+        scale = (aug.get("natural_scale_min", 1.0), aug.get("natural_scale_max", 1.0))
+        sharp = sharp_crop(rng, size, image_folder, scale, aug.get("natural_gamma_max", 1.0))
     else:
         sharp = dead_leaves(rng, size)
     blurry = blur_image(sharp, kernel, rng, noise_sigma)

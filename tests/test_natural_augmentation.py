@@ -37,19 +37,31 @@ def test_off_cuts_the_photo_at_its_own_scale(ramp_folder) -> None:
         assert crop.shape == (150, 150) and across == 0.0 and along == pytest.approx(1.0, abs=0.02)
 
 
-def test_shrinks_within_the_range_and_transposes_about_half(ramp_folder) -> None:
+def _scales(folder: str, scale: tuple[float, float]) -> tuple[list[float], int]:
+    """The resampling factor of 40 crops, read off the ramp's slope, and how many were transposed."""
     scales, transposed = [], 0
     for seed in range(40):
-        crop = sharp_crop(np.random.default_rng(seed), (150, 150), ramp_folder, scale_max=2.5)
+        crop = sharp_crop(np.random.default_rng(seed), (150, 150), folder, scale)
         along, across = _slopes(crop)
-        assert crop.shape == (150, 150) and 0.0 <= crop.min() and crop.max() <= 1.0
+        assert crop.shape == (150, 150) and crop.min() >= 0.0 and crop.max() <= 1.0
         if across > along:
             transposed += 1
             along, across = across, along
         assert across < 0.05  # one direction only, whatever the resampling
         scales.append(along)
+    return scales, transposed
+
+
+def test_shrinks_within_the_range_and_transposes_about_half(ramp_folder) -> None:
+    scales, transposed = _scales(ramp_folder, (1.0, 2.5))
     # A 400 px photo holds a 150 px crop shrunk at most 400/150 = 2.67 times; we asked for 2.5.
-    assert 0.97 <= min(scales) and max(scales) <= 2.55 and max(scales) > 2.0
+    assert min(scales) >= 0.97 and max(scales) <= 2.55 and max(scales) > 2.0
+    assert 10 <= transposed <= 30
+
+
+def test_enlarges_within_the_range(ramp_folder) -> None:
+    scales, transposed = _scales(ramp_folder, (0.4, 1.0))
+    assert min(scales) >= 0.39 and min(scales) < 0.5 and max(scales) <= 1.03
     assert 10 <= transposed <= 30
 
 
@@ -63,12 +75,14 @@ def test_tone_curve_moves_the_mid_grey(ramp_folder) -> None:
 def test_configuration_is_checked_and_recorded_only_when_on(ramp_folder) -> None:
     with pytest.raises(ValueError, match="natural_scale_max"):
         SynthesisConfig(natural_scale_max=0.5)
+    with pytest.raises(ValueError, match="natural_scale_min"):
+        SynthesisConfig(natural_scale_min=1.5)
     with pytest.raises(ValueError, match="natural_gamma_max"):
         SynthesisConfig(natural_gamma_max=20.0)
     off = SynthesisConfig(image_folder=ramp_folder).as_dict()
-    on = SynthesisConfig(image_folder=ramp_folder, natural_scale_max=2.0, natural_gamma_max=1.2).as_dict()
-    assert "natural_scale_max" not in off and "natural_gamma_max" not in off  # earlier manifests still match
-    assert on["natural_scale_max"] == 2.0 and on["natural_gamma_max"] == 1.2
+    on = SynthesisConfig(image_folder=ramp_folder, natural_scale_min=0.5, natural_gamma_max=1.2).as_dict()
+    assert not {"natural_scale_min", "natural_scale_max", "natural_gamma_max"} & set(off)  # old manifests match
+    assert on["natural_scale_min"] == 0.5 and on["natural_gamma_max"] == 1.2 and "natural_scale_max" not in on
 
 
 def test_samples_with_augmentation_off_are_unchanged(ramp_folder) -> None:
