@@ -1,0 +1,32 @@
+"""The training recipe: every profile's steps are commands the real CLI accepts, with what they say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from blurgauge.host.cli import build_parser
+from blurgauge.model.recipe import PROFILES, steps
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_every_step_parses_with_the_cli(profile: str) -> None:
+    parser = build_parser()
+    for name, args in steps(PROFILES[profile], Path("/w"), Path("/data")):
+        parsed = parser.parse_args(args)  # argparse exits on an unknown option or a bad value
+        assert parsed.func is not None, name
+
+
+def test_augmented_profile_builds_its_own_training_set_and_continues_the_runs() -> None:
+    parser = build_parser()
+    by_name = {name: parser.parse_args(args) for name, args in steps(PROFILES["augmented"], Path("/w"), Path("/d"))}
+    train_set = by_name["training set"]
+    assert train_set.out == Path("/w/train-aug") and train_set.seed == 12
+    assert tuple(train_set.natural_scale) == (0.4, 1.5) and train_set.natural_gamma_max == 1.5
+    assert by_name["validation set"].out == Path("/w/val") and by_name["validation set"].natural_scale == (1.0, 1.0)
+    coarse = by_name["coarse"]
+    assert coarse.data == Path("/w/train-aug") and coarse.run == Path("/w/runs/coarse")
+    assert coarse.epochs > PROFILES["extended3"].coarse_epochs  # a continuation grows the epoch count
+    plain = {name: parser.parse_args(args) for name, args in steps(PROFILES["full"], Path("/w"), Path("/d"))}
+    assert plain["training set"].out == Path("/w/train") and plain["training set"].natural_scale == (1.0, 1.0)
