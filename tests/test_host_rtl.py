@@ -91,11 +91,9 @@ def test_rtl_backend_estimates_equal_golden(six_networks, tmp_path: Path):
 def test_a_failed_serve_exits_non_zero_and_keeps_its_run_folder(core, tmp_path: Path):
     """Outside pytest cocotb's runner does not check the results, so the server must: a serve that
     fails (here: no host listens on its socket) exits 1 and leaves its results and output behind."""
-    from blurgauge.sim import harness, rtl_server
+    from blurgauge.sim import rtl_server
 
-    params = {"LANES": SMALL["lanes"], "SLOTS": SMALL["slots"], "SLOT_BYTES": SMALL["slot_bytes"],
-              "WBUF_TILES": SMALL["wbuf_tiles"]}
-    build_dir = harness.BUILD_DIR / ("server-" + harness.build_name(rtl_server.TOPLEVEL, params))
+    build_dir = rtl_server.server_build_dir(rtl_server.core_parameters(**SMALL))
     options = [arg for key, value in SMALL.items() for arg in (f"--{key.replace('_', '-')}", str(value))]
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}  # as a host starts it
     server = subprocess.Popen([sys.executable, "-m", "blurgauge.sim.rtl_server", "--socket",

@@ -85,12 +85,13 @@ def test_configuration_is_checked_and_recorded_only_when_on(ramp_folder) -> None
     assert on["natural_scale_min"] == 0.5 and on["natural_gamma_max"] == 1.2 and "natural_scale_max" not in on
 
 
-def test_samples_with_augmentation_off_are_unchanged(ramp_folder) -> None:
+def test_the_configuration_reaches_the_samples(ramp_folder) -> None:
+    """The config's augmentation fields get through make_sample to the crop (off: the pinned stream below)."""
     plain = SynthesisConfig(image_size=140, image_folder=ramp_folder, noise_max=0.0)
-    same = SynthesisConfig(image_size=140, image_folder=ramp_folder, noise_max=0.0, natural_scale_max=1.0)
-    augmented = SynthesisConfig(image_size=140, image_folder=ramp_folder, noise_max=0.0, natural_scale_max=2.5)
-    a, b, c = (make_sample(4, 0, cfg)["patch"] for cfg in (plain, same, augmented))
-    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    patches = [make_sample(4, 0, cfg)["patch"] for cfg in
+               (plain, SynthesisConfig(image_size=140, image_folder=ramp_folder, noise_max=0.0, natural_scale_max=2.5),
+                SynthesisConfig(image_size=140, image_folder=ramp_folder, noise_max=0.0, natural_gamma_max=1.5))]
+    assert not np.array_equal(patches[0], patches[1]) and not np.array_equal(patches[0], patches[2])
 
 
 def test_generator_stream_is_pinned(ramp_folder) -> None:
