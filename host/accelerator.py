@@ -11,7 +11,8 @@ Backends: ``keras`` (the QKeras networks), ``golden`` (core programs run by the 
 CoreDriver) and ``pynq`` (a Zynq board, through the same CoreDriver). Host backends map a batch
 of patches to logits; the two device backends run one patch at a time and keep it on chip for
 the fine network (``CTRL.reuse_input``). The cascade's decision is ``model.cascade.run_cascade`` for
-every backend: a backend only supplies logits.
+every backend: a backend only supplies logits. With ``patches=K`` each axis pools its K most distinct
+patches (``model.patches.distinct_windows``); the core then runs once per patch.
 
 ``estimate_many`` overlaps the host's preprocessing (reading, gray conversion, patch selection,
 input codes) of the next image with the backend's work on the current one, in a worker thread, and
@@ -32,7 +33,7 @@ import numpy as np
 
 from blurgauge.model.cascade import AxisEstimate, LogitsFn, run_cascade
 from blurgauge.model.images import ImageError, load_gray, to_gray
-from blurgauge.model.patches import MIN_IMAGE_SIZE, height_patch, width_patch
+from blurgauge.model.patches import MIN_IMAGE_SIZE, height_patches, width_patches
 from blurgauge.model.preprocess import input_codes
 from blurgauge.model.roles import CASCADE
 
@@ -118,12 +119,19 @@ class Prepared:
     """An image after host preprocessing: the width and height patches' int8 codes."""
 
     path: str
-    codes: np.ndarray  # (2, 128, 128) int8
+    codes: np.ndarray  # (width patches + height patches, 128, 128) int8, the width patches first
     seconds: float
+    width_patches: int = 1  # how many of ``codes`` belong to the width
+
+    @property
+    def owners(self) -> np.ndarray:
+        """The axis of each patch: 0 for the width, 1 for the height (``run_cascade``'s owners)."""
+        return (np.arange(len(self.codes)) >= self.width_patches).astype(np.int64)
 
 
-def prepare(image: ImageInput, label: str | None = None) -> Prepared:
-    """Read (a path) or take (an array) an image, convert to gray, select both patches, encode them."""
+def prepare(image: ImageInput, label: str | None = None, patches: int = 1) -> Prepared:
+    """Read (a path) or take (an array) an image, convert to gray, select up to ``patches`` distinct
+    patches per axis, encode them."""
     start = time.perf_counter()
     if isinstance(image, np.ndarray):
         name = label or "array"
@@ -134,22 +142,29 @@ def prepare(image: ImageInput, label: str | None = None) -> Prepared:
     else:
         name = label or str(image)
         gray = load_gray(image, min_size=MIN_IMAGE_SIZE)
-    codes = np.stack([input_codes(width_patch(gray).gradient), input_codes(height_patch(gray).gradient)])
-    return Prepared(name, codes, time.perf_counter() - start)
+    along_x, along_y = width_patches(gray, patches), height_patches(gray, patches)
+    codes = np.stack([input_codes(p.gradient) for p in (*along_x, *along_y)])
+    return Prepared(name, codes, time.perf_counter() - start, len(along_x))
 
 
 class Accelerator:
     """The cascade on one backend: ``estimate(image)`` and ``estimate_many(images)``."""
 
     def __init__(self, backend: str = "golden", weights: str | Path | None = None, *, estimate: str = "midpoint",
-                 transport: Any = None, timeout_s: float | None = None, **transport_options: Any) -> None:
+                 patches: int = 1, transport: Any = None, timeout_s: float | None = None,
+                 **transport_options: Any) -> None:
         """``weights``: a folder of weight files (default: the shipped ones) or, for rtl and pynq, of the
-        six ``.bgcp`` images. ``transport``: a ready Transport for a device backend (else one is opened
-        with ``transport_options``, e.g. ``overlay=`` for pynq). ``timeout_s`` bounds each core run."""
+        six ``.bgcp`` images. ``patches``: distinct patches pooled per axis (1, the paper's method, is
+        the cheapest; more lower the error, model/trained/README.md). ``transport``: a ready Transport for a
+        device backend (else one is opened with ``transport_options``, e.g. ``overlay=`` for pynq).
+        ``timeout_s`` bounds each core run."""
         if backend not in BACKENDS and transport is None:
             raise ValueError(f"backend {backend!r} is not available; one of {', '.join(BACKENDS)}")
+        if patches < 1:
+            raise ValueError(f"patches must be at least 1, got {patches}")
         self.backend = backend
         self.estimate_kind = estimate
+        self.patches = patches
         self._closer: Any = None
         if backend in DEVICE_BACKENDS or transport is not None:
             networks = open_device(backend, weights, transport=transport, timeout_s=timeout_s, **transport_options)
@@ -190,11 +205,14 @@ class Accelerator:
         start = time.perf_counter()
         stages: list[StageTiming] = []
         if self._networks is not None:
-            # One patch on chip at a time: coarse then fine for the width patch, then for the height patch.
-            width = run_cascade(self._timed(stages, "width"), prepared.codes[:1])[0]
-            height = run_cascade(self._timed(stages, "height"), prepared.codes[1:])[0]
+            # The core holds one patch at a time: coarse then fine for the width, then for the height.
+            split = prepared.width_patches
+            width = run_cascade(self._timed(stages, "width"), prepared.codes[:split],
+                                np.zeros(split, np.int64))[0]
+            height = run_cascade(self._timed(stages, "height"), prepared.codes[split:],
+                                 np.zeros(len(prepared.codes) - split, np.int64))[0]
         else:
-            width, height = run_cascade(self._timed(stages, "both"), prepared.codes)
+            width, height = run_cascade(self._timed(stages, "both"), prepared.codes, prepared.owners)
         seconds = prepared.seconds + time.perf_counter() - start
         return Estimate(prepared.path, width, height, prepared.seconds, stages, seconds, self.backend,
                         self.estimate_kind)
@@ -234,7 +252,7 @@ class Accelerator:
                     if label is None:
                         label = f"array #{index}" if isinstance(item, np.ndarray) else str(item)
                     try:
-                        ready: Prepared | Failure = prepare(item, label)
+                        ready: Prepared | Failure = prepare(item, label, self.patches)
                     except Exception as exc:  # any unusable input is that image's failure, not the batch's
                         ready = Failure(label, _one_line(exc, label), exc)
                     if not put(ready):

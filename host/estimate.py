@@ -49,8 +49,9 @@ def _report(failure: Failure, err: TextIO, debug: bool) -> None:
 
 def estimate_paths(paths: list[str], backend: str, fmt: str = "text", estimate: str = "midpoint",
                    weights_dir: Path | None = None, out: TextIO | None = None, err: TextIO | None = None,
-                   debug: bool = False, **backend_options: Any) -> int:
-    """Estimate every image; returns the number of images (and empty folders) that failed."""
+                   debug: bool = False, patches: int = 1, **backend_options: Any) -> int:
+    """Estimate every image, pooling ``patches`` patches per axis; returns the number of images (and
+    empty folders) that failed."""
     out, err = out or sys.stdout, err or sys.stderr
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
@@ -67,7 +68,7 @@ def estimate_paths(paths: list[str], backend: str, fmt: str = "text", estimate: 
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS) if fmt == "csv" else None
     if writer is not None:
         writer.writeheader()
-    with Accelerator(backend, weights_dir, estimate=estimate, **backend_options) as acc:
+    with Accelerator(backend, weights_dir, estimate=estimate, patches=patches, **backend_options) as acc:
         bar = tqdm(total=len(files), desc="estimating", unit="image", file=err,
                    disable=len(files) < 3 or not err.isatty())
         for result in acc.estimate_many(files):

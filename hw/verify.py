@@ -34,7 +34,7 @@ def real_patches(count: int, data: str | Path | None, seed: int = 0) -> tuple[np
         blurred = levin_set(root, 0.01, seed, progress=False)
         rng = np.random.default_rng(seed)
         chosen = rng.choice(len(blurred), size=min(count, len(blurred)), replace=False)
-        codes = np.stack([blurred[i].width_codes for i in chosen])
+        codes = np.stack([blurred[i].width_codes[0] for i in chosen])
         return codes, f"Levin protocol images ({root})"
     from blurgauge.model.preprocess import input_codes
     from blurgauge.model.synthesis import SynthesisConfig, make_sample

@@ -3,6 +3,10 @@
 A backend only turns int8 input codes into the raw logits of a named network; everything else
 (softmax, which outputs a network uses, the choice of fine network, the class table, the size
 estimate) happens here, once, so every backend estimates the same way.
+
+An estimate may rest on several patches of one axis (``owners`` maps each patch to its estimate):
+the coarse softmax is averaged over them, and so is the chosen fine network's. With one patch per
+estimate the mean is that patch's softmax itself, so the result is the paper's single-patch cascade.
 """
 
 from __future__ import annotations
@@ -48,18 +52,44 @@ class AxisEstimate:
         return float(self.coarse_confidence * self.fine_probabilities.max())
 
 
-def run_cascade(logits: LogitsFn, codes: np.ndarray) -> list[AxisEstimate]:
-    """Coarse network on every patch, then each patch's fine network; one estimate per patch."""
+def _owners(codes: np.ndarray, owners: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """Each patch's estimate index, checked: every estimate 0..n-1 has at least one patch."""
+    if owners is None:
+        return np.arange(len(codes)), len(codes)
+    owners = np.asarray(owners, dtype=np.int64)
+    if owners.shape != (len(codes),):
+        raise ValueError(f"owners has shape {owners.shape}; one entry per patch ({len(codes)}) is needed")
+    n = int(owners.max()) + 1 if len(owners) else 0
+    if len(owners) and (owners.min() < 0 or np.bincount(owners, minlength=n).min() == 0):
+        raise ValueError("owners must number the estimates 0..n-1, each with at least one patch")
+    return owners, n
+
+
+def pool(probabilities: np.ndarray, owners: np.ndarray, n: int) -> np.ndarray:
+    """Mean of the rows of ``probabilities`` that belong to each of the ``n`` estimates."""
+    sums = np.zeros((n, probabilities.shape[1]))
+    np.add.at(sums, owners, probabilities)
+    return sums / np.bincount(owners, minlength=n)[:, None]
+
+
+def run_cascade(logits: LogitsFn, codes: np.ndarray, owners: np.ndarray | None = None) -> list[AxisEstimate]:
+    """Coarse network on every patch, then the fine network of each estimate's range on its patches.
+
+    ``owners[i]`` is the estimate patch ``i`` belongs to (default: one estimate per patch).
+    """
     codes = np.asarray(codes)
-    coarse_p = softmax(logits("coarse", codes)[:, : classes.NUM_COARSE])
+    owners, n = _owners(codes, owners)
+    coarse_p = pool(softmax(logits("coarse", codes)[:, : classes.NUM_COARSE]), owners, n)
     coarse = coarse_p.argmax(axis=1)
-    out: list[AxisEstimate | None] = [None] * len(codes)
+    out: list[AxisEstimate | None] = [None] * n
     for k in np.unique(coarse):
         members = classes.range_intervals(int(k))
-        idx = np.flatnonzero(coarse == k)
-        fine_p = softmax(logits(f"fine{k + 1}", codes[idx])[:, : len(members)])
+        chosen = np.flatnonzero(coarse == k)  # estimates sent to range k
+        rows = np.flatnonzero(np.isin(owners, chosen))  # their patches
+        fine_p = pool(softmax(logits(f"fine{k + 1}", codes[rows])[:, : len(members)]),
+                      np.searchsorted(chosen, owners[rows]), len(chosen))
         mids = np.array([iv.midpoint for iv in members])
-        for row, i in enumerate(idx):
+        for row, i in enumerate(chosen):
             local = int(fine_p[row].argmax())
             out[i] = AxisEstimate(
                 coarse=int(k),
@@ -72,9 +102,11 @@ def run_cascade(logits: LogitsFn, codes: np.ndarray) -> list[AxisEstimate]:
     return out  # type: ignore[return-value]
 
 
-def run_native(logits: LogitsFn, codes: np.ndarray) -> list[AxisEstimate]:
-    """The non-cascaded baseline: one 38-class network."""
-    p = softmax(logits("native", np.asarray(codes))[:, : classes.NUM_FINE])
+def run_native(logits: LogitsFn, codes: np.ndarray, owners: np.ndarray | None = None) -> list[AxisEstimate]:
+    """The non-cascaded baseline: one 38-class network, its softmax pooled like the cascade's."""
+    codes = np.asarray(codes)
+    owners, n = _owners(codes, owners)
+    p = pool(softmax(logits("native", codes)[:, : classes.NUM_FINE]), owners, n)
     mids = classes.midpoints()
     coarse_of = classes.coarse_of_fine(np.arange(classes.NUM_FINE))
     out = []

@@ -13,6 +13,10 @@ size counts equally.
 Control: Levin's kernels on the 8 held-out Kodak24 images, both axes. It tells the photos' share
 of the Levin protocol's error from the kernels' share.
 
+Patches per axis: every set keeps up to ``patches`` distinct patches per axis (``patches.distinct_windows``);
+the headline uses the first ``patches`` of them, pooled by the cascade, and the report compares the
+pooled cascade over ``PATCH_COUNTS``. One patch is the paper's method.
+
 The blurred test images are a pure function of the seed, so the figures are reproducible.
 """
 
@@ -32,7 +36,7 @@ from .blur import blur_image
 from .cascade import ESTIMATES, AxisEstimate, LogitsFn, run_cascade, run_native
 from .images import load_gray
 from .kernels import kernel_extent, random_kernel
-from .patches import height_patch, width_patch
+from .patches import height_patches, width_patches
 from .preprocess import input_codes
 from .recipe import Recipe
 
@@ -43,6 +47,8 @@ PAPER_TABLE2 = {
 }
 PAPER_ABE = {"native ResNet18": 5.59, "cascaded ResNet18": 4.49, "native ResNet101": 4.04}
 CONSTANT_GUESS = 16  # px: the trivial baseline the Levin protocol must beat
+#: Patches per axis compared in the report: the cascade pools their probabilities.
+PATCH_COUNTS = (1, 2, 4, 6)
 
 
 def default_data_root() -> Path | None:
@@ -83,8 +89,8 @@ class Blurred:
     kernel: str
     width: int
     height: int
-    width_codes: np.ndarray
-    height_codes: np.ndarray
+    width_codes: np.ndarray  # (k, 128, 128) int8: the k most distinct width patches, the paper's first
+    height_codes: np.ndarray  # the same for the height
 
 
 def protocol_rng(seed: int, *keys: int) -> np.random.Generator:
@@ -92,28 +98,33 @@ def protocol_rng(seed: int, *keys: int) -> np.random.Generator:
 
 
 def _blurred(image_name: str, kernel_name: str, sharp: np.ndarray, kernel: np.ndarray,
-             rng: np.random.Generator, noise: float) -> Blurred:
+             rng: np.random.Generator, noise: float, patches: int) -> Blurred:
     blurry = blur_image(sharp, kernel, rng, noise)
     w, h = kernel_extent(kernel)
+
+    def codes(found: list) -> np.ndarray:
+        return np.stack([input_codes(p.gradient) for p in found])
+
     return Blurred(image_name, kernel_name, w, h,
-                   input_codes(width_patch(blurry).gradient), input_codes(height_patch(blurry).gradient))
+                   codes(width_patches(blurry, patches)), codes(height_patches(blurry, patches)))
 
 
 def _levin_kernels_on(images: list[Path], root: Path, noise: float, seed: int, progress: bool,
-                      desc: str) -> list[Blurred]:
+                      desc: str, patches: int) -> list[Blurred]:
     """Every one of Levin's kernels on every image; image i and kernel k draw from rng (seed, i, k)."""
     kernels = levin_kernels(root)
     out = []
     for i, path in enumerate(tqdm(images, desc=desc, disable=not progress)):
         sharp = load_gray(path)
         for k, kernel in kernels.items():
-            out.append(_blurred(path.name, f"kernel{k}", sharp, kernel, protocol_rng(seed, i, k), noise))
+            out.append(_blurred(path.name, f"kernel{k}", sharp, kernel, protocol_rng(seed, i, k), noise, patches))
     return out
 
 
-def levin_set(root: Path, noise: float = 0.01, seed: int = 0, progress: bool = True) -> list[Blurred]:
+def levin_set(root: Path, noise: float = 0.01, seed: int = 0, progress: bool = True,
+              patches: int = 1) -> list[Blurred]:
     images = natural_images(root, ("natural_BSD68", "natural_Set12"))
-    return _levin_kernels_on(images, root, noise, seed, progress, "Levin protocol: blurring")
+    return _levin_kernels_on(images, root, noise, seed, progress, "Levin protocol: blurring", patches)
 
 
 def held_out_kodak(root: Path) -> list[Path]:
@@ -124,17 +135,19 @@ def held_out_kodak(root: Path) -> list[Path]:
     return held_out
 
 
-def levin_on_kodak_set(root: Path, noise: float = 0.01, seed: int = 2, progress: bool = True) -> list[Blurred]:
+def levin_on_kodak_set(root: Path, noise: float = 0.01, seed: int = 2, progress: bool = True,
+                       patches: int = 1) -> list[Blurred]:
     """The control: Levin's kernels on the held-out Kodak24 photos instead of BSD68 + Set12.
 
     The kernels are the test kernels, the photos are of the kind the networks were trained on; a
     gap between the two AbEs is the photos' doing, not the kernels'.
     """
-    return _levin_kernels_on(held_out_kodak(root), root, noise, seed, progress, "Levin kernels on Kodak: blurring")
+    return _levin_kernels_on(held_out_kodak(root), root, noise, seed, progress, "Levin kernels on Kodak: blurring",
+                             patches)
 
 
 def sweep_set(root: Path, per_extent: int = 4, noise: float = 0.01, seed: int = 1,
-              progress: bool = True) -> list[Blurred]:
+              progress: bool = True, patches: int = 1) -> list[Blurred]:
     held_out = held_out_kodak(root)
     images = [load_gray(p) for p in held_out]
     out = []
@@ -145,7 +158,8 @@ def sweep_set(root: Path, per_extent: int = 4, noise: float = 0.01, seed: int = 
             height = int(rng.integers(classes.MIN_EXTENT, classes.MAX_EXTENT + 1))
             kernel, kind = random_kernel(e, height, rng)
             which = int(rng.integers(len(images)))
-            out.append(_blurred(held_out[which].stem, f"{kind}{e}x{height}", images[which], kernel, rng, noise))
+            out.append(_blurred(held_out[which].stem, f"{kind}{e}x{height}", images[which], kernel, rng, noise,
+                                patches))
     return out
 
 
@@ -173,16 +187,19 @@ class Scores:
         return float(np.mean([e.fine for e in self.estimates] == classes.fine_class(self.truth)))
 
 
-def score(blurred: list[Blurred], logits: LogitsFn, arrangement: str, axes: str = "both") -> Scores:
+def score(blurred: list[Blurred], logits: LogitsFn, arrangement: str, axes: str = "both",
+          patches: int = 1) -> Scores:
+    """One estimate per image and axis, each pooled over the first ``patches`` patches it has."""
     run = run_cascade if arrangement == "cascade" else run_native
-    codes, truth = [], []
+    stacks, truth = [], []
     if axes in ("both", "width"):
-        codes.append(np.stack([b.width_codes for b in blurred]))
-        truth.append([b.width for b in blurred])
+        stacks += [b.width_codes[:patches] for b in blurred]
+        truth += [b.width for b in blurred]
     if axes in ("both", "height"):
-        codes.append(np.stack([b.height_codes for b in blurred]))
-        truth.append([b.height for b in blurred])
-    return Scores(np.concatenate(truth).astype(float), run(logits, np.concatenate(codes)))
+        stacks += [b.height_codes[:patches] for b in blurred]
+        truth += [b.height for b in blurred]
+    owners = np.repeat(np.arange(len(stacks)), [len(c) for c in stacks])
+    return Scores(np.asarray(truth, dtype=float), run(logits, np.concatenate(stacks), owners))
 
 
 def best_estimate(scores: Scores) -> str:
@@ -317,31 +334,57 @@ class ProtocolSets(NamedTuple):
 
 
 def protocol_sets(data_root: str | Path | None, noise: float = 0.01, per_extent: int = 4, seed: int = 0,
-                  progress: bool = True) -> ProtocolSets:
+                  progress: bool = True, patches: int = 1) -> ProtocolSets:
+    """Every protocol's blurred images, with up to ``patches`` distinct patches per axis."""
     root = resolve_data_root(data_root)
-    return ProtocolSets(levin_set(root, noise, seed, progress), sweep_set(root, per_extent, noise, seed + 1, progress),
-                        levin_on_kodak_set(root, noise, seed + 2, progress))
+    return ProtocolSets(levin_set(root, noise, seed, progress, patches),
+                        sweep_set(root, per_extent, noise, seed + 1, progress, patches),
+                        levin_on_kodak_set(root, noise, seed + 2, progress, patches))
+
+
+def patch_pooling(sets: ProtocolSets, logits: LogitsFn, counts: tuple[int, ...]) -> list[dict]:
+    """The cascade with 1, 2, ... patches per axis pooled, on every set (each with its better estimate)."""
+    rows = []
+    for count in counts:
+        row: dict = {"patches per axis": count}
+        for name, blurred, axes in (("Levin", sets.levin, "both"), ("control", sets.levin_on_kodak, "both"),
+                                    ("sweep", sets.sweep, "width")):
+            scores = score(blurred, logits, "cascade", axes, count)
+            est = best_estimate(scores)
+            row[f"{name} AbE (px)"] = scores.abe(est)
+            row[f"{name} coarse acc."] = scores.coarse_accuracy()
+            if name == "sweep":
+                row["sweep rel. error"] = float(scores.relative_error(est).mean())
+        rows.append(row)
+    return rows
 
 
 def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path, *,
              label: str, noise: float = 0.01, per_extent: int = 4, seed: int = 0,
              with_native: bool = True, progress: bool = True,
-             sets: ProtocolSets | None = None) -> dict:
+             sets: ProtocolSets | None = None, patches: int = 1,
+             patch_counts: tuple[int, ...] = PATCH_COUNTS) -> dict:
     """Run every protocol, write report.md, results.json and the plots; return the results.
 
-    ``sets``: the blurred sets when already built with the same data, noise and seed.
+    ``patches``: distinct patches per axis that the cascade pools (1: the paper's method).
+    ``patch_counts``: the pooling comparison in the report (empty: none).
+    ``sets``: the blurred sets when already built with the same data, noise and seed, and with at
+    least as many patches per axis as asked for.
     """
+    if patches < 1:
+        raise ValueError(f"patches must be at least 1, got {patches}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    levin, sweep, control = sets or protocol_sets(data_root, noise, per_extent, seed, progress)
-    cascade_levin = score(levin, logits, "cascade")
-    cascade_control = score(control, logits, "cascade")
-    cascade_sweep = score(sweep, logits, "cascade", axes="width")
+    sets = sets or protocol_sets(data_root, noise, per_extent, seed, progress, max((patches, *patch_counts)))
+    levin, sweep, control = sets
+    cascade_levin = score(levin, logits, "cascade", patches=patches)
+    cascade_control = score(control, logits, "cascade", patches=patches)
+    cascade_sweep = score(sweep, logits, "cascade", axes="width", patches=patches)
     estimate = best_estimate(cascade_levin)
     truth = cascade_levin.truth
     n = len(levin)
     results: dict = {
-        "label": label, "noise_sigma": noise, "seed": seed, "estimate": estimate,
+        "label": label, "noise_sigma": noise, "seed": seed, "estimate": estimate, "patches": patches,
         "levin": {
             "images": n,
             "abe": {e: cascade_levin.abe(e) for e in ESTIMATES},
@@ -371,10 +414,12 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
             "per_kernel": levin_tables(control, cascade_control, estimate, paper=False),
         },
     }
+    if patch_counts:
+        results["patch_pooling"] = patch_pooling(sets, logits, patch_counts)
     series = {"cascade": (cascade_sweep, estimate)}
     if with_native:
-        native_levin = score(levin, logits, "native")
-        native_sweep = score(sweep, logits, "native", axes="width")
+        native_levin = score(levin, logits, "native", patches=patches)
+        native_sweep = score(sweep, logits, "native", axes="width", patches=patches)
         results["native"] = {
             "levin_abe": {e: native_levin.abe(e) for e in ESTIMATES},
             "sweep_abe": {e: native_sweep.abe(e) for e in ESTIMATES},
@@ -394,7 +439,8 @@ def render_report(r: dict) -> str:
     lines = [
         f"# Evaluation: {r['label']}\n",
         f"Noise sigma {r['noise_sigma']} of full range; seed {r['seed']}; size estimate: {est} "
-        "(the better of interval midpoint and softmax expectation on the Levin protocol).\n",
+        "(the better of interval midpoint and softmax expectation on the Levin protocol); "
+        f"{r['patches']} patch(es) per axis pooled (1 is the paper's method).\n",
         "## Levin protocol (8 kernels x 80 images of BSD68 + Set12, both axes)\n",
         "| arrangement | AbE (px), midpoint | AbE (px), expectation |\n| --- | --- | --- |",
         f"| cascade (ours) | {lv['abe']['midpoint']:.2f} | {lv['abe']['expectation']:.2f} |",
@@ -424,6 +470,7 @@ def render_report(r: dict) -> str:
                     "median distance (px)": m["median_px"]}
                    for name, m in (("Levin", lv["coarse_misses"]), ("sweep", sw["coarse_misses"]))]),
     ]
+    lines += _pooling_section(r)
     if "native" in r:
         nat = r["native"]
         lines.append(f"Native baseline on the sweep: AbE {nat['sweep_abe'][est]:.2f} px, relative error "
@@ -431,6 +478,20 @@ def render_report(r: dict) -> str:
     lines += ["![confusion, Levin](confusion_levin.png)\n", "![confusion, sweep](confusion_sweep.png)\n",
               "![error versus size](error_vs_size.png)\n"]
     return "\n".join(lines)
+
+
+def _pooling_section(r: dict) -> list[str]:
+    if not r.get("patch_pooling"):
+        return []
+    return [
+        "### Several patches per axis\n",
+        "The paper classifies the one patch of largest gradient spread. Here the cascade also pools the "
+        "softmax of the next most distinct patches (each overlapping every earlier one by at most half "
+        "its area), first for the coarse range, then for the chosen fine network. Each cell uses its "
+        "better estimate; the core runs once per patch, so the core time grows with the count.\n",
+        _md_table(r["patch_pooling"], lambda v: f"{v:.3f}" if isinstance(v, float) and v < 1 else
+                  (f"{v:.2f}" if isinstance(v, float) else str(v))),
+    ]
 
 
 def _control_section(r: dict) -> list[str]:
@@ -464,7 +525,7 @@ def quantization_cost(runs: str | Path, data_root: str | Path | None, out_dir: s
         nets = RunNetworks(runs, quantized=form == "quantized")
         results[form] = evaluate(nets.logits, None, out / form, label=f"{form}, training runs {runs}",
                                  noise=noise, per_extent=per_extent, seed=seed, with_native=False,
-                                 progress=progress, sets=sets)
+                                 progress=progress, sets=sets, patch_counts=())
     est = results["quantized"]["estimate"]
     rows = [{
         "network form": form,

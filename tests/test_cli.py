@@ -200,3 +200,11 @@ def test_estimate_rtl_equals_golden_and_reports_cycles(programs, bad_inputs, cap
     keys = ("width", "height", "width_coarse", "width_fine", "height_coarse", "height_fine")
     assert {k: records["rtl"][k] for k in keys} == {k: records["golden"][k] for k in keys}
     assert records["golden"]["cycles"] is None and records["rtl"]["cycles"] > 100_000
+
+
+@pytest.mark.parametrize("value", ["0", "two"])
+def test_patches_must_be_a_positive_whole_number(capsys, value):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["estimate", "--patches", value, "photo.png"])
+    assert exit_info.value.code == 2
+    assert "--patches" in capsys.readouterr().err

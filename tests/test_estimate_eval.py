@@ -97,6 +97,12 @@ def test_evaluate_writes_a_consistent_report(tiny_weights, tmp_path):
     report = (tmp_path / "out" / "report.md").read_text()
     assert "Levin protocol" in report and "4.49" in report  # the paper's figure stands beside ours
     assert "Coarse mistakes" in report
+    # the pooling table: one row per patch count; its first row is the headline (one patch)
+    pooling = results["patch_pooling"]
+    assert [row["patches per axis"] for row in pooling] == [1, 2, 4, 6]
+    assert pooling[0]["Levin AbE (px)"] == pytest.approx(min(levin["abe"].values()))
+    assert any(pooling[0]["sweep rel. error"] == pytest.approx(v) for v in results["sweep"]["relative_error"].values())
+    assert "Several patches per axis" in report and results["patches"] == 1
     misses = results["sweep"]["coarse_misses"]
     assert misses["mistakes"] == round(misses["share_of_patches"] * results["sweep"]["samples"])
     for png in ("confusion_levin.png", "confusion_sweep.png", "error_vs_size.png"):

@@ -133,3 +133,34 @@ def test_integer_backend_on_core_programs_runs_without_tensorflow(programs, imag
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "heavy: []", out.stdout + out.stderr
+
+
+def test_pooled_patches_take_the_same_path_on_host_and_device(programs, images, tmp_path):
+    from blurgauge.host.accelerator import prepare
+    from blurgauge.model.cascade import run_cascade
+    from blurgauge.model.images import load_gray
+    from blurgauge.model.patches import width_patches
+    from blurgauge.model.preprocess import input_codes
+
+    with Accelerator("golden", programs, patches=3) as host, \
+            Accelerator("model", programs, patches=3, transport=ModelTransport(4, 4, 14)) as device:
+        pooled = 0
+        for path in (*images, _png(tmp_path / "large.png", 330, 290, 5)):
+            prepared = prepare(path, patches=3)
+            a, b = host.estimate(path), device.estimate(path)
+            assert _key(a) == _key(b)
+            np.testing.assert_allclose(a.height.fine_probabilities, b.height.fine_probabilities, rtol=1e-6)
+            # the width answer is the cascade pooled over exactly the image's distinct width patches
+            along_x = [input_codes(p.gradient) for p in width_patches(load_gray(path), 3)]
+            assert prepared.width_patches == len(along_x)
+            alone = run_cascade(host._logits, np.stack(along_x), np.zeros(len(along_x), np.int64))[0]
+            assert (alone.coarse, alone.fine) == (a.width.coarse, a.width.fine)
+            pooled += len(along_x) > 1
+            # the device ran every patch: coarse and fine once per patch, per axis
+            assert len(b.stages) == 4
+        assert pooled  # at least one image offered more than one distinct patch
+
+
+def test_patches_must_be_positive(programs):
+    with pytest.raises(ValueError, match="patches"):
+        Accelerator("golden", programs, patches=0)

@@ -118,3 +118,53 @@ def test_min_image_size():
     a, b = patches.distinct_patches(image)
     assert a.gradient.shape == b.gradient.shape == (128, 128)
     assert (a.row, a.col, b.row, b.col) == (0, 0, 0, 0)
+
+
+def brute_force_distinct(grad: np.ndarray, count: int, max_overlap: float) -> list[tuple[int, int]]:
+    """The greedy choice spelled out: windows by decreasing np.std (first in row-major order on ties),
+    each kept if it shares at most ``max_overlap`` of its area with every window kept before it."""
+    windows = [(float(np.std(grad[r : r + SIZE, c : c + SIZE])), r, c)
+               for r in range(0, grad.shape[0] - SIZE + 1, STRIDE)
+               for c in range(0, grad.shape[1] - SIZE + 1, STRIDE)]
+    order = sorted(range(len(windows)), key=lambda i: (-windows[i][0], i))
+    kept: list[tuple[int, int]] = []
+    for i in order:
+        _, r, c = windows[i]
+        shared = [max(0, SIZE - abs(r - r2)) * max(0, SIZE - abs(c - c2)) / SIZE**2 for r2, c2 in kept]
+        if all(s <= max_overlap for s in shared):
+            kept.append((r, c))
+            if len(kept) == count:
+                break
+    return kept
+
+
+@pytest.mark.parametrize(("seed", "shape", "planted"), CASES[1:4])
+@pytest.mark.parametrize("max_overlap", [0.0, 0.5])
+def test_distinct_windows_equal_the_greedy_brute_force(seed, shape, planted, max_overlap):
+    grad = np.diff(random_image(seed, shape, planted).astype(np.float64), axis=1)
+    found = patches.distinct_windows(grad, 5, max_overlap)
+    assert [(p.row, p.col) for p in found] == brute_force_distinct(grad, 5, max_overlap)
+    first = patches.select_patch(grad)
+    assert (found[0].row, found[0].col) == (first.row, first.col)  # the paper's patch leads
+    for p in found:
+        np.testing.assert_array_equal(p.gradient, grad[p.row : p.row + SIZE, p.col : p.col + SIZE])
+        assert p.std == pytest.approx(float(np.std(p.gradient)), rel=1e-9)
+
+
+def test_distinct_windows_stop_when_the_image_has_no_more():
+    small = np.diff(random_image(0, (129, 129)).astype(np.float64), axis=1)  # one window only
+    assert len(patches.distinct_windows(small, 4)) == 1
+    image = random_image(1, (200, 300))
+    # 200 rows, 300 columns: at most half a window's overlap leaves room for a few windows, not ten
+    grad = np.diff(image.astype(np.float64), axis=1)
+    assert 1 < len(patches.distinct_windows(grad, 10)) < 10
+    assert [(p.row, p.col) for p in patches.width_patches(image, 3)] == \
+        [(p.row, p.col) for p in patches.distinct_windows(grad, 3)]
+
+
+def test_distinct_windows_refuse_bad_arguments():
+    grad = np.zeros((140, 140))
+    with pytest.raises(ValueError, match="count"):
+        patches.distinct_windows(grad, 0)
+    with pytest.raises(ValueError, match="max_overlap"):
+        patches.distinct_windows(grad, 2, max_overlap=1.0)
