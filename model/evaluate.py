@@ -342,8 +342,12 @@ def protocol_sets(data_root: str | Path | None, noise: float = 0.01, per_extent:
                         levin_on_kodak_set(root, noise, seed + 2, progress, patches))
 
 
-def patch_pooling(sets: ProtocolSets, logits: LogitsFn, counts: tuple[int, ...]) -> list[dict]:
-    """The cascade with 1, 2, ... patches per axis pooled, on every set (each with its better estimate)."""
+def patch_pooling(sets: ProtocolSets, logits: LogitsFn, counts: tuple[int, ...],
+                  done: Callable[[], object] = lambda: None) -> list[dict]:
+    """The cascade with 1, 2, ... patches per axis pooled, on every set (each with its better estimate).
+
+    ``done`` is called after each set and count (a progress bar's step).
+    """
     rows = []
     for count in counts:
         row: dict = {"patches per axis": count}
@@ -355,6 +359,7 @@ def patch_pooling(sets: ProtocolSets, logits: LogitsFn, counts: tuple[int, ...])
             row[f"{name} coarse acc."] = scores.coarse_accuracy()
             if name == "sweep":
                 row["sweep rel. error"] = float(scores.relative_error(est).mean())
+            done()
         rows.append(row)
     return rows
 
@@ -377,9 +382,18 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
     out.mkdir(parents=True, exist_ok=True)
     sets = sets or protocol_sets(data_root, noise, per_extent, seed, progress, max((patches, *patch_counts)))
     levin, sweep, control = sets
-    cascade_levin = score(levin, logits, "cascade", patches=patches)
-    cascade_control = score(control, logits, "cascade", patches=patches)
-    cascade_sweep = score(sweep, logits, "cascade", axes="width", patches=patches)
+    # Scoring runs the networks for minutes with nothing else to show: one step per set and arrangement.
+    bar = tqdm(total=3 + 3 * len(patch_counts) + 2 * with_native, desc="evaluating", unit="set",
+               disable=not progress)
+
+    def scored(*args, **kwargs) -> Scores:
+        result = score(*args, **kwargs)
+        bar.update()
+        return result
+
+    cascade_levin = scored(levin, logits, "cascade", patches=patches)
+    cascade_control = scored(control, logits, "cascade", patches=patches)
+    cascade_sweep = scored(sweep, logits, "cascade", axes="width", patches=patches)
     estimate = best_estimate(cascade_levin)
     truth = cascade_levin.truth
     n = len(levin)
@@ -415,17 +429,18 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
         },
     }
     if patch_counts:
-        results["patch_pooling"] = patch_pooling(sets, logits, patch_counts)
+        results["patch_pooling"] = patch_pooling(sets, logits, patch_counts, bar.update)
     series = {"cascade": (cascade_sweep, estimate)}
     if with_native:
-        native_levin = score(levin, logits, "native", patches=patches)
-        native_sweep = score(sweep, logits, "native", axes="width", patches=patches)
+        native_levin = scored(levin, logits, "native", patches=patches)
+        native_sweep = scored(sweep, logits, "native", axes="width", patches=patches)
         results["native"] = {
             "levin_abe": {e: native_levin.abe(e) for e in ESTIMATES},
             "sweep_abe": {e: native_sweep.abe(e) for e in ESTIMATES},
             "sweep_relative_error": {e: float(native_sweep.relative_error(e).mean()) for e in ESTIMATES},
         }
         series["native"] = (native_sweep, estimate)
+    bar.close()
     plot_confusion(cascade_levin, out / "confusion_levin.png", f"{label}: Levin protocol, fine intervals")
     plot_confusion(cascade_sweep, out / "confusion_sweep.png", f"{label}: synthetic sweep, fine intervals")
     plot_error_vs_size(series, out / "error_vs_size.png")
