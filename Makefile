@@ -18,7 +18,7 @@ TARGET ?= pynq-z2
 JOBS ?= auto
 PYTEST_JOBS := -n $(JOBS) --dist loadscope
 
-.PHONY: help setup demo test test-all lint lock docs train eval data-bench bench-host bench-separability hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks clean
+.PHONY: help setup demo test test-all lint lock docs train eval data-bench bench-host bench-separability bench-readability hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -107,6 +107,9 @@ bench-host: $(STAMP)  ## images/s and per-stage time of keras, golden, hls, rtl;
 
 bench-separability: $(STAMP)  ## a classic estimator on the training data and 4 variants: how separable the coarse ranges are (about 30 min; build/separability.md)
 	$(PY) -m blurgauge.model.separability $(if $(DATA),--data $(DATA),) --out build/separability.md
+
+bench-readability: $(STAMP)  ## how much of a kernel's labelled extent shows in its blur: the error floor of the labels (under a minute; build/readability.md)
+	$(PY) -m blurgauge.model.readability $(if $(DATA),--data $(DATA),) --out build/readability.md
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache .ruff_cache
