@@ -342,9 +342,9 @@ def protocol_sets(data_root: str | Path | None, noise: float = 0.01, per_extent:
                         levin_on_kodak_set(root, noise, seed + 2, progress, patches))
 
 
-def patch_pooling(sets: ProtocolSets, logits: LogitsFn, counts: tuple[int, ...],
+def patch_pooling(sets: ProtocolSets, logits: LogitsFn, counts: tuple[int, ...], estimate: str,
                   done: Callable[[], object] = lambda: None) -> list[dict]:
-    """The cascade with 1, 2, ... patches per axis pooled, on every set (each with its better estimate).
+    """The cascade with 1, 2, ... patches per axis pooled, on every set, with one size ``estimate``.
 
     ``done`` is called after each set and count (a progress bar's step).
     """
@@ -354,11 +354,10 @@ def patch_pooling(sets: ProtocolSets, logits: LogitsFn, counts: tuple[int, ...],
         for name, blurred, axes in (("Levin", sets.levin, "both"), ("control", sets.levin_on_kodak, "both"),
                                     ("sweep", sets.sweep, "width")):
             scores = score(blurred, logits, "cascade", axes, count)
-            est = best_estimate(scores)
-            row[f"{name} AbE (px)"] = scores.abe(est)
+            row[f"{name} AbE (px)"] = scores.abe(estimate)
             row[f"{name} coarse acc."] = scores.coarse_accuracy()
             if name == "sweep":
-                row["sweep rel. error"] = float(scores.relative_error(est).mean())
+                row["sweep rel. error"] = float(scores.relative_error(estimate).mean())
             done()
         rows.append(row)
     return rows
@@ -429,7 +428,7 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
         },
     }
     if patch_counts:
-        results["patch_pooling"] = patch_pooling(sets, logits, patch_counts, bar.update)
+        results["patch_pooling"] = patch_pooling(sets, logits, patch_counts, estimate, bar.update)
     series = {"cascade": (cascade_sweep, estimate)}
     if with_native:
         native_levin = scored(levin, logits, "native", patches=patches)
@@ -502,8 +501,8 @@ def _pooling_section(r: dict) -> list[str]:
         "### Several patches per axis\n",
         "The paper classifies the one patch of largest gradient spread. Here the cascade also pools the "
         "softmax of the next most distinct patches (each overlapping every earlier one by at most half "
-        "its area), first for the coarse range, then for the chosen fine network. Each cell uses its "
-        "better estimate; the core runs once per patch, so the core time grows with the count.\n",
+        "its area), first for the coarse range, then for the chosen fine network. Every cell uses the "
+        f"{r['estimate']} estimate, as above; the core runs once per patch, so the core time grows with the count.\n",
         _md_table(r["patch_pooling"], lambda v: f"{v:.3f}" if isinstance(v, float) and v < 1 else
                   (f"{v:.2f}" if isinstance(v, float) else str(v))),
     ]

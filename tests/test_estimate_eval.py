@@ -100,8 +100,10 @@ def test_evaluate_writes_a_consistent_report(tiny_weights, tmp_path):
     # the pooling table: one row per patch count; its first row is the headline (one patch)
     pooling = results["patch_pooling"]
     assert [row["patches per axis"] for row in pooling] == [1, 2, 4, 6]
-    assert pooling[0]["Levin AbE (px)"] == pytest.approx(min(levin["abe"].values()))
-    assert any(pooling[0]["sweep rel. error"] == pytest.approx(v) for v in results["sweep"]["relative_error"].values())
+    est = results["estimate"]
+    assert pooling[0]["Levin AbE (px)"] == pytest.approx(levin["abe"][est])
+    assert pooling[0]["control AbE (px)"] == pytest.approx(results["levin_on_kodak"]["abe"][est])
+    assert pooling[0]["sweep rel. error"] == pytest.approx(results["sweep"]["relative_error"][est])
     assert "Several patches per axis" in report and results["patches"] == 1
     misses = results["sweep"]["coarse_misses"]
     assert misses["mistakes"] == round(misses["share_of_patches"] * results["sweep"]["samples"])
