@@ -319,7 +319,8 @@ def plot_error_vs_size(series: dict[str, tuple[Scores, str]], path: Path) -> Non
     plt.close(fig)
 
 
-def _md_table(rows: list[dict], fmt: Callable[[object], str] | None = None) -> str:
+def md_table(rows: list[dict], fmt: Callable[[object], str] | None = None) -> str:
+    """A markdown table: the first row's keys as the header, one line per row, cells through ``fmt``."""
     fmt = fmt or (lambda v: f"{v:.2f}" if isinstance(v, float) else str(v))
     head = "| " + " | ".join(rows[0]) + " |\n| " + " | ".join("---" for _ in rows[0]) + " |\n"
     return head + "".join("| " + " | ".join(fmt(v) for v in r.values()) + " |\n" for r in rows)
@@ -469,17 +470,17 @@ def render_report(r: dict) -> str:
         f"Width AbE {lv['abe_width']:.2f} px, height AbE {lv['abe_height']:.2f} px; coarse-stage accuracy "
         f"{100 * lv['coarse_accuracy']:.1f} %, fine-interval accuracy {100 * lv['fine_accuracy']:.1f} %.\n",
         "Per kernel, mean estimate beside the ground truth and the paper's Table 2:\n",
-        _md_table(lv["per_kernel"]),
+        md_table(lv["per_kernel"]),
         *_control_section(r),
         "## Synthetic sweep (widths 3..95 px, the 8 held-out Kodak24 images, our kernel generator)\n",
         f"{sw['samples']} blurry images. AbE {sw['abe'][est]:.2f} px, mean relative error "
         f"{100 * sw['relative_error'][est]:.1f} % ({est}); coarse-stage accuracy "
         f"{100 * sw['coarse_accuracy']:.1f} %; constant 49 px guess: AbE {sw['constant_baseline_abe']:.2f} px.\n",
-        _md_table(sw["per_range"]),
+        md_table(sw["per_range"]),
         "### Coarse mistakes: how far outside the chosen range the truth lies\n",
         "A fine network trained on its range widened by w px can rescue only the mistakes within w px "
         f"(it answers its edge interval); the training recipe widens by {Recipe().widen} px.\n",
-        _md_table([{"set": name, "mistakes": m["mistakes"], "share of patches": m["share_of_patches"],
+        md_table([{"set": name, "mistakes": m["mistakes"], "share of patches": m["share_of_patches"],
                     **{f"within {d} px": m["within_px"][str(d)] for d in MISS_DISTANCES},
                     "median distance (px)": m["median_px"]}
                    for name, m in (("Levin", lv["coarse_misses"]), ("sweep", sw["coarse_misses"]))]),
@@ -503,7 +504,7 @@ def _pooling_section(r: dict) -> list[str]:
         "softmax of the next most distinct patches (each overlapping every earlier one by at most half "
         "its area), first for the coarse range, then for the chosen fine network. Every cell uses the "
         f"{r['estimate']} estimate, as above; the core runs once per patch, so the core time grows with the count.\n",
-        _md_table(r["patch_pooling"], lambda v: f"{v:.3f}" if isinstance(v, float) and v < 1 else
+        md_table(r["patch_pooling"], lambda v: f"{v:.3f}" if isinstance(v, float) and v < 1 else
                   (f"{v:.2f}" if isinstance(v, float) else str(v))),
     ]
 
@@ -518,7 +519,7 @@ def _control_section(r: dict) -> list[str]:
         f"{c['images']} blurry images, both axes. AbE {c['abe'][est]:.2f} px ({est}); constant "
         f"{CONSTANT_GUESS} px: {c['constant_baseline_abe']:.2f} px; coarse-stage accuracy "
         f"{100 * c['coarse_accuracy']:.1f} %, fine-interval accuracy {100 * c['fine_accuracy']:.1f} %.\n",
-        _md_table(c["per_kernel"]),
+        md_table(c["per_kernel"]),
     ]
 
 
@@ -553,5 +554,5 @@ def quantization_cost(runs: str | Path, data_root: str | Path | None, out_dir: s
         f"# What 8 bits cost: one set of weights with and without quantizers\n\n"
         f"Training runs {runs} (each network's last epoch); noise sigma {noise}, seed {seed}, "
         f"estimate {est}. Full reports: [quantized](quantized/report.md), [float](float/report.md).\n\n"
-        + _md_table(rows, lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)))
+        + md_table(rows, lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)))
     return results

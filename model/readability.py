@@ -27,6 +27,7 @@ import numpy as np
 from tqdm import tqdm
 
 from . import classes
+from .evaluate import default_data_root, levin_kernels, md_table
 from .kernels import kernel_extent, random_kernel
 
 #: The visible width of a 2-D kernel along x.
@@ -99,16 +100,17 @@ def sample_kernels(count: int, seed: int, progress: bool = True) -> tuple[np.nda
     return np.array(widths), np.array(lines), kernels
 
 
-def readability_table(count: int = 6000, seed: int = 0, progress: bool = True) -> list[dict]:
-    """One row per visible-width measure: how the visible width relates to the label, and the floors."""
+def readability_table(count: int = 6000, seed: int = 0, progress: bool = True) -> dict[str, dict]:
+    """Per visible-width measure (``MEASURES``' names): how the visible width relates to the label, and
+    the floors."""
     label, line, kernels = sample_kernels(count, seed, progress)
     small = label <= 27  # the sizes of Levin's kernels and below
-    rows = []
+    rows = {}
     for name, (text, measure) in MEASURES.items():
         visible = np.array([measure(k) for k in kernels])
         ratio = visible / label
         relative = floor_errors(visible, label, relative=True)
-        rows.append({
+        rows[name] = {
             "visible width": text,
             "visible / label, median": float(np.median(ratio)),
             "10-90 %": f"{np.percentile(ratio, 10):.2f}-{np.percentile(ratio, 90):.2f}",
@@ -117,15 +119,12 @@ def readability_table(count: int = 6000, seed: int = 0, progress: bool = True) -
             "line": float(relative[line].mean()),
             "floor AbE (px)": float(floor_errors(visible, label, relative=False).mean()),
             "floor AbE, <= 27 px": float(floor_errors(visible[small], label[small], relative=False).mean()),
-            "key": name,
-        })
+        }
     return rows
 
 
 def levin_rows(root: Path) -> list[dict]:
     """Levin's kernels: label and each measure's visible width, for width and height."""
-    from .evaluate import levin_kernels
-
     rows = []
     for number, kernel in levin_kernels(root).items():
         width, height = kernel_extent(kernel)
@@ -136,17 +135,11 @@ def levin_rows(root: Path) -> list[dict]:
     return rows
 
 
-def _table(rows: list[dict]) -> str:
-    def cell(value: object) -> str:
-        return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-    head = "| " + " | ".join(rows[0]) + " |\n| " + " | ".join("---" for _ in rows[0]) + " |\n"
-    return head + "".join("| " + " | ".join(cell(v) for v in row.values()) + " |\n" for row in rows)
+def _cell(value: object) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .evaluate import default_data_root
-
     parser = argparse.ArgumentParser(prog="python -m blurgauge.model.readability",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=6000, help="generator kernels (default 6000)")
@@ -155,15 +148,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="reference data with levin09_kair/ (default ../shared/data when present)")
     parser.add_argument("--out", type=Path, default=Path("build/readability.md"), help="markdown report")
     args = parser.parse_args(argv)
-    rows = readability_table(args.count, args.seed)
-    for row in rows:
-        del row["key"]
+    rows = list(readability_table(args.count, args.seed).values())
     text = (f"# How much of a kernel's extent its blur can show\n\n{args.count} kernels of the training generator "
             f"(seed {args.seed}), widths uniform over {classes.MIN_EXTENT}..{classes.MAX_EXTENT} px. Floors: the "
-            "error of the best estimate of the labelled width from the visible width alone.\n\n" + _table(rows))
+            "error of the best estimate of the labelled width from the visible width alone.\n\n"
+            + md_table(rows, _cell))
     root = args.data or default_data_root()
     if root is not None and (Path(root) / "levin09_kair").is_dir():
-        text += "\nLevin's kernels, width x height, label and visible widths:\n\n" + _table(levin_rows(Path(root)))
+        levin = md_table(levin_rows(Path(root)), _cell)
+        text += "\nLevin's kernels, width x height, label and visible widths:\n\n" + levin
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(text)

@@ -35,8 +35,8 @@ def test_floor_takes_the_best_estimate_per_visible_width():
 
 def test_table_on_a_few_generator_kernels():
     rows = readability.readability_table(count=200, seed=3, progress=False)
-    assert [row["key"] for row in rows] == list(readability.MEASURES)
-    for row in rows:
+    assert list(rows) == list(readability.MEASURES)
+    for row in rows.values():
         assert 0 < row["visible / label, median"] <= 1  # the visible part never exceeds the label
         assert 0 <= row["floor rel. error"] < 0.5
     width, _, kernels = readability.sample_kernels(50, 4, progress=False)
