@@ -18,7 +18,7 @@ TARGET ?= pynq-z2
 JOBS ?= auto
 PYTEST_JOBS := -n $(JOBS) --dist loadscope
 
-.PHONY: help setup demo test test-all lint lock docs train eval data-bench bench-host bench-separability bench-readability hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks clean
+.PHONY: help setup demo test test-all lint lock docs photos train eval data-bench bench-host bench-separability bench-readability hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,7 +53,10 @@ lock: $(STAMP)  ## regenerate the transitive lock from the current environment
 docs: $(STAMP)  ## regenerate the generated docs (class table)
 	$(PY) -m blurgauge.model.docgen
 
-train: $(STAMP)  ## the training recipe (hours; resumable; WORK=folder, PROFILE=full|session|extended|extended2|extended3)
+photos: $(STAMP)  ## fetch the 49 training photographs from Debian's wallpaper packages into WORK/photos (build/work/photos)
+	$(BG) data photos --out $(WORK)/photos
+
+train: $(STAMP)  ## the training recipe (hours; resumable; WORK=folder, PROFILE=full|session|photos|...: see model/recipe.py)
 	$(PY) -m blurgauge.model.recipe --work $(WORK) --profile $(PROFILE) $(if $(DATA),--data-root $(DATA),) --install
 
 eval: $(STAMP)  ## Levin protocol + synthetic sweep on the shipped weights (DATA=../shared/data)

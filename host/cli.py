@@ -8,6 +8,7 @@ Each sub-command parses its options and calls one library function; errors the u
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -53,7 +54,7 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
         noise_min=args.noise[0],
         noise_max=args.noise[1],
         line_fraction=args.line_fraction,
-        image_folder=str(args.images) if args.images else None,
+        image_folder=os.pathsep.join(str(folder) for folder in args.images) if args.images else None,
         image_fraction=args.image_fraction,
         natural_scale_min=args.natural_scale[0],
         natural_scale_max=args.natural_scale[1],
@@ -61,6 +62,14 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
     )
     build_dataset(args.out, args.count, cfg, seed=args.seed, shard_size=args.shard_size, workers=args.workers)
     print(f"{args.out}: {args.count} patches")
+    return 0
+
+
+def _cmd_data_photos(args: argparse.Namespace) -> int:
+    from blurgauge.model.photos import PACKAGES, fetch
+
+    photos = fetch(args.out, args.debs)
+    print(f"{args.out}: {len(photos)} photos from {len(PACKAGES)} Debian packages")
     return 0
 
 
@@ -204,8 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="noise sigma range, fraction of full scale (default 0 0.01)",
     )
     build.add_argument("--line-fraction", type=float, default=0.15, help="share of line kernels (0.15)")
-    build.add_argument("--images", type=Path, default=None, metavar="FOLDER",
-                       help="crop sharp images from this folder (Kodak24: its training split only)")
+    build.add_argument("--images", type=Path, nargs="+", default=None, metavar="FOLDER",
+                       help="crop sharp images from these folders, every image equally often (Kodak24: "
+                            "its training split only; `blurgauge data photos` fetches 49 more photos)")
     build.add_argument("--image-fraction", type=float, default=1.0, metavar="SHARE",
                        help="share of samples cropped from --images; the rest are dead leaves (1.0)")
     build.add_argument("--natural-scale", type=float, nargs=2, default=(1.0, 1.0), metavar=("MIN", "MAX"),
@@ -217,6 +227,15 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--shard-size", type=int, default=256, help="patches per shard (default 256)")
     build.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     build.set_defaults(func=_cmd_data_build)
+    photos = data_sub.add_parser(
+        "photos", help="fetch 49 training photographs from Debian's wallpaper packages",
+        description="Download the pinned Debian wallpaper packages (apt-get download), pick the 49 photographs "
+                    "listed in blurgauge.model.photos and write them as gray PNGs for `data build --images`.",
+    )
+    photos.add_argument("--out", type=Path, required=True, help="folder for the gray PNGs")
+    photos.add_argument("--debs", type=Path, default=None, metavar="FOLDER",
+                        help="take the .deb files from this folder instead of downloading them")
+    photos.set_defaults(func=_cmd_data_photos)
     info = data_sub.add_parser("info", help="summarize a dataset folder")
     info.add_argument("folder", type=Path)
     info.set_defaults(func=_cmd_data_info)

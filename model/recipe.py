@@ -6,7 +6,8 @@ Steps, each skipped when already done and resumed when interrupted:
 
 1. build the validation set (seed 2) and the training set (seed 1) with ``blurgauge data build``;
    the sharp images are crops of the 16 Kodak24 training images (``splits.KODAK_TRAIN``) for 70 %
-   of the samples and dead leaves for the rest, so ``--data-root`` must hold natural_Kodak24/;
+   of the samples and dead leaves for the rest, so ``--data-root`` must hold natural_Kodak24/
+   (the ``photos`` profile first fetches 49 more photographs, ``blurgauge data photos``);
 2. train the coarse network from scratch;
 3. train the five fine networks, each initialised from the coarse network's backbone (all layers
    but the head), on their range widened by ``--widen`` px on each side;
@@ -53,6 +54,9 @@ class Recipe:
     train_seed: int = 1
     natural_scale: tuple[float, float] = (1.0, 1.0)
     natural_gamma_max: float = 1.0
+    #: Crop the 49 Debian wallpaper photographs (``photos.py``) beside the Kodak24 training split;
+    #: a ``photos`` step fetches them into the work folder first.
+    photos: bool = False
 
 
 #: ``full``: the schedule the networks are meant to get (about 9 hours of training on 2 cores, or
@@ -85,6 +89,12 @@ PROFILES = {
                         native_epochs=36, native_epoch_size=4096, val_size=1024, train_count=24576,
                         train_dir="train-aug", train_seed=12, natural_scale=(0.4, 1.5),
                         natural_gamma_max=1.5),
+    # ``photos``: from scratch in a fresh work folder, on a training set that crops the 49 Debian
+    # wallpaper photographs beside the Kodak24 split, resampled and tone-mapped as ``augmented``
+    # (session 10); the coarse schedule of the session-9 width comparison, 65,536 samples.
+    "photos": Recipe(coarse_epochs=16, coarse_epoch_size=4096, fine_epochs=10, fine_epoch_size=2048,
+                     native_epochs=24, native_epoch_size=4096, val_size=1024, train_dir="train-photos",
+                     train_seed=3, natural_scale=(0.4, 1.5), natural_gamma_max=1.5, photos=True),
 }
 
 
@@ -99,14 +109,19 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
     data, val, runs = work / r.train_dir, work / "val", work / "runs"
     common = ["--data", str(data), "--val", str(val), "--width", str(r.width), "--lr", str(r.lr),
               "--final-lr", str(r.final_lr), "--seed", str(r.seed), "--val-size", str(r.val_size), "--quiet"]
-    images = ["--images", str(data_root / splits.KODAK_FOLDER), "--image-fraction", str(r.image_fraction)]
+    photos = work / "photos"
+    folders = [str(data_root / splits.KODAK_FOLDER), *([str(photos)] if r.photos else [])]
+    images = ["--images", *folders, "--image-fraction", str(r.image_fraction)]
     augmentation = []
     if r.natural_scale != (1.0, 1.0):
         augmentation += ["--natural-scale", *map(str, r.natural_scale)]
     if r.natural_gamma_max != 1.0:
         augmentation += ["--natural-gamma-max", str(r.natural_gamma_max)]
-    out = [
-        ("validation set", ["data", "build", "--out", str(val), "--count", str(r.val_count), "--seed", "2", *images]),
+    kodak = ["--images", str(data_root / splits.KODAK_FOLDER), "--image-fraction", str(r.image_fraction)]
+    out = [("photos", ["data", "photos", "--out", str(photos)])] if r.photos else []
+    out += [
+        # One validation set for every profile, so their accuracies compare.
+        ("validation set", ["data", "build", "--out", str(val), "--count", str(r.val_count), "--seed", "2", *kodak]),
         ("training set", ["data", "build", "--out", str(data), "--count", str(r.train_count),
                           "--seed", str(r.train_seed), *images, *augmentation]),
         ("coarse", ["train", "--role", "coarse", "--run", str(runs / "coarse"), "--epochs", str(r.coarse_epochs),
@@ -138,8 +153,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="reference data holding natural_Kodak24/ (default ../shared/data)")
     parser.add_argument("--profile", choices=sorted(PROFILES), default="full",
                         help="training schedule: full (default), session (one 3-hour session on 2 cores), or "
-                             "extended, extended2, extended3, augmented (each continues a work folder; see "
-                             "PROFILES)")
+                             "extended, extended2, extended3, augmented (each continues a work folder), photos "
+                             "(from scratch, with 49 Debian photos); see PROFILES")
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
     parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")
     parser.add_argument("--dry-run", action="store_true", help="print the commands only")

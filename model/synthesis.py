@@ -6,6 +6,7 @@ machine and with any number of workers.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -49,8 +50,9 @@ class SynthesisConfig:
     line_fraction: float = 0.15
     #: Fraction of kernels whose other axis is 1-2 px (near-pure motion along the labelled axis).
     thin_fraction: float = 0.1
-    #: A folder of sharp natural images to crop from (None: dead leaves only). Kodak24 may be
-    #: given: only its training split is used (``splits.KODAK_TRAIN``).
+    #: A folder of sharp natural images to crop from, or several joined by ``os.pathsep`` as in
+    #: PATH (None: dead leaves only). Kodak24 may be given: only its training split is used
+    #: (``splits.KODAK_TRAIN``). Every image of every folder is drawn equally often.
     image_folder: str | None = None
     #: Share of samples whose sharp image is a crop from ``image_folder``; the rest are dead leaves.
     image_fraction: float = 1.0
@@ -116,25 +118,30 @@ def balanced_extent(rng: np.random.Generator, lo: int, hi: int) -> int:
 
 
 @cache
-def folder_images(folder: str) -> tuple[Path, ...]:
-    """The usable sharp images of a folder (those big enough for a 95 px kernel); test data is
-    refused and Kodak24 is reduced to its training split."""
-    path = Path(folder)
-    allowed = splits.training_images(path)
+def folder_images(folders: str) -> tuple[Path, ...]:
+    """The usable sharp images of a folder, or of several joined by ``os.pathsep`` (those big
+    enough for a 95 px kernel); test data is refused and Kodak24 is reduced to its training split."""
     need = MIN_IMAGE_SIZE + classes.MAX_EXTENT - 1
     usable = []
-    for image in list_images([path]):
-        if allowed is not None and image.name not in allowed:
-            continue
-        with Image.open(image) as img:
-            if min(img.size) >= need:
-                usable.append(image)
-    if not usable:
-        raise ImageError(f"{folder}: no image of at least {need}x{need} px (needed for 95 px kernels)")
+    for folder in folders.split(os.pathsep):
+        path = Path(folder)
+        allowed = splits.training_images(path)
+        found = []
+        for image in list_images([path]):
+            if allowed is not None and image.name not in allowed:
+                continue
+            with Image.open(image) as img:
+                if min(img.size) >= need:
+                    found.append(image)
+        if not found:
+            raise ImageError(f"{folder}: no image of at least {need}x{need} px (needed for 95 px kernels)")
+        usable += found
     return tuple(usable)
 
 
-@lru_cache(maxsize=32)
+#: Enough for the Kodak24 training split and the Debian photos (``photos.py``) together, so a
+#: worker decodes each photo once.
+@lru_cache(maxsize=96)
 def _gray(path: Path) -> np.ndarray:
     return load_gray(path)
 

@@ -30,3 +30,14 @@ def test_augmented_profile_builds_its_own_training_set_and_continues_the_runs() 
     assert coarse.epochs > PROFILES["extended3"].coarse_epochs  # a continuation grows the epoch count
     plain = {name: parser.parse_args(args) for name, args in steps(PROFILES["full"], Path("/w"), Path("/d"))}
     assert plain["training set"].out == Path("/w/train") and plain["training set"].natural_scale == (1.0, 1.0)
+
+
+def test_photos_profile_fetches_the_photos_first_and_crops_both_folders() -> None:
+    parser = build_parser()
+    named = steps(PROFILES["photos"], Path("/w"), Path("/d"))
+    assert named[0][0] == "photos"
+    by_name = {name: parser.parse_args(args) for name, args in named}
+    assert by_name["photos"].out == Path("/w/photos")
+    assert by_name["training set"].images == [Path("/d/natural_Kodak24"), Path("/w/photos")]
+    assert by_name["validation set"].images == [Path("/d/natural_Kodak24")]  # one validation set for all
+    assert "photos" not in dict(steps(PROFILES["full"], Path("/w"), Path("/d")))
