@@ -49,11 +49,13 @@ class Recipe:
     seed: int = 0
     val_size: int = 2048
     #: The training set: its folder in the work folder, its seed, and the natural-crop augmentation
-    #: of its sharp images (``SynthesisConfig.natural_scale_min/max``, ``natural_gamma_max``).
+    #: of its sharp images (``SynthesisConfig.natural_scale_min/max``, ``natural_gamma_max``,
+    #: ``natural_soften_max``).
     train_dir: str = "train"
     train_seed: int = 1
     natural_scale: tuple[float, float] = (1.0, 1.0)
     natural_gamma_max: float = 1.0
+    natural_soften_max: float = 0.0
     #: Crop the 49 Debian wallpaper photographs (``photos.py``) beside the Kodak24 training split;
     #: a ``photos`` step fetches them into the work folder first.
     photos: bool = False
@@ -117,6 +119,8 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
         augmentation += ["--natural-scale", *map(str, r.natural_scale)]
     if r.natural_gamma_max != 1.0:
         augmentation += ["--natural-gamma-max", str(r.natural_gamma_max)]
+    if r.natural_soften_max != 0.0:
+        augmentation += ["--natural-soften-max", str(r.natural_soften_max)]
     kodak = ["--images", str(data_root / splits.KODAK_FOLDER), "--image-fraction", str(r.image_fraction)]
     out = [("photos", ["data", "photos", "--out", str(photos)])] if r.photos else []
     out += [

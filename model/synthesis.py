@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
 from . import classes, splits
 from .blur import blur_image, sharp_size_for
@@ -23,14 +24,14 @@ from .patches import MIN_IMAGE_SIZE, Patch, height_patch, width_patch
 #: Version of the sample generator; part of every dataset manifest, so a build never mixes samples
 #: of two generators. 2: kernels carry a faint rim like measured ones (``kernels.add_rim``);
 #: 3: sharp images may mix natural crops with dead leaves (``image_fraction``). The natural-crop
-#: augmentation (``natural_scale_*``, ``natural_gamma_max``) draws nothing while it is off, so
+#: augmentation (``natural_scale_*``, ``natural_gamma_max``, ``natural_soften_max``) draws nothing while it is off, so
 #: it did not need a new version: its fields enter the manifest only when switched on.
 GENERATOR_VERSION = 3
 
 
 #: Each augmentation field with its neutral value and the interval it must lie in.
 _AUGMENTATION = {"natural_scale_min": (1.0, 0.25, 1.0), "natural_scale_max": (1.0, 1.0, 8.0),
-                 "natural_gamma_max": (1.0, 1.0, 8.0)}
+                 "natural_gamma_max": (1.0, 1.0, 8.0), "natural_soften_max": (0.0, 0.0, 4.0)}
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,10 @@ class SynthesisConfig:
     natural_scale_max: float = 1.0
     #: Natural crops get a tone curve x ** g, g log-uniform in 1/max..max (1: off).
     natural_gamma_max: float = 1.0
+    #: Natural crops are softened by a Gaussian of sigma uniform in 0..max px (0: off), as lenses,
+    #: demosaicing and resampling soften real photos: BSD68's photos read to the networks as the
+    #: Kodak24 photos softened by sigma 1.2 (model/trained/README.md, session 7).
+    natural_soften_max: float = 0.0
 
     def __post_init__(self) -> None:
         if not classes.MIN_EXTENT <= self.min_extent <= self.max_extent <= classes.MAX_EXTENT:
@@ -155,10 +160,12 @@ def _resample(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def sharp_crop(rng: np.random.Generator, shape: tuple[int, int], folder: str,
-               scale: tuple[float, float] = (1.0, 1.0), gamma_max: float = 1.0) -> np.ndarray:
+               scale: tuple[float, float] = (1.0, 1.0), gamma_max: float = 1.0,
+               soften_max: float = 0.0) -> np.ndarray:
     """A random crop (up to ``shape``, randomly flipped) of a random image of the folder; with a
     ``scale`` range other than (1, 1) cut from a region of another size, resampled and maybe
-    transposed, with ``gamma_max`` > 1 given a random tone curve (see ``SynthesisConfig``)."""
+    transposed, with ``gamma_max`` > 1 given a random tone curve, with ``soften_max`` > 0 softened
+    (see ``SynthesisConfig``)."""
     images = folder_images(folder)
     image = _gray(images[rng.integers(len(images))])
     augment = scale != (1.0, 1.0)
@@ -177,6 +184,8 @@ def sharp_crop(rng: np.random.Generator, shape: tuple[int, int], folder: str,
     crop = _resample(image[r0 : r0 + src_rows, c0 : c0 + src_cols], (rows, cols))
     if gamma_max > 1.0:
         crop = crop ** float(np.exp(rng.uniform(-np.log(gamma_max), np.log(gamma_max))))
+    if soften_max > 0.0:
+        crop = ndimage.gaussian_filter(crop, float(rng.uniform(0.0, soften_max)), mode="reflect")
     return crop[:, ::-1] if rng.random() < 0.5 else crop
 
 
@@ -191,6 +200,7 @@ def synthesize_blurred(
     image_fraction: float = 1.0,
     natural_scale: tuple[float, float] = (1.0, 1.0),
     natural_gamma_max: float = 1.0,
+    natural_soften_max: float = 0.0,
 ) -> Blurred:
     """A sharp image (dead leaves, or a crop from ``image_folder``, augmented as ``sharp_crop``
     says) blurred by a random kernel of exactly ``width`` x ``height`` px."""
@@ -198,7 +208,7 @@ def synthesize_blurred(
     kernel, kind = random_kernel(width, height, rng, line_fraction=line_fraction)
     size = sharp_size_for(shape, kernel)
     natural = image_folder is not None and rng.random() < image_fraction
-    sharp = (sharp_crop(rng, size, image_folder, natural_scale, natural_gamma_max) if natural
+    sharp = (sharp_crop(rng, size, image_folder, natural_scale, natural_gamma_max, natural_soften_max) if natural
              else dead_leaves(rng, size))
     blurry = blur_image(sharp, kernel, rng, noise_sigma)
     return Blurred(blurry, kernel, kind, width, height, noise_sigma)
@@ -217,7 +227,7 @@ def make_sample(seed: int, index: int, cfg: SynthesisConfig) -> dict[str, np.nda
     noise = float(rng.uniform(cfg.noise_min, cfg.noise_max))
     made = synthesize_blurred(rng, width, height, cfg.image_size, noise, cfg.line_fraction, cfg.image_folder,
                               cfg.image_fraction, (cfg.natural_scale_min, cfg.natural_scale_max),
-                              cfg.natural_gamma_max)
+                              cfg.natural_gamma_max, cfg.natural_soften_max)
     patch: Patch = width_patch(made.blurry) if axis == 0 else height_patch(made.blurry)
     fine = classes.fine_class(extent)
     return {

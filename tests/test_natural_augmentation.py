@@ -1,4 +1,4 @@
-"""Natural-crop augmentation: shrink, transpose and tone curve of the sharp photos."""
+"""Natural-crop augmentation: shrink, transpose, tone curve and softening of the sharp photos."""
 
 from __future__ import annotations
 
@@ -72,6 +72,24 @@ def test_tone_curve_moves_the_mid_grey(ramp_folder) -> None:
     assert all(0.3 < m < 0.7 for m in mids)
 
 
+def test_softening_widens_an_edge_by_at_most_the_sigma_drawn(tmp_path) -> None:
+    folder = tmp_path / "step"
+    folder.mkdir()
+    step = np.zeros((SIDE, SIDE), np.uint8)
+    step[:, SIDE // 2:] = 255
+    Image.fromarray(step).save(folder / "step.png")
+
+    def widest_step(crop: np.ndarray) -> float:
+        return float(np.abs(np.diff(crop, axis=1)).max())
+
+    sharp = [widest_step(sharp_crop(np.random.default_rng(s), (SIDE, SIDE), str(folder))) for s in range(10)]
+    soft = [widest_step(sharp_crop(np.random.default_rng(s), (SIDE, SIDE), str(folder), soften_max=2.0))
+            for s in range(10)]
+    assert sharp == [1.0] * 10  # off: the edge is one px
+    # A Gaussian of sigma s turns a unit step into steps of at most 1 / (s sqrt(2 pi)) (for s >~ 0.5).
+    assert all(v <= 1.0 for v in soft) and min(soft) < 1 / (1.0 * np.sqrt(2 * np.pi)) and max(soft) > 0.5
+
+
 def test_configuration_is_checked_and_recorded_only_when_on(ramp_folder) -> None:
     with pytest.raises(ValueError, match="natural_scale_max"):
         SynthesisConfig(natural_scale_max=0.5)
@@ -79,9 +97,11 @@ def test_configuration_is_checked_and_recorded_only_when_on(ramp_folder) -> None
         SynthesisConfig(natural_scale_min=1.5)
     with pytest.raises(ValueError, match="natural_gamma_max"):
         SynthesisConfig(natural_gamma_max=20.0)
+    with pytest.raises(ValueError, match="natural_soften_max"):
+        SynthesisConfig(natural_soften_max=-1.0)
     off = SynthesisConfig(image_folder=ramp_folder).as_dict()
     on = SynthesisConfig(image_folder=ramp_folder, natural_scale_min=0.5, natural_gamma_max=1.2).as_dict()
-    assert not {"natural_scale_min", "natural_scale_max", "natural_gamma_max"} & set(off)  # old manifests match
+    assert not {"natural_scale_min", "natural_scale_max", "natural_gamma_max", "natural_soften_max"} & set(off)
     assert on["natural_scale_min"] == 0.5 and on["natural_gamma_max"] == 1.2 and "natural_scale_max" not in on
 
 
@@ -90,8 +110,9 @@ def test_the_configuration_reaches_the_samples(ramp_folder) -> None:
     plain = SynthesisConfig(image_size=140, image_folder=ramp_folder, noise_max=0.0)
     patches = [make_sample(4, 0, cfg)["patch"] for cfg in
                (plain, SynthesisConfig(image_size=140, image_folder=ramp_folder, noise_max=0.0, natural_scale_max=2.5),
-                SynthesisConfig(image_size=140, image_folder=ramp_folder, noise_max=0.0, natural_gamma_max=1.5))]
-    assert not np.array_equal(patches[0], patches[1]) and not np.array_equal(patches[0], patches[2])
+                SynthesisConfig(image_size=140, image_folder=ramp_folder, noise_max=0.0, natural_gamma_max=1.5),
+                SynthesisConfig(image_size=140, image_folder=ramp_folder, noise_max=0.0, natural_soften_max=3.0))]
+    assert all(not np.array_equal(patches[0], other) for other in patches[1:])
 
 
 def test_generator_stream_is_pinned(ramp_folder) -> None:
