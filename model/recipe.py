@@ -93,7 +93,10 @@ PROFILES = {
                         natural_gamma_max=1.5),
     # ``photos``: from scratch in a fresh work folder, on a training set that crops the 49 Debian
     # wallpaper photographs beside the Kodak24 split, resampled and tone-mapped as ``augmented``
-    # (session 10); the coarse schedule of the session-9 width comparison, 65,536 samples.
+    # (session 10); the coarse schedule of the session-9 width comparison, 65,536 samples. Kept
+    # to reproduce a measured negative result: its coarse network scores 5-6 points below the
+    # Kodak-only recipe on BSD68 + Set12, because the shrunk wallpapers lack the test photos'
+    # grain (model/trained/README.md, "More photos, softer photos").
     "photos": Recipe(coarse_epochs=16, coarse_epoch_size=4096, fine_epochs=10, fine_epoch_size=2048,
                      native_epochs=24, native_epoch_size=4096, val_size=1024, train_dir="train-photos",
                      train_seed=3, natural_scale=(0.4, 1.5), natural_gamma_max=1.5, photos=True),
