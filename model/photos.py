@@ -117,6 +117,8 @@ def fetch(out: Path, debs: Path | None = None, long_side: int = LONG_SIDE,
     wanted = [(p, m, out / output_name(p, m)) for p in packages for m in p.members]
     missing = [w for w in wanted if not w[2].exists()]
     if missing:
+        if shutil.which("dpkg-deb") is None:
+            raise PhotoError("dpkg-deb not found: it unpacks the Debian packages (apt install dpkg)")
         with tempfile.TemporaryDirectory() as tmp:
             if debs is None:
                 debs = Path(tmp) / "debs"
@@ -124,16 +126,17 @@ def fetch(out: Path, debs: Path | None = None, long_side: int = LONG_SIDE,
                 download(debs, packages)
             for package in {p for p, _, _ in missing}:
                 tree = Path(tmp) / package.name
-                if shutil.which("dpkg-deb") is None:
-                    raise PhotoError("dpkg-deb not found: it unpacks the Debian packages (apt install dpkg)")
                 subprocess.run(["dpkg-deb", "-x", str(_deb_file(package, debs)), str(tree)], check=True)
-                for p, member, target in missing:
-                    if p != package:
-                        continue
+                for member, target in ((m, t) for p, m, t in missing if p == package):
                     if not (tree / member).is_file():
                         raise PhotoError(f"{package.name} {package.version}: no {member}")
-                    to_gray(tree / member, long_side).save(target.with_suffix(".part.png"))
-                    target.with_suffix(".part.png").rename(target)
-    sums = [f"{hashlib.sha256(np.asarray(Image.open(t)).tobytes()).hexdigest()}  {t.name}" for _, _, t in wanted]
-    (out / "SHA256SUMS").write_text("\n".join(sums) + "\n")
+                    part = target.with_suffix(".part.png")  # renamed when whole: a resumed fetch trusts what exists
+                    to_gray(tree / member, long_side).save(part)
+                    part.rename(target)
+    (out / "SHA256SUMS").write_text("".join(f"{_pixel_sha256(t)}  {t.name}\n" for _, _, t in wanted))
     return [t for _, _, t in wanted]
+
+
+def _pixel_sha256(path: Path) -> str:
+    with Image.open(path) as img:
+        return hashlib.sha256(np.asarray(img).tobytes()).hexdigest()

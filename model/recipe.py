@@ -114,9 +114,8 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
     data, val, runs = work / r.train_dir, work / "val", work / "runs"
     common = ["--data", str(data), "--val", str(val), "--width", str(r.width), "--lr", str(r.lr),
               "--final-lr", str(r.final_lr), "--seed", str(r.seed), "--val-size", str(r.val_size), "--quiet"]
-    photos = work / "photos"
-    folders = [str(data_root / splits.KODAK_FOLDER), *([str(photos)] if r.photos else [])]
-    images = ["--images", *folders, "--image-fraction", str(r.image_fraction)]
+    photos, kodak = work / "photos", str(data_root / splits.KODAK_FOLDER)
+    fraction = ["--image-fraction", str(r.image_fraction)]
     augmentation = []
     if r.natural_scale != (1.0, 1.0):
         augmentation += ["--natural-scale", *map(str, r.natural_scale)]
@@ -124,13 +123,14 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
         augmentation += ["--natural-gamma-max", str(r.natural_gamma_max)]
     if r.natural_soften_max != 0.0:
         augmentation += ["--natural-soften-max", str(r.natural_soften_max)]
-    kodak = ["--images", str(data_root / splits.KODAK_FOLDER), "--image-fraction", str(r.image_fraction)]
     out = [("photos", ["data", "photos", "--out", str(photos)])] if r.photos else []
     out += [
-        # One validation set for every profile, so their accuracies compare.
-        ("validation set", ["data", "build", "--out", str(val), "--count", str(r.val_count), "--seed", "2", *kodak]),
+        # One validation set for every profile (Kodak24 crops only), so their accuracies compare.
+        ("validation set", ["data", "build", "--out", str(val), "--count", str(r.val_count), "--seed", "2",
+                            "--images", kodak, *fraction]),
         ("training set", ["data", "build", "--out", str(data), "--count", str(r.train_count),
-                          "--seed", str(r.train_seed), *images, *augmentation]),
+                          "--seed", str(r.train_seed), "--images", kodak, *([str(photos)] if r.photos else []),
+                          *fraction, *augmentation]),
         ("coarse", ["train", "--role", "coarse", "--run", str(runs / "coarse"), "--epochs", str(r.coarse_epochs),
                     "--epoch-size", str(r.coarse_epoch_size), *common]),
     ]
