@@ -60,6 +60,8 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
         natural_scale_max=args.natural_scale[1],
         natural_gamma_max=args.natural_gamma_max,
         natural_soften_max=args.natural_soften_max,
+        grain_max=args.grain_max,
+        grain_size_max=args.grain_size_max,
     )
     build_dataset(args.out, args.count, cfg, seed=args.seed, shard_size=args.shard_size, workers=args.workers)
     print(f"{args.out}: {args.count} patches")
@@ -227,6 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="give natural crops a tone curve x**g, g log-uniform in 1/G..G (1.0: off)")
     build.add_argument("--natural-soften-max", type=float, default=0.0, metavar="SIGMA",
                        help="soften natural crops by a Gaussian of sigma uniform in 0..SIGMA px (0: off)")
+    build.add_argument("--grain-max", type=float, default=0.0, metavar="LEVELS",
+                       help="add Gaussian grain to every sharp image before the blur, its sigma uniform in "
+                            "0..LEVELS gray levels of 255 (0: off)")
+    build.add_argument("--grain-size-max", type=float, default=0.0, metavar="SIGMA",
+                       help="correlate the grain over a Gaussian of sigma uniform in 0..SIGMA px (0: white)")
     build.add_argument("--shard-size", type=int, default=256, help="patches per shard (default 256)")
     build.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     build.set_defaults(func=_cmd_data_build)

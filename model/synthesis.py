@@ -24,14 +24,17 @@ from .patches import MIN_IMAGE_SIZE, Patch, height_patch, width_patch
 #: Version of the sample generator; part of every dataset manifest, so a build never mixes samples
 #: of two generators. 2: kernels carry a faint rim like measured ones (``kernels.add_rim``);
 #: 3: sharp images may mix natural crops with dead leaves (``image_fraction``). The natural-crop
-#: augmentation (``natural_scale_*``, ``natural_gamma_max``, ``natural_soften_max``) draws nothing while it is off, so
-#: it did not need a new version: its fields enter the manifest only when switched on.
+#: augmentation (``natural_scale_*``, ``natural_gamma_max``, ``natural_soften_max``) and the grain of
+#: every sharp image (``grain_*``) draw nothing while they are off, so they did not need a new
+#: version: their fields enter the manifest only when switched on.
 GENERATOR_VERSION = 3
 
 
 #: Each augmentation field with its neutral value and the interval it must lie in.
 _AUGMENTATION = {"natural_scale_min": (1.0, 0.25, 1.0), "natural_scale_max": (1.0, 1.0, 8.0),
                  "natural_gamma_max": (1.0, 1.0, 8.0), "natural_soften_max": (0.0, 0.0, 4.0)}
+#: Likewise for the grain, which applies to dead leaves as well as to natural crops.
+_GRAIN = {"grain_max": (0.0, 0.0, 32.0), "grain_size_max": (0.0, 0.0, 4.0)}
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,14 @@ class SynthesisConfig:
     #: demosaicing and resampling soften real photos: BSD68's photos read to the networks as the
     #: Kodak24 photos softened by sigma 1.2 (model/trained/README.md, session 7).
     natural_soften_max: float = 0.0
+    #: Every sharp image (natural crop or dead leaves) gets Gaussian grain before it is blurred,
+    #: its standard deviation uniform in 0..``grain_max`` gray levels of 255 (0: off) and its grain
+    #: correlated over a Gaussian of sigma uniform in 0..``grain_size_max`` px (0: white). The test
+    #: photos carry about 3 gray levels of grain and fine texture, which the blur smears into the
+    #: kernel's own shape; photos without it cost 5-6 points of coarse accuracy on BSD68
+    #: (model/trained/README.md, session 10).
+    grain_max: float = 0.0
+    grain_size_max: float = 0.0
 
     def __post_init__(self) -> None:
         if not classes.MIN_EXTENT <= self.min_extent <= self.max_extent <= classes.MAX_EXTENT:
@@ -84,7 +95,7 @@ class SynthesisConfig:
             raise ValueError(f"noise range {self.noise_min}..{self.noise_max} is not ordered")
         if not 0 <= self.image_fraction <= 1:
             raise ValueError(f"image_fraction must lie in 0..1, got {self.image_fraction}")
-        for name, (_, lo, hi) in _AUGMENTATION.items():
+        for name, (_, lo, hi) in (_AUGMENTATION | _GRAIN).items():
             if not lo <= getattr(self, name) <= hi:
                 raise ValueError(f"{name} must lie in {lo:g}..{hi:g}, got {getattr(self, name)}")
 
@@ -92,6 +103,9 @@ class SynthesisConfig:
         out = {"generator": GENERATOR_VERSION, **asdict(self)}
         for name, (neutral, _, _) in _AUGMENTATION.items():  # absent while off: earlier manifests match
             if self.image_folder is None or out[name] == neutral:
+                del out[name]
+        for name, (neutral, _, _) in _GRAIN.items():
+            if out[name] == neutral:
                 del out[name]
         if self.image_folder is None:
             del out["image_folder"], out["image_fraction"]
@@ -189,6 +203,18 @@ def sharp_crop(rng: np.random.Generator, shape: tuple[int, int], folder: str,
     return crop[:, ::-1] if rng.random() < 0.5 else crop
 
 
+def add_grain(rng: np.random.Generator, sharp: np.ndarray, level_max: float, size_max: float) -> np.ndarray:
+    """``sharp`` (values in 0..1) with Gaussian grain of standard deviation uniform in 0..``level_max``
+    gray levels of 255, correlated over a Gaussian of sigma uniform in 0..``size_max`` px."""
+    level = rng.uniform(0.0, level_max) / 255.0
+    size = rng.uniform(0.0, size_max) if size_max > 0.0 else 0.0
+    grain = rng.standard_normal(sharp.shape)
+    if size > 0.0:
+        grain = ndimage.gaussian_filter(grain, size, mode="wrap")
+        grain /= grain.std()  # the level is the grain's own spread, whatever its size
+    return np.clip(sharp + level * grain, 0.0, 1.0)
+
+
 def synthesize_blurred(
     rng: np.random.Generator,
     width: int,
@@ -201,15 +227,19 @@ def synthesize_blurred(
     natural_scale: tuple[float, float] = (1.0, 1.0),
     natural_gamma_max: float = 1.0,
     natural_soften_max: float = 0.0,
+    grain: tuple[float, float] = (0.0, 0.0),
 ) -> Blurred:
     """A sharp image (dead leaves, or a crop from ``image_folder``, augmented as ``sharp_crop``
-    says) blurred by a random kernel of exactly ``width`` x ``height`` px."""
+    says; with ``grain`` = (level max, size max) other than zero grained as ``add_grain`` says)
+    blurred by a random kernel of exactly ``width`` x ``height`` px."""
     shape = (image_size, image_size) if isinstance(image_size, int) else image_size
     kernel, kind = random_kernel(width, height, rng, line_fraction=line_fraction)
     size = sharp_size_for(shape, kernel)
     natural = image_folder is not None and rng.random() < image_fraction
     sharp = (sharp_crop(rng, size, image_folder, natural_scale, natural_gamma_max, natural_soften_max) if natural
              else dead_leaves(rng, size))
+    if grain[0] > 0.0:
+        sharp = add_grain(rng, sharp, *grain)
     blurry = blur_image(sharp, kernel, rng, noise_sigma)
     return Blurred(blurry, kernel, kind, width, height, noise_sigma)
 
@@ -227,7 +257,7 @@ def make_sample(seed: int, index: int, cfg: SynthesisConfig) -> dict[str, np.nda
     noise = float(rng.uniform(cfg.noise_min, cfg.noise_max))
     made = synthesize_blurred(rng, width, height, cfg.image_size, noise, cfg.line_fraction, cfg.image_folder,
                               cfg.image_fraction, (cfg.natural_scale_min, cfg.natural_scale_max),
-                              cfg.natural_gamma_max, cfg.natural_soften_max)
+                              cfg.natural_gamma_max, cfg.natural_soften_max, (cfg.grain_max, cfg.grain_size_max))
     patch: Patch = width_patch(made.blurry) if axis == 0 else height_patch(made.blurry)
     fine = classes.fine_class(extent)
     return {
