@@ -62,6 +62,7 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
         natural_soften_max=args.natural_soften_max,
         grain_max=args.grain_max,
         grain_size_max=args.grain_size_max,
+        other_aspect_max=args.other_aspect_max,
     )
     build_dataset(args.out, args.count, cfg, seed=args.seed, shard_size=args.shard_size, workers=args.workers)
     print(f"{args.out}: {args.count} patches")
@@ -234,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "0..LEVELS gray levels of 255 (0: off)")
     build.add_argument("--grain-size-max", type=float, default=0.0, metavar="SIGMA",
                        help="correlate the grain over a Gaussian of sigma uniform in 0..SIGMA px (0: white)")
+    build.add_argument("--other-aspect-max", type=float, default=0.0, metavar="A",
+                       help="draw the other axis's extent as the labelled one times a ratio log-uniform in "
+                            "1/A..A (0: class-balanced over 3..95 independently, the default)")
     build.add_argument("--shard-size", type=int, default=256, help="patches per shard (default 256)")
     build.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     build.set_defaults(func=_cmd_data_build)

@@ -35,6 +35,8 @@ _AUGMENTATION = {"natural_scale_min": (1.0, 0.25, 1.0), "natural_scale_max": (1.
                  "natural_gamma_max": (1.0, 1.0, 8.0), "natural_soften_max": (0.0, 0.0, 4.0)}
 #: Likewise for the grain, which applies to dead leaves as well as to natural crops.
 _GRAIN = {"grain_max": (0.0, 0.0, 32.0), "grain_size_max": (0.0, 0.0, 4.0)}
+#: And for the aspect ratio of the kernel's box.
+_SHAPE = {"other_aspect_max": (0.0, 0.0, 32.0)}
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,13 @@ class SynthesisConfig:
     #: (model/trained/README.md, session 10).
     grain_max: float = 0.0
     grain_size_max: float = 0.0
+    #: The other axis's extent (unless thin) is the labelled extent times r, r log-uniform in
+    #: 1/max..max, rounded and clipped to the class table's range (0: off, drawn class-balanced
+    #: over the whole range independently of the labelled one). Camera shake blurs both axes
+    #: alike: Levin's kernels are 1.0-1.9 times as tall as wide, and a network that learned
+    #: small extents mostly beside large ones reads them too large when the other axis is small
+    #: as well (model/trained/README.md, session 11).
+    other_aspect_max: float = 0.0
 
     def __post_init__(self) -> None:
         if not classes.MIN_EXTENT <= self.min_extent <= self.max_extent <= classes.MAX_EXTENT:
@@ -95,7 +104,9 @@ class SynthesisConfig:
             raise ValueError(f"noise range {self.noise_min}..{self.noise_max} is not ordered")
         if not 0 <= self.image_fraction <= 1:
             raise ValueError(f"image_fraction must lie in 0..1, got {self.image_fraction}")
-        for name, (_, lo, hi) in (_AUGMENTATION | _GRAIN).items():
+        if 0.0 < self.other_aspect_max < 1.0:
+            raise ValueError(f"other_aspect_max must be 0 (off) or at least 1, got {self.other_aspect_max}")
+        for name, (_, lo, hi) in (_AUGMENTATION | _GRAIN | _SHAPE).items():
             if not lo <= getattr(self, name) <= hi:
                 raise ValueError(f"{name} must lie in {lo:g}..{hi:g}, got {getattr(self, name)}")
 
@@ -104,7 +115,7 @@ class SynthesisConfig:
         for name, (neutral, _, _) in _AUGMENTATION.items():  # absent while off: earlier manifests match
             if self.image_folder is None or out[name] == neutral:
                 del out[name]
-        for name, (neutral, _, _) in _GRAIN.items():
+        for name, (neutral, _, _) in (_GRAIN | _SHAPE).items():
             if out[name] == neutral:
                 del out[name]
         if self.image_folder is None:
@@ -134,6 +145,15 @@ def balanced_extent(rng: np.random.Generator, lo: int, hi: int) -> int:
     candidates = [iv for iv in classes.intervals() if iv.hi >= lo and iv.lo <= hi]
     iv = candidates[rng.integers(len(candidates))]
     return int(rng.integers(max(iv.lo, lo), min(iv.hi, hi) + 1))
+
+
+def other_extent(rng: np.random.Generator, extent: int, aspect_max: float) -> int:
+    """The other axis's extent: with ``aspect_max`` 0 class-balanced over the whole range, else
+    ``extent`` times a ratio log-uniform in 1/aspect_max..aspect_max (see ``SynthesisConfig``)."""
+    if aspect_max == 0.0:
+        return balanced_extent(rng, classes.MIN_EXTENT, classes.MAX_EXTENT)
+    ratio = np.exp(rng.uniform(-np.log(aspect_max), np.log(aspect_max)))
+    return int(np.clip(round(extent * ratio), classes.MIN_EXTENT, classes.MAX_EXTENT))
 
 
 @cache
@@ -251,7 +271,7 @@ def make_sample(seed: int, index: int, cfg: SynthesisConfig) -> dict[str, np.nda
     if rng.random() < cfg.thin_fraction:
         other = int(rng.integers(1, 3))
     else:
-        other = balanced_extent(rng, classes.MIN_EXTENT, classes.MAX_EXTENT)
+        other = other_extent(rng, extent, cfg.other_aspect_max)
     axis = int(rng.integers(2))  # 0: label the width, 1: label the height (transposed selection)
     width, height = (extent, other) if axis == 0 else (other, extent)
     noise = float(rng.uniform(cfg.noise_min, cfg.noise_max))
