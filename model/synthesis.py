@@ -86,10 +86,10 @@ class SynthesisConfig:
     grain_size_max: float = 0.0
     #: The other axis's extent (unless thin) is the labelled extent times r, r log-uniform in
     #: 1/max..max, rounded and clipped to the class table's range (0: off, drawn class-balanced
-    #: over the whole range independently of the labelled one). Camera shake blurs both axes
-    #: alike: Levin's kernels are 1.0-1.9 times as tall as wide, and a network that learned
-    #: small extents mostly beside large ones reads them too large when the other axis is small
-    #: as well (model/trained/README.md, session 11).
+    #: over the whole range independently of the labelled one). Levin's kernels are 1.0-1.9
+    #: times as tall as wide, and the shipped coarse network reads small extents too large more
+    #: often when the other axis is small too; training with tied extents (2.5) did not lower its
+    #: Levin estimates, though (model/trained/README.md, session 11).
     other_aspect_max: float = 0.0
 
     def __post_init__(self) -> None:

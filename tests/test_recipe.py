@@ -41,3 +41,15 @@ def test_photos_profile_fetches_the_photos_first_and_crops_both_folders() -> Non
     assert by_name["training set"].images == [Path("/d/natural_Kodak24"), Path("/w/photos")]
     assert by_name["validation set"].images == [Path("/d/natural_Kodak24")]  # one validation set for all
     assert "photos" not in dict(steps(PROFILES["full"], Path("/w"), Path("/d")))
+
+
+def test_grain_profile_grains_the_training_set_only() -> None:
+    parser = build_parser()
+    by_name = {name: parser.parse_args(args) for name, args in steps(PROFILES["grain"], Path("/w"), Path("/d"))}
+    train_set, val_set = by_name["training set"], by_name["validation set"]
+    assert train_set.out == Path("/w/train-grain") and train_set.images[-1] == Path("/w/photos")
+    assert (train_set.grain_max, train_set.grain_size_max) == (6.0, 1.0)
+    assert train_set.natural_scale == (1.0, 1.0) and train_set.natural_gamma_max == 1.0
+    assert (val_set.grain_max, val_set.grain_size_max) == (0.0, 0.0)  # one validation set for every profile
+    plain = {name: parser.parse_args(args) for name, args in steps(PROFILES["full"], Path("/w"), Path("/d"))}
+    assert plain["training set"].grain_max == 0.0
