@@ -33,10 +33,10 @@ GENERATOR_VERSION = 3
 #: Each augmentation field with its neutral value and the interval it must lie in.
 _AUGMENTATION = {"natural_scale_min": (1.0, 0.25, 1.0), "natural_scale_max": (1.0, 1.0, 8.0),
                  "natural_gamma_max": (1.0, 1.0, 8.0), "natural_soften_max": (0.0, 0.0, 4.0)}
-#: Likewise for the grain, which applies to dead leaves as well as to natural crops.
-_GRAIN = {"grain_max": (0.0, 0.0, 32.0), "grain_size_max": (0.0, 0.0, 4.0)}
-#: And for the aspect ratio of the kernel's box.
-_SHAPE = {"other_aspect_max": (0.0, 0.0, 32.0)}
+#: Likewise for the options that apply to every sample, dead leaves included: the grain and the
+#: aspect ratio of the kernel's box.
+_EVERY_SAMPLE = {"grain_max": (0.0, 0.0, 32.0), "grain_size_max": (0.0, 0.0, 4.0),
+                 "other_aspect_max": (0.0, 0.0, 32.0)}
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ class SynthesisConfig:
             raise ValueError(f"image_fraction must lie in 0..1, got {self.image_fraction}")
         if 0.0 < self.other_aspect_max < 1.0:
             raise ValueError(f"other_aspect_max must be 0 (off) or at least 1, got {self.other_aspect_max}")
-        for name, (_, lo, hi) in (_AUGMENTATION | _GRAIN | _SHAPE).items():
+        for name, (_, lo, hi) in (_AUGMENTATION | _EVERY_SAMPLE).items():
             if not lo <= getattr(self, name) <= hi:
                 raise ValueError(f"{name} must lie in {lo:g}..{hi:g}, got {getattr(self, name)}")
 
@@ -115,7 +115,7 @@ class SynthesisConfig:
         for name, (neutral, _, _) in _AUGMENTATION.items():  # absent while off: earlier manifests match
             if self.image_folder is None or out[name] == neutral:
                 del out[name]
-        for name, (neutral, _, _) in (_GRAIN | _SHAPE).items():
+        for name, (neutral, _, _) in _EVERY_SAMPLE.items():
             if out[name] == neutral:
                 del out[name]
         if self.image_folder is None:
