@@ -63,6 +63,7 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
         grain_max=args.grain_max,
         grain_size_max=args.grain_size_max,
         other_aspect_max=args.other_aspect_max,
+        noise_floor=args.noise_floor,
     )
     build_dataset(args.out, args.count, cfg, seed=args.seed, shard_size=args.shard_size, workers=args.workers)
     print(f"{args.out}: {args.count} patches")
@@ -137,7 +138,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     names = (*CASCADE, "native") if native else CASCADE
     logits = open_backend(args.backend, folder, names)
     results = evaluate(logits, args.data, args.out, label=f"{args.backend}, {folder}", noise=args.noise,
-                       per_extent=args.per_extent, seed=args.seed, with_native=native, patches=args.patches)
+                       per_extent=args.per_extent, seed=args.seed, with_native=native, patches=args.patches,
+                       noise_floor=args.noise_floor)
     print((args.out / "report.md").read_text())
     lv = results["levin"]
     print(f"Levin AbE {lv['abe'][results['estimate']]:.2f} px; report in {args.out}")
@@ -238,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--other-aspect-max", type=float, default=0.0, metavar="A",
                        help="draw the other axis's extent as the labelled one times a ratio log-uniform in "
                             "1/A..A (0: class-balanced over 3..95 independently, the default)")
+    build.add_argument("--noise-floor", type=float, default=0.0, metavar="SIGMA",
+                       help="top every blurry image's measured noise up to SIGMA, a fraction of full range, "
+                            "after --noise (0: off); networks trained so need the same at inference")
     build.add_argument("--shard-size", type=int, default=256, help="patches per shard (default 256)")
     build.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     build.set_defaults(func=_cmd_data_build)
@@ -329,6 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--backend", default="keras", choices=BACKENDS, help="backend that runs the networks (keras)")
     ev.add_argument("--out", type=Path, default=Path("build/eval"), help="report folder (build/eval)")
     ev.add_argument("--noise", type=float, default=0.01, help="noise sigma, fraction of full range (0.01)")
+    ev.add_argument("--noise-floor", type=float, default=0.0, metavar="SIGMA",
+                    help="top each blurry image's measured noise up to SIGMA before the patches, as "
+                         "`data build --noise-floor` did for the networks' training (0: off)")
     ev.add_argument("--per-extent", type=int, default=4, help="sweep images per kernel width (4)")
     ev.add_argument("--seed", type=int, default=0, help="seed of the test blur (0)")
     ev.add_argument("--patches", type=_positive_int, default=1, metavar="K",

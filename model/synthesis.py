@@ -19,6 +19,7 @@ from . import classes, splits
 from .blur import blur_image, sharp_size_for
 from .images import ImageError, dead_leaves, list_images, load_gray
 from .kernels import random_kernel
+from .noise import top_up_noise
 from .patches import MIN_IMAGE_SIZE, Patch, height_patch, width_patch
 
 #: Version of the sample generator; part of every dataset manifest, so a build never mixes samples
@@ -36,7 +37,7 @@ _AUGMENTATION = {"natural_scale_min": (1.0, 0.25, 1.0), "natural_scale_max": (1.
 #: Likewise for the options that apply to every sample, dead leaves included: the grain and the
 #: aspect ratio of the kernel's box.
 _EVERY_SAMPLE = {"grain_max": (0.0, 0.0, 32.0), "grain_size_max": (0.0, 0.0, 4.0),
-                 "other_aspect_max": (0.0, 0.0, 32.0)}
+                 "other_aspect_max": (0.0, 0.0, 32.0), "noise_floor": (0.0, 0.0, 0.5)}
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,11 @@ class SynthesisConfig:
     #: often when the other axis is small too; training with tied extents (2.5) did not lower its
     #: Levin estimates, though (model/trained/README.md, session 11).
     other_aspect_max: float = 0.0
+    #: After the blur and its noise, every blurry image is topped up to this total noise level, a
+    #: fraction of full range, as measured by ``noise.noise_sigma`` (0: off). Networks trained so
+    #: must be run on images topped up the same way (``noise.top_up_noise``): the noise level is
+    #: then no longer a size cue that differs between cameras (model/trained/README.md, session 12).
+    noise_floor: float = 0.0
 
     def __post_init__(self) -> None:
         if not classes.MIN_EXTENT <= self.min_extent <= self.max_extent <= classes.MAX_EXTENT:
@@ -248,10 +254,12 @@ def synthesize_blurred(
     natural_gamma_max: float = 1.0,
     natural_soften_max: float = 0.0,
     grain: tuple[float, float] = (0.0, 0.0),
+    noise_floor: float = 0.0,
 ) -> Blurred:
     """A sharp image (dead leaves, or a crop from ``image_folder``, augmented as ``sharp_crop``
     says; with ``grain`` = (level max, size max) other than zero grained as ``add_grain`` says)
-    blurred by a random kernel of exactly ``width`` x ``height`` px."""
+    blurred by a random kernel of exactly ``width`` x ``height`` px, its noise topped up to
+    ``noise_floor`` when that is not zero."""
     shape = (image_size, image_size) if isinstance(image_size, int) else image_size
     kernel, kind = random_kernel(width, height, rng, line_fraction=line_fraction)
     size = sharp_size_for(shape, kernel)
@@ -261,6 +269,8 @@ def synthesize_blurred(
     if grain[0] > 0.0:
         sharp = add_grain(rng, sharp, *grain)
     blurry = blur_image(sharp, kernel, rng, noise_sigma)
+    if noise_floor > 0.0:
+        blurry = top_up_noise(blurry, noise_floor, rng)
     return Blurred(blurry, kernel, kind, width, height, noise_sigma)
 
 
@@ -277,7 +287,8 @@ def make_sample(seed: int, index: int, cfg: SynthesisConfig) -> dict[str, np.nda
     noise = float(rng.uniform(cfg.noise_min, cfg.noise_max))
     made = synthesize_blurred(rng, width, height, cfg.image_size, noise, cfg.line_fraction, cfg.image_folder,
                               cfg.image_fraction, (cfg.natural_scale_min, cfg.natural_scale_max),
-                              cfg.natural_gamma_max, cfg.natural_soften_max, (cfg.grain_max, cfg.grain_size_max))
+                              cfg.natural_gamma_max, cfg.natural_soften_max, (cfg.grain_max, cfg.grain_size_max),
+                              cfg.noise_floor)
     patch: Patch = width_patch(made.blurry) if axis == 0 else height_patch(made.blurry)
     fine = classes.fine_class(extent)
     return {

@@ -1,0 +1,66 @@
+"""The noise level of a blurry image: Immerkaer's estimate, the top-up to a floor, its path to the samples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from blurgauge.model.blur import quantize_8bit
+from blurgauge.model.images import dead_leaves
+from blurgauge.model.noise import noise_sigma, top_up_noise
+from blurgauge.model.synthesis import SynthesisConfig, make_sample
+
+
+def _blurry(seed: int, noise: float) -> np.ndarray:
+    """An 8-bit image of soft structure (dead leaves under a Gaussian blur) with white noise."""
+    rng = np.random.default_rng(seed)
+    soft = ndimage.gaussian_filter(dead_leaves(rng, (200, 220)), 3.0)
+    return quantize_8bit(soft + rng.normal(0.0, noise, soft.shape))
+
+
+@pytest.mark.parametrize("noise", [0.005, 0.01, 0.02])
+def test_the_estimate_reads_the_noise_of_a_soft_image(noise: float) -> None:
+    estimates = [noise_sigma(_blurry(seed, noise)) for seed in range(4)]
+    # 8-bit rounding adds 1/sqrt(12) of a level (0.11 % of full range) to the white noise.
+    expected = np.hypot(noise, 1.0 / 255.0 / np.sqrt(12.0))
+    assert all(abs(e / expected - 1.0) < 0.1 for e in estimates), estimates
+
+
+def test_the_estimate_ignores_linear_structure() -> None:
+    rows, cols = np.mgrid[0:100, 0:120]
+    ramp = 20.0 + 0.7 * rows + 1.3 * cols  # a plane in gray levels, no rounding
+    assert noise_sigma(ramp) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_top_up_reaches_the_floor_and_leaves_noisier_images_alone() -> None:
+    rng = np.random.default_rng(1)
+    for noise in (0.0, 0.004, 0.008):
+        topped = top_up_noise(_blurry(2, noise), 0.012, rng)
+        assert topped.dtype == np.uint8
+        assert noise_sigma(topped) == pytest.approx(0.012, rel=0.06)
+    noisy = _blurry(3, 0.02)
+    np.testing.assert_array_equal(top_up_noise(noisy, 0.012, rng), noisy)
+
+
+def test_bad_arguments_are_refused() -> None:
+    with pytest.raises(ValueError, match="noise level"):
+        top_up_noise(_blurry(0, 0.0), -0.01, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="2-D image"):
+        noise_sigma(np.zeros((2, 50)))
+    with pytest.raises(ValueError, match="noise_floor"):
+        SynthesisConfig(noise_floor=0.7)
+
+
+def test_the_floor_is_recorded_only_when_on_and_reaches_the_samples() -> None:
+    assert "noise_floor" not in SynthesisConfig().as_dict()
+    assert SynthesisConfig(noise_floor=0.01).as_dict()["noise_floor"] == 0.01
+    plain = SynthesisConfig(image_size=140, noise_min=0.0, noise_max=0.0)
+    floored = SynthesisConfig(image_size=140, noise_min=0.0, noise_max=0.0, noise_floor=0.02)
+    for i in range(3):
+        a, b = make_sample(7, i, plain), make_sample(7, i, floored)
+        # The labels are drawn before the blur, so the floor changes the patch and nothing else.
+        assert (a["extent"], a["other_extent"], a["axis"], a["line"]) == (b["extent"], b["other_extent"],
+                                                                          b["axis"], b["line"])
+        # A second difference along the gradient is near zero on a clean blur, large on white noise.
+        assert np.abs(np.diff(b["patch"], 2, axis=1)).mean() > 2 * np.abs(np.diff(a["patch"], 2, axis=1)).mean()
