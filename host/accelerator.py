@@ -33,11 +33,12 @@ import numpy as np
 
 from blurgauge.model.cascade import AxisEstimate, LogitsFn, run_cascade
 from blurgauge.model.images import ImageError, load_gray, to_gray
+from blurgauge.model.noise import seeded_by, top_up_noise
 from blurgauge.model.patches import MIN_IMAGE_SIZE, height_patches, width_patches
 from blurgauge.model.preprocess import input_codes
 from blurgauge.model.roles import CASCADE
 
-from .backends import BACKENDS, DEVICE_BACKENDS, open_backend, open_device
+from .backends import BACKENDS, DEVICE_BACKENDS, input_noise_floor, open_backend, open_device
 
 #: The core clock the board time is projected at: the PYNQ-Z2 fabric clock FCLK_CLK0 as the PYNQ
 #: base design sets it, and the clock of `blurgauge cost` (hw/cost.py); see docs/host.md.
@@ -129,9 +130,10 @@ class Prepared:
         return (np.arange(len(self.codes)) >= self.width_patches).astype(np.int64)
 
 
-def prepare(image: ImageInput, label: str | None = None, patches: int = 1) -> Prepared:
-    """Read (a path) or take (an array) an image, convert to gray, select up to ``patches`` distinct
-    patches per axis, encode them."""
+def prepare(image: ImageInput, label: str | None = None, patches: int = 1, noise_floor: float = 0.0) -> Prepared:
+    """Read (a path) or take (an array) an image, convert to gray, top its noise up to ``noise_floor``
+    (the networks' training level; 0: leave it), select up to ``patches`` distinct patches per axis,
+    encode them."""
     start = time.perf_counter()
     if isinstance(image, np.ndarray):
         name = label or "array"
@@ -142,6 +144,8 @@ def prepare(image: ImageInput, label: str | None = None, patches: int = 1) -> Pr
     else:
         name = label or str(image)
         gray = load_gray(image, min_size=MIN_IMAGE_SIZE)
+    if noise_floor > 0.0:
+        gray = top_up_noise(gray, noise_floor, seeded_by(gray))
     along_x, along_y = width_patches(gray, patches), height_patches(gray, patches)
     codes = np.stack([input_codes(p.gradient) for p in (*along_x, *along_y)])
     return Prepared(name, codes, time.perf_counter() - start, len(along_x))
@@ -151,11 +155,13 @@ class Accelerator:
     """The cascade on one backend: ``estimate(image)`` and ``estimate_many(images)``."""
 
     def __init__(self, backend: str = "golden", weights: str | Path | None = None, *, estimate: str = "midpoint",
-                 patches: int = 1, transport: Any = None, timeout_s: float | None = None,
-                 **transport_options: Any) -> None:
+                 patches: int = 1, noise_floor: float | None = None, transport: Any = None,
+                 timeout_s: float | None = None, **transport_options: Any) -> None:
         """``weights``: a folder of weight files (default: the shipped ones) or, for rtl and pynq, of the
         six ``.bgcp`` images. ``patches``: distinct patches pooled per axis (1, the paper's method, is
-        the cheapest; more lower the error, model/trained/README.md). ``transport``: a ready Transport for a
+        the cheapest; more lower the error, model/trained/README.md). ``noise_floor``: the noise level
+        each image is topped up to before its patches (default: the level the networks were trained
+        at, from their files; see ``backends.input_noise_floor``). ``transport``: a ready Transport for a
         device backend (else one is opened with ``transport_options``, e.g. ``overlay=`` for pynq).
         ``timeout_s`` bounds each core run."""
         if backend not in BACKENDS and transport is None:
@@ -165,6 +171,7 @@ class Accelerator:
         self.backend = backend
         self.estimate_kind = estimate
         self.patches = patches
+        self.noise_floor = input_noise_floor(weights) if noise_floor is None else noise_floor
         self._closer: Any = None
         if backend in DEVICE_BACKENDS or transport is not None:
             networks = open_device(backend, weights, transport=transport, timeout_s=timeout_s, **transport_options)
@@ -219,7 +226,7 @@ class Accelerator:
 
     def estimate(self, image: ImageInput, label: str | None = None) -> Estimate:
         """Width and height of one image (a path or an array); raises ImageError for an unusable image."""
-        return self.run(prepare(image, label))
+        return self.run(prepare(image, label, self.patches, self.noise_floor))
 
     # ---------------------------------------------------------------- many images
 
@@ -252,7 +259,7 @@ class Accelerator:
                     if label is None:
                         label = f"array #{index}" if isinstance(item, np.ndarray) else str(item)
                     try:
-                        ready: Prepared | Failure = prepare(item, label, self.patches)
+                        ready: Prepared | Failure = prepare(item, label, self.patches, self.noise_floor)
                     except Exception as exc:  # any unusable input is that image's failure, not the batch's
                         ready = Failure(label, _one_line(exc, label), exc)
                     if not put(ready):

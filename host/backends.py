@@ -9,6 +9,7 @@ patch the coarse run left on chip (``DeviceNetworks``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,25 @@ def bgcp_images(weights: str | Path | None, names: tuple[str, ...] = CASCADE) ->
     if not all(path.is_file() for path in files.values()):
         return None
     return {name: path.read_bytes() for name, path in files.items()}
+
+
+def input_noise_floor(weights: str | Path | None, names: tuple[str, ...] = CASCADE) -> float:
+    """The noise floor the networks in ``weights`` (default: the shipped ones) were trained at: from
+    the weight files, or for a folder of core programs from its ``preprocess.json`` (none: 0, as
+    for programs built before the floor existed). The same precedence as ``program_images``."""
+    from blurgauge.hw.program import PREPROCESS_FILE
+    from blurgauge.model.inference import TRAINED_DIR, noise_floor
+
+    folder = Path(weights) if weights is not None else TRAINED_DIR
+    if bgcp_images(folder, names) is None:
+        return noise_floor(folder, names)
+    path = folder / PREPROCESS_FILE
+    if not path.is_file():
+        return 0.0
+    try:
+        return float(json.loads(path.read_text())["noise_floor"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: unreadable ({exc}); expected {{\"noise_floor\": SIGMA}}") from exc
 
 
 def program_images(weights: str | Path | None, lanes: int, names: tuple[str, ...] = CASCADE) -> dict[str, bytes]:

@@ -114,6 +114,8 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     options = {}
     if args.backend == "pynq":
         options["overlay"] = str(args.overlay)
+    if args.noise_floor is not None:
+        options["noise_floor"] = args.noise_floor
     failures = estimate_paths(args.paths, args.backend, args.format, args.estimate, args.weights,
                               debug=args.debug, patches=args.patches, timeout_s=args.timeout, **options)
     return 1 if failures else 0
@@ -124,7 +126,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from blurgauge.model.inference import TRAINED_DIR, weight_path
     from blurgauge.model.roles import CASCADE
 
-    from .backends import open_backend
+    from .backends import input_noise_floor, open_backend
 
     if args.runs is not None:
         if args.weights is not None or args.backend != "keras":
@@ -139,7 +141,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     logits = open_backend(args.backend, folder, names)
     results = evaluate(logits, args.data, args.out, label=f"{args.backend}, {folder}", noise=args.noise,
                        per_extent=args.per_extent, seed=args.seed, with_native=native, patches=args.patches,
-                       noise_floor=args.noise_floor)
+                       noise_floor=input_noise_floor(folder) if args.noise_floor is None else args.noise_floor)
     print((args.out / "report.md").read_text())
     lv = results["levin"]
     print(f"Levin AbE {lv['abe'][results['estimate']]:.2f} px; report in {args.out}")
@@ -312,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "the error, see model/trained/README.md, and costs K times the core time)")
     est.add_argument("--weights", type=Path, default=None,
                      help="folder of weight files, or of the six .bgcp core programs for rtl/pynq (default: shipped)")
+    est.add_argument("--noise-floor", type=float, default=None, metavar="SIGMA",
+                     help="top each image's noise up to SIGMA (fraction of full range) before its patches "
+                          "(default: the level the networks were trained at, recorded with their weights)")
     est.add_argument("--overlay", type=Path, default=Path("blurgauge.bit"),
                      help="pynq: the bitstream (.bit with its .hwh beside it; default blurgauge.bit)")
     est.add_argument("--timeout", type=float, default=None, metavar="S",
@@ -334,9 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--backend", default="keras", choices=BACKENDS, help="backend that runs the networks (keras)")
     ev.add_argument("--out", type=Path, default=Path("build/eval"), help="report folder (build/eval)")
     ev.add_argument("--noise", type=float, default=0.01, help="noise sigma, fraction of full range (0.01)")
-    ev.add_argument("--noise-floor", type=float, default=0.0, metavar="SIGMA",
-                    help="top each blurry image's measured noise up to SIGMA before the patches, as "
-                         "`data build --noise-floor` did for the networks' training (0: off)")
+    ev.add_argument("--noise-floor", type=float, default=None, metavar="SIGMA",
+                    help="top each blurry image's measured noise up to SIGMA before the patches (default: "
+                         "the level the networks were trained at, recorded with their weights)")
     ev.add_argument("--per-extent", type=int, default=4, help="sweep images per kernel width (4)")
     ev.add_argument("--seed", type=int, default=0, help="seed of the test blur (0)")
     ev.add_argument("--patches", type=_positive_int, default=1, metavar="K",

@@ -7,6 +7,7 @@ and the six core programs must share one structure id. Only then is one project 
     OUT/project/        the hls4ml Vitis HLS project (weights as top-level ports; the testbench
                         passes the coarse network's weights), with build_prj.tcl for vitis_hls
     OUT/images/*.bgcp   the six core programs (docs/core-program.md), with the class tables
+    OUT/images/preprocess.json  the noise floor the host tops images up to for these networks
     OUT/cost.md         MACs, weight bytes and ideal cycles per layer
     OUT/manifest.json   versions, structure id, ports, image sizes and CRCs
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from blurgauge.model import weights as weight_files
-from blurgauge.model.inference import TRAINED_DIR, weight_path
+from blurgauge.model.inference import TRAINED_DIR, noise_floor, weight_path
 from blurgauge.model.roles import CASCADE
 
 from . import cost, hls
@@ -79,6 +80,9 @@ def build(out: str | Path, folder: str | Path = TRAINED_DIR, names: tuple[str, .
         path = prog.save(p, out / "images" / f"{name}.bgcp")
         blob = path.read_bytes()
         images[name] = {"file": str(path.relative_to(out)), "bytes": len(blob), "crc32": f"{zlib.crc32(blob):08x}"}
+    # The programs do not record what the host must do to an image first; the folder beside them does.
+    floor = noise_floor(folder, names)
+    (out / "images" / prog.PREPROCESS_FILE).write_text(json.dumps({"noise_floor": floor}) + "\n")
     (out / "cost.md").write_text(cost.markdown(programs[first], lanes))
     manifest = {
         "hls4ml": hls4ml.__version__,
@@ -88,6 +92,7 @@ def build(out: str | Path, folder: str | Path = TRAINED_DIR, names: tuple[str, .
         "ports": [p.name for p in hls.ports(project)],
         "patches": [name for name, _, _ in hls.PATCHES],
         "images": images,
+        "noise_floor": floor,
         "seconds": round(time.perf_counter() - started, 1),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -38,6 +38,10 @@ MAGIC = b"BGCP"
 FORMAT_VERSION = 1
 ALIGN = 16
 INPUT_SLOT = 0
+#: Beside a folder of ``.bgcp`` programs: what the host must do to an image before its patches,
+#: which the programs themselves do not record: ``{"noise_floor": SIGMA}`` (``noise.top_up_noise``).
+#: ``blurgauge hls`` writes it; a folder without it means no top-up.
+PREPROCESS_FILE = "preprocess.json"
 NETWORK_IDS = {"coarse": 0, "fine1": 1, "fine2": 2, "fine3": 3, "fine4": 4, "fine5": 5, "native": 6}
 
 # Operations and flags of a layer record.

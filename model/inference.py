@@ -8,15 +8,24 @@ import numpy as np
 
 from .preprocess import codes_to_input
 from .roles import CASCADE
+from .weight_meta import SUFFIX, WeightFileError, read_meta
 
 #: The trained networks shipped with blurgauge (one weight file per role).
 TRAINED_DIR = Path(__file__).resolve().parent / "trained"
 
 
 def weight_path(folder: str | Path, name: str) -> Path:
-    from .weights import SUFFIX  # weights needs TensorFlow; the integer backends import this module
-
     return Path(folder) / f"{name}{SUFFIX}"
+
+
+def noise_floor(folder: str | Path = TRAINED_DIR, names: tuple[str, ...] = CASCADE) -> float:
+    """The noise floor (``noise.top_up_noise``) that the networks in ``folder`` were trained at; the
+    host tops every image up to it before selecting patches. The networks must agree on it."""
+    floors = {name: float(read_meta(weight_path(folder, name)).get("noise_floor", 0.0)) for name in names}
+    if len(set(floors.values())) > 1:
+        listed = ", ".join(f"{name} {floor:g}" for name, floor in floors.items())
+        raise WeightFileError(f"{folder}: the networks were trained at different noise floors ({listed})")
+    return next(iter(floors.values()))
 
 
 def _predict(model, codes: np.ndarray) -> np.ndarray:

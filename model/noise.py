@@ -14,6 +14,7 @@ cancels smooth structure, and a blurred image is mostly smooth structure.
 from __future__ import annotations
 
 import math
+import zlib
 
 import numpy as np
 from scipy.signal import convolve2d
@@ -24,9 +25,16 @@ from .blur import quantize_8bit
 _MASK = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float64)
 
 
+def _gray_levels(image: np.ndarray) -> np.ndarray:
+    """Pixels in gray levels of 255 (``image`` is uint8, or float in [0, 1], as everywhere here)."""
+    img = np.asarray(image)
+    return img.astype(np.float64) if img.dtype == np.uint8 else img.astype(np.float64) * 255.0
+
+
 def noise_sigma(image: np.ndarray) -> float:
-    """Estimated standard deviation of the white noise of an 8-bit image, as a fraction of full range."""
-    img = np.asarray(image, dtype=np.float64)
+    """Estimated standard deviation of the white noise of an image (uint8, or float in [0, 1]), as a
+    fraction of full range."""
+    img = _gray_levels(image)
     if img.ndim != 2 or min(img.shape) < 3:
         raise ValueError(f"noise_sigma needs a 2-D image of at least 3 x 3 pixels, got shape {img.shape}")
     response = convolve2d(img / 255.0, _MASK, mode="valid")
@@ -35,12 +43,20 @@ def noise_sigma(image: np.ndarray) -> float:
 
 
 def top_up_noise(image: np.ndarray, level: float, rng: np.random.Generator) -> np.ndarray:
-    """The 8-bit ``image`` with Gaussian noise added so that its total noise is ``level`` (a fraction
-    of full range); unchanged when it is already as noisy, since noise cannot be taken away."""
+    """``image`` (uint8, or float in [0, 1]) as 8-bit gray levels, with Gaussian noise added so that
+    its total noise is ``level`` (a fraction of full range); only rounded when it is already as
+    noisy, since noise cannot be taken away."""
     if not 0.0 <= level <= 0.5:
         raise ValueError(f"noise level must be a fraction of full range in 0..0.5, got {level}")
+    img = _gray_levels(image) / 255.0
     have = noise_sigma(image)
     if have >= level:
-        return np.asarray(image, dtype=np.uint8)
+        return quantize_8bit(img)
     extra = math.sqrt(level * level - have * have)
-    return quantize_8bit(np.asarray(image, dtype=np.float64) / 255.0 + rng.normal(0.0, extra, np.shape(image)))
+    return quantize_8bit(img + rng.normal(0.0, extra, img.shape))
+
+
+def seeded_by(image: np.ndarray) -> np.random.Generator:
+    """A generator seeded by the image's own pixels: the host's top-up is reproducible per image
+    and differs between images."""
+    return np.random.default_rng(zlib.crc32(np.ascontiguousarray(image).tobytes()))

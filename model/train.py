@@ -186,6 +186,17 @@ def plot_curves(history: list[dict], path: Path, title: str) -> None:
     plt.close(fig)
 
 
+def _noise_floor(train_set: PatchDataset, val_set: PatchDataset) -> float:
+    """The noise floor both sets were built with (``SynthesisConfig.noise_floor``); the weight files
+    carry it to the host, so a validation set built otherwise would choose the best epoch on data
+    the networks never meet."""
+    floors = [float(d.manifest["synthesis"].get("noise_floor", 0.0)) for d in (train_set, val_set)]
+    if floors[0] != floors[1]:
+        raise ValueError(f"{train_set.root} was built with noise floor {floors[0]}, the validation set "
+                         f"{val_set.root} with {floors[1]}: build both with the same --noise-floor")
+    return floors[0]
+
+
 def train(
     cfg: TrainConfig, train_dir: str | Path, val_dir: str | Path, run_dir: str | Path, verbose: int = 1
 ) -> Path:
@@ -198,8 +209,10 @@ def train(
     _load_or_create_config(run, cfg)
     r = get_role(cfg.role)
     tf.keras.utils.set_random_seed(cfg.seed)
-    train_x, train_y = _prepare(load_dataset(train_dir), cfg)
-    val_x, val_y = _prepare(load_dataset(val_dir), cfg, limit=cfg.val_size)
+    train_set, val_set = load_dataset(train_dir), load_dataset(val_dir)
+    noise_floor = _noise_floor(train_set, val_set)
+    train_x, train_y = _prepare(train_set, cfg)
+    val_x, val_y = _prepare(val_set, cfg, limit=cfg.val_size)
     val_inputs = network_input(val_x)
     epoch_size = cfg.epoch_size or len(train_y)
     steps = max(1, epoch_size // cfg.batch_size)
@@ -274,9 +287,9 @@ def train(
                 "train_data": str(train_dir),
                 "epoch": epoch + 1,
                 "val_accuracy": float(val_acc),
-            })
+            }, noise_floor)
         if cfg.quantized:
-            weights.save(run / "last.bgw.npz", model, cfg.role, cfg.width, {"epoch": epoch + 1})
+            weights.save(run / "last.bgw.npz", model, cfg.role, cfg.width, {"epoch": epoch + 1}, noise_floor)
         model.save_weights(str(run / "model_weights.h5"))  # by-name source for --init-from
         _write_history(run, history)  # before the checkpoint: a resume trims history to it
         manager.save()

@@ -4,8 +4,10 @@ A weight file (``<role>.bgw.npz``, a NumPy zip archive) holds:
 
 * ``meta``: UTF-8 JSON with ``format`` ("blurgauge-weights"), ``version``, ``role``, ``width``,
   ``outputs``, the class labels of the head, the fixed-point formats (``quantizers.FORMATS``),
-  the ordered layer names, provenance (command, seed, dataset, validation accuracy) and the
-  SHA-256 of the payload;
+  the ordered layer names, ``noise_floor`` (the noise level, a fraction of full range, that the
+  host tops each image up to before its patches, as the training data was: ``model/noise.py``;
+  absent in files written before it existed, meaning 0, none), provenance (command, seed,
+  dataset, validation accuracy) and the SHA-256 of the payload;
 * per weighted layer ``<name>.kernel`` (int8 codes of the ``weight`` format) and ``<name>.bias``
   (int16 codes of the ``bias`` format), batch normalization already folded in.
 
@@ -19,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,14 +30,7 @@ from .network import FOLDED, NetworkSpec, build_resnet18
 from .quantizers import FORMATS
 from .roles import Role, role
 from .tf_env import keras, qkeras
-
-FORMAT = "blurgauge-weights"
-VERSION = 1
-SUFFIX = ".bgw.npz"
-
-
-class WeightFileError(ValueError):
-    """A weight file that is missing, corrupted, of another version or of another structure."""
+from .weight_meta import FORMAT, VERSION, WeightFileError, checked_meta, read_arrays
 
 
 @dataclass
@@ -45,6 +39,10 @@ class NetworkWeights:
     width: int
     layers: dict[str, tuple[np.ndarray, np.ndarray]]  # name -> (kernel codes int8, bias codes int16)
     meta: dict
+
+    @property
+    def noise_floor(self) -> float:
+        return float(self.meta.get("noise_floor", 0.0))
 
     def build_model(self) -> keras.Model:
         """The inference Keras model (folded form) carrying these weights."""
@@ -103,8 +101,9 @@ def _digest(layers: dict[str, tuple[np.ndarray, np.ndarray]]) -> str:
     return h.hexdigest()
 
 
-def save(path: str | Path, model: keras.Model, role_name: str, width: int, provenance: dict) -> Path:
-    """Write the weight file of a trained model."""
+def save(path: str | Path, model: keras.Model, role_name: str, width: int, provenance: dict,
+         noise_floor: float = 0.0) -> Path:
+    """Write the weight file of a trained model (``noise_floor``: its training data's)."""
     r = role(role_name)
     layers = extract(model)
     meta = {
@@ -116,6 +115,7 @@ def save(path: str | Path, model: keras.Model, role_name: str, width: int, prove
         "class_labels": r.class_labels(),
         "formats": {k: vars(v) for k, v in FORMATS.items()},
         "layers": list(layers),
+        "noise_floor": float(noise_floor),
         "provenance": provenance,
         "sha256": _digest(layers),
     }
@@ -136,19 +136,8 @@ def load(path: str | Path) -> NetworkWeights:
     path = Path(path)
     if not path.is_file():
         raise WeightFileError(f"{path}: no such weight file")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        raise WeightFileError(f"{path}: not a readable weight file ({exc})") from exc
-    try:
-        meta = json.loads(arrays.pop("meta").tobytes().decode())
-    except (KeyError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WeightFileError(f"{path}: missing or unreadable metadata") from exc
-    if meta.get("format") != FORMAT:
-        raise WeightFileError(f"{path}: not a {FORMAT} file")
-    if meta.get("version") != VERSION:
-        raise WeightFileError(f"{path}: weight format version {meta.get('version')}, expected {VERSION}")
+    arrays = read_arrays(path)
+    meta = checked_meta(path, arrays.pop("meta", None))
     saved_formats = meta.get("formats")
     if saved_formats != {k: vars(v) for k, v in FORMATS.items()}:
         raise WeightFileError(f"{path}: fixed-point formats differ from this blurgauge's: {saved_formats}")

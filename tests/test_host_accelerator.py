@@ -164,3 +164,23 @@ def test_pooled_patches_take_the_same_path_on_host_and_device(programs, images, 
 def test_patches_must_be_positive(programs):
     with pytest.raises(ValueError, match="patches"):
         Accelerator("golden", programs, patches=0)
+
+
+def test_the_accelerator_tops_images_up_to_the_networks_floor(programs, golden, tmp_path):
+    import shutil
+
+    from scipy import ndimage
+
+    from blurgauge.host.accelerator import prepare
+
+    soft = ndimage.gaussian_filter(np.random.default_rng(3).random((160, 180)), 4.0)
+    path = tmp_path / "soft.png"
+    Image.fromarray((soft - soft.min()) / np.ptp(soft) * 255).convert("L").save(path)
+    floored = Path(shutil.copytree(programs, tmp_path / "floored"))
+    (floored / "preprocess.json").write_text('{"noise_floor": 0.02}')
+    assert golden.noise_floor == 0.0
+    with Accelerator("golden", floored) as acc, Accelerator("golden", floored, noise_floor=0.0) as off:
+        assert acc.noise_floor == 0.02 and off.noise_floor == 0.0
+        assert _key(acc.estimate(path)) == _key(acc.run(prepare(path, noise_floor=0.02)))
+        assert _key(off.estimate(path)) == _key(golden.estimate(path))
+        assert not np.array_equal(prepare(path, noise_floor=0.02).codes, prepare(path).codes)

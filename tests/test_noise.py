@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import ndimage
 
 from blurgauge.model.blur import quantize_8bit
 from blurgauge.model.images import dead_leaves
-from blurgauge.model.noise import noise_sigma, top_up_noise
+from blurgauge.model.noise import noise_sigma, seeded_by, top_up_noise
 from blurgauge.model.synthesis import SynthesisConfig, make_sample
 
 
@@ -29,8 +31,10 @@ def test_the_estimate_reads_the_noise_of_a_soft_image(noise: float) -> None:
 
 def test_the_estimate_ignores_linear_structure() -> None:
     rows, cols = np.mgrid[0:100, 0:120]
-    ramp = 20.0 + 0.7 * rows + 1.3 * cols  # a plane in gray levels, no rounding
+    ramp = (20.0 + 0.7 * rows + 1.3 * cols) / 255.0  # a plane, no rounding
     assert noise_sigma(ramp) == pytest.approx(0.0, abs=1e-12)
+    noisy = _blurry(5, 0.01)
+    assert noise_sigma(noisy / 255.0) == pytest.approx(noise_sigma(noisy))  # float [0, 1] or uint8 alike
 
 
 def test_top_up_reaches_the_floor_and_leaves_noisier_images_alone() -> None:
@@ -41,6 +45,12 @@ def test_top_up_reaches_the_floor_and_leaves_noisier_images_alone() -> None:
         assert noise_sigma(topped) == pytest.approx(0.012, rel=0.06)
     noisy = _blurry(3, 0.02)
     np.testing.assert_array_equal(top_up_noise(noisy, 0.012, rng), noisy)
+    np.testing.assert_array_equal(top_up_noise(noisy / 255.0, 0.012, rng), noisy)  # float in, 8 bits out
+
+
+def test_the_host_seed_follows_the_pixels() -> None:
+    a, b = _blurry(0, 0.0), _blurry(1, 0.0)
+    assert seeded_by(a).random() == seeded_by(a.copy()).random() != seeded_by(b).random()
 
 
 def test_bad_arguments_are_refused() -> None:
@@ -64,3 +74,54 @@ def test_the_floor_is_recorded_only_when_on_and_reaches_the_samples() -> None:
                                                                           b["axis"], b["line"])
         # A second difference along the gradient is near zero on a clean blur, large on white noise.
         assert np.abs(np.diff(b["patch"], 2, axis=1)).mean() > 2 * np.abs(np.diff(a["patch"], 2, axis=1)).mean()
+
+
+def test_the_networks_carry_their_floor_and_must_agree_on_it(six_networks, tmp_path) -> None:
+    import shutil
+
+    from blurgauge.host.backends import input_noise_floor
+    from blurgauge.model import weights
+    from blurgauge.model.inference import noise_floor, weight_path
+    from blurgauge.model.roles import CASCADE
+
+    assert noise_floor(six_networks) == 0.0  # files without the key: no top-up
+    folder = Path(shutil.copytree(six_networks, tmp_path / "w"))
+
+    def refloor(name: str, floor: float) -> None:
+        loaded = weights.load(weight_path(folder, name))
+        weights.save(weight_path(folder, name), loaded.build_model(), name, loaded.width, {}, floor)
+
+    refloor("fine3", 0.01)
+    with pytest.raises(weights.WeightFileError, match=r"different noise floors.*fine3 0\.01"):
+        noise_floor(folder)
+    for name in CASCADE:
+        refloor(name, 0.01)
+    assert noise_floor(folder) == input_noise_floor(folder) == 0.01
+
+
+def test_a_program_folder_carries_its_floor_beside_the_programs(tmp_path) -> None:
+    from blurgauge.host.backends import input_noise_floor
+    from blurgauge.model.roles import CASCADE
+
+    for name in CASCADE:  # input_noise_floor only looks for the files; their content is not read
+        (tmp_path / f"{name}.bgcp").write_bytes(b"BGCP")
+    assert input_noise_floor(tmp_path) == 0.0  # built before the floor existed
+    (tmp_path / "preprocess.json").write_text('{"noise_floor": 0.015}')
+    assert input_noise_floor(tmp_path) == 0.015
+    (tmp_path / "preprocess.json").write_text("{}")
+    with pytest.raises(ValueError, match=r"preprocess\.json"):
+        input_noise_floor(tmp_path)
+
+
+def test_the_host_tops_each_image_up_reproducibly(tmp_path) -> None:
+    from PIL import Image
+
+    from blurgauge.host.accelerator import prepare
+
+    path = tmp_path / "soft.png"
+    Image.fromarray(_blurry(4, 0.0)).save(path)
+    plain, floored = prepare(path), prepare(path, noise_floor=0.02)
+    assert not np.array_equal(plain.codes, floored.codes)
+    np.testing.assert_array_equal(floored.codes, prepare(path, noise_floor=0.02).codes)
+    # the same image as an array takes the same path
+    np.testing.assert_array_equal(floored.codes, prepare(_blurry(4, 0.0), noise_floor=0.02).codes)

@@ -58,3 +58,17 @@ def test_init_from_copies_the_backbone_not_the_head(coarse_run, tmp_path) -> Non
         head = "logits/logits/kernel:0"
         assert a[head].shape == b[head].shape == (16, 8)
         assert not np.array_equal(a[head][()], b[head][()])
+
+
+@pytest.mark.slow
+def test_the_noise_floor_goes_from_the_data_to_the_weight_file(coarse_run, tmp_path) -> None:
+    plain, _ = coarse_run
+    floored = build_dataset(tmp_path / "floored", 16, SynthesisConfig(image_size=160, noise_floor=0.01), seed=6,
+                            shard_size=16, workers=1, progress=False)
+    config = TrainConfig(role="coarse", width=2, epochs=1, batch_size=8, val_size=8)
+    with pytest.raises(ValueError, match=r"noise floor 0\.01.*floored.*with 0\.0"):
+        train(config, floored, plain, tmp_path / "mixed", verbose=0)
+    best = train(config, floored, floored, tmp_path / "run", verbose=0)
+    assert weights.load(best).noise_floor == 0.01
+    assert weights.read_meta(tmp_path / "run" / "last.bgw.npz")["noise_floor"] == 0.01
+    assert weights.load(plain.parent / "coarse" / "best.bgw.npz").noise_floor == 0.0
