@@ -59,6 +59,11 @@ class Recipe:
     #: Grain of every sharp image (``SynthesisConfig.grain_max``, ``grain_size_max``).
     grain_max: float = 0.0
     grain_size_max: float = 0.0
+    #: Every blurry image, training and validation, topped up to this noise level
+    #: (``SynthesisConfig.noise_floor``; 0: off). Its validation set is then its own, ``val_dir``:
+    #: train refuses a validation set built with another floor.
+    noise_floor: float = 0.0
+    val_dir: str = "val"
     #: Crop the 49 Debian wallpaper photographs (``photos.py``) beside the Kodak24 training split;
     #: a ``photos`` step fetches them into the work folder first.
     photos: bool = False
@@ -111,6 +116,13 @@ PROFILES = {
     "grain": Recipe(coarse_epochs=16, coarse_epoch_size=4096, fine_epochs=10, fine_epoch_size=2048,
                     native_epochs=24, native_epoch_size=4096, val_size=1024, train_dir="train-grain",
                     train_seed=3, grain_max=6.0, grain_size_max=1.0, photos=True),
+    # ``floor``: ``grain`` with every blurry image topped up to 1 % noise (session 12), the host doing
+    # the same before its patches (the weight files record the level). Its own validation set of
+    # 1,024 samples, as the session-9..12 comparisons (model/trained/README.md, "A noise floor").
+    "floor": Recipe(coarse_epochs=16, coarse_epoch_size=4096, fine_epochs=10, fine_epoch_size=2048,
+                    native_epochs=24, native_epoch_size=4096, val_size=1024, val_count=1024,
+                    train_dir="train-floor", val_dir="val-floor", train_seed=3, grain_max=6.0,
+                    grain_size_max=1.0, noise_floor=0.01, photos=True),
 }
 
 
@@ -122,7 +134,7 @@ def _run(args: list[str], dry_run: bool) -> None:
 
 
 def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]:
-    data, val, runs = work / r.train_dir, work / "val", work / "runs"
+    data, val, runs = work / r.train_dir, work / r.val_dir, work / "runs"
     common = ["--data", str(data), "--val", str(val), "--width", str(r.width), "--lr", str(r.lr),
               "--final-lr", str(r.final_lr), "--seed", str(r.seed), "--val-size", str(r.val_size), "--quiet"]
     photos, kodak = work / "photos", str(data_root / splits.KODAK_FOLDER)
@@ -136,14 +148,16 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
         augmentation += ["--natural-soften-max", str(r.natural_soften_max)]
     if r.grain_max != 0.0:
         augmentation += ["--grain-max", str(r.grain_max), "--grain-size-max", str(r.grain_size_max)]
+    floor = ["--noise-floor", str(r.noise_floor)] if r.noise_floor != 0.0 else []
     out = [("photos", ["data", "photos", "--out", str(photos)])] if r.photos else []
     out += [
-        # One validation set for every profile (Kodak24 crops only), so their accuracies compare.
+        # One validation set for every profile without a noise floor (Kodak24 crops only), so their
+        # accuracies compare.
         ("validation set", ["data", "build", "--out", str(val), "--count", str(r.val_count), "--seed", "2",
-                            "--images", kodak, *fraction]),
+                            "--images", kodak, *fraction, *floor]),
         ("training set", ["data", "build", "--out", str(data), "--count", str(r.train_count),
                           "--seed", str(r.train_seed), "--images", kodak, *([str(photos)] if r.photos else []),
-                          *fraction, *augmentation]),
+                          *fraction, *augmentation, *floor]),
         ("coarse", ["train", "--role", "coarse", "--run", str(runs / "coarse"), "--epochs", str(r.coarse_epochs),
                     "--epoch-size", str(r.coarse_epoch_size), *common]),
     ]
@@ -174,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=sorted(PROFILES), default="full",
                         help="training schedule: full (default), session (one 3-hour session on 2 cores), or "
                              "extended, extended2, extended3, augmented (each continues a work folder), photos, "
-                             "grain (from scratch, with 49 Debian photos); see PROFILES")
+                             "grain, floor (from scratch, with 49 Debian photos); see PROFILES")
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
     parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")
     parser.add_argument("--dry-run", action="store_true", help="print the commands only")

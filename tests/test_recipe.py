@@ -53,3 +53,15 @@ def test_grain_profile_grains_the_training_set_only() -> None:
     assert (val_set.grain_max, val_set.grain_size_max) == (0.0, 0.0)  # one validation set for every profile
     plain = {name: parser.parse_args(args) for name, args in steps(PROFILES["full"], Path("/w"), Path("/d"))}
     assert plain["training set"].grain_max == 0.0
+
+
+def test_floor_profile_floors_both_sets_and_keeps_its_own_validation_set() -> None:
+    parser = build_parser()
+    by_name = {name: parser.parse_args(args) for name, args in steps(PROFILES["floor"], Path("/w"), Path("/d"))}
+    train_set, val_set, coarse = by_name["training set"], by_name["validation set"], by_name["coarse"]
+    assert train_set.noise_floor == val_set.noise_floor == 0.01
+    assert val_set.out == coarse.val == by_name["fine3"].val == Path("/w/val-floor") and val_set.count == 1024
+    assert (train_set.grain_max, train_set.images[-1]) == (6.0, Path("/w/photos"))  # otherwise the grain profile
+    plain = {name: parser.parse_args(args) for name, args in steps(PROFILES["grain"], Path("/w"), Path("/d"))}
+    assert plain["training set"].noise_floor == plain["validation set"].noise_floor == 0.0
+    assert plain["coarse"].val == Path("/w/val")
