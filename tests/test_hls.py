@@ -102,6 +102,9 @@ def test_one_project_and_six_images(one_project, programs) -> None:
         image = prog.load(one_project / manifest["images"][name]["file"], expect_structure=p.structure_id)
         assert prog.pack(image) == prog.pack(p)
     assert (one_project / "project" / "build_prj.tcl").exists() and (one_project / "cost.md").exists()
+    # the host's preprocessing for these programs travels beside them (the test networks have no floor)
+    assert json.loads((one_project / "images" / prog.PREPROCESS_FILE).read_text()) == {"noise_floor": 0.0}
+    assert manifest["noise_floor"] == 0.0
 
 
 @pytest.mark.slow
