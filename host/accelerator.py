@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from blurgauge.model.cascade import AxisEstimate, LogitsFn, run_cascade
+from blurgauge.model.cascade import DEFAULT_ESTIMATE, AxisEstimate, LogitsFn, run_cascade
 from blurgauge.model.images import ImageError, load_gray, to_gray
 from blurgauge.model.noise import seeded_by, top_up_noise
 from blurgauge.model.patches import MIN_IMAGE_SIZE, height_patches, width_patches
@@ -70,7 +70,7 @@ class Estimate:
     stages: list[StageTiming]
     seconds: float  # preprocessing + backend
     backend: str = ""
-    estimate: str = "midpoint"  # "midpoint" or "expectation" (see AxisEstimate.size)
+    estimate: str = DEFAULT_ESTIMATE  # "midpoint" or "expectation" (see AxisEstimate.size)
 
     @property
     def width_px(self) -> float:
@@ -154,7 +154,7 @@ def prepare(image: ImageInput, label: str | None = None, patches: int = 1, noise
 class Accelerator:
     """The cascade on one backend: ``estimate(image)`` and ``estimate_many(images)``."""
 
-    def __init__(self, backend: str = "golden", weights: str | Path | None = None, *, estimate: str = "midpoint",
+    def __init__(self, backend: str = "golden", weights: str | Path | None = None, *, estimate: str = DEFAULT_ESTIMATE,
                  patches: int = 1, noise_floor: float | None = None, transport: Any = None,
                  timeout_s: float | None = None, **transport_options: Any) -> None:
         """``weights``: a folder of weight files (default: the shipped ones) or, for rtl and pynq, of the

@@ -173,6 +173,8 @@ def _cmd_cost(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from blurgauge.model.cascade import DEFAULT_ESTIMATE, ESTIMATES
+
     from .backends import BACKENDS
 
     parser = argparse.ArgumentParser(
@@ -307,8 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "rtl (the RTL core simulated by Verilator, through the register driver) or pynq "
                           "(the core on a Zynq board with PYNQ)")
     est.add_argument("--format", default="text", choices=("text", "json", "csv"), help="output format")
-    est.add_argument("--estimate", default="midpoint", choices=("midpoint", "expectation"),
-                     help="interval midpoint (default) or expectation under the fine softmax")
+    est.add_argument("--estimate", default=DEFAULT_ESTIMATE, choices=ESTIMATES,
+                     help=f"interval midpoint, or expectation under the fine softmax (default {DEFAULT_ESTIMATE}: "
+                          "the better of the two for the shipped weights)")
     est.add_argument("--patches", type=_positive_int, default=1, metavar="K",
                      help="pool the K most distinct patches per axis (default 1, the paper's method; 4 lowers "
                           "the error, see model/trained/README.md, and costs K times the core time)")

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
+from blurgauge.model.cascade import DEFAULT_ESTIMATE
 from blurgauge.model.images import ImageError, list_images
 
 from .accelerator import Accelerator, Estimate, Failure
@@ -47,7 +48,7 @@ def _report(failure: Failure, err: TextIO, debug: bool) -> None:
     err.write(f"blurgauge: error: {failure.error}\n")
 
 
-def estimate_paths(paths: list[str], backend: str, fmt: str = "text", estimate: str = "midpoint",
+def estimate_paths(paths: list[str], backend: str, fmt: str = "text", estimate: str = DEFAULT_ESTIMATE,
                    weights_dir: Path | None = None, out: TextIO | None = None, err: TextIO | None = None,
                    debug: bool = False, patches: int = 1, **backend_options: Any) -> int:
     """Estimate every image, pooling ``patches`` patches per axis; returns the number of images (and

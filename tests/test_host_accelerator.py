@@ -56,7 +56,8 @@ def test_golden_and_keras_agree(six_networks, golden, images):
     with Accelerator("keras", six_networks) as keras:
         for path in images:
             a, b = golden.estimate(path), keras.estimate(path)
-            assert _key(a) == _key(b)
+            assert _key(a)[:4] == _key(b)[:4]  # the same classes; the sizes weigh float softmaxes
+            assert _key(a)[4:] == pytest.approx(_key(b)[4:], rel=1e-6)
             np.testing.assert_allclose(a.width.fine_probabilities, b.width.fine_probabilities, rtol=1e-5)
 
 
