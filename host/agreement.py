@@ -77,7 +77,8 @@ def report(items: list, results: dict[str, list[Estimate]], seconds: dict[str, f
         "# Backend agreement, end to end, on Levin-protocol images", "",
         f"Command: `{command}`", "",
         f"{len(items)} images; backends {', '.join(names)}; reference {ref}. "
-        f"Identical classes and sizes on every image: **{'yes' if agree else 'NO'}**.", "",
+        f"Identical classes, and sizes within {SIZE_TOLERANCE_PX:g} px, on every image: "
+        f"**{'yes' if agree else 'NO'}**.", "",
         "| image | truth WxH | " + " | ".join(names) + " | core cycles |",
         "| --- | --- | " + " | ".join("---" for _ in names) + " | ---: |",
     ]
