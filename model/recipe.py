@@ -118,7 +118,8 @@ PROFILES = {
                     train_seed=3, grain_max=6.0, grain_size_max=1.0, photos=True),
     # ``floor``: ``grain`` with every blurry image topped up to 1 % noise (session 12), the host doing
     # the same before its patches (the weight files record the level). Its own validation set of
-    # 1,024 samples, as the session-9..12 comparisons (model/trained/README.md, "A noise floor").
+    # 1,024 samples, as the session-9..12 comparisons. The weights shipped since session 12 come from it
+    # (model/trained/README.md, "How the files here were made" and "A noise floor").
     "floor": Recipe(coarse_epochs=16, coarse_epoch_size=4096, fine_epochs=10, fine_epoch_size=2048,
                     native_epochs=24, native_epoch_size=4096, val_size=1024, val_count=1024,
                     train_dir="train-floor", val_dir="val-floor", train_seed=3, grain_max=6.0,
