@@ -36,3 +36,11 @@ def test_the_six_cascade_networks_share_one_structure_and_differ_in_weights() ->
     for i in range(len(kernels)):
         for j in range(i + 1, len(kernels)):
             assert not np.array_equal(kernels[i], kernels[j])
+
+
+def test_the_shipped_networks_agree_on_their_noise_floor() -> None:
+    from blurgauge.host.backends import input_noise_floor
+    from blurgauge.model.inference import noise_floor
+
+    floor = noise_floor(TRAINED_DIR, SHIPPED)  # refuses files that disagree, the native baseline included
+    assert 0.0 < floor <= 0.05 and input_noise_floor(None) == floor
