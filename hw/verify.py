@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from blurgauge.model.inference import TRAINED_DIR, KerasNetworks, noise_floor
+from blurgauge.model.inference import TRAINED_DIR, KerasNetworks
+from blurgauge.model.inference import noise_floor as networks_noise_floor
 from blurgauge.model.roles import CASCADE
 
 
@@ -49,7 +50,7 @@ def real_patches(count: int, data: str | Path | None, seed: int = 0,
 def verify(folder: str | Path, count: int, data: str | Path | None, out: Path) -> bool:
     from .programs import GoldenNetworks, HlsNetworks
 
-    codes, source = real_patches(count, data, noise_floor=noise_floor(folder))
+    codes, source = real_patches(count, data, noise_floor=networks_noise_floor(folder))
     golden = GoldenNetworks(folder, CASCADE)
     started = time.perf_counter()
     hls = HlsNetworks(folder, CASCADE)

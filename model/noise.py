@@ -24,6 +24,9 @@ from scipy.signal import convolve2d
 from .blur import quantize_8bit
 
 # Two Laplacians' difference: zero on any locally linear image, variance 36 sigma^2 on white noise.
+#: The highest floor that means anything: half the full range.
+MAX_LEVEL = 0.5
+
 _MASK = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float64)
 
 
@@ -33,29 +36,32 @@ def _gray_levels(image: np.ndarray) -> np.ndarray:
     return img.astype(np.float64) if img.dtype == np.uint8 else img.astype(np.float64) * 255.0
 
 
+def _sigma(levels: np.ndarray) -> float:
+    if levels.ndim != 2 or min(levels.shape) < 3:
+        raise ValueError(f"noise_sigma needs a 2-D image of at least 3 x 3 pixels, got shape {levels.shape}")
+    response = convolve2d(levels / 255.0, _MASK, mode="valid")
+    # E|N(0, 36 s^2)| = 6 s sqrt(2 / pi)
+    return float(np.abs(response).mean() * math.sqrt(math.pi / 2.0) / 6.0)
+
+
 def noise_sigma(image: np.ndarray) -> float:
     """Estimated standard deviation of the white noise of an image (uint8, or float in [0, 1]), as a
     fraction of full range."""
-    img = _gray_levels(image)
-    if img.ndim != 2 or min(img.shape) < 3:
-        raise ValueError(f"noise_sigma needs a 2-D image of at least 3 x 3 pixels, got shape {img.shape}")
-    response = convolve2d(img / 255.0, _MASK, mode="valid")
-    # E|N(0, 36 s^2)| = 6 s sqrt(2 / pi)
-    return float(np.abs(response).mean() * math.sqrt(math.pi / 2.0) / 6.0)
+    return _sigma(_gray_levels(image))
 
 
 def top_up_noise(image: np.ndarray, level: float, rng: np.random.Generator) -> np.ndarray:
     """``image`` (uint8, or float in [0, 1]) as 8-bit gray levels, with Gaussian noise added so that
     its total noise is ``level`` (a fraction of full range); only rounded when it is already as
     noisy, since noise cannot be taken away."""
-    if not 0.0 <= level <= 0.5:
-        raise ValueError(f"noise level must be a fraction of full range in 0..0.5, got {level}")
-    img = _gray_levels(image) / 255.0
-    have = noise_sigma(image)
+    if not 0.0 <= level <= MAX_LEVEL:
+        raise ValueError(f"noise level must be a fraction of full range in 0..{MAX_LEVEL:g}, got {level}")
+    levels = _gray_levels(image)
+    have = _sigma(levels)
     if have >= level:
-        return quantize_8bit(img)
+        return quantize_8bit(levels / 255.0)
     extra = math.sqrt(level * level - have * have)
-    return quantize_8bit(img + rng.normal(0.0, extra, img.shape))
+    return quantize_8bit(levels / 255.0 + rng.normal(0.0, extra, levels.shape))
 
 
 def seeded_by(image: np.ndarray) -> np.random.Generator:

@@ -19,6 +19,7 @@ from . import classes, splits
 from .blur import blur_image, sharp_size_for
 from .images import ImageError, dead_leaves, list_images, load_gray
 from .kernels import random_kernel
+from .noise import MAX_LEVEL as MAX_NOISE_FLOOR
 from .noise import top_up_noise
 from .patches import MIN_IMAGE_SIZE, Patch, height_patch, width_patch
 
@@ -34,10 +35,10 @@ GENERATOR_VERSION = 3
 #: Each augmentation field with its neutral value and the interval it must lie in.
 _AUGMENTATION = {"natural_scale_min": (1.0, 0.25, 1.0), "natural_scale_max": (1.0, 1.0, 8.0),
                  "natural_gamma_max": (1.0, 1.0, 8.0), "natural_soften_max": (0.0, 0.0, 4.0)}
-#: Likewise for the options that apply to every sample, dead leaves included: the grain and the
-#: aspect ratio of the kernel's box.
+#: Likewise for the options that apply to every sample, dead leaves included: the grain, the
+#: aspect ratio of the kernel's box and the noise floor.
 _EVERY_SAMPLE = {"grain_max": (0.0, 0.0, 32.0), "grain_size_max": (0.0, 0.0, 4.0),
-                 "other_aspect_max": (0.0, 0.0, 32.0), "noise_floor": (0.0, 0.0, 0.5)}
+                 "other_aspect_max": (0.0, 0.0, 32.0), "noise_floor": (0.0, 0.0, MAX_NOISE_FLOOR)}
 
 
 @dataclass(frozen=True)
