@@ -25,7 +25,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +35,10 @@ from blurgauge.model.cascade import DEFAULT_ESTIMATE, AxisEstimate, LogitsFn, ru
 from blurgauge.model.images import ImageError, load_gray, to_gray
 from blurgauge.model.noise import seeded_by, top_up_noise
 from blurgauge.model.patches import MIN_IMAGE_SIZE, height_patches, width_patches
-from blurgauge.model.preprocess import input_codes
+from blurgauge.model.preprocess import PLAIN, Preprocessing
 from blurgauge.model.roles import CASCADE
 
-from .backends import BACKENDS, DEVICE_BACKENDS, input_noise_floor, open_backend, open_device
+from .backends import BACKENDS, DEVICE_BACKENDS, input_preprocessing, open_backend, open_device
 
 #: The core clock the board time is projected at: the PYNQ-Z2 fabric clock FCLK_CLK0 as the PYNQ
 #: base design sets it, and the clock of `blurgauge cost` (hw/cost.py); see docs/host.md.
@@ -130,10 +130,11 @@ class Prepared:
         return (np.arange(len(self.codes)) >= self.width_patches).astype(np.int64)
 
 
-def prepare(image: ImageInput, label: str | None = None, patches: int = 1, noise_floor: float = 0.0) -> Prepared:
-    """Read (a path) or take (an array) an image, convert to gray, top its noise up to ``noise_floor``
-    (the networks' training level; 0: leave it), select up to ``patches`` distinct patches per axis,
-    encode them."""
+def prepare(image: ImageInput, label: str | None = None, patches: int = 1,
+            preprocessing: Preprocessing = PLAIN) -> Prepared:
+    """Read (a path) or take (an array) an image, convert to gray, top its noise up to the networks'
+    training level (``preprocessing.noise_floor``; 0: leave it), select up to ``patches`` distinct
+    patches per axis, and encode them as the networks read them (``preprocessing.codes``)."""
     start = time.perf_counter()
     if isinstance(image, np.ndarray):
         name = label or "array"
@@ -144,10 +145,10 @@ def prepare(image: ImageInput, label: str | None = None, patches: int = 1, noise
     else:
         name = label or str(image)
         gray = load_gray(image, min_size=MIN_IMAGE_SIZE)
-    if noise_floor > 0.0:
-        gray = top_up_noise(gray, noise_floor, seeded_by(gray))
+    if preprocessing.noise_floor > 0.0:
+        gray = top_up_noise(gray, preprocessing.noise_floor, seeded_by(gray))
     along_x, along_y = width_patches(gray, patches), height_patches(gray, patches)
-    codes = np.stack([input_codes(p.gradient) for p in (*along_x, *along_y)])
+    codes = np.stack([preprocessing.codes(p.gradient) for p in (*along_x, *along_y)])
     return Prepared(name, codes, time.perf_counter() - start, len(along_x))
 
 
@@ -161,8 +162,9 @@ class Accelerator:
         six ``.bgcp`` images. ``patches``: distinct patches pooled per axis (1, the paper's method, is
         the cheapest; more lower the error, model/trained/README.md). ``noise_floor``: the noise level
         each image is topped up to before its patches (default: the level the networks were trained
-        at, from their files; see ``backends.input_noise_floor``). ``transport``: a ready Transport for a
-        device backend (else one is opened with ``transport_options``, e.g. ``overlay=`` for pynq).
+        at; it and the input transform come from their files, ``backends.input_preprocessing``).
+        ``transport``: a ready Transport for a device backend (else one is opened with
+        ``transport_options``, e.g. ``overlay=`` for pynq).
         ``timeout_s`` bounds each core run."""
         if backend not in BACKENDS and transport is None:
             raise ValueError(f"backend {backend!r} is not available; one of {', '.join(BACKENDS)}")
@@ -171,7 +173,8 @@ class Accelerator:
         self.backend = backend
         self.estimate_kind = estimate
         self.patches = patches
-        self.noise_floor = input_noise_floor(weights) if noise_floor is None else noise_floor
+        found = input_preprocessing(weights)
+        self.preprocessing = found if noise_floor is None else replace(found, noise_floor=noise_floor)
         self._closer: Any = None
         if backend in DEVICE_BACKENDS or transport is not None:
             networks = open_device(backend, weights, transport=transport, timeout_s=timeout_s, **transport_options)
@@ -183,6 +186,10 @@ class Accelerator:
             self.driver = None
             self._networks = None
             self._logits = open_backend(backend, Path(weights) if weights is not None else None)
+
+    @property
+    def noise_floor(self) -> float:
+        return self.preprocessing.noise_floor
 
     def warm_up(self) -> None:
         """Run every network once on a zero patch (host backends build models or compile lazily), so
@@ -226,7 +233,7 @@ class Accelerator:
 
     def estimate(self, image: ImageInput, label: str | None = None) -> Estimate:
         """Width and height of one image (a path or an array); raises ImageError for an unusable image."""
-        return self.run(prepare(image, label, self.patches, self.noise_floor))
+        return self.run(prepare(image, label, self.patches, self.preprocessing))
 
     # ---------------------------------------------------------------- many images
 
@@ -259,7 +266,7 @@ class Accelerator:
                     if label is None:
                         label = f"array #{index}" if isinstance(item, np.ndarray) else str(item)
                     try:
-                        ready: Prepared | Failure = prepare(item, label, self.patches, self.noise_floor)
+                        ready: Prepared | Failure = prepare(item, label, self.patches, self.preprocessing)
                     except Exception as exc:  # any unusable input is that image's failure, not the batch's
                         ready = Failure(label, _one_line(exc, label), exc)
                     if not put(ready):

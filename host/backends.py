@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from blurgauge.model.preprocess import PLAIN, Preprocessing
 from blurgauge.model.roles import CASCADE
 
 BACKENDS = ("keras", "golden", "hls", "rtl", "pynq")
@@ -86,23 +87,27 @@ def bgcp_images(weights: str | Path | None, names: tuple[str, ...] = CASCADE) ->
     return {name: path.read_bytes() for name, path in files.items()}
 
 
-def input_noise_floor(weights: str | Path | None, names: tuple[str, ...] = CASCADE) -> float:
-    """The noise floor the networks in ``weights`` (default: the shipped ones) were trained at: from
-    the weight files, or for a folder of core programs from its ``preprocess.json`` (none: 0, as
-    for programs built before the floor existed). The same precedence as ``program_images``."""
+def input_preprocessing(weights: str | Path | None, names: tuple[str, ...] = CASCADE) -> Preprocessing:
+    """What the host does to each image for the networks in ``weights`` (default: the shipped ones):
+    the noise floor they were trained at and the input transform they read. From the weight files,
+    or for a folder of core programs from its ``preprocess.json`` (none: the paper's preprocessing,
+    as for programs built before the file existed). The same precedence as ``program_images``."""
     from blurgauge.hw.program import PREPROCESS_FILE
-    from blurgauge.model.inference import TRAINED_DIR, noise_floor
+    from blurgauge.model.inference import TRAINED_DIR, preprocessing
 
     folder = Path(weights) if weights is not None else TRAINED_DIR
     if bgcp_images(folder, names) is None:
-        return noise_floor(folder, names)
+        return preprocessing(folder, names)
     path = folder / PREPROCESS_FILE
     if not path.is_file():
-        return 0.0
+        return PLAIN
     try:
-        return float(json.loads(path.read_text())["noise_floor"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path}: unreadable ({exc}); expected {{\"noise_floor\": SIGMA}}") from exc
+        settings = json.loads(path.read_text())
+    except ValueError as exc:
+        raise ValueError(f"{path}: unreadable ({exc}); expected {json.dumps(PLAIN.as_meta())}") from exc
+    if not isinstance(settings, dict):
+        raise ValueError(f"{path}: expected an object such as {json.dumps(PLAIN.as_meta())}")
+    return Preprocessing.from_meta(settings, str(path))
 
 
 def program_images(weights: str | Path | None, lanes: int, names: tuple[str, ...] = CASCADE) -> dict[str, bytes]:

@@ -102,6 +102,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size, lr=args.lr, final_lr=args.final_lr, widen=args.widen,
         seed=args.seed, val_size=args.val_size, distribute=args.distribute,
         init_from=str(args.init_from) if args.init_from else None, quantized=not args.float_twin,
+        input_transform=args.input_transform,
     )
     best = train(cfg, args.data, args.val, args.run, verbose=0 if args.quiet else 1)
     print(f"best weights: {best}")
@@ -122,11 +123,13 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from blurgauge.model.evaluate import evaluate, quantization_cost
     from blurgauge.model.inference import TRAINED_DIR, weight_path
     from blurgauge.model.roles import CASCADE
 
-    from .backends import input_noise_floor, open_backend
+    from .backends import input_preprocessing, open_backend
 
     if args.runs is not None:
         if args.weights is not None or args.backend != "keras":
@@ -139,9 +142,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     native = args.backend != "hls" and weight_path(folder, "native").exists()
     names = (*CASCADE, "native") if native else CASCADE
     logits = open_backend(args.backend, folder, names)
+    prep = input_preprocessing(folder, names)
+    if args.noise_floor is not None:
+        prep = replace(prep, noise_floor=args.noise_floor)
     results = evaluate(logits, args.data, args.out, label=f"{args.backend}, {folder}", noise=args.noise,
                        per_extent=args.per_extent, seed=args.seed, with_native=native, patches=args.patches,
-                       noise_floor=input_noise_floor(folder) if args.noise_floor is None else args.noise_floor)
+                       prep=prep)
     print((args.out / "report.md").read_text())
     lv = results["levin"]
     print(f"Levin AbE {lv['abe'][results['estimate']]:.2f} px; report in {args.out}")
@@ -289,6 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="tf.distribute strategy for several GPUs or machines")
     tr.add_argument("--init-from", type=Path, default=None, metavar="RUN",
                     help="initialise all layers but the head from another run folder")
+    tr.add_argument("--input-transform", default="gradient", choices=("gradient", "autocorrelation"),
+                    help="what the network reads of each patch: the gradient patch itself (the paper's, "
+                         "default) or its autocorrelation (model/preprocess.py); recorded in the weight files")
     tr.add_argument("--float", dest="float_twin", action="store_true",
                     help="train the float twin (no quantizers) to measure what 8 bits cost; "
                          "writes Keras weights and curves, no .bgw.npz")

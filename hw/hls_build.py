@@ -23,7 +23,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from blurgauge.model import weights as weight_files
-from blurgauge.model.inference import TRAINED_DIR, noise_floor, weight_path
+from blurgauge.model.inference import TRAINED_DIR, preprocessing, weight_path
 from blurgauge.model.roles import CASCADE
 
 from . import cost, hls
@@ -81,8 +81,8 @@ def build(out: str | Path, folder: str | Path = TRAINED_DIR, names: tuple[str, .
         blob = path.read_bytes()
         images[name] = {"file": str(path.relative_to(out)), "bytes": len(blob), "crc32": f"{zlib.crc32(blob):08x}"}
     # The programs do not record what the host must do to an image first; the folder beside them does.
-    floor = noise_floor(folder, names)
-    (out / "images" / prog.PREPROCESS_FILE).write_text(json.dumps({"noise_floor": floor}) + "\n")
+    prep = preprocessing(folder, names)
+    (out / "images" / prog.PREPROCESS_FILE).write_text(json.dumps(prep.as_meta()) + "\n")
     (out / "cost.md").write_text(cost.markdown(programs[first], lanes))
     manifest = {
         "hls4ml": hls4ml.__version__,
@@ -92,7 +92,7 @@ def build(out: str | Path, folder: str | Path = TRAINED_DIR, names: tuple[str, .
         "ports": [p.name for p in hls.ports(project)],
         "patches": [name for name, _, _ in hls.PATCHES],
         "images": images,
-        "noise_floor": floor,
+        **prep.as_meta(),
         "seconds": round(time.perf_counter() - started, 1),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -39,8 +39,9 @@ FORMAT_VERSION = 1
 ALIGN = 16
 INPUT_SLOT = 0
 #: Beside a folder of ``.bgcp`` programs: what the host must do to an image before its patches,
-#: which the programs themselves do not record: ``{"noise_floor": SIGMA}`` (``noise.top_up_noise``).
-#: ``blurgauge hls`` writes it; a folder without it means no top-up.
+#: which the programs themselves do not record: ``preprocess.Preprocessing.as_meta``, e.g.
+#: ``{"noise_floor": 0.01, "input_transform": "autocorrelation"}``. ``blurgauge hls`` writes it; a
+#: folder without it means the paper's preprocessing (no top-up, the gradient patch).
 PREPROCESS_FILE = "preprocess.json"
 NETWORK_IDS = {"coarse": 0, "fine1": 1, "fine2": 2, "fine3": 3, "fine4": 4, "fine5": 5, "native": 6}
 

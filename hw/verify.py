@@ -18,15 +18,15 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from blurgauge.model.inference import TRAINED_DIR, KerasNetworks
-from blurgauge.model.inference import noise_floor as networks_noise_floor
+from blurgauge.model.inference import TRAINED_DIR, KerasNetworks, preprocessing
+from blurgauge.model.preprocess import PLAIN, Preprocessing
 from blurgauge.model.roles import CASCADE
 
 
 def real_patches(count: int, data: str | Path | None, seed: int = 0,
-                 noise_floor: float = 0.0) -> tuple[np.ndarray, str]:
-    """int8 input codes of ``count`` width patches, topped up to the networks' ``noise_floor`` as the
-    host does, and where they came from."""
+                 prep: Preprocessing = PLAIN) -> tuple[np.ndarray, str]:
+    """int8 input codes of ``count`` width patches, preprocessed as the host does for the networks
+    (``prep``: noise floor, input transform), and where they came from."""
     from blurgauge.model.evaluate import levin_set, resolve_data_root
 
     try:
@@ -34,23 +34,22 @@ def real_patches(count: int, data: str | Path | None, seed: int = 0,
     except (FileNotFoundError, ValueError):
         root = None
     if root is not None:
-        blurred = levin_set(root, 0.01, seed, progress=False, noise_floor=noise_floor)
+        blurred = levin_set(root, 0.01, seed, progress=False, prep=prep)
         rng = np.random.default_rng(seed)
         chosen = rng.choice(len(blurred), size=min(count, len(blurred)), replace=False)
         codes = np.stack([blurred[i].width_codes[0] for i in chosen])
         return codes, f"Levin protocol images ({root})"
-    from blurgauge.model.preprocess import input_codes
     from blurgauge.model.synthesis import SynthesisConfig, make_sample
 
-    cfg = SynthesisConfig(noise_floor=noise_floor)
-    codes = np.stack([input_codes(make_sample(seed + 99, i, cfg)["patch"]) for i in range(count)])
+    cfg = SynthesisConfig(noise_floor=prep.noise_floor)
+    codes = np.stack([prep.codes(make_sample(seed + 99, i, cfg)["patch"]) for i in range(count)])
     return codes, "synthesized patches (no reference data found)"
 
 
 def verify(folder: str | Path, count: int, data: str | Path | None, out: Path) -> bool:
     from .programs import GoldenNetworks, HlsNetworks
 
-    codes, source = real_patches(count, data, noise_floor=networks_noise_floor(folder))
+    codes, source = real_patches(count, data, prep=preprocessing(folder))
     golden = GoldenNetworks(folder, CASCADE)
     started = time.perf_counter()
     hls = HlsNetworks(folder, CASCADE)

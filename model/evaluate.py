@@ -38,7 +38,7 @@ from .images import load_gray
 from .kernels import kernel_extent, random_kernel
 from .noise import top_up_noise
 from .patches import height_patches, width_patches
-from .preprocess import input_codes
+from .preprocess import PLAIN, Preprocessing
 from .recipe import Recipe
 
 #: The paper's Table 2, column "Ours": mean estimated (height, width) per Levin kernel.
@@ -99,21 +99,21 @@ def protocol_rng(seed: int, *keys: int) -> np.random.Generator:
 
 
 def _blurred(image_name: str, kernel_name: str, sharp: np.ndarray, kernel: np.ndarray,
-             rng: np.random.Generator, noise: float, patches: int, noise_floor: float = 0.0) -> Blurred:
+             rng: np.random.Generator, noise: float, patches: int, prep: Preprocessing = PLAIN) -> Blurred:
     blurry = blur_image(sharp, kernel, rng, noise)
-    if noise_floor > 0.0:  # the host's step for networks trained on topped-up images
-        blurry = top_up_noise(blurry, noise_floor, rng)
+    if prep.noise_floor > 0.0:  # the host's step for networks trained on topped-up images
+        blurry = top_up_noise(blurry, prep.noise_floor, rng)
     w, h = kernel_extent(kernel)
 
     def codes(found: list) -> np.ndarray:
-        return np.stack([input_codes(p.gradient) for p in found])
+        return np.stack([prep.codes(p.gradient) for p in found])
 
     return Blurred(image_name, kernel_name, w, h,
                    codes(width_patches(blurry, patches)), codes(height_patches(blurry, patches)))
 
 
 def _levin_kernels_on(images: list[Path], root: Path, noise: float, seed: int, progress: bool,
-                      desc: str, patches: int, noise_floor: float = 0.0) -> list[Blurred]:
+                      desc: str, patches: int, prep: Preprocessing = PLAIN) -> list[Blurred]:
     """Every one of Levin's kernels on every image; image i and kernel k draw from rng (seed, i, k)."""
     kernels = levin_kernels(root)
     out = []
@@ -121,14 +121,14 @@ def _levin_kernels_on(images: list[Path], root: Path, noise: float, seed: int, p
         sharp = load_gray(path)
         for k, kernel in kernels.items():
             out.append(_blurred(path.name, f"kernel{k}", sharp, kernel, protocol_rng(seed, i, k), noise, patches,
-                                noise_floor))
+                                prep))
     return out
 
 
 def levin_set(root: Path, noise: float = 0.01, seed: int = 0, progress: bool = True,
-              patches: int = 1, noise_floor: float = 0.0) -> list[Blurred]:
+              patches: int = 1, prep: Preprocessing = PLAIN) -> list[Blurred]:
     images = natural_images(root, ("natural_BSD68", "natural_Set12"))
-    return _levin_kernels_on(images, root, noise, seed, progress, "Levin protocol: blurring", patches, noise_floor)
+    return _levin_kernels_on(images, root, noise, seed, progress, "Levin protocol: blurring", patches, prep)
 
 
 def held_out_kodak(root: Path) -> list[Path]:
@@ -140,18 +140,18 @@ def held_out_kodak(root: Path) -> list[Path]:
 
 
 def levin_on_kodak_set(root: Path, noise: float = 0.01, seed: int = 2, progress: bool = True,
-                       patches: int = 1, noise_floor: float = 0.0) -> list[Blurred]:
+                       patches: int = 1, prep: Preprocessing = PLAIN) -> list[Blurred]:
     """The control: Levin's kernels on the held-out Kodak24 photos instead of BSD68 + Set12.
 
     The kernels are the test kernels, the photos are of the kind the networks were trained on; a
     gap between the two AbEs is the photos' doing, not the kernels'.
     """
     return _levin_kernels_on(held_out_kodak(root), root, noise, seed, progress, "Levin kernels on Kodak: blurring",
-                             patches, noise_floor)
+                             patches, prep)
 
 
 def sweep_set(root: Path, per_extent: int = 4, noise: float = 0.01, seed: int = 1,
-              progress: bool = True, patches: int = 1, noise_floor: float = 0.0) -> list[Blurred]:
+              progress: bool = True, patches: int = 1, prep: Preprocessing = PLAIN) -> list[Blurred]:
     held_out = held_out_kodak(root)
     images = [load_gray(p) for p in held_out]
     out = []
@@ -163,7 +163,7 @@ def sweep_set(root: Path, per_extent: int = 4, noise: float = 0.01, seed: int = 
             kernel, kind = random_kernel(e, height, rng)
             which = int(rng.integers(len(images)))
             out.append(_blurred(held_out[which].stem, f"{kind}{e}x{height}", images[which], kernel, rng, noise,
-                                patches, noise_floor))
+                                patches, prep))
     return out
 
 
@@ -339,13 +339,13 @@ class ProtocolSets(NamedTuple):
 
 
 def protocol_sets(data_root: str | Path | None, noise: float = 0.01, per_extent: int = 4, seed: int = 0,
-                  progress: bool = True, patches: int = 1, noise_floor: float = 0.0) -> ProtocolSets:
-    """Every protocol's blurred images, with up to ``patches`` distinct patches per axis, topped up
-    to ``noise_floor`` (``noise.top_up_noise``) when the networks were trained so."""
+                  progress: bool = True, patches: int = 1, prep: Preprocessing = PLAIN) -> ProtocolSets:
+    """Every protocol's blurred images, with up to ``patches`` distinct patches per axis, each image
+    preprocessed as the networks expect (``prep``: its noise topped up, its patches transformed)."""
     root = resolve_data_root(data_root)
-    return ProtocolSets(levin_set(root, noise, seed, progress, patches, noise_floor),
-                        sweep_set(root, per_extent, noise, seed + 1, progress, patches, noise_floor),
-                        levin_on_kodak_set(root, noise, seed + 2, progress, patches, noise_floor))
+    return ProtocolSets(levin_set(root, noise, seed, progress, patches, prep),
+                        sweep_set(root, per_extent, noise, seed + 1, progress, patches, prep),
+                        levin_on_kodak_set(root, noise, seed + 2, progress, patches, prep))
 
 
 def patch_pooling(sets: ProtocolSets, logits: LogitsFn, counts: tuple[int, ...], estimate: str,
@@ -373,7 +373,7 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
              label: str, noise: float = 0.01, per_extent: int = 4, seed: int = 0,
              with_native: bool = True, progress: bool = True,
              sets: ProtocolSets | None = None, patches: int = 1,
-             patch_counts: tuple[int, ...] = PATCH_COUNTS, noise_floor: float = 0.0) -> dict:
+             patch_counts: tuple[int, ...] = PATCH_COUNTS, prep: Preprocessing = PLAIN) -> dict:
     """Run every protocol, write report.md, results.json and the plots; return the results.
 
     ``patches``: distinct patches per axis that the cascade pools (1: the paper's method).
@@ -386,7 +386,7 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sets = sets or protocol_sets(data_root, noise, per_extent, seed, progress, max((patches, *patch_counts)),
-                                 noise_floor)
+                                 prep)
     levin, sweep, control = sets
     # Scoring runs the networks for minutes with nothing else to show: one step per set and arrangement.
     bar = tqdm(total=3 + 3 * len(patch_counts) + 2 * with_native, desc="evaluating", unit="set",
@@ -404,7 +404,7 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
     truth = cascade_levin.truth
     n = len(levin)
     results: dict = {
-        "label": label, "noise_sigma": noise, "noise_floor": noise_floor, "seed": seed, "estimate": estimate,
+        "label": label, "noise_sigma": noise, **prep.as_meta(), "seed": seed, "estimate": estimate,
         "patches": patches,
         "levin": {
             "images": n,
@@ -462,6 +462,7 @@ def render_report(r: dict) -> str:
         f"# Evaluation: {r['label']}\n",
         f"Noise sigma {r['noise_sigma']} of full range"
         + (f", each image then topped up to {r['noise_floor']}" if r.get("noise_floor") else "")
+        + f"; network input: the {r.get('input_transform', 'gradient')} of each patch"
         + f"; seed {r['seed']}; size estimate: {est} "
         "(the better of interval midpoint and softmax expectation on the Levin protocol); "
         f"{r['patches']} patch(es) per axis pooled (1 is the paper's method).\n",
@@ -543,13 +544,14 @@ def quantization_cost(runs: str | Path, data_root: str | Path | None, out_dir: s
     from .inference import RunNetworks
 
     out = Path(out_dir)
-    sets = protocol_sets(data_root, noise, per_extent, seed, progress)
+    prep = RunNetworks(runs).preprocessing()
+    sets = protocol_sets(data_root, noise, per_extent, seed, progress, prep=prep)
     results = {}
     for form in ("quantized", "float"):
         nets = RunNetworks(runs, quantized=form == "quantized")
         results[form] = evaluate(nets.logits, None, out / form, label=f"{form}, training runs {runs}",
                                  noise=noise, per_extent=per_extent, seed=seed, with_native=False,
-                                 progress=progress, sets=sets, patch_counts=())
+                                 progress=progress, sets=sets, patch_counts=(), prep=prep)
     est = results["quantized"]["estimate"]
     rows = [{
         "network form": form,

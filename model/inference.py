@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
-from .preprocess import codes_to_input
+from .preprocess import Preprocessing, codes_to_input
 from .roles import CASCADE
 from .weight_meta import SUFFIX, WeightFileError, read_meta
 
@@ -18,14 +19,22 @@ def weight_path(folder: str | Path, name: str) -> Path:
     return Path(folder) / f"{name}{SUFFIX}"
 
 
-def noise_floor(folder: str | Path = TRAINED_DIR, names: tuple[str, ...] = CASCADE) -> float:
-    """The noise floor (``noise.top_up_noise``) that the networks in ``folder`` were trained at; the
-    host tops every image up to it before selecting patches. The networks must agree on it."""
-    floors = {name: float(read_meta(weight_path(folder, name)).get("noise_floor", 0.0)) for name in names}
-    if len(set(floors.values())) > 1:
-        listed = ", ".join(f"{name} {floor:g}" for name, floor in floors.items())
-        raise WeightFileError(f"{folder}: the networks were trained at different noise floors ({listed})")
-    return next(iter(floors.values()))
+def agreed(found: dict[str, Preprocessing], where: str | Path) -> Preprocessing:
+    """The one preprocessing of several networks; they see the same patches, so they must agree."""
+    if len(set(found.values())) > 1:
+        listed = ", ".join(f"{name} {p.as_meta()}" for name, p in found.items())
+        raise WeightFileError(f"{where}: the networks were trained with different preprocessing ({listed})")
+    return next(iter(found.values()))
+
+
+def preprocessing(folder: str | Path = TRAINED_DIR, names: tuple[str, ...] = CASCADE) -> Preprocessing:
+    """What the host does to an image for the networks in ``folder`` (``preprocess.Preprocessing``):
+    the noise floor they were trained at and the input transform they read. They must agree."""
+    found = {}
+    for name in names:
+        path = weight_path(folder, name)
+        found[name] = Preprocessing.from_meta(read_meta(path), str(path))
+    return agreed(found, folder)
 
 
 def _predict(model, codes: np.ndarray) -> np.ndarray:
@@ -69,8 +78,6 @@ class RunNetworks:
     """
 
     def __init__(self, runs: str | Path, quantized: bool = True, names: tuple[str, ...] = CASCADE):
-        import json
-
         self.runs, self.quantized = Path(runs), quantized
         self._widths: dict[str, int] = {}
         for name in names:
@@ -80,6 +87,17 @@ class RunNetworks:
                     raise FileNotFoundError(f"{path}: not a finished training run of {name!r}")
             self._widths[name] = int(json.loads(config.read_text())["width"])
         self._models: dict = {}
+
+    def preprocessing(self) -> Preprocessing:
+        """The runs' preprocessing, from their weight files (a float twin's run has none: its
+        config gives the transform, and a twin is compared on the patches of its quantized run)."""
+        found = {}
+        for name in self._widths:
+            best = self.runs / name / "best.bgw.npz"
+            config = json.loads((self.runs / name / "config.json").read_text())
+            found[name] = (Preprocessing.from_meta(read_meta(best), str(best)) if best.is_file()
+                           else Preprocessing(transform=config.get("input_transform", "gradient")))
+        return agreed(found, self.runs)
 
     def model(self, name: str):
         if name not in self._models:

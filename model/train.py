@@ -12,7 +12,8 @@ A run folder holds everything about one training run::
 An "epoch" is ``epoch_size`` samples drawn from the training set (default: all of it), so long
 runs checkpoint often. Samples are augmented with the symmetries that keep the horizontal
 blur extent: mirroring the image left-right (the gradient mirrors and changes sign), up-down, and
-inverting the gray levels (the gradient changes sign).
+inverting the gray levels (the gradient changes sign). The augmented patch then goes through the
+run's input transform (``preprocess``), as the host's patches will.
 
 Several GPUs (or machines) are used through ``tf.distribute``: ``--distribute mirrored`` runs
 MirroredStrategy over the local GPUs; ``multiworker`` reads TF_CONFIG. The default is the single
@@ -32,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import PatchDataset, load_dataset
-from .preprocess import network_input
+from .preprocess import GRADIENT, Preprocessing, check_transform, network_input
 from .roles import role as get_role
 from .tf_env import keras, tf
 
@@ -53,9 +54,11 @@ class TrainConfig:
     distribute: str = "none"  # none | mirrored | multiworker
     init_from: str | None = None  # run folder whose backbone initialises this network (not its head)
     quantized: bool = True  # False: the float twin, for the quantized-versus-float comparison
+    input_transform: str = GRADIENT  # what the network reads of a patch (preprocess.TRANSFORMS)
 
     def __post_init__(self) -> None:
         get_role(self.role)
+        check_transform(self.input_transform, "TrainConfig.input_transform")
         if self.distribute not in ("none", "mirrored", "multiworker"):
             raise ValueError(f"distribute must be none, mirrored or multiworker, got {self.distribute!r}")
         if self.width < 1 or self.epochs < 1 or self.batch_size < 1:
@@ -81,9 +84,10 @@ def _augment(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 class PatchBatches(keras.utils.Sequence):
     """Shuffled, augmented batches of preprocessed patches; reshuffled every epoch."""
 
-    def __init__(self, gradients: np.ndarray, labels: np.ndarray, batch_size: int, steps: int, seed: int):
+    def __init__(self, gradients: np.ndarray, labels: np.ndarray, batch_size: int, steps: int, seed: int,
+                 transform: str = GRADIENT):
         super().__init__()
-        self.grad, self.labels = gradients, labels
+        self.grad, self.labels, self.transform = gradients, labels, transform
         self.batch_size, self.steps = batch_size, steps
         self.rng = np.random.default_rng(seed)
         self.on_epoch_end()
@@ -99,7 +103,7 @@ class PatchBatches(keras.utils.Sequence):
     def __getitem__(self, i: int):
         idx = np.sort(self.order[i * self.batch_size : (i + 1) * self.batch_size])
         grads = _augment(self.grad[idx], self.rng)
-        return network_input(grads), self.labels[idx]
+        return network_input(grads, self.transform), self.labels[idx]
 
 
 def _prepare(data: PatchDataset, cfg: TrainConfig, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -210,10 +214,10 @@ def train(
     r = get_role(cfg.role)
     tf.keras.utils.set_random_seed(cfg.seed)
     train_set, val_set = load_dataset(train_dir), load_dataset(val_dir)
-    noise_floor = _noise_floor(train_set, val_set)
+    preprocessing = Preprocessing(_noise_floor(train_set, val_set), cfg.input_transform)
     train_x, train_y = _prepare(train_set, cfg)
     val_x, val_y = _prepare(val_set, cfg, limit=cfg.val_size)
-    val_inputs = network_input(val_x)
+    val_inputs = network_input(val_x, cfg.input_transform)
     epoch_size = cfg.epoch_size or len(train_y)
     steps = max(1, epoch_size // cfg.batch_size)
     bn_freeze = int(cfg.bn_freeze_fraction * steps * cfg.epochs)
@@ -235,6 +239,10 @@ def train(
         source = Path(cfg.init_from) / "model_weights.h5"
         if not source.is_file():
             raise RunError(f"{source}: no weights to initialise from (train that run first)")
+        source_cfg = json.loads((Path(cfg.init_from) / "config.json").read_text())
+        if source_cfg.get("input_transform", GRADIENT) != cfg.input_transform:
+            raise RunError(f"{cfg.init_from} read the {source_cfg.get('input_transform', GRADIENT)} input, this run "
+                           f"the {cfg.input_transform}: a backbone serves only the input it was trained on")
         head = model.get_layer("logits")
         fresh_head = head.get_weights()
         model.load_weights(str(source), by_name=True, skip_mismatch=True)
@@ -251,7 +259,8 @@ def train(
         history = history[: int(ckpt.save_counter.numpy())]
         print(f"resuming {run} after epoch {len(history)}", file=sys.stderr)
     best = max((h["val_accuracy"] for h in history), default=-1.0)
-    batches = PatchBatches(train_x, train_y, cfg.batch_size, steps, seed=cfg.seed + 7919 * len(history))
+    batches = PatchBatches(train_x, train_y, cfg.batch_size, steps, seed=cfg.seed + 7919 * len(history),
+                          transform=cfg.input_transform)
     print(
         f"{cfg.role}: {len(train_y)} training / {len(val_y)} validation patches, "
         f"{steps} steps of {cfg.batch_size} per epoch, epochs {len(history) + 1}..{cfg.epochs}",
@@ -287,9 +296,9 @@ def train(
                 "train_data": str(train_dir),
                 "epoch": epoch + 1,
                 "val_accuracy": float(val_acc),
-            }, noise_floor)
+            }, preprocessing)
         if cfg.quantized:
-            weights.save(run / "last.bgw.npz", model, cfg.role, cfg.width, {"epoch": epoch + 1}, noise_floor)
+            weights.save(run / "last.bgw.npz", model, cfg.role, cfg.width, {"epoch": epoch + 1}, preprocessing)
         model.save_weights(str(run / "model_weights.h5"))  # by-name source for --init-from
         _write_history(run, history)  # before the checkpoint: a resume trims history to it
         manager.save()

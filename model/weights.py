@@ -4,9 +4,11 @@ A weight file (``<role>.bgw.npz``, a NumPy zip archive) holds:
 
 * ``meta``: UTF-8 JSON with ``format`` ("blurgauge-weights"), ``version``, ``role``, ``width``,
   ``outputs``, the class labels of the head, the fixed-point formats (``quantizers.FORMATS``),
-  the ordered layer names, ``noise_floor`` (the noise level, a fraction of full range, that the
-  host tops each image up to before its patches, as the training data was: ``model/noise.py``;
-  absent in files written before it existed, meaning 0, none), provenance (command, seed,
+  the ordered layer names, the host's preprocessing for these networks
+  (``preprocess.Preprocessing.as_meta``: ``noise_floor``, the noise level, a fraction of full
+  range, that the host tops each image up to before its patches, as the training data was, and
+  ``input_transform``, the map the network reads; each absent in files written before it existed,
+  meaning 0 and ``gradient``), provenance (command, seed,
   dataset, validation accuracy) and the SHA-256 of the payload;
 * per weighted layer ``<name>.kernel`` (int8 codes of the ``weight`` format) and ``<name>.bias``
   (int16 codes of the ``bias`` format), batch normalization already folded in.
@@ -27,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .network import FOLDED, NetworkSpec, build_resnet18
+from .preprocess import Preprocessing
 from .quantizers import FORMATS
 from .roles import Role, role
 from .tf_env import keras, qkeras
@@ -41,8 +44,8 @@ class NetworkWeights:
     meta: dict
 
     @property
-    def noise_floor(self) -> float:
-        return float(self.meta.get("noise_floor", 0.0))
+    def preprocessing(self) -> Preprocessing:
+        return Preprocessing.from_meta(self.meta, f"weights of {self.role.name}")
 
     def build_model(self) -> keras.Model:
         """The inference Keras model (folded form) carrying these weights."""
@@ -102,8 +105,8 @@ def _digest(layers: dict[str, tuple[np.ndarray, np.ndarray]]) -> str:
 
 
 def save(path: str | Path, model: keras.Model, role_name: str, width: int, provenance: dict,
-         noise_floor: float = 0.0) -> Path:
-    """Write the weight file of a trained model (``noise_floor``: its training data's)."""
+         preprocessing: Preprocessing | None = None) -> Path:
+    """Write the weight file of a trained model (``preprocessing``: as its training data was made)."""
     r = role(role_name)
     layers = extract(model)
     meta = {
@@ -115,7 +118,7 @@ def save(path: str | Path, model: keras.Model, role_name: str, width: int, prove
         "class_labels": r.class_labels(),
         "formats": {k: vars(v) for k, v in FORMATS.items()},
         "layers": list(layers),
-        "noise_floor": float(noise_floor),
+        **(preprocessing or Preprocessing()).as_meta(),
         "provenance": provenance,
         "sha256": _digest(layers),
     }

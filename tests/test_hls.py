@@ -103,8 +103,9 @@ def test_one_project_and_six_images(one_project, programs) -> None:
         assert prog.pack(image) == prog.pack(p)
     assert (one_project / "project" / "build_prj.tcl").exists() and (one_project / "cost.md").exists()
     # the host's preprocessing for these programs travels beside them (the test networks have no floor)
-    assert json.loads((one_project / "images" / prog.PREPROCESS_FILE).read_text()) == {"noise_floor": 0.0}
-    assert manifest["noise_floor"] == 0.0
+    plain = {"noise_floor": 0.0, "input_transform": "gradient"}
+    assert json.loads((one_project / "images" / prog.PREPROCESS_FILE).read_text()) == plain
+    assert manifest["noise_floor"] == 0.0 and manifest["input_transform"] == "gradient"
 
 
 @pytest.mark.slow

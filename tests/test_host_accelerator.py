@@ -173,6 +173,7 @@ def test_the_accelerator_tops_images_up_to_the_networks_floor(programs, golden, 
     from scipy import ndimage
 
     from blurgauge.host.accelerator import prepare
+    from blurgauge.model.preprocess import Preprocessing
 
     soft = ndimage.gaussian_filter(np.random.default_rng(3).random((160, 180)), 4.0)
     path = tmp_path / "soft.png"
@@ -182,6 +183,14 @@ def test_the_accelerator_tops_images_up_to_the_networks_floor(programs, golden, 
     assert golden.noise_floor == 0.0
     with Accelerator("golden", floored) as acc, Accelerator("golden", floored, noise_floor=0.0) as off:
         assert acc.noise_floor == 0.02 and off.noise_floor == 0.0
-        assert _key(acc.estimate(path)) == _key(acc.run(prepare(path, noise_floor=0.02)))
+        assert _key(acc.estimate(path)) == _key(acc.run(prepare(path, preprocessing=Preprocessing(0.02))))
         assert _key(off.estimate(path)) == _key(golden.estimate(path))
-        assert not np.array_equal(prepare(path, noise_floor=0.02).codes, prepare(path).codes)
+        assert not np.array_equal(prepare(path, preprocessing=Preprocessing(0.02)).codes, prepare(path).codes)
+    # the input transform comes from the same file, and the explicit floor leaves it as it is
+    (floored / "preprocess.json").write_text('{"noise_floor": 0.0, "input_transform": "autocorrelation"}')
+    with Accelerator("golden", floored) as acc, Accelerator("golden", floored, noise_floor=0.02) as both:
+        assert acc.preprocessing == Preprocessing(0.0, "autocorrelation")
+        assert both.preprocessing == Preprocessing(0.02, "autocorrelation")
+        along = prepare(path, preprocessing=acc.preprocessing)
+        assert not np.array_equal(along.codes, prepare(path).codes)
+        assert _key(acc.estimate(path)) == _key(acc.run(along))

@@ -76,52 +76,61 @@ def test_the_floor_is_recorded_only_when_on_and_reaches_the_samples() -> None:
         assert np.abs(np.diff(b["patch"], 2, axis=1)).mean() > 2 * np.abs(np.diff(a["patch"], 2, axis=1)).mean()
 
 
-def test_the_networks_carry_their_floor_and_must_agree_on_it(six_networks, tmp_path) -> None:
+def test_the_networks_carry_their_preprocessing_and_must_agree_on_it(six_networks, tmp_path) -> None:
     import shutil
 
-    from blurgauge.host.backends import input_noise_floor
+    from blurgauge.host.backends import input_preprocessing
     from blurgauge.model import weights
-    from blurgauge.model.inference import noise_floor, weight_path
+    from blurgauge.model.inference import preprocessing, weight_path
+    from blurgauge.model.preprocess import PLAIN, Preprocessing
     from blurgauge.model.roles import CASCADE
 
-    assert noise_floor(six_networks) == 0.0  # files without the key: no top-up
+    assert preprocessing(six_networks) == PLAIN  # files without the keys: no top-up, the gradient
     folder = Path(shutil.copytree(six_networks, tmp_path / "w"))
 
-    def refloor(name: str, floor: float) -> None:
+    def resave(name: str, prep: Preprocessing) -> None:
         loaded = weights.load(weight_path(folder, name))
-        weights.save(weight_path(folder, name), loaded.build_model(), name, loaded.width, {}, floor)
+        weights.save(weight_path(folder, name), loaded.build_model(), name, loaded.width, {}, prep)
 
-    refloor("fine3", 0.01)
-    with pytest.raises(weights.WeightFileError, match=r"different noise floors.*fine3 0\.01"):
-        noise_floor(folder)
+    floored = Preprocessing(0.01, "autocorrelation")
+    resave("fine3", floored)
+    with pytest.raises(weights.WeightFileError, match=r"different preprocessing.*fine3 .*0\.01"):
+        preprocessing(folder)
     for name in CASCADE:
-        refloor(name, 0.01)
-    assert noise_floor(folder) == input_noise_floor(folder) == 0.01
+        resave(name, floored)
+    assert preprocessing(folder) == input_preprocessing(folder) == floored
+    assert weights.load(weight_path(folder, "coarse")).preprocessing == floored
 
 
-def test_a_program_folder_carries_its_floor_beside_the_programs(tmp_path) -> None:
-    from blurgauge.host.backends import input_noise_floor
+def test_a_program_folder_carries_its_preprocessing_beside_the_programs(tmp_path) -> None:
+    from blurgauge.host.backends import input_preprocessing
+    from blurgauge.model.preprocess import PLAIN, Preprocessing
     from blurgauge.model.roles import CASCADE
 
-    for name in CASCADE:  # input_noise_floor only looks for the files; their content is not read
+    for name in CASCADE:  # input_preprocessing only looks for the files; their content is not read
         (tmp_path / f"{name}.bgcp").write_bytes(b"BGCP")
-    assert input_noise_floor(tmp_path) == 0.0  # built before the floor existed
-    (tmp_path / "preprocess.json").write_text('{"noise_floor": 0.015}')
-    assert input_noise_floor(tmp_path) == 0.015
-    (tmp_path / "preprocess.json").write_text("{}")
-    with pytest.raises(ValueError, match=r"preprocess\.json"):
-        input_noise_floor(tmp_path)
+    assert input_preprocessing(tmp_path) == PLAIN  # built before the file existed
+    (tmp_path / "preprocess.json").write_text('{"noise_floor": 0.015}')  # before the transform existed
+    assert input_preprocessing(tmp_path) == Preprocessing(0.015)
+    (tmp_path / "preprocess.json").write_text('{"noise_floor": 0.01, "input_transform": "autocorrelation"}')
+    assert input_preprocessing(tmp_path) == Preprocessing(0.01, "autocorrelation")
+    for bad in ('{"noise_floor": "high"}', '{"input_transform": "fourier"}', "[1]", "{"):
+        (tmp_path / "preprocess.json").write_text(bad)
+        with pytest.raises(ValueError, match=r"preprocess\.json"):
+            input_preprocessing(tmp_path)
 
 
 def test_the_host_tops_each_image_up_reproducibly(tmp_path) -> None:
     from PIL import Image
 
     from blurgauge.host.accelerator import prepare
+    from blurgauge.model.preprocess import Preprocessing
 
     path = tmp_path / "soft.png"
     Image.fromarray(_blurry(4, 0.0)).save(path)
-    plain, floored = prepare(path), prepare(path, noise_floor=0.02)
+    prep = Preprocessing(0.02)
+    plain, floored = prepare(path), prepare(path, preprocessing=prep)
     assert not np.array_equal(plain.codes, floored.codes)
-    np.testing.assert_array_equal(floored.codes, prepare(path, noise_floor=0.02).codes)
+    np.testing.assert_array_equal(floored.codes, prepare(path, preprocessing=prep).codes)
     # the same image as an array takes the same path
-    np.testing.assert_array_equal(floored.codes, prepare(_blurry(4, 0.0), noise_floor=0.02).codes)
+    np.testing.assert_array_equal(floored.codes, prepare(_blurry(4, 0.0), preprocessing=prep).codes)

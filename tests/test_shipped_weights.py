@@ -38,9 +38,9 @@ def test_the_six_cascade_networks_share_one_structure_and_differ_in_weights() ->
             assert not np.array_equal(kernels[i], kernels[j])
 
 
-def test_the_shipped_networks_agree_on_their_noise_floor() -> None:
-    from blurgauge.host.backends import input_noise_floor
-    from blurgauge.model.inference import noise_floor
+def test_the_shipped_networks_agree_on_their_preprocessing() -> None:
+    from blurgauge.host.backends import input_preprocessing
+    from blurgauge.model.inference import preprocessing
 
-    floor = noise_floor(TRAINED_DIR, SHIPPED)  # refuses files that disagree, the native baseline included
-    assert 0.0 < floor <= 0.05 and input_noise_floor(None) == floor
+    prep = preprocessing(TRAINED_DIR, SHIPPED)  # refuses files that disagree, the native baseline included
+    assert 0.0 < prep.noise_floor <= 0.05 and input_preprocessing(None) == prep

@@ -71,6 +71,22 @@ def test_the_noise_floor_goes_from_the_data_to_the_weight_file(coarse_run, tmp_p
     with pytest.raises(ValueError, match=mismatch):
         train(config, floored, plain, tmp_path / "mixed", verbose=0)
     best = train(config, floored, floored, tmp_path / "run", verbose=0)
-    assert weights.load(best).noise_floor == 0.01
+    assert weights.load(best).preprocessing.noise_floor == 0.01
     assert read_meta(tmp_path / "run" / "last.bgw.npz")["noise_floor"] == 0.01  # without TensorFlow
-    assert weights.load(plain.parent / "coarse" / "best.bgw.npz").noise_floor == 0.0
+    assert weights.load(plain.parent / "coarse" / "best.bgw.npz").preprocessing.noise_floor == 0.0
+
+
+@pytest.mark.slow
+def test_the_input_transform_goes_from_the_config_to_the_weight_file(coarse_run, tmp_path) -> None:
+    data, plain = coarse_run
+    config = TrainConfig(role="coarse", width=2, epochs=1, batch_size=8, val_size=8, input_transform="autocorrelation")
+    best = train(config, data, data, tmp_path / "acorr", verbose=0)
+    assert weights.load(best).preprocessing.transform == "autocorrelation"
+    assert read_meta(plain / "best.bgw.npz")["input_transform"] == "gradient"
+    # A backbone serves only the input it learned on.
+    fine = TrainConfig(role="fine1", width=2, epochs=1, batch_size=8, val_size=8, init_from=str(plain),
+                       input_transform="autocorrelation")
+    with pytest.raises(RunError, match="gradient input, this run the autocorrelation"):
+        train(fine, data, data, tmp_path / "fine", verbose=0)
+    with pytest.raises(ValueError, match="unknown input transform 'fourier'"):
+        TrainConfig(role="coarse", input_transform="fourier")

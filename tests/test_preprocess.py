@@ -1,0 +1,75 @@
+"""The input transforms and the preprocessing settings (model/preprocess.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from blurgauge.model.preprocess import (
+    AUTOCORRELATION,
+    PLAIN,
+    Preprocessing,
+    autocorrelation,
+    input_codes,
+    network_input,
+)
+
+
+def _direct(patch: np.ndarray, dy: int, dx: int) -> float:
+    """The mean product of the pixel pairs (y, x), (y + dy, x + dx) inside the patch: by definition."""
+    g = patch - patch.mean()
+    n = g.shape[0]
+    total, count = 0.0, 0
+    for y in range(n):
+        for x in range(n):
+            if 0 <= y + dy < n and 0 <= x + dx < n:
+                total += g[y, x] * g[y + dy, x + dx]
+                count += 1
+    return total / count
+
+
+def test_the_autocorrelation_matches_its_definition() -> None:
+    rng = np.random.default_rng(0)
+    patch = rng.normal(size=(16, 16)) + np.linspace(0, 3, 16)  # a trend, so the centring matters
+    lags = autocorrelation(patch)
+    assert lags.shape == (16, 16)
+    for dy, dx in ((0, 0), (0, 5), (-8, 0), (7, 15), (-3, 9), (3, 1)):
+        assert lags[dy + 8, dx] == pytest.approx(_direct(patch, dy, dx), rel=1e-9, abs=1e-12)
+    batch = rng.normal(size=(3, 16, 16))
+    np.testing.assert_allclose(autocorrelation(batch)[1], autocorrelation(batch[1]))
+
+
+def test_a_horizontal_blur_shows_as_a_dip_at_its_length() -> None:
+    # The forward difference of a box blur of length L along x is (sharp(x) - sharp(x - L)) / L.
+    rng = np.random.default_rng(1)
+    sharp = rng.normal(size=(128, 128 + 40))
+    for length in (5, 17, 33):
+        gradient = (sharp[:, 40:] - sharp[:, 40 - length : 168 - length]) / length
+        row = autocorrelation(gradient)[64]  # dy = 0
+        assert int(np.argmin(row[2:100])) + 2 == length
+
+
+def test_the_codes_keep_the_input_format_and_ignore_contrast_and_sign() -> None:
+    rng = np.random.default_rng(2)
+    patch = rng.normal(size=(128, 128)) * 12.0
+    codes = input_codes(patch, AUTOCORRELATION)
+    assert codes.dtype == np.int8 and codes.shape == (128, 128)
+    assert codes[64, 0] == 127  # the zero lag stands far above the rest and saturates
+    np.testing.assert_array_equal(codes, input_codes(-3.0 * patch, AUTOCORRELATION))
+    np.testing.assert_array_equal(input_codes(patch), PLAIN.codes(patch))  # the default is the paper's
+    np.testing.assert_array_equal(network_input(patch, AUTOCORRELATION)[..., 0] * 16, codes.astype(np.float32))
+    assert not np.array_equal(codes, input_codes(patch))
+
+
+def test_settings_read_back_and_bad_ones_are_named() -> None:
+    prep = Preprocessing(0.01, AUTOCORRELATION)
+    assert Preprocessing.from_meta(prep.as_meta(), "x") == prep
+    assert Preprocessing.from_meta({}, "old file") == PLAIN  # files from before either key
+    with pytest.raises(ValueError, match=r"coarse\.bgw\.npz: unknown input transform 'fft'"):
+        Preprocessing.from_meta({"input_transform": "fft"}, "coarse.bgw.npz")
+    with pytest.raises(ValueError, match=r"coarse\.bgw\.npz: unreadable"):
+        Preprocessing.from_meta({"noise_floor": [1]}, "coarse.bgw.npz")
+    with pytest.raises(ValueError, match="noise floor"):
+        Preprocessing(0.9)
+    with pytest.raises(ValueError, match="square"):
+        autocorrelation(np.zeros((4, 6)))
