@@ -67,6 +67,8 @@ class Recipe:
     #: Crop the 49 Debian wallpaper photographs (``photos.py``) beside the Kodak24 training split;
     #: a ``photos`` step fetches them into the work folder first.
     photos: bool = False
+    #: What the networks read of each patch (``preprocess.TRANSFORMS``); recorded in the weight files.
+    input_transform: str = "gradient"
 
 
 #: ``full``: the schedule the networks are meant to get (about 9 hours of training on 2 cores, or
@@ -124,6 +126,14 @@ PROFILES = {
                     native_epochs=24, native_epoch_size=4096, val_size=1024, val_count=1024,
                     train_dir="train-floor", val_dir="val-floor", train_seed=3, grain_max=6.0,
                     grain_size_max=1.0, noise_floor=0.01, photos=True),
+    # ``autocorrelation``: ``floor``'s data (the same two sets, so a work folder of ``floor`` reuses
+    # them), the networks reading the autocorrelation of each patch instead of the patch (session 13),
+    # and three times the coarse epochs, twice the fine ones. The weights shipped since session 13
+    # come from it (model/trained/README.md, "An autocorrelation input").
+    "autocorrelation": Recipe(coarse_epochs=48, coarse_epoch_size=4096, fine_epochs=20, fine_epoch_size=2048,
+                              native_epochs=32, native_epoch_size=4096, val_size=1024, val_count=1024,
+                              train_dir="train-floor", val_dir="val-floor", train_seed=3, grain_max=6.0,
+                              grain_size_max=1.0, noise_floor=0.01, photos=True, input_transform="autocorrelation"),
 }
 
 
@@ -138,6 +148,8 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
     data, val, runs = work / r.train_dir, work / r.val_dir, work / "runs"
     common = ["--data", str(data), "--val", str(val), "--width", str(r.width), "--lr", str(r.lr),
               "--final-lr", str(r.final_lr), "--seed", str(r.seed), "--val-size", str(r.val_size), "--quiet"]
+    if r.input_transform != "gradient":
+        common += ["--input-transform", r.input_transform]
     photos, kodak = work / "photos", str(data_root / splits.KODAK_FOLDER)
     fraction = ["--image-fraction", str(r.image_fraction)]
     augmentation = []
@@ -189,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=sorted(PROFILES), default="full",
                         help="training schedule: full (default), session (one 3-hour session on 2 cores), or "
                              "extended, extended2, extended3, augmented (each continues a work folder), photos, "
-                             "grain, floor (from scratch, with 49 Debian photos); see PROFILES")
+                             "grain, floor, autocorrelation (from scratch, with 49 Debian photos); see PROFILES")
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
     parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")
     parser.add_argument("--dry-run", action="store_true", help="print the commands only")

@@ -65,3 +65,14 @@ def test_floor_profile_floors_both_sets_and_keeps_its_own_validation_set() -> No
     plain = {name: parser.parse_args(args) for name, args in steps(PROFILES["grain"], Path("/w"), Path("/d"))}
     assert plain["training set"].noise_floor == plain["validation set"].noise_floor == 0.0
     assert plain["coarse"].val == Path("/w/val")
+
+
+def test_autocorrelation_profile_reuses_the_floor_data_and_sets_the_transform_of_every_network() -> None:
+    parser = build_parser()
+    acorr = {name: parser.parse_args(args) for name, args in steps(PROFILES["autocorrelation"], Path("/w"), Path("/d"))}
+    floor = {name: parser.parse_args(args) for name, args in steps(PROFILES["floor"], Path("/w"), Path("/d"))}
+    for name in ("validation set", "training set"):
+        assert acorr[name] == floor[name]
+    for name in ("coarse", "fine1", "fine5", "native"):
+        assert acorr[name].input_transform == "autocorrelation" and floor[name].input_transform == "gradient"
+    assert acorr["coarse"].epochs == 3 * floor["coarse"].epochs
