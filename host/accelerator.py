@@ -34,8 +34,8 @@ import numpy as np
 from blurgauge.model.cascade import DEFAULT_ESTIMATE, AxisEstimate, LogitsFn, run_cascade
 from blurgauge.model.images import ImageError, load_gray, to_gray
 from blurgauge.model.noise import seeded_by, top_up_noise
-from blurgauge.model.patches import MIN_IMAGE_SIZE, height_patches, width_patches
-from blurgauge.model.preprocess import PLAIN, Preprocessing
+from blurgauge.model.patches import MIN_IMAGE_SIZE
+from blurgauge.model.preprocess import IMAGE, PATCH, PLAIN, Preprocessing, check_region, default_region
 from blurgauge.model.roles import CASCADE
 
 from .backends import BACKENDS, DEVICE_BACKENDS, input_preprocessing, open_backend, open_device
@@ -131,10 +131,11 @@ class Prepared:
 
 
 def prepare(image: ImageInput, label: str | None = None, patches: int = 1,
-            preprocessing: Preprocessing = PLAIN) -> Prepared:
+            preprocessing: Preprocessing = PLAIN, region: str = PATCH) -> Prepared:
     """Read (a path) or take (an array) an image, convert to gray, top its noise up to the networks'
-    training level (``preprocessing.noise_floor``; 0: leave it), select up to ``patches`` distinct
-    patches per axis, and encode them as the networks read them (``preprocessing.codes``)."""
+    training level (``preprocessing.noise_floor``; 0: leave it), and encode each axis as the networks
+    read it (``Preprocessing.axis_codes``): up to ``patches`` distinct patches per axis, or for the
+    ``image`` region one map over the axis's whole gradient."""
     start = time.perf_counter()
     if isinstance(image, np.ndarray):
         name = label or "array"
@@ -147,22 +148,24 @@ def prepare(image: ImageInput, label: str | None = None, patches: int = 1,
         gray = load_gray(image, min_size=MIN_IMAGE_SIZE)
     if preprocessing.noise_floor > 0.0:
         gray = top_up_noise(gray, preprocessing.noise_floor, seeded_by(gray))
-    along_x, along_y = width_patches(gray, patches), height_patches(gray, patches)
-    codes = np.stack([preprocessing.codes(p.gradient) for p in (*along_x, *along_y)])
-    return Prepared(name, codes, time.perf_counter() - start, len(along_x))
+    along_x, along_y = preprocessing.axis_codes(gray, patches, region)
+    return Prepared(name, np.concatenate([along_x, along_y]), time.perf_counter() - start, len(along_x))
 
 
 class Accelerator:
     """The cascade on one backend: ``estimate(image)`` and ``estimate_many(images)``."""
 
     def __init__(self, backend: str = "golden", weights: str | Path | None = None, *, estimate: str = DEFAULT_ESTIMATE,
-                 patches: int = 1, noise_floor: float | None = None, transport: Any = None,
-                 timeout_s: float | None = None, **transport_options: Any) -> None:
+                 patches: int = 1, noise_floor: float | None = None, region: str | None = None,
+                 transport: Any = None, timeout_s: float | None = None, **transport_options: Any) -> None:
         """``weights``: a folder of weight files (default: the shipped ones) or, for rtl and pynq, of the
         six ``.bgcp`` images. ``patches``: distinct patches pooled per axis (1, the paper's method, is
         the cheapest; more lower the error, model/trained/README.md). ``noise_floor``: the noise level
         each image is topped up to before its patches (default: the level the networks were trained
         at; it and the input transform come from their files, ``backends.input_preprocessing``).
+        ``region``: where the networks' input map is taken (``model.preprocess``): ``patch`` or, for
+        networks that read the autocorrelation, ``image`` (their default: one map over each axis's
+        whole gradient, one core run per axis, ``patches`` must then be 1).
         ``transport``: a ready Transport for a device backend (else one is opened with
         ``transport_options``, e.g. ``overlay=`` for pynq).
         ``timeout_s`` bounds each core run."""
@@ -175,6 +178,10 @@ class Accelerator:
         self.patches = patches
         found = input_preprocessing(weights)
         self.preprocessing = found if noise_floor is None else replace(found, noise_floor=noise_floor)
+        self.region = check_region(region or default_region(found.transform, patches), found.transform)
+        if self.region == IMAGE and patches != 1:
+            raise ValueError(f"patches={patches} pools distinct patches; the image region reads one map per axis "
+                             "(region='patch' for patches)")
         self._closer: Any = None
         if backend in DEVICE_BACKENDS or transport is not None:
             networks = open_device(backend, weights, transport=transport, timeout_s=timeout_s, **transport_options)
@@ -233,7 +240,7 @@ class Accelerator:
 
     def estimate(self, image: ImageInput, label: str | None = None) -> Estimate:
         """Width and height of one image (a path or an array); raises ImageError for an unusable image."""
-        return self.run(prepare(image, label, self.patches, self.preprocessing))
+        return self.run(prepare(image, label, self.patches, self.preprocessing, self.region))
 
     # ---------------------------------------------------------------- many images
 
@@ -266,7 +273,8 @@ class Accelerator:
                     if label is None:
                         label = f"array #{index}" if isinstance(item, np.ndarray) else str(item)
                     try:
-                        ready: Prepared | Failure = prepare(item, label, self.patches, self.preprocessing)
+                        ready: Prepared | Failure = prepare(item, label, self.patches, self.preprocessing,
+                                                                      self.region)
                     except Exception as exc:  # any unusable input is that image's failure, not the batch's
                         ready = Failure(label, _one_line(exc, label), exc)
                     if not put(ready):

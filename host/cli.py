@@ -117,6 +117,8 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         options["overlay"] = str(args.overlay)
     if args.noise_floor is not None:
         options["noise_floor"] = args.noise_floor
+    if args.region is not None:
+        options["region"] = args.region
     failures = estimate_paths(args.paths, args.backend, args.format, args.estimate, args.weights,
                               debug=args.debug, patches=args.patches, timeout_s=args.timeout, **options)
     return 1 if failures else 0
@@ -147,7 +149,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         prep = replace(prep, noise_floor=args.noise_floor)
     results = evaluate(logits, args.data, args.out, label=f"{args.backend}, {folder}", noise=args.noise,
                        per_extent=args.per_extent, seed=args.seed, with_native=native, patches=args.patches,
-                       prep=prep)
+                       prep=prep, region=args.region)
     print((args.out / "report.md").read_text())
     lv = results["levin"]
     print(f"Levin AbE {lv['abe'][results['estimate']]:.2f} px; report in {args.out}")
@@ -180,8 +182,13 @@ def _cmd_cost(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from blurgauge.model.cascade import DEFAULT_ESTIMATE, ESTIMATES
+    from blurgauge.model.preprocess import REGIONS
 
     from .backends import BACKENDS
+
+    region_help = ("where each axis's input map is taken: patch (the selected patches) or, for networks that read "
+                   "the autocorrelation, image (one map over the axis's whole gradient; their default, one core "
+                   "run per axis)")
 
     parser = argparse.ArgumentParser(
         prog="blurgauge",
@@ -329,6 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--noise-floor", type=float, default=None, metavar="SIGMA",
                      help="top each image's noise up to SIGMA (fraction of full range) before its patches "
                           "(default: the level the networks were trained at, recorded with their weights)")
+    est.add_argument("--region", choices=REGIONS, default=None, help=region_help)
     est.add_argument("--overlay", type=Path, default=Path("blurgauge.bit"),
                      help="pynq: the bitstream (.bit with its .hwh beside it; default blurgauge.bit)")
     est.add_argument("--timeout", type=float, default=None, metavar="S",
@@ -359,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--patches", type=_positive_int, default=1, metavar="K",
                     help="patches per axis the cascade pools for the headline figures (1, the paper's); the "
                          "report compares 1, 2, 4 and 6 in any case")
+    ev.add_argument("--region", choices=REGIONS, default=None, help=region_help)
     ev.add_argument("--runs", type=Path, default=None, metavar="DIR",
                     help="instead: what 8 bits cost, on the training runs DIR/coarse, DIR/fine1..5 (each one's "
                          "last epoch, with and without its quantizers); writes quantization_cost.md")

@@ -15,7 +15,9 @@ of the Levin protocol's error from the kernels' share.
 
 Patches per axis: every set keeps up to ``patches`` distinct patches per axis (``patches.distinct_windows``);
 the headline uses the first ``patches`` of them, pooled by the cascade, and the report compares the
-pooled cascade over ``PATCH_COUNTS``. One patch is the paper's method.
+pooled cascade over ``PATCH_COUNTS``. One patch is the paper's method. For networks that read the
+autocorrelation every set also keeps one map over each axis's whole gradient (the ``image`` region,
+``model.preprocess``), their default headline.
 
 The blurred test images are a pure function of the seed, so the figures are reproducible.
 """
@@ -37,8 +39,7 @@ from .cascade import ESTIMATES, AxisEstimate, LogitsFn, run_cascade, run_native
 from .images import load_gray
 from .kernels import kernel_extent, random_kernel
 from .noise import top_up_noise
-from .patches import height_patches, width_patches
-from .preprocess import PLAIN, Preprocessing
+from .preprocess import AUTOCORRELATION, IMAGE, PATCH, PLAIN, Preprocessing, check_region, default_region
 from .recipe import Recipe
 
 #: The paper's Table 2, column "Ours": mean estimated (height, width) per Levin kernel.
@@ -50,6 +51,8 @@ PAPER_ABE = {"native ResNet18": 5.59, "cascaded ResNet18": 4.49, "native ResNet1
 CONSTANT_GUESS = 16  # px: the trivial baseline the Levin protocol must beat
 #: Patches per axis compared in the report: the cascade pools their probabilities.
 PATCH_COUNTS = (1, 2, 4, 6)
+#: The pooling table's row for one map over each axis's whole gradient (networks that read the autocorrelation).
+WHOLE_IMAGE = "whole image"
 
 
 def default_data_root() -> Path | None:
@@ -92,6 +95,10 @@ class Blurred:
     height: int
     width_codes: np.ndarray  # (k, 128, 128) int8: the k most distinct width patches, the paper's first
     height_codes: np.ndarray  # the same for the height
+    # (1, 128, 128) int8: one map over each axis's whole gradient (the image region), for networks
+    # that read the autocorrelation; None for the others
+    width_image: np.ndarray | None = None
+    height_image: np.ndarray | None = None
 
 
 def protocol_rng(seed: int, *keys: int) -> np.random.Generator:
@@ -104,12 +111,8 @@ def _blurred(image_name: str, kernel_name: str, sharp: np.ndarray, kernel: np.nd
     if prep.noise_floor > 0.0:  # the host's step for networks trained on topped-up images
         blurry = top_up_noise(blurry, prep.noise_floor, rng)
     w, h = kernel_extent(kernel)
-
-    def codes(found: list) -> np.ndarray:
-        return np.stack([prep.codes(p.gradient) for p in found])
-
-    return Blurred(image_name, kernel_name, w, h,
-                   codes(width_patches(blurry, patches)), codes(height_patches(blurry, patches)))
+    images = prep.axis_codes(blurry, region=IMAGE) if prep.transform == AUTOCORRELATION else (None, None)
+    return Blurred(image_name, kernel_name, w, h, *prep.axis_codes(blurry, patches), *images)
 
 
 def _levin_kernels_on(images: list[Path], root: Path, noise: float, seed: int, progress: bool,
@@ -191,16 +194,27 @@ class Scores:
         return float(np.mean([e.fine for e in self.estimates] == classes.fine_class(self.truth)))
 
 
+def _axis_codes(b: Blurred, axis: str, patches: int, region: str) -> np.ndarray:
+    if region == IMAGE:
+        found = b.width_image if axis == "width" else b.height_image
+        if found is None:
+            raise ValueError(f"{b.image} x {b.kernel}: no image-region map; the set was built for networks "
+                             "that read the gradient")
+        return found
+    return (b.width_codes if axis == "width" else b.height_codes)[:patches]
+
+
 def score(blurred: list[Blurred], logits: LogitsFn, arrangement: str, axes: str = "both",
-          patches: int = 1) -> Scores:
-    """One estimate per image and axis, each pooled over the first ``patches`` patches it has."""
+          patches: int = 1, region: str = PATCH) -> Scores:
+    """One estimate per image and axis, each pooled over the first ``patches`` patches it has, or
+    read from its one whole-image map (``region`` image)."""
     run = run_cascade if arrangement == "cascade" else run_native
     stacks, truth = [], []
     if axes in ("both", "width"):
-        stacks += [b.width_codes[:patches] for b in blurred]
+        stacks += [_axis_codes(b, "width", patches, region) for b in blurred]
         truth += [b.width for b in blurred]
     if axes in ("both", "height"):
-        stacks += [b.height_codes[:patches] for b in blurred]
+        stacks += [_axis_codes(b, "height", patches, region) for b in blurred]
         truth += [b.height for b in blurred]
     owners = np.repeat(np.arange(len(stacks)), [len(c) for c in stacks])
     return Scores(np.asarray(truth, dtype=float), run(logits, np.concatenate(stacks), owners))
@@ -349,17 +363,19 @@ def protocol_sets(data_root: str | Path | None, noise: float = 0.01, per_extent:
 
 
 def patch_pooling(sets: ProtocolSets, logits: LogitsFn, counts: tuple[int, ...], estimate: str,
-                  done: Callable[[], object] = lambda: None) -> list[dict]:
-    """The cascade with 1, 2, ... patches per axis pooled, on every set, with one size ``estimate``.
+                  done: Callable[[], object] = lambda: None, whole_image: bool = False) -> list[dict]:
+    """The cascade with 1, 2, ... patches per axis pooled, on every set, with one size ``estimate``;
+    ``whole_image`` adds a row for one map over each axis's whole gradient (the image region).
 
-    ``done`` is called after each set and count (a progress bar's step).
+    ``done`` is called after each set and row (a progress bar's step).
     """
     rows = []
-    for count in counts:
+    for count in (*counts, *((WHOLE_IMAGE,) if whole_image else ())):
         row: dict = {"patches per axis": count}
+        region = IMAGE if count == WHOLE_IMAGE else PATCH
         for name, blurred, axes in (("Levin", sets.levin, "both"), ("control", sets.levin_on_kodak, "both"),
                                     ("sweep", sets.sweep, "width")):
-            scores = score(blurred, logits, "cascade", axes, count)
+            scores = score(blurred, logits, "cascade", axes, 1 if region == IMAGE else int(count), region)
             row[f"{name} AbE (px)"] = scores.abe(estimate)
             row[f"{name} coarse acc."] = scores.coarse_accuracy()
             if name == "sweep":
@@ -373,23 +389,30 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
              label: str, noise: float = 0.01, per_extent: int = 4, seed: int = 0,
              with_native: bool = True, progress: bool = True,
              sets: ProtocolSets | None = None, patches: int = 1,
-             patch_counts: tuple[int, ...] = PATCH_COUNTS, prep: Preprocessing = PLAIN) -> dict:
+             patch_counts: tuple[int, ...] = PATCH_COUNTS, prep: Preprocessing = PLAIN,
+             region: str | None = None) -> dict:
     """Run every protocol, write report.md, results.json and the plots; return the results.
 
     ``patches``: distinct patches per axis that the cascade pools (1: the paper's method).
+    ``region``: where each axis's input map is taken (``model.preprocess``; default: the networks'
+    default, ``image`` for the autocorrelation, which reads one map per axis and needs ``patches`` 1).
     ``patch_counts``: the pooling comparison in the report (empty: none).
     ``sets``: the blurred sets when already built with the same data, noise and seed, and with at
     least as many patches per axis as asked for.
     """
     if patches < 1:
         raise ValueError(f"patches must be at least 1, got {patches}")
+    region = check_region(region or default_region(prep.transform, patches), prep.transform)
+    if region == IMAGE and patches != 1:
+        raise ValueError(f"patches={patches} pools distinct patches; the image region reads one map per axis")
+    whole_image = prep.transform == AUTOCORRELATION
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sets = sets or protocol_sets(data_root, noise, per_extent, seed, progress, max((patches, *patch_counts)),
                                  prep)
     levin, sweep, control = sets
     # Scoring runs the networks for minutes with nothing else to show: one step per set and arrangement.
-    bar = tqdm(total=3 + 3 * len(patch_counts) + 2 * with_native, desc="evaluating", unit="set",
+    bar = tqdm(total=3 + 3 * (len(patch_counts) + whole_image) + 2 * with_native, desc="evaluating", unit="set",
                disable=not progress)
 
     def scored(*args, **kwargs) -> Scores:
@@ -397,15 +420,15 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
         bar.update()
         return result
 
-    cascade_levin = scored(levin, logits, "cascade", patches=patches)
-    cascade_control = scored(control, logits, "cascade", patches=patches)
-    cascade_sweep = scored(sweep, logits, "cascade", axes="width", patches=patches)
+    cascade_levin = scored(levin, logits, "cascade", patches=patches, region=region)
+    cascade_control = scored(control, logits, "cascade", patches=patches, region=region)
+    cascade_sweep = scored(sweep, logits, "cascade", axes="width", patches=patches, region=region)
     estimate = best_estimate(cascade_levin)
     truth = cascade_levin.truth
     n = len(levin)
     results: dict = {
         "label": label, "noise_sigma": noise, **prep.as_meta(), "seed": seed, "estimate": estimate,
-        "patches": patches,
+        "patches": patches, "region": region,
         "levin": {
             "images": n,
             "abe": {e: cascade_levin.abe(e) for e in ESTIMATES},
@@ -436,11 +459,11 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
         },
     }
     if patch_counts:
-        results["patch_pooling"] = patch_pooling(sets, logits, patch_counts, estimate, bar.update)
+        results["patch_pooling"] = patch_pooling(sets, logits, patch_counts, estimate, bar.update, whole_image)
     series = {"cascade": (cascade_sweep, estimate)}
     if with_native:
-        native_levin = scored(levin, logits, "native", patches=patches)
-        native_sweep = scored(sweep, logits, "native", axes="width", patches=patches)
+        native_levin = scored(levin, logits, "native", patches=patches, region=region)
+        native_sweep = scored(sweep, logits, "native", axes="width", patches=patches, region=region)
         results["native"] = {
             "levin_abe": {e: native_levin.abe(e) for e in ESTIMATES},
             "sweep_abe": {e: native_sweep.abe(e) for e in ESTIMATES},
@@ -462,10 +485,12 @@ def render_report(r: dict) -> str:
         f"# Evaluation: {r['label']}\n",
         f"Noise sigma {r['noise_sigma']} of full range"
         + (f", each image then topped up to {r['noise_floor']}" if r.get("noise_floor") else "")
-        + f"; network input: the {r.get('input_transform', 'gradient')} of each patch"
+        + f"; network input: the {r.get('input_transform', 'gradient')} of "
+        + ("each axis's whole gradient map (the image region)" if r.get("region") == IMAGE else "each patch")
         + f"; seed {r['seed']}; size estimate: {est} "
-        "(the better of interval midpoint and softmax expectation on the Levin protocol); "
-        f"{r['patches']} patch(es) per axis pooled (1 is the paper's method).\n",
+        "(the better of interval midpoint and softmax expectation on the Levin protocol)"
+        + ("" if r.get("region") == IMAGE else
+           f"; {r['patches']} patch(es) per axis pooled (1 is the paper's method)") + ".\n",
         "## Levin protocol (8 kernels x 80 images of BSD68 + Set12, both axes)\n",
         "| arrangement | AbE (px), midpoint | AbE (px), expectation |\n| --- | --- | --- |",
         f"| cascade (ours) | {lv['abe']['midpoint']:.2f} | {lv['abe']['expectation']:.2f} |",
@@ -514,6 +539,9 @@ def _pooling_section(r: dict) -> list[str]:
         "softmax of the next most distinct patches (each overlapping every earlier one by at most half "
         "its area), first for the coarse range, then for the chosen fine network. Every cell uses the "
         f"{r['estimate']} estimate, as above; the core runs once per patch, so the core time grows with the count.\n",
+        *(["For networks that read the autocorrelation, the last row takes one map over each axis's whole "
+           "gradient instead of a patch's (the image region): one core run per axis.\n"]
+          if any(row["patches per axis"] == WHOLE_IMAGE for row in r["patch_pooling"]) else []),
         md_table(r["patch_pooling"], lambda v: f"{v:.3f}" if isinstance(v, float) and v < 1 else
                   (f"{v:.2f}" if isinstance(v, float) else str(v))),
     ]

@@ -11,6 +11,14 @@ Two input transforms, chosen per set of networks and recorded in their weight fi
   itself the same cue is a correlation between pixels up to 95 px apart, which small stacked
   kernels learn slowly. The map costs the host two FFTs per patch and the core nothing.
 
+Where the autocorrelation is taken, the ``region``, is the host's choice at inference. The networks
+learn from the map of one 128x128 patch, but the lags' averages are the same statistic over any
+region of the gradient map, only less noisy over a larger one: ``image`` takes them over the whole
+gradient map of the axis, ``patch`` over the selected patch as in training. ``image`` is the
+default for networks that read the autocorrelation, as it scored better on every test set
+(model/trained/README.md, "One map over the whole image"); for the gradient input only ``patch``
+exists.
+
 Either map is then divided by its own standard deviation (so the network sees the shape of the
 blur, not the scene's contrast) and rounded to the 8-bit ``input`` format. The integer codes are
 what the host streams to the core; ``network_input`` is the same value as a float for Keras,
@@ -27,11 +35,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from .noise import MAX_LEVEL
+from .patches import PATCH_SIZE, check_image_size, height_patches, horizontal_gradient, width_patches
 from .quantizers import FORMATS
 
 GRADIENT = "gradient"
 AUTOCORRELATION = "autocorrelation"
 TRANSFORMS = (GRADIENT, AUTOCORRELATION)
+PATCH = "patch"
+IMAGE = "image"
+REGIONS = (PATCH, IMAGE)
 
 
 def check_transform(transform: str, source: str = "input transform") -> str:
@@ -40,18 +52,41 @@ def check_transform(transform: str, source: str = "input transform") -> str:
     return transform
 
 
-def autocorrelation(gradient: np.ndarray) -> np.ndarray:
-    """Autocorrelation map(s) of one (n, n) patch or a batch (m, n, n), as the module docstring says."""
+def default_region(transform: str, patches: int = 1) -> str:
+    """``image`` for the autocorrelation read from one map per axis; ``patch`` otherwise (pooling
+    several patches asks for patches)."""
+    return IMAGE if check_transform(transform) == AUTOCORRELATION and patches == 1 else PATCH
+
+
+def check_region(region: str, transform: str) -> str:
+    """``region`` if the networks of ``transform`` can read it; the error says why not."""
+    if region not in REGIONS:
+        raise ValueError(f"unknown input region {region!r}; expected one of {', '.join(REGIONS)}")
+    if region == IMAGE and check_transform(transform) != AUTOCORRELATION:
+        raise ValueError(f"the image region needs networks that read the {AUTOCORRELATION}; these read the {transform}")
+    return region
+
+
+def autocorrelation(gradient: np.ndarray, size: int | None = None) -> np.ndarray:
+    """Autocorrelation map (size, size) of a gradient map (rows, cols), or maps (m, size, size) of a
+    batch (m, rows, cols), over the lags the module docstring names. ``size`` defaults to the side of
+    a square patch; a whole gradient map (the image region) takes ``PATCH_SIZE``."""
     grad = np.asarray(gradient, dtype=np.float64)
-    n = grad.shape[-1]
-    if grad.shape[-2] != n or n % 2:
-        raise ValueError(f"patches must be square with an even side, got shape {grad.shape}")
+    rows, cols = grad.shape[-2:]
+    if size is None:
+        if rows != cols:
+            raise ValueError(f"a {rows}x{cols} gradient map is not a square patch; name the map's size")
+        size = cols
+    if size % 2 or rows <= size // 2 or cols < size:
+        raise ValueError(f"a {size}x{size} autocorrelation map needs an even size and a gradient map of more "
+                         f"than {size // 2} rows and at least {size} columns, got shape {grad.shape}")
     centred = grad - grad.mean(axis=(-2, -1), keepdims=True)
-    # Zero padding to twice the side makes the circular correlation the linear one.
-    power = np.abs(np.fft.rfft2(centred, s=(2 * n, 2 * n))) ** 2
-    full = np.fft.irfft2(power, s=(2 * n, 2 * n))
-    lags = np.roll(full, n // 2, axis=-2)[..., :n, :n]  # rows: dy = -n/2 .. n/2-1; columns: dx = 0 .. n-1
-    overlap = (n - np.abs(np.arange(n) - n // 2))[:, None] * (n - np.arange(n))[None, :]
+    # Padding each side by the largest lag makes the circular correlation the linear one.
+    shape = (rows + size, cols + size)
+    power = np.abs(np.fft.rfft2(centred, s=shape)) ** 2
+    full = np.fft.irfft2(power, s=shape)
+    lags = np.roll(full, size // 2, axis=-2)[..., :size, :size]  # rows: dy = -size/2 .. size/2-1; columns: dx
+    overlap = (rows - np.abs(np.arange(size) - size // 2))[:, None] * (cols - np.arange(size))[None, :]
     return lags / overlap
 
 
@@ -63,7 +98,10 @@ def _transformed(gradient: np.ndarray, transform: str) -> np.ndarray:
 
 def input_codes(gradient: np.ndarray, transform: str = GRADIENT) -> np.ndarray:
     """int8 codes of one (128, 128) patch or a batch (n, 128, 128) of gradient patches."""
-    mapped = _transformed(gradient, transform)
+    return _scaled_codes(_transformed(gradient, transform))
+
+
+def _scaled_codes(mapped: np.ndarray) -> np.ndarray:
     std = mapped.std(axis=(-2, -1), keepdims=True)
     scaled = mapped / np.maximum(std, 1e-6)
     fmt = FORMATS["input"]
@@ -99,7 +137,25 @@ class Preprocessing:
             raise ValueError(f"noise floor must lie in [0, {MAX_LEVEL}], got {self.noise_floor}")
 
     def codes(self, gradient: np.ndarray) -> np.ndarray:
+        """Input codes of one selected patch or a batch of them."""
         return input_codes(gradient, self.transform)
+
+    def image_codes(self, gradient_map: np.ndarray) -> np.ndarray:
+        """Input codes (128, 128) of a whole gradient map: its autocorrelation (the ``image`` region)."""
+        check_region(IMAGE, self.transform)
+        return _scaled_codes(autocorrelation(gradient_map, PATCH_SIZE))
+
+    def axis_codes(self, image: np.ndarray, patches: int = 1, region: str = PATCH) -> tuple[np.ndarray, np.ndarray]:
+        """int8 codes (k, 128, 128) of a gray image's width and of its height: the maps of its ``patches``
+        most distinct patches per axis, or for the ``image`` region one map over each axis's whole
+        gradient map (the height's is the transpose's)."""
+        check_region(region, self.transform)
+        if region == IMAGE:
+            check_image_size(image)
+            along_x, along_y = horizontal_gradient(image), horizontal_gradient(np.asarray(image).T)
+            return self.image_codes(along_x)[None], self.image_codes(along_y)[None]
+        return (np.stack([self.codes(p.gradient) for p in width_patches(image, patches)]),
+                np.stack([self.codes(p.gradient) for p in height_patches(image, patches)]))
 
     def as_meta(self) -> dict[str, float | str]:
         return {"noise_floor": float(self.noise_floor), "input_transform": self.transform}

@@ -112,6 +112,27 @@ def test_evaluate_writes_a_consistent_report(tiny_weights, tmp_path):
 
 
 @pytest.mark.slow
+def test_networks_that_read_the_autocorrelation_are_scored_on_whole_image_maps(tiny_weights, tmp_path):
+    from blurgauge.model.preprocess import AUTOCORRELATION, Preprocessing
+
+    root = _fake_data_root(tmp_path)
+    networks = KerasNetworks(tiny_weights)
+    prep = Preprocessing(0.0, AUTOCORRELATION)
+    results = evaluate(networks.logits, root, tmp_path / "out", label="tiny", per_extent=1, progress=False,
+                       with_native=False, patch_counts=(1,), prep=prep)
+    assert results["region"] == "image" and results["input_transform"] == AUTOCORRELATION
+    est = results["estimate"]
+    pooling = results["patch_pooling"]  # one patch as in training, then the headline's whole-image map
+    assert [row["patches per axis"] for row in pooling] == [1, "whole image"]
+    assert pooling[1]["Levin AbE (px)"] == pytest.approx(results["levin"]["abe"][est])
+    assert pooling[1]["sweep rel. error"] == pytest.approx(results["sweep"]["relative_error"][est])
+    assert "whole gradient map" in (tmp_path / "out" / "report.md").read_text()
+    with pytest.raises(ValueError, match="image region reads one map per axis"):
+        evaluate(networks.logits, root, tmp_path / "out2", label="tiny", progress=False, patches=2, region="image",
+                 prep=prep)
+
+
+@pytest.mark.slow
 @pytest.mark.fullsize  # compiles an hls4ml C simulation (about 2 min); make verify also runs hls end to end
 def test_keras_golden_and_hls_backends_agree(tiny_weights, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the hls backend compiles its project under ./build

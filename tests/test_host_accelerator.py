@@ -191,6 +191,18 @@ def test_the_accelerator_tops_images_up_to_the_networks_floor(programs, golden, 
     with Accelerator("golden", floored) as acc, Accelerator("golden", floored, noise_floor=0.02) as both:
         assert acc.preprocessing == Preprocessing(0.0, "autocorrelation")
         assert both.preprocessing == Preprocessing(0.02, "autocorrelation")
-        along = prepare(path, preprocessing=acc.preprocessing)
+        # such networks read one map over each axis's whole gradient by default (one core run per axis)
+        assert acc.region == "image"
+        whole = prepare(path, preprocessing=acc.preprocessing, region="image")
+        assert whole.codes.shape == (2, 128, 128) and whole.width_patches == 1
+        assert _key(acc.estimate(path)) == _key(acc.run(whole))
+        along = prepare(path, preprocessing=acc.preprocessing)  # the patch region, as in training
         assert not np.array_equal(along.codes, prepare(path).codes)
-        assert _key(acc.estimate(path)) == _key(acc.run(along))
+        assert not np.array_equal(along.codes, whole.codes)
+    with Accelerator("golden", floored, region="patch") as patch, Accelerator("golden", floored, patches=2) as two:
+        assert _key(patch.estimate(path)) == _key(patch.run(along))
+        assert two.region == "patch"  # pooling several patches asks for patches
+    with pytest.raises(ValueError, match="image region reads one map per axis"):
+        Accelerator("golden", floored, patches=2, region="image")
+    with pytest.raises(ValueError, match="image region needs networks that read the autocorrelation"):
+        Accelerator("golden", programs, region="image")

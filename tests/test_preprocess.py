@@ -5,24 +5,30 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from blurgauge.model.patches import horizontal_gradient, width_patches
 from blurgauge.model.preprocess import (
     AUTOCORRELATION,
+    GRADIENT,
+    IMAGE,
+    PATCH,
     PLAIN,
     Preprocessing,
     autocorrelation,
+    check_region,
+    default_region,
     input_codes,
     network_input,
 )
 
 
 def _direct(patch: np.ndarray, dy: int, dx: int) -> float:
-    """The mean product of the pixel pairs (y, x), (y + dy, x + dx) inside the patch: by definition."""
+    """The mean product of the pixel pairs (y, x), (y + dy, x + dx) inside the map: by definition."""
     g = patch - patch.mean()
-    n = g.shape[0]
+    rows, cols = g.shape
     total, count = 0.0, 0
-    for y in range(n):
-        for x in range(n):
-            if 0 <= y + dy < n and 0 <= x + dx < n:
+    for y in range(rows):
+        for x in range(cols):
+            if 0 <= y + dy < rows and 0 <= x + dx < cols:
                 total += g[y, x] * g[y + dy, x + dx]
                 count += 1
     return total / count
@@ -73,3 +79,35 @@ def test_settings_read_back_and_bad_ones_are_named() -> None:
         Preprocessing(0.9)
     with pytest.raises(ValueError, match="square"):
         autocorrelation(np.zeros((4, 6)))
+    with pytest.raises(ValueError, match="at least 16 columns"):
+        autocorrelation(np.zeros((40, 12)), 16)
+
+
+def test_a_whole_gradient_map_gives_the_same_lags_over_more_pairs() -> None:
+    rng = np.random.default_rng(3)
+    wide = rng.normal(size=(23, 37)) + np.linspace(0, 2, 37)
+    lags = autocorrelation(wide, 16)
+    assert lags.shape == (16, 16)
+    for dy, dx in ((0, 0), (0, 15), (-8, 3), (7, 11)):
+        assert lags[dy + 8, dx] == pytest.approx(_direct(wide, dy, dx), rel=1e-9, abs=1e-12)
+
+
+def test_the_image_region_reads_one_map_per_axis_and_only_for_the_autocorrelation() -> None:
+    rng = np.random.default_rng(4)
+    image = rng.random((160, 400))
+    acorr = Preprocessing(0.0, AUTOCORRELATION)
+    width, height = acorr.axis_codes(image, region=IMAGE)
+    assert width.shape == height.shape == (1, 128, 128) and width.dtype == np.int8
+    np.testing.assert_array_equal(width[0], acorr.image_codes(horizontal_gradient(image)))
+    np.testing.assert_array_equal(height[0], acorr.image_codes(horizontal_gradient(image.T)))
+    along_x, _ = acorr.axis_codes(image, patches=2)  # the patch region: the training's maps
+    assert along_x.shape == (2, 128, 128)
+    np.testing.assert_array_equal(along_x[0], acorr.codes(width_patches(image, 2)[0].gradient))
+    assert not np.array_equal(along_x[0], width[0])
+    assert (default_region(AUTOCORRELATION), default_region(AUTOCORRELATION, 4), default_region(GRADIENT)) == (
+        IMAGE, PATCH, PATCH)
+    assert check_region(IMAGE, AUTOCORRELATION) == IMAGE
+    with pytest.raises(ValueError, match="image region needs networks that read the autocorrelation"):
+        PLAIN.axis_codes(image, region=IMAGE)
+    with pytest.raises(ValueError, match="unknown input region 'tile'"):
+        check_region("tile", GRADIENT)
