@@ -12,7 +12,9 @@ CoreDriver) and ``pynq`` (a Zynq board, through the same CoreDriver). Host backe
 of patches to logits; the two device backends run one patch at a time and keep it on chip for
 the fine network (``CTRL.reuse_input``). The cascade's decision is ``model.cascade.run_cascade`` for
 every backend: a backend only supplies logits. With ``patches=K`` each axis pools its K most distinct
-patches (``model.patches.distinct_windows``); the core then runs once per patch.
+patches (``model.patches.distinct_windows``); the core then runs once per patch. Networks that
+read the autocorrelation take, by default, one map over each axis's whole gradient instead
+(``region="image"``, ``model.preprocess``): one core run per axis.
 
 ``estimate_many`` overlaps the host's preprocessing (reading, gray conversion, patch selection,
 input codes) of the next image with the backend's work on the current one, in a worker thread, and

@@ -50,6 +50,7 @@ def run_demo(seed: int = 2026, width: int = 23, height: int = 15, save: Path | N
 
 def _estimate(blurry: np.ndarray, truth: tuple[int, int], backend: str, weights: Path | None) -> None:
     from blurgauge.model.inference import TRAINED_DIR, weight_path
+    from blurgauge.model.preprocess import IMAGE
     from blurgauge.model.roles import CASCADE
 
     from .accelerator import TARGET_CLOCK_MHZ, Accelerator
@@ -61,6 +62,10 @@ def _estimate(blurry: np.ndarray, truth: tuple[int, int], backend: str, weights:
         return
     print(f"estimate on the {backend} backend (blurgauge estimate --backend {backend}):")
     with Accelerator(backend, folder) as acc:
+        # The networks may read another region than the paper's patch printed above: say which.
+        region = "each axis's whole gradient map" if acc.region == IMAGE else "the patch"
+        print(f"network input: the {acc.preprocessing.transform} of {region}, noise topped up to "
+              f"{acc.noise_floor:g}")
         result = acc.estimate(blurry, label="demo image")
     for axis, est, true in (("width", result.width, truth[0]), ("height", result.height, truth[1])):
         iv = classes.intervals()[est.fine]
