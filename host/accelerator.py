@@ -37,7 +37,7 @@ from blurgauge.model.cascade import DEFAULT_ESTIMATE, AxisEstimate, LogitsFn, ru
 from blurgauge.model.images import ImageError, load_gray, to_gray
 from blurgauge.model.noise import seeded_by, top_up_noise
 from blurgauge.model.patches import MIN_IMAGE_SIZE
-from blurgauge.model.preprocess import IMAGE, PATCH, PLAIN, Preprocessing, check_region, default_region
+from blurgauge.model.preprocess import PATCH, PLAIN, Preprocessing, resolve_region
 from blurgauge.model.roles import CASCADE
 
 from .backends import BACKENDS, DEVICE_BACKENDS, input_preprocessing, open_backend, open_device
@@ -180,10 +180,7 @@ class Accelerator:
         self.patches = patches
         found = input_preprocessing(weights)
         self.preprocessing = found if noise_floor is None else replace(found, noise_floor=noise_floor)
-        self.region = check_region(region or default_region(found.transform, patches), found.transform)
-        if self.region == IMAGE and patches != 1:
-            raise ValueError(f"patches={patches} pools distinct patches; the image region reads one map per axis "
-                             "(region='patch' for patches)")
+        self.region = resolve_region(region, found.transform, patches)
         self._closer: Any = None
         if backend in DEVICE_BACKENDS or transport is not None:
             networks = open_device(backend, weights, transport=transport, timeout_s=timeout_s, **transport_options)
@@ -276,7 +273,7 @@ class Accelerator:
                         label = f"array #{index}" if isinstance(item, np.ndarray) else str(item)
                     try:
                         ready: Prepared | Failure = prepare(item, label, self.patches, self.preprocessing,
-                                                                      self.region)
+                                                            self.region)
                     except Exception as exc:  # any unusable input is that image's failure, not the batch's
                         ready = Failure(label, _one_line(exc, label), exc)
                     if not put(ready):

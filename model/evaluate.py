@@ -39,7 +39,7 @@ from .cascade import ESTIMATES, AxisEstimate, LogitsFn, run_cascade, run_native
 from .images import load_gray
 from .kernels import kernel_extent, random_kernel
 from .noise import top_up_noise
-from .preprocess import AUTOCORRELATION, IMAGE, PATCH, PLAIN, Preprocessing, check_region, default_region
+from .preprocess import AUTOCORRELATION, IMAGE, PATCH, PLAIN, Preprocessing, resolve_region
 from .recipe import Recipe
 
 #: The paper's Table 2, column "Ours": mean estimated (height, width) per Levin kernel.
@@ -402,9 +402,7 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
     """
     if patches < 1:
         raise ValueError(f"patches must be at least 1, got {patches}")
-    region = check_region(region or default_region(prep.transform, patches), prep.transform)
-    if region == IMAGE and patches != 1:
-        raise ValueError(f"patches={patches} pools distinct patches; the image region reads one map per axis")
+    region = resolve_region(region, prep.transform, patches)
     whole_image = prep.transform == AUTOCORRELATION
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

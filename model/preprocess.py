@@ -67,6 +67,16 @@ def check_region(region: str, transform: str) -> str:
     return region
 
 
+def resolve_region(region: str | None, transform: str, patches: int = 1) -> str:
+    """The region a run reads: ``region``, or by default the networks' (``default_region``); refused
+    where the networks cannot read it, and the image region with more than one patch per axis."""
+    chosen = check_region(region or default_region(transform, patches), transform)
+    if chosen == IMAGE and patches != 1:
+        raise ValueError(f"patches={patches} pools distinct patches; the image region reads one map per axis "
+                         "(region 'patch' for patches)")
+    return chosen
+
+
 def autocorrelation(gradient: np.ndarray, size: int | None = None) -> np.ndarray:
     """Autocorrelation map (size, size) of a gradient map (rows, cols), or maps (m, size, size) of a
     batch (m, rows, cols), over the lags the module docstring names. ``size`` defaults to the side of

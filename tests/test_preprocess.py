@@ -18,6 +18,7 @@ from blurgauge.model.preprocess import (
     default_region,
     input_codes,
     network_input,
+    resolve_region,
 )
 
 
@@ -107,6 +108,10 @@ def test_the_image_region_reads_one_map_per_axis_and_only_for_the_autocorrelatio
     assert (default_region(AUTOCORRELATION), default_region(AUTOCORRELATION, 4), default_region(GRADIENT)) == (
         IMAGE, PATCH, PATCH)
     assert check_region(IMAGE, AUTOCORRELATION) == IMAGE
+    assert (resolve_region(None, AUTOCORRELATION), resolve_region(None, AUTOCORRELATION, 3),
+            resolve_region(PATCH, AUTOCORRELATION)) == (IMAGE, PATCH, PATCH)
+    with pytest.raises(ValueError, match="patches=3 pools distinct patches"):
+        resolve_region(IMAGE, AUTOCORRELATION, 3)
     with pytest.raises(ValueError, match="image region needs networks that read the autocorrelation"):
         PLAIN.axis_codes(image, region=IMAGE)
     with pytest.raises(ValueError, match="unknown input region 'tile'"):
