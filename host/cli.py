@@ -64,6 +64,7 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
         grain_size_max=args.grain_size_max,
         other_aspect_max=args.other_aspect_max,
         noise_floor=args.noise_floor,
+        image_map=args.image_map,
     )
     build_dataset(args.out, args.count, cfg, seed=args.seed, shard_size=args.shard_size, workers=args.workers)
     print(f"{args.out}: {args.count} patches")
@@ -102,7 +103,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size, lr=args.lr, final_lr=args.final_lr, widen=args.widen,
         seed=args.seed, val_size=args.val_size, distribute=args.distribute,
         init_from=str(args.init_from) if args.init_from else None, quantized=not args.float_twin,
-        input_transform=args.input_transform,
+        input_transform=args.input_transform, input_region=args.input_region,
     )
     best = train(cfg, args.data, args.val, args.run, verbose=0 if args.quiet else 1)
     print(f"best weights: {best}")
@@ -260,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--noise-floor", type=float, default=0.0, metavar="SIGMA",
                        help="top every blurry image's measured noise up to SIGMA, a fraction of full range, "
                             "after --noise (0: off); networks trained so need the same at inference")
+    build.add_argument("--image-map", action="store_true",
+                       help="also store each sample's autocorrelation map over the labelled axis's whole "
+                            "gradient map, for `train --input-region image`")
     build.add_argument("--shard-size", type=int, default=256, help="patches per shard (default 256)")
     build.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     build.set_defaults(func=_cmd_data_build)
@@ -305,6 +309,10 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--input-transform", default="gradient", choices=("gradient", "autocorrelation"),
                     help="what the network reads of each patch: the gradient patch itself (the paper's, "
                          "default) or its autocorrelation (model/preprocess.py); recorded in the weight files")
+    tr.add_argument("--input-region", default="patch", choices=("patch", "image"),
+                    help="where the autocorrelation is taken: the selected patch (default) or the labelled "
+                         "axis's whole gradient map, as the host's default image region (needs a dataset "
+                         "built with --image-map)")
     tr.add_argument("--float", dest="float_twin", action="store_true",
                     help="train the float twin (no quantizers) to measure what 8 bits cost; "
                          "writes Keras weights and curves, no .bgw.npz")

@@ -5,7 +5,7 @@ Layout of a dataset folder::
     manifest.json        format version, seed, count, shard size, synthesis configuration
     shard-00000.npz      samples [0, shard_size): arrays patch (n,128,128) int16, extent, fine,
     shard-00001.npz      coarse, other_extent, axis, line (uint8), noise, std (float32)
-    ...
+    ...                  and, when the manifest's synthesis asks for it, image_map (n,128,128) int8
 
 Sample i is a pure function of (seed, i) (see ``synthesis.make_sample``), so a dataset does not
 depend on the number of workers or on how often the build was interrupted. Each shard is written
@@ -41,6 +41,12 @@ _FIELDS = {
     "noise": np.float32,
     "std": np.float32,
 }
+#: Fields present only when the synthesis configuration of the manifest switches them on.
+_OPTIONAL_FIELDS = {"image_map": np.int8}
+
+
+def _fields(synthesis: dict) -> dict[str, type]:
+    return _FIELDS | {name: dtype for name, dtype in _OPTIONAL_FIELDS.items() if synthesis.get(name)}
 
 
 class DatasetError(ValueError):
@@ -65,7 +71,7 @@ def _build_shard(job: tuple[str, int, int, int, int, dict]) -> int:
     root, shard, start, stop, seed, cfg_dict = job
     cfg = SynthesisConfig(**{k: v for k, v in cfg_dict.items() if k != "generator"})
     samples = [make_sample(seed, i, cfg) for i in range(start, stop)]
-    arrays = {name: np.array([s[name] for s in samples], dtype=dtype) for name, dtype in _FIELDS.items()}
+    arrays = {name: np.array([s[name] for s in samples], dtype=dtype) for name, dtype in _fields(cfg_dict).items()}
     final = _shard_path(Path(root), shard)
     tmp = final.with_suffix(f".tmp{os.getpid()}.npz")
     np.savez_compressed(tmp, **arrays)
@@ -170,13 +176,14 @@ def iter_shards(root: str | Path) -> Iterator[dict[str, np.ndarray]]:
     root = Path(root)
     manifest = read_manifest(root)
     count, size = manifest["count"], manifest["shard_size"]
+    fields = _fields(manifest["synthesis"])
     for shard, start in enumerate(range(0, count, size)):
         path = _shard_path(root, shard)
         if not path.is_file():
             raise DatasetError(f"{path}: missing; the build is unfinished (run the same build again)")
         try:
             with np.load(path) as data:
-                arrays = {name: data[name] for name in _FIELDS}
+                arrays = {name: data[name] for name in fields}
         except (zipfile.BadZipFile, EOFError, KeyError, ValueError, OSError) as exc:
             raise DatasetError(f"{path}: damaged shard ({exc}); delete it and run the build again") from exc
         expected = min(start + size, count) - start
@@ -187,5 +194,6 @@ def iter_shards(root: str | Path) -> Iterator[dict[str, np.ndarray]]:
 
 def load_dataset(root: str | Path) -> PatchDataset:
     shards = list(iter_shards(root))
-    arrays = {name: np.concatenate([s[name] for s in shards]) for name in _FIELDS}
-    return PatchDataset(Path(root), read_manifest(root), arrays)
+    manifest = read_manifest(root)
+    arrays = {name: np.concatenate([s[name] for s in shards]) for name in _fields(manifest["synthesis"])}
+    return PatchDataset(Path(root), manifest, arrays)

@@ -119,6 +119,12 @@ def _scaled_codes(mapped: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(scaled / fmt.step), lo, hi).astype(np.int8)
 
 
+def image_map_codes(gradient_map: np.ndarray) -> np.ndarray:
+    """Input codes (128, 128) of a whole gradient map (rows, cols): its autocorrelation over the
+    lags of a patch, what the networks read in the ``image`` region."""
+    return _scaled_codes(autocorrelation(gradient_map, PATCH_SIZE))
+
+
 def codes_to_input(codes: np.ndarray) -> np.ndarray:
     """Float network input (..., 128, 128, 1) from int8 codes."""
     return (np.asarray(codes, dtype=np.float32) * np.float32(FORMATS["input"].step))[..., None]
@@ -153,7 +159,7 @@ class Preprocessing:
     def image_codes(self, gradient_map: np.ndarray) -> np.ndarray:
         """Input codes (128, 128) of a whole gradient map: its autocorrelation (the ``image`` region)."""
         check_region(IMAGE, self.transform)
-        return _scaled_codes(autocorrelation(gradient_map, PATCH_SIZE))
+        return image_map_codes(gradient_map)
 
     def axis_codes(self, image: np.ndarray, patches: int = 1, region: str = PATCH) -> tuple[np.ndarray, np.ndarray]:
         """int8 codes (k, 128, 128) of a gray image's width and of its height: the maps of its ``patches``

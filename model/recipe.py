@@ -69,6 +69,10 @@ class Recipe:
     photos: bool = False
     #: What the networks read of each patch (``preprocess.TRANSFORMS``); recorded in the weight files.
     input_transform: str = "gradient"
+    #: Where the networks' autocorrelation is taken in training (``preprocess.REGIONS``): over the
+    #: selected patch, or over the labelled axis's whole gradient map as the host's ``image`` region
+    #: does at inference (the training and validation sets then store those maps, ``--image-map``).
+    input_region: str = "patch"
 
 
 #: ``full``: the schedule the networks are meant to get (about 9 hours of training on 2 cores, or
@@ -134,6 +138,15 @@ PROFILES = {
                               native_epochs=32, native_epoch_size=4096, val_size=1024, val_count=1024,
                               train_dir="train-floor", val_dir="val-floor", train_seed=3, grain_max=6.0,
                               grain_size_max=1.0, noise_floor=0.01, photos=True, input_transform="autocorrelation"),
+    # ``image-map``: ``autocorrelation`` trained on the maps the host feeds the networks by default,
+    # each taken over the labelled axis's whole gradient map instead of one patch (session 15). Its two
+    # sets are ``floor``'s samples (same seeds and settings, so the same patches and labels) with those
+    # maps stored beside them.
+    "image-map": Recipe(coarse_epochs=48, coarse_epoch_size=4096, fine_epochs=20, fine_epoch_size=2048,
+                        native_epochs=32, native_epoch_size=4096, val_size=1024, val_count=1024,
+                        train_dir="train-map", val_dir="val-map", train_seed=3, grain_max=6.0,
+                        grain_size_max=1.0, noise_floor=0.01, photos=True, input_transform="autocorrelation",
+                        input_region="image"),
 }
 
 
@@ -150,6 +163,8 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
               "--final-lr", str(r.final_lr), "--seed", str(r.seed), "--val-size", str(r.val_size), "--quiet"]
     if r.input_transform != "gradient":
         common += ["--input-transform", r.input_transform]
+    if r.input_region != "patch":
+        common += ["--input-region", r.input_region]
     photos, kodak = work / "photos", str(data_root / splits.KODAK_FOLDER)
     fraction = ["--image-fraction", str(r.image_fraction)]
     augmentation = []
@@ -162,6 +177,7 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
     if r.grain_max != 0.0:
         augmentation += ["--grain-max", str(r.grain_max), "--grain-size-max", str(r.grain_size_max)]
     floor = ["--noise-floor", str(r.noise_floor)] if r.noise_floor != 0.0 else []
+    floor += ["--image-map"] if r.input_region == "image" else []
     out = [("photos", ["data", "photos", "--out", str(photos)])] if r.photos else []
     out += [
         # One validation set for every profile without a noise floor (Kodak24 crops only), so their
@@ -201,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=sorted(PROFILES), default="full",
                         help="training schedule: full (default), session (one 3-hour session on 2 cores), or "
                              "extended, extended2, extended3, augmented (each continues a work folder), photos, "
-                             "grain, floor, autocorrelation (from scratch, with 49 Debian photos); see PROFILES")
+                             "grain, floor, autocorrelation, image-map (from scratch, with 49 Debian photos); "
+                             "see PROFILES")
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
     parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")
     parser.add_argument("--dry-run", action="store_true", help="print the commands only")

@@ -21,7 +21,8 @@ from .images import ImageError, dead_leaves, list_images, load_gray
 from .kernels import random_kernel
 from .noise import MAX_LEVEL as MAX_NOISE_FLOOR
 from .noise import top_up_noise
-from .patches import MIN_IMAGE_SIZE, Patch, height_patch, width_patch
+from .patches import MIN_IMAGE_SIZE, Patch, height_patch, horizontal_gradient, width_patch
+from .preprocess import image_map_codes
 
 #: Version of the sample generator; part of every dataset manifest, so a build never mixes samples
 #: of two generators. 2: kernels carry a faint rim like measured ones (``kernels.add_rim``);
@@ -39,6 +40,9 @@ _AUGMENTATION = {"natural_scale_min": (1.0, 0.25, 1.0), "natural_scale_max": (1.
 #: aspect ratio of the kernel's box and the noise floor.
 _EVERY_SAMPLE = {"grain_max": (0.0, 0.0, 32.0), "grain_size_max": (0.0, 0.0, 4.0),
                  "other_aspect_max": (0.0, 0.0, 32.0), "noise_floor": (0.0, 0.0, MAX_NOISE_FLOOR)}
+#: Outputs stored only when asked for; they draw nothing, so a sample's patch and labels do not
+#: depend on them, and they enter the manifest only when on.
+_OPTIONAL_OUTPUTS = ("image_map",)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,11 @@ class SynthesisConfig:
     #: must be run on images topped up the same way (``noise.top_up_noise``): the noise level is
     #: then no longer a size cue that differs between cameras (model/trained/README.md, session 12).
     noise_floor: float = 0.0
+    #: Also store ``image_map``: the input codes (int8, 128x128) of the autocorrelation over the
+    #: labelled axis's whole gradient map, as the host computes them for the ``image`` region
+    #: (``preprocess.Preprocessing.image_codes``). Networks that are run on whole-image maps can
+    #: then be trained on them (``TrainConfig.input_region``) instead of on one patch's map.
+    image_map: bool = False
 
     def __post_init__(self) -> None:
         if not classes.MIN_EXTENT <= self.min_extent <= self.max_extent <= classes.MAX_EXTENT:
@@ -124,6 +133,9 @@ class SynthesisConfig:
                 del out[name]
         for name, (neutral, _, _) in _EVERY_SAMPLE.items():
             if out[name] == neutral:
+                del out[name]
+        for name in _OPTIONAL_OUTPUTS:
+            if not out[name]:
                 del out[name]
         if self.image_folder is None:
             del out["image_folder"], out["image_fraction"]
@@ -275,23 +287,35 @@ def synthesize_blurred(
     return Blurred(blurry, kernel, kind, width, height, noise_sigma)
 
 
-def make_sample(seed: int, index: int, cfg: SynthesisConfig) -> dict[str, np.ndarray | int | float]:
-    """Sample ``index``: the distinct gradient patch of one axis and its labels."""
+def sample_image(seed: int, index: int, cfg: SynthesisConfig) -> tuple[Blurred, int]:
+    """The blurry image of sample ``index`` and the axis it labels (0: the width, 1: the height)."""
     rng = sample_rng(seed, index)
     extent = balanced_extent(rng, cfg.min_extent, cfg.max_extent)
     if rng.random() < cfg.thin_fraction:
         other = int(rng.integers(1, 3))
     else:
         other = other_extent(rng, extent, cfg.other_aspect_max)
-    axis = int(rng.integers(2))  # 0: label the width, 1: label the height (transposed selection)
+    axis = int(rng.integers(2))
     width, height = (extent, other) if axis == 0 else (other, extent)
     noise = float(rng.uniform(cfg.noise_min, cfg.noise_max))
     made = synthesize_blurred(rng, width, height, cfg.image_size, noise, cfg.line_fraction, cfg.image_folder,
                               cfg.image_fraction, (cfg.natural_scale_min, cfg.natural_scale_max),
                               cfg.natural_gamma_max, cfg.natural_soften_max, (cfg.grain_max, cfg.grain_size_max),
                               cfg.noise_floor)
+    return made, axis
+
+
+def make_sample(seed: int, index: int, cfg: SynthesisConfig) -> dict[str, np.ndarray | int | float]:
+    """Sample ``index``: the distinct gradient patch of one axis (the height's is the transpose's)
+    and its labels, and optionally that axis's whole-image map."""
+    made, axis = sample_image(seed, index, cfg)
+    extent, other = (made.width, made.height) if axis == 0 else (made.height, made.width)
     patch: Patch = width_patch(made.blurry) if axis == 0 else height_patch(made.blurry)
     fine = classes.fine_class(extent)
+    optional = {}
+    if cfg.image_map:
+        along = made.blurry if axis == 0 else made.blurry.T
+        optional["image_map"] = image_map_codes(horizontal_gradient(along))
     return {
         "patch": patch.gradient.astype(np.int16),  # exact: gradients of 8-bit images are integers
         "extent": extent,
@@ -300,6 +324,7 @@ def make_sample(seed: int, index: int, cfg: SynthesisConfig) -> dict[str, np.nda
         "other_extent": other,
         "axis": axis,
         "line": int(made.kind == "line"),
-        "noise": noise,
+        "noise": made.noise_sigma,
         "std": patch.std,
+        **optional,
     }

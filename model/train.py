@@ -13,7 +13,10 @@ An "epoch" is ``epoch_size`` samples drawn from the training set (default: all o
 runs checkpoint often. Samples are augmented with the symmetries that keep the horizontal
 blur extent: mirroring the image left-right (the gradient mirrors and changes sign), up-down, and
 inverting the gray levels (the gradient changes sign). The augmented patch then goes through the
-run's input transform (``preprocess``), as the host's patches will.
+run's input transform (``preprocess``), as the host's patches will. A run with ``input_region``
+``image`` reads instead the whole-image autocorrelation maps its dataset stores (``data build
+--image-map``); on those both mirrors reverse the lag across the axis (dy -> -dy) and the inversion
+changes nothing, so the map's rows are reversed.
 
 Several GPUs (or machines) are used through ``tf.distribute``: ``--distribute mirrored`` runs
 MirroredStrategy over the local GPUs; ``multiworker`` reads TF_CONFIG. The default is the single
@@ -33,7 +36,16 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import PatchDataset, load_dataset
-from .preprocess import GRADIENT, Preprocessing, check_transform, network_input
+from .preprocess import (
+    GRADIENT,
+    IMAGE,
+    PATCH,
+    Preprocessing,
+    check_region,
+    check_transform,
+    codes_to_input,
+    network_input,
+)
 from .roles import role as get_role
 from .tf_env import keras, tf
 
@@ -55,10 +67,12 @@ class TrainConfig:
     init_from: str | None = None  # run folder whose backbone initialises this network (not its head)
     quantized: bool = True  # False: the float twin, for the quantized-versus-float comparison
     input_transform: str = GRADIENT  # what the network reads of a patch (preprocess.TRANSFORMS)
+    input_region: str = PATCH  # where its autocorrelation is taken (preprocess.REGIONS)
 
     def __post_init__(self) -> None:
         get_role(self.role)
         check_transform(self.input_transform, "TrainConfig.input_transform")
+        check_region(self.input_region, self.input_transform)
         if self.distribute not in ("none", "mirrored", "multiworker"):
             raise ValueError(f"distribute must be none, mirrored or multiworker, got {self.distribute!r}")
         if self.width < 1 or self.epochs < 1 or self.batch_size < 1:
@@ -81,13 +95,27 @@ def _augment(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
+def _augment_map(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The mirrors of ``_augment`` applied to autocorrelation maps (n, 128, 128), row ``dy + 64``.
+    Row 0 (dy = -64) has no stored partner (dy = +64) and stays: the farthest lag across the axis."""
+    flip = (rng.random(len(codes)) < 0.5) != (rng.random(len(codes)) < 0.5)
+    out = codes.copy()
+    out[flip, 1:] = out[flip, :0:-1]
+    return out
+
+
+def _inputs(sources: np.ndarray, cfg: TrainConfig) -> np.ndarray:
+    """Network inputs of gradient patches, or of stored image-map codes for the image region."""
+    return codes_to_input(sources) if cfg.input_region == IMAGE else network_input(sources, cfg.input_transform)
+
+
 class PatchBatches(keras.utils.Sequence):
-    """Shuffled, augmented batches of preprocessed patches; reshuffled every epoch."""
+    """Shuffled, augmented batches of preprocessed patches (or stored image maps); reshuffled every epoch."""
 
     def __init__(self, gradients: np.ndarray, labels: np.ndarray, batch_size: int, steps: int, seed: int,
-                 transform: str = GRADIENT):
+                 transform: str = GRADIENT, region: str = PATCH):
         super().__init__()
-        self.grad, self.labels, self.transform = gradients, labels, transform
+        self.grad, self.labels, self.transform, self.region = gradients, labels, transform, region
         self.batch_size, self.steps = batch_size, steps
         self.rng = np.random.default_rng(seed)
         self.on_epoch_end()
@@ -102,14 +130,19 @@ class PatchBatches(keras.utils.Sequence):
 
     def __getitem__(self, i: int):
         idx = np.sort(self.order[i * self.batch_size : (i + 1) * self.batch_size])
-        grads = _augment(self.grad[idx], self.rng)
-        return network_input(grads, self.transform), self.labels[idx]
+        if self.region == IMAGE:
+            return codes_to_input(_augment_map(self.grad[idx], self.rng)), self.labels[idx]
+        return network_input(_augment(self.grad[idx], self.rng), self.transform), self.labels[idx]
 
 
 def _prepare(data: PatchDataset, cfg: TrainConfig, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     r = get_role(cfg.role)
     mask, labels = r.labels(data["extent"], cfg.widen)
-    grads = data["patch"][mask]
+    field = "image_map" if cfg.input_region == IMAGE else "patch"
+    if field not in data.arrays:
+        raise ValueError(f"{data.root}: holds no whole-image maps, which input region {IMAGE!r} reads; "
+                         "build it with `blurgauge data build --image-map`")
+    grads = data[field][mask]
     if limit is not None and len(labels) > limit:
         keep = np.random.default_rng(cfg.seed).choice(len(labels), limit, replace=False)
         keep.sort()
@@ -217,7 +250,7 @@ def train(
     preprocessing = Preprocessing(_noise_floor(train_set, val_set), cfg.input_transform)
     train_x, train_y = _prepare(train_set, cfg)
     val_x, val_y = _prepare(val_set, cfg, limit=cfg.val_size)
-    val_inputs = network_input(val_x, cfg.input_transform)
+    val_inputs = _inputs(val_x, cfg)
     epoch_size = cfg.epoch_size or len(train_y)
     steps = max(1, epoch_size // cfg.batch_size)
     bn_freeze = int(cfg.bn_freeze_fraction * steps * cfg.epochs)
@@ -260,7 +293,7 @@ def train(
         print(f"resuming {run} after epoch {len(history)}", file=sys.stderr)
     best = max((h["val_accuracy"] for h in history), default=-1.0)
     batches = PatchBatches(train_x, train_y, cfg.batch_size, steps, seed=cfg.seed + 7919 * len(history),
-                          transform=cfg.input_transform)
+                          transform=cfg.input_transform, region=cfg.input_region)
     print(
         f"{cfg.role}: {len(train_y)} training / {len(val_y)} validation patches, "
         f"{steps} steps of {cfg.batch_size} per epoch, epochs {len(history) + 1}..{cfg.epochs}",

@@ -10,7 +10,8 @@ import pytest
 
 from blurgauge.model import classes
 from blurgauge.model.dataset import DatasetError, build_dataset, load_dataset
-from blurgauge.model.synthesis import SynthesisConfig, balanced_extent, make_sample
+from blurgauge.model.preprocess import AUTOCORRELATION, IMAGE, Preprocessing
+from blurgauge.model.synthesis import SynthesisConfig, balanced_extent, make_sample, sample_image
 
 COUNT, SHARD, SEED = 12, 5, 3  # three shards: 5 + 5 + 2
 # Extent bounds in the middle of fine intervals ((9,11] and (59,61]), so clamping matters.
@@ -63,6 +64,20 @@ def test_rows_are_make_sample_in_index_order(serial):
         np.testing.assert_array_equal(data["patch"][index], sample["patch"])
         for name in ("extent", "fine", "coarse", "other_extent", "axis", "line"):
             assert data[name][index] == sample[name], (index, name)
+
+
+def test_image_maps_are_the_hosts_whole_image_codes_beside_unchanged_samples(serial, tmp_path):
+    cfg = SynthesisConfig(**{**CFG.__dict__, "image_map": True})
+    maps, plain = load_dataset(build(tmp_path / "maps", workers=1, cfg=cfg)), load_dataset(serial)
+    assert maps.arrays.keys() - plain.arrays.keys() == {"image_map"}
+    for name in plain.arrays:  # the map draws nothing: the samples stay those of the plain build
+        assert maps[name].tobytes() == plain[name].tobytes(), name
+    assert maps.manifest["synthesis"]["image_map"] is True and "image_map" not in plain.manifest["synthesis"]
+    host = Preprocessing(transform=AUTOCORRELATION)
+    for i in range(COUNT):  # what the host reads of the same image in the image region, axis by axis
+        made, axis = sample_image(SEED, i, cfg)
+        assert np.array_equal(maps["image_map"][i], host.axis_codes(made.blurry, region=IMAGE)[axis][0]), i
+    assert maps["image_map"].dtype == np.int8 and maps["image_map"].shape == (COUNT, 128, 128)
 
 
 def test_resume_rebuilds_only_the_missing_shard(serial, copy_of_serial):

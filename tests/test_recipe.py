@@ -76,3 +76,17 @@ def test_autocorrelation_profile_reuses_the_floor_data_and_sets_the_transform_of
     for name in ("coarse", "fine1", "fine5", "native"):
         assert acorr[name].input_transform == "autocorrelation" and floor[name].input_transform == "gradient"
     assert acorr["coarse"].epochs == 3 * floor["coarse"].epochs
+
+
+def test_image_map_profile_stores_the_maps_of_the_floor_samples_and_trains_every_network_on_them() -> None:
+    parser = build_parser()
+    maps = {name: parser.parse_args(args) for name, args in steps(PROFILES["image-map"], Path("/w"), Path("/d"))}
+    acorr = {name: parser.parse_args(args) for name, args in steps(PROFILES["autocorrelation"], Path("/w"), Path("/d"))}
+    for name in ("validation set", "training set"):
+        assert maps[name].image_map and not acorr[name].image_map
+        assert vars(maps[name]) | {"image_map": False, "out": None} == vars(acorr[name]) | {"out": None}
+    for name in ("coarse", "fine1", "fine5", "native"):
+        assert maps[name].input_region == "image" and acorr[name].input_region == "patch"
+        assert maps[name].data == Path("/w/train-map") and maps[name].val == Path("/w/val-map")
+        assert vars(maps[name]) | {"input_region": "patch", "data": None, "val": None, "run": None, "init_from": None} \
+            == vars(acorr[name]) | {"data": None, "val": None, "run": None, "init_from": None}

@@ -6,12 +6,14 @@ import csv
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from blurgauge.model import weights
 from blurgauge.model.dataset import build_dataset
 from blurgauge.model.synthesis import SynthesisConfig
-from blurgauge.model.train import RunError, TrainConfig, train
+from blurgauge.model.preprocess import autocorrelation, image_map_codes
+from blurgauge.model.train import RunError, TrainConfig, _augment_map, train
 from blurgauge.model.weight_meta import read_meta
 
 
@@ -90,3 +92,38 @@ def test_the_input_transform_goes_from_the_config_to_the_weight_file(coarse_run,
         train(fine, data, data, tmp_path / "fine", verbose=0)
     with pytest.raises(ValueError, match="unknown input transform 'fourier'"):
         TrainConfig(role="coarse", input_transform="fourier")
+
+
+def test_map_augmentation_reverses_the_lag_across_the_axis_as_the_mirrors_do() -> None:
+    rng = np.random.default_rng(0)
+    grad = rng.standard_normal((150, 200))
+    a = autocorrelation(grad, 128)
+
+    def reversed_lags(m: np.ndarray) -> np.ndarray:
+        return np.concatenate([m[:1], m[:0:-1]])  # row 0 (dy = -64) has no stored partner and stays
+
+    # The three augmentations of a gradient patch: mirror left-right, mirror up-down, invert.
+    for mirrored, want in ((-grad[:, ::-1], reversed_lags(a)), (grad[::-1, :], reversed_lags(a)), (-grad, a)):
+        np.testing.assert_allclose(autocorrelation(mirrored, 128)[1:], want[1:], atol=1e-9)
+    codes = np.repeat(image_map_codes(grad)[None], 200, axis=0)
+    flipped = reversed_lags(codes[0])
+    out = _augment_map(codes, np.random.default_rng(1))
+    same = [np.array_equal(o, codes[0]) for o in out]
+    assert all(s or np.array_equal(o, flipped) for s, o in zip(same, out, strict=True))
+    assert 60 < sum(same) < 140  # each mirror half of the time, so the map flips half of the time
+
+
+@pytest.mark.slow
+def test_the_image_region_trains_on_the_stored_maps(coarse_run, tmp_path) -> None:
+    plain, _ = coarse_run
+    maps = build_dataset(tmp_path / "maps", 16, SynthesisConfig(image_size=160, image_map=True), seed=6,
+                         shard_size=16, workers=1, progress=False)
+    config = TrainConfig(role="coarse", width=2, epochs=1, batch_size=8, val_size=8,
+                         input_transform="autocorrelation", input_region="image")
+    with pytest.raises(ValueError, match=r"data: holds no whole-image maps.*--image-map"):
+        train(config, plain, maps, tmp_path / "without", verbose=0)
+    best = train(config, maps, maps, tmp_path / "run", verbose=0)
+    assert weights.load(best).preprocessing.transform == "autocorrelation"
+    assert read_meta(best)["provenance"]["config"]["input_region"] == "image"
+    with pytest.raises(ValueError, match="image region needs networks that read the autocorrelation"):
+        TrainConfig(role="coarse", input_region="image")
