@@ -363,19 +363,26 @@ def protocol_sets(data_root: str | Path | None, noise: float = 0.01, per_extent:
 
 
 def patch_pooling(sets: ProtocolSets, logits: LogitsFn, counts: tuple[int, ...], estimate: str,
-                  done: Callable[[], object] = lambda: None, whole_image: bool = False) -> list[dict]:
+                  done: Callable[[], object] = lambda: None, whole_image: bool = False,
+                  known: dict[tuple[str, int], dict[str, Scores]] | None = None) -> list[dict]:
     """The cascade with 1, 2, ... patches per axis pooled, on every set, with one size ``estimate``;
     ``whole_image`` adds a row for one map over each axis's whole gradient (the image region).
 
+    ``known``: scores already computed, by (region, patches per axis) and then set name (``Levin``,
+    ``control``, ``sweep``), used instead of running the networks again (the headline's row).
     ``done`` is called after each set and row (a progress bar's step).
     """
     rows = []
+    known = known or {}
     for count in (*counts, *((WHOLE_IMAGE,) if whole_image else ())):
         row: dict = {"patches per axis": count}
         region = IMAGE if count == WHOLE_IMAGE else PATCH
+        patches = 1 if region == IMAGE else int(count)
         for name, blurred, axes in (("Levin", sets.levin, "both"), ("control", sets.levin_on_kodak, "both"),
                                     ("sweep", sets.sweep, "width")):
-            scores = score(blurred, logits, "cascade", axes, 1 if region == IMAGE else int(count), region)
+            scores = known.get((region, patches), {}).get(name)
+            if scores is None:
+                scores = score(blurred, logits, "cascade", axes, patches, region)
             row[f"{name} AbE (px)"] = scores.abe(estimate)
             row[f"{name} coarse acc."] = scores.coarse_accuracy()
             if name == "sweep":
@@ -457,7 +464,9 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
         },
     }
     if patch_counts:
-        results["patch_pooling"] = patch_pooling(sets, logits, patch_counts, estimate, bar.update, whole_image)
+        headline = {"Levin": cascade_levin, "control": cascade_control, "sweep": cascade_sweep}
+        results["patch_pooling"] = patch_pooling(sets, logits, patch_counts, estimate, bar.update, whole_image,
+                                                 known={(region, patches): headline})
     series = {"cascade": (cascade_sweep, estimate)}
     if with_native:
         native_levin = scored(levin, logits, "native", patches=patches, region=region)

@@ -15,7 +15,7 @@ from PIL import Image
 from blurgauge.host.cli import main
 from blurgauge.model import classes, weights
 from blurgauge.model.cascade import AxisEstimate
-from blurgauge.model.evaluate import CONSTANT_GUESS, Scores, coarse_misses, evaluate
+from blurgauge.model.evaluate import CONSTANT_GUESS, Scores, coarse_misses, evaluate, patch_pooling, protocol_sets
 from blurgauge.model.inference import KerasNetworks
 from blurgauge.model.kernels import shake_kernel
 from blurgauge.model.network import NetworkSpec, build_resnet18
@@ -118,14 +118,18 @@ def test_networks_that_read_the_autocorrelation_are_scored_on_whole_image_maps(t
     root = _fake_data_root(tmp_path)
     networks = KerasNetworks(tiny_weights)
     prep = Preprocessing(0.0, AUTOCORRELATION)
+    sets = protocol_sets(root, per_extent=1, progress=False, prep=prep)
     results = evaluate(networks.logits, root, tmp_path / "out", label="tiny", per_extent=1, progress=False,
-                       with_native=False, patch_counts=(1,), prep=prep)
+                       with_native=False, patch_counts=(1,), prep=prep, sets=sets)
     assert results["region"] == "image" and results["input_transform"] == AUTOCORRELATION
     est = results["estimate"]
     pooling = results["patch_pooling"]  # one patch as in training, then the headline's whole-image map
     assert [row["patches per axis"] for row in pooling] == [1, "whole image"]
     assert pooling[1]["Levin AbE (px)"] == pytest.approx(results["levin"]["abe"][est])
     assert pooling[1]["sweep rel. error"] == pytest.approx(results["sweep"]["relative_error"][est])
+    # The whole-image row reuses the headline's scores: scored afresh, it gives the same figures.
+    fresh = patch_pooling(sets, networks.logits, (), est, whole_image=True)
+    assert fresh == [pytest.approx(pooling[1])]
     assert "whole gradient map" in (tmp_path / "out" / "report.md").read_text()
     with pytest.raises(ValueError, match="image region reads one map per axis"):
         evaluate(networks.logits, root, tmp_path / "out2", label="tiny", progress=False, patches=2, region="image",

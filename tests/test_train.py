@@ -11,8 +11,8 @@ import pytest
 
 from blurgauge.model import weights
 from blurgauge.model.dataset import build_dataset
-from blurgauge.model.synthesis import SynthesisConfig
 from blurgauge.model.preprocess import autocorrelation, image_map_codes
+from blurgauge.model.synthesis import SynthesisConfig
 from blurgauge.model.train import RunError, TrainConfig, _augment_map, train
 from blurgauge.model.weight_meta import read_meta
 
