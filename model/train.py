@@ -112,10 +112,11 @@ def _inputs(sources: np.ndarray, cfg: TrainConfig) -> np.ndarray:
 class PatchBatches(keras.utils.Sequence):
     """Shuffled, augmented batches of preprocessed patches (or stored image maps); reshuffled every epoch."""
 
-    def __init__(self, gradients: np.ndarray, labels: np.ndarray, batch_size: int, steps: int, seed: int,
+    def __init__(self, sources: np.ndarray, labels: np.ndarray, batch_size: int, steps: int, seed: int,
                  transform: str = GRADIENT, region: str = PATCH):
+        """``sources``: gradient patches, or for the ``image`` region the stored map codes."""
         super().__init__()
-        self.grad, self.labels, self.transform, self.region = gradients, labels, transform, region
+        self.sources, self.labels, self.transform, self.region = sources, labels, transform, region
         self.batch_size, self.steps = batch_size, steps
         self.rng = np.random.default_rng(seed)
         self.on_epoch_end()
@@ -131,8 +132,8 @@ class PatchBatches(keras.utils.Sequence):
     def __getitem__(self, i: int):
         idx = np.sort(self.order[i * self.batch_size : (i + 1) * self.batch_size])
         if self.region == IMAGE:
-            return codes_to_input(_augment_map(self.grad[idx], self.rng)), self.labels[idx]
-        return network_input(_augment(self.grad[idx], self.rng), self.transform), self.labels[idx]
+            return codes_to_input(_augment_map(self.sources[idx], self.rng)), self.labels[idx]
+        return network_input(_augment(self.sources[idx], self.rng), self.transform), self.labels[idx]
 
 
 def _prepare(data: PatchDataset, cfg: TrainConfig, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
