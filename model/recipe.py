@@ -147,6 +147,14 @@ PROFILES = {
                         train_dir="train-map", val_dir="val-map", train_seed=3, grain_max=6.0,
                         grain_size_max=1.0, noise_floor=0.01, photos=True, input_transform="autocorrelation",
                         input_region="image"),
+    # ``image-map-long``: continues ``image-map`` in the same work folder, each network resuming from its
+    # checkpoint with twice the coarse and fine epochs (a warm restart at the full learning rate that
+    # decays again at its end); the native network keeps its 32 epochs.
+    "image-map-long": Recipe(coarse_epochs=96, coarse_epoch_size=4096, fine_epochs=40, fine_epoch_size=2048,
+                             native_epochs=32, native_epoch_size=4096, val_size=1024, val_count=1024,
+                             train_dir="train-map", val_dir="val-map", train_seed=3, grain_max=6.0,
+                             grain_size_max=1.0, noise_floor=0.01, photos=True, input_transform="autocorrelation",
+                             input_region="image"),
 }
 
 
@@ -217,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=sorted(PROFILES), default="full",
                         help="training schedule: full (default), session (one 3-hour session on 2 cores), or "
                              "extended, extended2, extended3, augmented (each continues a work folder), photos, "
-                             "grain, floor, autocorrelation, image-map (from scratch, with 49 Debian photos); "
+                             "grain, floor, autocorrelation, image-map (from scratch, with 49 Debian photos), "
+                             "image-map-long (continues image-map); "
                              "see PROFILES")
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
     parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")

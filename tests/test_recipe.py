@@ -88,5 +88,15 @@ def test_image_map_profile_stores_the_maps_of_the_floor_samples_and_trains_every
     for name in ("coarse", "fine1", "fine5", "native"):
         assert maps[name].input_region == "image" and acorr[name].input_region == "patch"
         assert maps[name].data == Path("/w/train-map") and maps[name].val == Path("/w/val-map")
-        assert vars(maps[name]) | {"input_region": "patch", "data": None, "val": None, "run": None, "init_from": None} \
-            == vars(acorr[name]) | {"data": None, "val": None, "run": None, "init_from": None}
+        assert vars(maps[name]) | {"input_region": "patch", "data": None, "val": None} \
+            == vars(acorr[name]) | {"data": None, "val": None}
+
+
+def test_image_map_long_continues_the_image_map_runs_with_twice_the_coarse_and_fine_epochs() -> None:
+    parser = build_parser()
+    short = {name: parser.parse_args(args) for name, args in steps(PROFILES["image-map"], Path("/w"), Path("/d"))}
+    long = {name: parser.parse_args(args) for name, args in steps(PROFILES["image-map-long"], Path("/w"), Path("/d"))}
+    assert short.keys() == long.keys()
+    for name in short:  # same folders and settings, so every run resumes from its checkpoint
+        longer = name in ("coarse", "fine1", "fine2", "fine3", "fine4", "fine5")
+        assert vars(long[name]) == vars(short[name]) | ({"epochs": 2 * short[name].epochs} if longer else {})
