@@ -92,11 +92,19 @@ def test_evaluate_writes_a_consistent_report(tiny_weights, tmp_path):
     truth = np.array([9, 9, 9, 13, 13, 13, 17, 17, 17, 15, 15, 15])
     assert levin["constant_baseline_abe"] == pytest.approx(np.mean(np.abs(CONSTANT_GUESS - truth)))
     assert [row["gt_width"] for row in levin["per_kernel"]] == [9, 13]
+    # per photo collection: the photos' weighted AbEs make the protocol's, the worst photos come first
+    collections = {row["collection"]: row for row in levin["per_collection"]}
+    assert {c: row["photos"] for c, row in collections.items()} == {"natural_BSD68": 2, "natural_Set12": 1}
+    weighted = sum(row["photos"] * row["AbE (px)"] for row in collections.values()) / 3
+    assert weighted == pytest.approx(levin["abe"][results["estimate"]])
+    worst = [row["AbE (px)"] for row in levin["worst_photos"]]
+    assert len(worst) == 3 and worst == sorted(worst, reverse=True)
+    assert levin["worst_photos"][0]["photo"].startswith("natural_")
     assert results["sweep"]["samples"] == classes.MAX_EXTENT - classes.MIN_EXTENT + 1
     assert "native" in results
     report = (tmp_path / "out" / "report.md").read_text()
     assert "Levin protocol" in report and "4.49" in report  # the paper's figure stands beside ours
-    assert "Coarse mistakes" in report
+    assert "Coarse mistakes" in report and "Per photo collection" in report
     # the pooling table: one row per patch count; its first row is the headline (one patch)
     pooling = results["patch_pooling"]
     assert [row["patches per axis"] for row in pooling] == [1, 2, 4, 6]
