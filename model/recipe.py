@@ -207,10 +207,17 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
     return out
 
 
-def install(work: Path, target: Path = TRAINED_DIR) -> list[Path]:
+ROLES = ("native", "coarse", "fine1", "fine2", "fine3", "fine4", "fine5")
+
+
+def install(work: Path, target: Path = TRAINED_DIR, roles: tuple[str, ...] = ROLES) -> list[Path]:
+    """Copy the best weight file of each of ``roles`` from the work folder's runs into ``target``."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}; expected some of {', '.join(ROLES)}")
     target.mkdir(parents=True, exist_ok=True)
     copied = []
-    for name in ("native", "coarse", "fine1", "fine2", "fine3", "fine4", "fine5"):
+    for name in roles:
         source = work / "runs" / name / "best.bgw.npz"
         if source.exists():
             copied.append(Path(shutil.copy2(source, target / f"{name}.bgw.npz")))
@@ -230,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
                              "see PROFILES")
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
     parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")
+    parser.add_argument("--install-roles", nargs="+", choices=ROLES, default=list(ROLES), metavar="ROLE",
+                        help="with --install, copy only these networks (default: all seven); the shipped files "
+                             "pair two profiles' networks, see model/trained/README.md")
     parser.add_argument("--dry-run", action="store_true", help="print the commands only")
     args = parser.parse_args(argv)
     for name, cmd in steps(PROFILES[args.profile], args.work, args.data_root.resolve()):
@@ -237,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"== {name}", flush=True)
             _run(cmd, args.dry_run)
     if args.install and not args.dry_run:
-        for path in install(args.work):
+        for path in install(args.work, roles=tuple(args.install_roles)):
             print(f"installed {path}")
     return 0
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from blurgauge.host.cli import build_parser
-from blurgauge.model.recipe import PROFILES, steps
+from blurgauge.model.recipe import PROFILES, install, main, steps
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))
@@ -100,3 +100,17 @@ def test_image_map_long_continues_the_image_map_runs_with_twice_the_coarse_and_f
     for name in short:  # same folders and settings, so every run resumes from its checkpoint
         longer = name in ("coarse", "fine1", "fine2", "fine3", "fine4", "fine5")
         assert vars(long[name]) == vars(short[name]) | ({"epochs": 2 * short[name].epochs} if longer else {})
+
+
+def test_install_copies_the_best_file_of_the_named_roles_only(tmp_path) -> None:
+    work, target = tmp_path / "work", tmp_path / "trained"
+    for role in ("coarse", "fine1", "fine2"):
+        (work / "runs" / role).mkdir(parents=True)
+        (work / "runs" / role / "best.bgw.npz").write_bytes(role.encode())
+    # --dry-run: the options parse, nothing is copied (not into model/trained/ either)
+    assert main(["--work", str(work), "--only", "--install", "--install-roles", "fine1", "--dry-run"]) == 0
+    copied = install(work, target, ("fine1", "fine2", "fine3"))  # fine3 has no run: skipped
+    assert [p.name for p in copied] == ["fine1.bgw.npz", "fine2.bgw.npz"]
+    assert (target / "fine2.bgw.npz").read_bytes() == b"fine2" and not (target / "coarse.bgw.npz").exists()
+    with pytest.raises(ValueError, match="unknown roles"):
+        install(work, target, ("fine6",))
