@@ -24,7 +24,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import splits
@@ -138,24 +138,18 @@ PROFILES = {
                               native_epochs=32, native_epoch_size=4096, val_size=1024, val_count=1024,
                               train_dir="train-floor", val_dir="val-floor", train_seed=3, grain_max=6.0,
                               grain_size_max=1.0, noise_floor=0.01, photos=True, input_transform="autocorrelation"),
-    # ``image-map``: ``autocorrelation`` trained on the maps the host feeds the networks by default,
-    # each taken over the labelled axis's whole gradient map instead of one patch (session 15). Its two
-    # sets are ``floor``'s samples (same seeds and settings, so the same patches and labels) with those
-    # maps stored beside them.
-    "image-map": Recipe(coarse_epochs=48, coarse_epoch_size=4096, fine_epochs=20, fine_epoch_size=2048,
-                        native_epochs=32, native_epoch_size=4096, val_size=1024, val_count=1024,
-                        train_dir="train-map", val_dir="val-map", train_seed=3, grain_max=6.0,
-                        grain_size_max=1.0, noise_floor=0.01, photos=True, input_transform="autocorrelation",
-                        input_region="image"),
-    # ``image-map-long``: continues ``image-map`` in the same work folder, each network resuming from its
-    # checkpoint with twice the coarse and fine epochs (a warm restart at the full learning rate that
-    # decays again at its end); the native network keeps its 32 epochs.
-    "image-map-long": Recipe(coarse_epochs=96, coarse_epoch_size=4096, fine_epochs=40, fine_epoch_size=2048,
-                             native_epochs=32, native_epoch_size=4096, val_size=1024, val_count=1024,
-                             train_dir="train-map", val_dir="val-map", train_seed=3, grain_max=6.0,
-                             grain_size_max=1.0, noise_floor=0.01, photos=True, input_transform="autocorrelation",
-                             input_region="image"),
 }
+
+# ``image-map``: ``autocorrelation`` trained on the maps the host feeds the networks by default, each
+# taken over the labelled axis's whole gradient map instead of one patch (session 15). Its two sets
+# are ``floor``'s samples (same seeds and settings, so the same patches and labels) with those maps
+# stored beside them. The shipped fine networks come from it (model/trained/README.md).
+PROFILES["image-map"] = replace(PROFILES["autocorrelation"], train_dir="train-map", val_dir="val-map",
+                                input_region="image")
+# ``image-map-long``: continues ``image-map`` in the same work folder, each network resuming from its
+# checkpoint with twice the coarse and fine epochs (a warm restart at the full learning rate that
+# decays again at its end); the native network keeps its 32 epochs.
+PROFILES["image-map-long"] = replace(PROFILES["image-map"], coarse_epochs=96, fine_epochs=40)
 
 
 def _run(args: list[str], dry_run: bool) -> None:
@@ -184,17 +178,18 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
         augmentation += ["--natural-soften-max", str(r.natural_soften_max)]
     if r.grain_max != 0.0:
         augmentation += ["--grain-max", str(r.grain_max), "--grain-size-max", str(r.grain_size_max)]
-    floor = ["--noise-floor", str(r.noise_floor)] if r.noise_floor != 0.0 else []
-    floor += ["--image-map"] if r.input_region == "image" else []
+    # Options both sets share: what the networks are trained on must be in the validation set too.
+    both_sets = ["--noise-floor", str(r.noise_floor)] if r.noise_floor != 0.0 else []
+    both_sets += ["--image-map"] if r.input_region == "image" else []
     out = [("photos", ["data", "photos", "--out", str(photos)])] if r.photos else []
     out += [
         # One validation set for every profile without a noise floor (Kodak24 crops only), so their
         # accuracies compare.
         ("validation set", ["data", "build", "--out", str(val), "--count", str(r.val_count), "--seed", "2",
-                            "--images", kodak, *fraction, *floor]),
+                            "--images", kodak, *fraction, *both_sets]),
         ("training set", ["data", "build", "--out", str(data), "--count", str(r.train_count),
                           "--seed", str(r.train_seed), "--images", kodak, *([str(photos)] if r.photos else []),
-                          *fraction, *augmentation, *floor]),
+                          *fraction, *augmentation, *both_sets]),
         ("coarse", ["train", "--role", "coarse", "--run", str(runs / "coarse"), "--epochs", str(r.coarse_epochs),
                     "--epoch-size", str(r.coarse_epoch_size), *common]),
     ]

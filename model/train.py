@@ -104,9 +104,9 @@ def _augment_map(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def _inputs(sources: np.ndarray, cfg: TrainConfig) -> np.ndarray:
+def _inputs(sources: np.ndarray, transform: str, region: str) -> np.ndarray:
     """Network inputs of gradient patches, or of stored image-map codes for the image region."""
-    return codes_to_input(sources) if cfg.input_region == IMAGE else network_input(sources, cfg.input_transform)
+    return codes_to_input(sources) if region == IMAGE else network_input(sources, transform)
 
 
 class PatchBatches(keras.utils.Sequence):
@@ -131,9 +131,8 @@ class PatchBatches(keras.utils.Sequence):
 
     def __getitem__(self, i: int):
         idx = np.sort(self.order[i * self.batch_size : (i + 1) * self.batch_size])
-        if self.region == IMAGE:
-            return codes_to_input(_augment_map(self.sources[idx], self.rng)), self.labels[idx]
-        return network_input(_augment(self.sources[idx], self.rng), self.transform), self.labels[idx]
+        augment = _augment_map if self.region == IMAGE else _augment
+        return _inputs(augment(self.sources[idx], self.rng), self.transform, self.region), self.labels[idx]
 
 
 def _prepare(data: PatchDataset, cfg: TrainConfig, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -143,14 +142,14 @@ def _prepare(data: PatchDataset, cfg: TrainConfig, limit: int | None = None) -> 
     if field not in data.arrays:
         raise ValueError(f"{data.root}: holds no whole-image maps, which input region {IMAGE!r} reads; "
                          "build it with `blurgauge data build --image-map`")
-    grads = data[field][mask]
+    sources = data[field][mask]
     if limit is not None and len(labels) > limit:
         keep = np.random.default_rng(cfg.seed).choice(len(labels), limit, replace=False)
         keep.sort()
-        grads, labels = grads[keep], labels[keep]
+        sources, labels = sources[keep], labels[keep]
     if len(labels) == 0:
         raise ValueError(f"no sample of the dataset falls in the range of {cfg.role}")
-    return grads, labels.astype(np.int32)
+    return sources, labels.astype(np.int32)
 
 
 def _strategy(name: str):
@@ -251,7 +250,7 @@ def train(
     preprocessing = Preprocessing(_noise_floor(train_set, val_set), cfg.input_transform)
     train_x, train_y = _prepare(train_set, cfg)
     val_x, val_y = _prepare(val_set, cfg, limit=cfg.val_size)
-    val_inputs = _inputs(val_x, cfg)
+    val_inputs = _inputs(val_x, cfg.input_transform, cfg.input_region)
     epoch_size = cfg.epoch_size or len(train_y)
     steps = max(1, epoch_size // cfg.batch_size)
     bn_freeze = int(cfg.bn_freeze_fraction * steps * cfg.epochs)
