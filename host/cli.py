@@ -309,10 +309,10 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--input-transform", default="gradient", choices=("gradient", "autocorrelation"),
                     help="what the network reads of each patch: the gradient patch itself (the paper's, "
                          "default) or its autocorrelation (model/preprocess.py); recorded in the weight files")
-    tr.add_argument("--input-region", default="patch", choices=("patch", "image"),
-                    help="where the autocorrelation is taken: the selected patch (default) or the labelled "
-                         "axis's whole gradient map, as the host's default image region (needs a dataset "
-                         "built with --image-map)")
+    tr.add_argument("--input-region", default="patch", choices=("patch", "image", "mixed"),
+                    help="where the autocorrelation is taken: the selected patch (default), the labelled "
+                         "axis's whole gradient map as the host's default image region, or mixed: each "
+                         "sample from either at random (image and mixed need a dataset built with --image-map)")
     tr.add_argument("--float", dest="float_twin", action="store_true",
                     help="train the float twin (no quantizers) to measure what 8 bits cost; "
                          "writes Keras weights and curves, no .bgw.npz")

@@ -69,9 +69,10 @@ class Recipe:
     photos: bool = False
     #: What the networks read of each patch (``preprocess.TRANSFORMS``); recorded in the weight files.
     input_transform: str = "gradient"
-    #: Where the networks' autocorrelation is taken in training (``preprocess.REGIONS``): over the
-    #: selected patch, or over the labelled axis's whole gradient map as the host's ``image`` region
-    #: does at inference (the training and validation sets then store those maps, ``--image-map``).
+    #: Where the networks' autocorrelation is taken in training (``train.TRAIN_REGIONS``): over the
+    #: selected patch, over the labelled axis's whole gradient map as the host's ``image`` region
+    #: does at inference, or ``mixed``, each sample from either at random (for the last two the
+    #: training and validation sets store the whole-image maps, ``--image-map``).
     input_region: str = "patch"
 
 
@@ -150,6 +151,10 @@ PROFILES["image-map"] = replace(PROFILES["autocorrelation"], train_dir="train-ma
 # checkpoint with twice the coarse and fine epochs (a warm restart at the full learning rate that
 # decays again at its end); the native network keeps its 32 epochs.
 PROFILES["image-map-long"] = replace(PROFILES["image-map"], coarse_epochs=96, fine_epochs=40)
+# ``image-map-mixed``: ``image-map`` with every network reading, sample by sample at random, either its
+# patch's map or its whole-image map (session 16), so that it learns the whole-image maps' cleaner
+# picture of the blur from many more scene windows than the training photos' whole images.
+PROFILES["image-map-mixed"] = replace(PROFILES["image-map"], input_region="mixed")
 
 
 def _run(args: list[str], dry_run: bool) -> None:
@@ -180,7 +185,7 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
         augmentation += ["--grain-max", str(r.grain_max), "--grain-size-max", str(r.grain_size_max)]
     # Options both sets share: what the networks are trained on must be in the validation set too.
     both_sets = ["--noise-floor", str(r.noise_floor)] if r.noise_floor != 0.0 else []
-    both_sets += ["--image-map"] if r.input_region == "image" else []
+    both_sets += ["--image-map"] if r.input_region in ("image", "mixed") else []
     out = [("photos", ["data", "photos", "--out", str(photos)])] if r.photos else []
     out += [
         # One validation set for every profile without a noise floor (Kodak24 crops only), so their

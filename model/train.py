@@ -16,7 +16,9 @@ inverting the gray levels (the gradient changes sign). The augmented patch then 
 run's input transform (``preprocess``), as the host's patches will. A run with ``input_region``
 ``image`` reads instead the whole-image autocorrelation maps its dataset stores (``data build
 --image-map``); on those both mirrors reverse the lag across the axis (dy -> -dy) and the inversion
-changes nothing, so the map's rows are reversed.
+changes nothing, so the map's rows are reversed. ``mixed`` reads each sample, at random, from its
+patch's map or from its whole-image map (validation: the whole-image maps the host reads), so one
+network learns from the clean maps of whole images and the noisy ones of many patches.
 
 Several GPUs (or machines) are used through ``tf.distribute``: ``--distribute mirrored`` runs
 MirroredStrategy over the local GPUs; ``multiworker`` reads TF_CONFIG. The default is the single
@@ -36,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import PatchDataset, load_dataset
+from .patches import PATCH_SIZE
 from .preprocess import (
     GRADIENT,
     IMAGE,
@@ -48,6 +51,13 @@ from .preprocess import (
 )
 from .roles import role as get_role
 from .tf_env import keras, tf
+
+MIXED = "mixed"
+#: Where training reads its inputs: a host region (``preprocess.REGIONS``) or ``mixed`` (both,
+#: each sample at random); ``mixed`` validates on the ``image`` region, the host's default.
+TRAIN_REGIONS = (PATCH, IMAGE, MIXED)
+#: The dataset fields each training region reads.
+_REGION_FIELDS = {PATCH: ("patch",), IMAGE: ("image_map",), MIXED: ("patch", "image_map")}
 
 
 @dataclass(frozen=True)
@@ -67,12 +77,14 @@ class TrainConfig:
     init_from: str | None = None  # run folder whose backbone initialises this network (not its head)
     quantized: bool = True  # False: the float twin, for the quantized-versus-float comparison
     input_transform: str = GRADIENT  # what the network reads of a patch (preprocess.TRANSFORMS)
-    input_region: str = PATCH  # where its autocorrelation is taken (preprocess.REGIONS)
+    input_region: str = PATCH  # where its autocorrelation is taken (TRAIN_REGIONS)
 
     def __post_init__(self) -> None:
         get_role(self.role)
         check_transform(self.input_transform, "TrainConfig.input_transform")
-        check_region(self.input_region, self.input_transform)
+        if self.input_region not in TRAIN_REGIONS:
+            raise ValueError(f"unknown input region {self.input_region!r}; expected one of {', '.join(TRAIN_REGIONS)}")
+        check_region(IMAGE if self.input_region == MIXED else self.input_region, self.input_transform)
         if self.distribute not in ("none", "mirrored", "multiworker"):
             raise ValueError(f"distribute must be none, mirrored or multiworker, got {self.distribute!r}")
         if self.width < 1 or self.epochs < 1 or self.batch_size < 1:
@@ -104,17 +116,29 @@ def _augment_map(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def _inputs(sources: np.ndarray, transform: str, region: str) -> np.ndarray:
-    """Network inputs of gradient patches, or of stored image-map codes for the image region."""
-    return codes_to_input(sources) if region == IMAGE else network_input(sources, transform)
+def _inputs(sources: dict[str, np.ndarray], transform: str, region: str,
+            rng: np.random.Generator | None = None) -> np.ndarray:
+    """Network inputs of the samples in ``sources`` (dataset fields): the maps of their gradient
+    patches, their stored image-map codes, or for ``mixed`` each from either at random. With
+    ``rng`` the samples are augmented first."""
+    n = len(next(iter(sources.values())))
+    from_map = rng.random(n) < 0.5 if region == MIXED else np.full(n, region == IMAGE)
+    out = np.empty((n, PATCH_SIZE, PATCH_SIZE, 1), dtype=np.float32)
+    if from_map.any():
+        maps = sources["image_map"][from_map]
+        out[from_map] = codes_to_input(_augment_map(maps, rng) if rng is not None else maps)
+    if not from_map.all():
+        patches = sources["patch"][~from_map]
+        out[~from_map] = network_input(_augment(patches, rng) if rng is not None else patches, transform)
+    return out
 
 
 class PatchBatches(keras.utils.Sequence):
     """Shuffled, augmented batches of preprocessed patches (or stored image maps); reshuffled every epoch."""
 
-    def __init__(self, sources: np.ndarray, labels: np.ndarray, batch_size: int, steps: int, seed: int,
+    def __init__(self, sources: dict[str, np.ndarray], labels: np.ndarray, batch_size: int, steps: int, seed: int,
                  transform: str = GRADIENT, region: str = PATCH):
-        """``sources``: gradient patches, or for the ``image`` region the stored map codes."""
+        """``sources``: the dataset fields the region reads (``_REGION_FIELDS``), one row per label."""
         super().__init__()
         self.sources, self.labels, self.transform, self.region = sources, labels, transform, region
         self.batch_size, self.steps = batch_size, steps
@@ -131,22 +155,23 @@ class PatchBatches(keras.utils.Sequence):
 
     def __getitem__(self, i: int):
         idx = np.sort(self.order[i * self.batch_size : (i + 1) * self.batch_size])
-        augment = _augment_map if self.region == IMAGE else _augment
-        return _inputs(augment(self.sources[idx], self.rng), self.transform, self.region), self.labels[idx]
+        batch = {name: field[idx] for name, field in self.sources.items()}
+        return _inputs(batch, self.transform, self.region, self.rng), self.labels[idx]
 
 
-def _prepare(data: PatchDataset, cfg: TrainConfig, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _prepare(data: PatchDataset, cfg: TrainConfig, region: str,
+             limit: int | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The fields ``region`` reads and the labels of the samples in the role's range."""
     r = get_role(cfg.role)
     mask, labels = r.labels(data["extent"], cfg.widen)
-    field = "image_map" if cfg.input_region == IMAGE else "patch"
-    if field not in data.arrays:
-        raise ValueError(f"{data.root}: holds no whole-image maps, which input region {IMAGE!r} reads; "
+    if "image_map" in _REGION_FIELDS[region] and "image_map" not in data.arrays:
+        raise ValueError(f"{data.root}: holds no whole-image maps, which input region {region!r} reads; "
                          "build it with `blurgauge data build --image-map`")
-    sources = data[field][mask]
+    sources = {name: data[name][mask] for name in _REGION_FIELDS[region]}
     if limit is not None and len(labels) > limit:
         keep = np.random.default_rng(cfg.seed).choice(len(labels), limit, replace=False)
         keep.sort()
-        sources, labels = sources[keep], labels[keep]
+        sources, labels = {name: field[keep] for name, field in sources.items()}, labels[keep]
     if len(labels) == 0:
         raise ValueError(f"no sample of the dataset falls in the range of {cfg.role}")
     return sources, labels.astype(np.int32)
@@ -248,9 +273,10 @@ def train(
     tf.keras.utils.set_random_seed(cfg.seed)
     train_set, val_set = load_dataset(train_dir), load_dataset(val_dir)
     preprocessing = Preprocessing(_noise_floor(train_set, val_set), cfg.input_transform)
-    train_x, train_y = _prepare(train_set, cfg)
-    val_x, val_y = _prepare(val_set, cfg, limit=cfg.val_size)
-    val_inputs = _inputs(val_x, cfg.input_transform, cfg.input_region)
+    val_region = IMAGE if cfg.input_region == MIXED else cfg.input_region
+    train_x, train_y = _prepare(train_set, cfg, cfg.input_region)
+    val_x, val_y = _prepare(val_set, cfg, val_region, limit=cfg.val_size)
+    val_inputs = _inputs(val_x, cfg.input_transform, val_region)
     epoch_size = cfg.epoch_size or len(train_y)
     steps = max(1, epoch_size // cfg.batch_size)
     bn_freeze = int(cfg.bn_freeze_fraction * steps * cfg.epochs)

@@ -92,6 +92,17 @@ def test_image_map_profile_stores_the_maps_of_the_floor_samples_and_trains_every
             == vars(acorr[name]) | {"data": None, "val": None}
 
 
+def test_image_map_mixed_differs_from_image_map_only_in_the_training_region() -> None:
+    parser = build_parser()
+    maps = {name: parser.parse_args(args) for name, args in steps(PROFILES["image-map"], Path("/w"), Path("/d"))}
+    mixed = {name: parser.parse_args(args) for name, args in steps(PROFILES["image-map-mixed"], Path("/w"), Path("/d"))}
+    assert maps.keys() == mixed.keys()
+    for name in maps:  # the same two sets (with their maps) and schedule
+        assert vars(mixed[name]) | {"input_region": None} == vars(maps[name]) | {"input_region": None}
+    for name in ("coarse", "fine1", "fine5", "native"):
+        assert mixed[name].input_region == "mixed"
+
+
 def test_image_map_long_continues_the_image_map_runs_with_twice_the_coarse_and_fine_epochs() -> None:
     parser = build_parser()
     short = {name: parser.parse_args(args) for name, args in steps(PROFILES["image-map"], Path("/w"), Path("/d"))}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +12,9 @@ import pytest
 
 from blurgauge.model import weights
 from blurgauge.model.dataset import build_dataset
-from blurgauge.model.preprocess import autocorrelation, image_map_codes
+from blurgauge.model.preprocess import autocorrelation, codes_to_input, image_map_codes, network_input
 from blurgauge.model.synthesis import SynthesisConfig
-from blurgauge.model.train import RunError, TrainConfig, _augment_map, train
+from blurgauge.model.train import RunError, TrainConfig, _augment_map, _inputs, train
 from blurgauge.model.weight_meta import read_meta
 
 
@@ -127,3 +128,25 @@ def test_the_image_region_trains_on_the_stored_maps(coarse_run, tmp_path) -> Non
     assert read_meta(best)["provenance"]["config"]["input_region"] == "image"
     with pytest.raises(ValueError, match="image region needs networks that read the autocorrelation"):
         TrainConfig(role="coarse", input_region="image")
+    mixed = train(replace(config, input_region="mixed"), maps, maps, tmp_path / "mixed", verbose=0)
+    assert read_meta(mixed)["provenance"]["config"]["input_region"] == "mixed"
+    with pytest.raises(ValueError, match=r"data: holds no whole-image maps, which input region 'mixed' reads"):
+        train(replace(config, input_region="mixed"), plain, maps, tmp_path / "mixed-without", verbose=0)
+    with pytest.raises(ValueError, match="image region needs networks that read the autocorrelation"):
+        TrainConfig(role="coarse", input_region="mixed")
+    with pytest.raises(ValueError, match="unknown input region 'tile'"):
+        TrainConfig(role="coarse", input_region="tile", input_transform="autocorrelation")
+
+
+def test_mixed_inputs_take_each_sample_from_its_patch_or_its_map_at_random() -> None:
+    rng = np.random.default_rng(3)
+    sources = {"patch": rng.integers(-50, 50, (400, 128, 128)).astype(np.int16),
+               "image_map": np.zeros((400, 128, 128), np.int8)}  # all-zero maps: rows from a map are zero
+    from_patch = network_input(sources["patch"][:4], "autocorrelation")
+    assert np.abs(from_patch).max() > 0
+    out = _inputs(sources, "autocorrelation", "mixed", np.random.default_rng(4))
+    zero = ~out.reshape(len(out), -1).any(axis=1)
+    assert 150 < zero.sum() < 250  # half from the maps
+    # Without augmentation, the image region reads only the maps and the patch region only the patches.
+    np.testing.assert_array_equal(_inputs(sources, "autocorrelation", "image"), codes_to_input(sources["image_map"]))
+    np.testing.assert_array_equal(_inputs({"patch": sources["patch"][:4]}, "autocorrelation", "patch"), from_patch)
