@@ -104,6 +104,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         seed=args.seed, val_size=args.val_size, distribute=args.distribute,
         init_from=str(args.init_from) if args.init_from else None, quantized=not args.float_twin,
         input_transform=args.input_transform, input_region=args.input_region,
+        teachers=tuple(str(t) for t in args.teacher), teacher_weight=args.teacher_weight,
     )
     best = train(cfg, args.data, args.val, args.run, verbose=0 if args.quiet else 1)
     print(f"best weights: {best}")
@@ -313,6 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="where the autocorrelation is taken: the selected patch (default), the labelled "
                          "axis's whole gradient map as the host's default image region, or mixed: each "
                          "sample from either at random (image and mixed need a dataset built with --image-map)")
+    tr.add_argument("--teacher", type=Path, action="append", default=[], metavar="WEIGHTS",
+                    help="a trained weight file of the same role to learn from beside the labels "
+                         "(knowledge distillation; repeat for an ensemble of teachers)")
+    tr.add_argument("--teacher-weight", type=float, default=0.5, metavar="W",
+                    help="share of the teachers' mean softmax in the training target (default 0.5)")
     tr.add_argument("--float", dest="float_twin", action="store_true",
                     help="train the float twin (no quantizers) to measure what 8 bits cost; "
                          "writes Keras weights and curves, no .bgw.npz")

@@ -20,6 +20,11 @@ changes nothing, so the map's rows are reversed. ``mixed`` reads each sample, at
 patch's map or from its whole-image map (validation: the whole-image maps the host reads), so one
 network learns from the clean maps of whole images and the noisy ones of many patches.
 
+A run with ``teachers`` learns from other trained networks of its role as well as from the labels
+(knowledge distillation): its target is the one-hot label mixed with the teachers' mean softmax on
+each sample's un-augmented input, computed once before the first epoch. A single network so learns
+what an ensemble of several knows, and the core still runs one network per stage.
+
 Several GPUs (or machines) are used through ``tf.distribute``: ``--distribute mirrored`` runs
 MirroredStrategy over the local GPUs; ``multiworker`` reads TF_CONFIG. The default is the single
 device TensorFlow picks.
@@ -78,6 +83,8 @@ class TrainConfig:
     quantized: bool = True  # False: the float twin, for the quantized-versus-float comparison
     input_transform: str = GRADIENT  # what the network reads of a patch (preprocess.TRANSFORMS)
     input_region: str = PATCH  # where its autocorrelation is taken (TRAIN_REGIONS)
+    teachers: tuple[str, ...] = ()  # weight files of the same role whose mean softmax it also learns
+    teacher_weight: float = 0.5  # share of the teachers' softmax in the target (the rest: the label)
 
     def __post_init__(self) -> None:
         get_role(self.role)
@@ -87,6 +94,9 @@ class TrainConfig:
         check_region(IMAGE if self.input_region == MIXED else self.input_region, self.input_transform)
         if self.distribute not in ("none", "mirrored", "multiworker"):
             raise ValueError(f"distribute must be none, mirrored or multiworker, got {self.distribute!r}")
+        if not 0.0 < self.teacher_weight <= 1.0:
+            raise ValueError(f"teacher_weight must lie in (0, 1], got {self.teacher_weight}")
+        object.__setattr__(self, "teachers", tuple(str(t) for t in self.teachers))  # a list from JSON
         if self.width < 1 or self.epochs < 1 or self.batch_size < 1:
             raise ValueError("width, epochs and batch size must be positive")
 
@@ -177,6 +187,39 @@ def _prepare(data: PatchDataset, cfg: TrainConfig, region: str,
     return sources, labels.astype(np.int32)
 
 
+def _teacher_targets(cfg: TrainConfig, sources: dict[str, np.ndarray], labels: np.ndarray,
+                     chunk: int = 512) -> np.ndarray:
+    """Soft targets (n, head outputs): the one-hot labels mixed with the teachers' mean softmax.
+
+    The teachers read each sample as the host would read it: its whole-image map where the dataset
+    stores one, else its patch's map (a ``mixed`` run's patch samples so learn what the teachers
+    make of the whole image).
+    """
+    from . import weights
+
+    r = get_role(cfg.role)
+    region = IMAGE if "image_map" in sources else PATCH
+    mean = np.zeros((len(labels), r.num_classes))
+    for path in cfg.teachers:
+        teacher = weights.load(path)
+        if teacher.role.name != cfg.role:
+            raise ValueError(f"{path}: a {teacher.role.name} network cannot teach a {cfg.role} network")
+        if teacher.preprocessing.transform != cfg.input_transform:
+            raise ValueError(f"{path}: reads the {teacher.preprocessing.transform}, this run the {cfg.input_transform}")
+        model = teacher.build_model()
+        for start in range(0, len(labels), chunk):
+            part = {name: sources[name][start : start + chunk] for name in _REGION_FIELDS[region]}
+            logits = model.predict(_inputs(part, cfg.input_transform, region), batch_size=128, verbose=0)
+            z = logits[:, : r.num_classes] - logits[:, : r.num_classes].max(axis=1, keepdims=True)
+            mean[start : start + chunk] += np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        print(f"teacher {path}: agrees with the labels on {np.mean(mean.argmax(1) == labels):.3f} (cumulative)",
+              file=sys.stderr)
+    targets = np.zeros((len(labels), r.outputs), dtype=np.float32)
+    targets[np.arange(len(labels)), labels] = 1.0 - cfg.teacher_weight
+    targets[:, : r.num_classes] += cfg.teacher_weight * mean / len(cfg.teachers)
+    return targets
+
+
 def _strategy(name: str):
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
@@ -199,8 +242,9 @@ def _load_or_create_config(run: Path, cfg: TrainConfig) -> None:
     path = run / "config.json"
     if path.exists():
         old = json.loads(path.read_text())
-        mine = asdict(cfg)
-        defaults = asdict(TrainConfig(role=cfg.role))  # settings added later read as their default
+        # Compared as stored (tuples read back as lists); settings added later read as their default.
+        mine = json.loads(json.dumps(asdict(cfg)))
+        defaults = json.loads(json.dumps(asdict(TrainConfig(role=cfg.role))))
         differ = {k for k in mine if k != "epochs" and old.get(k, defaults[k]) != mine[k]}
         if differ:
             detail = ", ".join(f"{k}: {old.get(k)!r} -> {mine[k]!r}" for k in sorted(differ))
@@ -277,6 +321,9 @@ def train(
     train_x, train_y = _prepare(train_set, cfg, cfg.input_region)
     val_x, val_y = _prepare(val_set, cfg, val_region, limit=cfg.val_size)
     val_inputs = _inputs(val_x, cfg.input_transform, val_region)
+    if cfg.teachers:  # soft targets: the loss and the accuracy read probability rows
+        train_y = _teacher_targets(cfg, train_x, train_y)
+        val_y = np.eye(r.outputs, dtype=np.float32)[val_y]
     epoch_size = cfg.epoch_size or len(train_y)
     steps = max(1, epoch_size // cfg.batch_size)
     bn_freeze = int(cfg.bn_freeze_fraction * steps * cfg.epochs)
@@ -288,8 +335,10 @@ def train(
         optimizer = keras.optimizers.Adam(cfg.lr)
         model.compile(
             optimizer=optimizer,
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+            loss=(keras.losses.CategoricalCrossentropy(from_logits=True) if cfg.teachers
+                  else keras.losses.SparseCategoricalCrossentropy(from_logits=True)),
+            metrics=[keras.metrics.CategoricalAccuracy(name="accuracy") if cfg.teachers
+                     else keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
         )
     ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer)
     manager = tf.train.CheckpointManager(ckpt, str(run / "ckpt"), max_to_keep=2)

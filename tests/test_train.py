@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from blurgauge.model import weights
-from blurgauge.model.dataset import build_dataset
+from blurgauge.model.dataset import build_dataset, load_dataset
 from blurgauge.model.preprocess import autocorrelation, codes_to_input, image_map_codes, network_input
 from blurgauge.model.synthesis import SynthesisConfig
-from blurgauge.model.train import RunError, TrainConfig, _augment_map, _inputs, train
+from blurgauge.model.train import RunError, TrainConfig, _augment_map, _inputs, _prepare, _teacher_targets, train
 from blurgauge.model.weight_meta import read_meta
 
 
@@ -150,3 +150,31 @@ def test_mixed_inputs_take_each_sample_from_its_patch_or_its_map_at_random() -> 
     # Without augmentation, the image region reads only the maps and the patch region only the patches.
     np.testing.assert_array_equal(_inputs(sources, "autocorrelation", "image"), codes_to_input(sources["image_map"]))
     np.testing.assert_array_equal(_inputs({"patch": sources["patch"][:4]}, "autocorrelation", "patch"), from_patch)
+
+
+@pytest.mark.slow
+def test_a_run_with_teachers_learns_their_softmax_mixed_with_the_labels(coarse_run, tmp_path) -> None:
+    data, first = coarse_run
+    teacher = str(first / "best.bgw.npz")
+    cfg = TrainConfig(role="coarse", width=2, epochs=1, batch_size=8, val_size=8, teachers=(teacher, teacher),
+                      teacher_weight=0.25)
+    sources, labels = _prepare(load_dataset(data), cfg, "patch")
+    targets = _teacher_targets(cfg, sources, labels)
+    assert targets.shape == (len(labels), 8)
+    np.testing.assert_allclose(targets.sum(axis=1), 1.0, rtol=1e-5)
+    assert np.all(targets[np.arange(len(labels)), labels] >= 0.75 - 1e-6)  # the label keeps its share
+    assert np.all(targets[:, 5:] == 0)  # the coarse head's unused outputs
+    # Two copies of one teacher teach what one does.
+    np.testing.assert_allclose(_teacher_targets(replace(cfg, teachers=(teacher,)), sources, labels), targets, rtol=1e-6)
+    run = tmp_path / "student"
+    best = train(cfg, data, data, run, verbose=0)
+    assert read_meta(best)["provenance"]["config"]["teachers"] == [teacher, teacher]
+    train(replace(cfg, epochs=2), data, data, run, verbose=0)  # resumes: the stored list equals the tuple
+    with pytest.raises(RunError, match="teacher_weight"):
+        train(replace(cfg, epochs=3, teacher_weight=0.5), data, data, run, verbose=0)
+    fine = tmp_path / "fine"
+    train(TrainConfig(role="fine1", width=2, epochs=1, batch_size=8, val_size=8), data, data, fine, verbose=0)
+    with pytest.raises(ValueError, match="a fine1 network cannot teach a coarse network"):
+        _teacher_targets(replace(cfg, teachers=(str(fine / "best.bgw.npz"),)), sources, labels)
+    with pytest.raises(ValueError, match=r"teacher_weight must lie in \(0, 1\]"):
+        TrainConfig(role="coarse", teacher_weight=0.0)
