@@ -76,15 +76,20 @@ def pool(probabilities: np.ndarray, owners: np.ndarray, n: int) -> np.ndarray:
     return sums / np.bincount(owners, minlength=n)[:, None]
 
 
-def run_cascade(logits: LogitsFn, codes: np.ndarray, owners: np.ndarray | None = None) -> list[AxisEstimate]:
+def run_cascade(logits: LogitsFn, codes: np.ndarray, owners: np.ndarray | None = None,
+                ranges: np.ndarray | None = None) -> list[AxisEstimate]:
     """Coarse network on every patch, then the fine network of each estimate's range on its patches.
 
     ``owners[i]`` is the estimate patch ``i`` belongs to (default: one estimate per patch).
+    ``ranges``: each estimate's coarse range (0..4), given instead of the coarse network's choice
+    (evaluation measures the fine stage alone with the true ranges).
     """
     codes = np.asarray(codes)
     owners, n = _owners(codes, owners)
     coarse_p = pool(softmax(logits("coarse", codes)[:, : classes.NUM_COARSE]), owners, n)
-    coarse = coarse_p.argmax(axis=1)
+    coarse = coarse_p.argmax(axis=1) if ranges is None else np.asarray(ranges, dtype=np.int64)
+    if coarse.shape != (n,) or coarse.min(initial=0) < 0 or coarse.max(initial=0) >= classes.NUM_COARSE:
+        raise ValueError(f"ranges must hold one coarse range 0..{classes.NUM_COARSE - 1} per estimate ({n})")
     out: list[AxisEstimate | None] = [None] * n
     for k in np.unique(coarse):
         members = classes.range_intervals(int(k))

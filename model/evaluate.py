@@ -55,6 +55,8 @@ PATCH_COUNTS = (1, 2, 4, 6)
 WHOLE_IMAGE = "whole image"
 #: Photos listed in the report's table of largest Levin-protocol errors.
 WORST_PHOTOS = 5
+TRUE_RANGE = "true range"
+ARRANGEMENTS = ("cascade", "native", TRUE_RANGE)
 
 
 def default_data_root() -> Path | None:
@@ -211,8 +213,13 @@ def _axis_codes(b: Blurred, axis: str, patches: int, region: str) -> np.ndarray:
 def score(blurred: list[Blurred], logits: LogitsFn, arrangement: str, axes: str = "both",
           patches: int = 1, region: str = PATCH) -> Scores:
     """One estimate per image and axis, each pooled over the first ``patches`` patches it has, or
-    read from its one whole-image map (``region`` image)."""
-    run = run_cascade if arrangement == "cascade" else run_native
+    read from its one whole-image map (``region`` image).
+
+    ``arrangement``: ``cascade``, ``native``, or ``true range``: the cascade's fine networks given
+    each estimate's true coarse range, which measures the fine stage alone.
+    """
+    if arrangement not in ARRANGEMENTS:
+        raise ValueError(f"arrangement must be one of {ARRANGEMENTS}, got {arrangement!r}")
     stacks, truth = [], []
     if axes in ("both", "width"):
         stacks += [_axis_codes(b, "width", patches, region) for b in blurred]
@@ -221,7 +228,11 @@ def score(blurred: list[Blurred], logits: LogitsFn, arrangement: str, axes: str 
         stacks += [_axis_codes(b, "height", patches, region) for b in blurred]
         truth += [b.height for b in blurred]
     owners = np.repeat(np.arange(len(stacks)), [len(c) for c in stacks])
-    return Scores(np.asarray(truth, dtype=float), run(logits, np.concatenate(stacks), owners))
+    codes, truth = np.concatenate(stacks), np.asarray(truth, dtype=float)
+    if arrangement == "native":
+        return Scores(truth, run_native(logits, codes, owners))
+    ranges = classes.coarse_class(truth.astype(int)) if arrangement == TRUE_RANGE else None
+    return Scores(truth, run_cascade(logits, codes, owners, ranges))
 
 
 def best_estimate(scores: Scores) -> str:
@@ -443,7 +454,7 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
                                  prep)
     levin, sweep, control = sets
     # Scoring runs the networks for minutes with nothing else to show: one step per set and arrangement.
-    bar = tqdm(total=3 + 3 * (len(patch_counts) + whole_image) + 2 * with_native, desc="evaluating", unit="set",
+    bar = tqdm(total=5 + 3 * (len(patch_counts) + whole_image) + 2 * with_native, desc="evaluating", unit="set",
                disable=not progress)
 
     def scored(*args, **kwargs) -> Scores:
@@ -454,6 +465,8 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
     cascade_levin = scored(levin, logits, "cascade", patches=patches, region=region)
     cascade_control = scored(control, logits, "cascade", patches=patches, region=region)
     cascade_sweep = scored(sweep, logits, "cascade", axes="width", patches=patches, region=region)
+    alone_levin = scored(levin, logits, TRUE_RANGE, patches=patches, region=region)
+    alone_sweep = scored(sweep, logits, TRUE_RANGE, axes="width", patches=patches, region=region)
     estimate = best_estimate(cascade_levin)
     truth = cascade_levin.truth
     n = len(levin)
@@ -482,6 +495,14 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
             "per_range": per_range(cascade_sweep, estimate),
             "coarse_accuracy": cascade_sweep.coarse_accuracy(),
             "coarse_misses": coarse_misses(cascade_sweep),
+        },
+        # The fine networks given the true range: what a perfect coarse stage would reach.
+        "true_range": {
+            "levin_abe": alone_levin.abe(estimate),
+            "sweep_abe": alone_sweep.abe(estimate),
+            "sweep_relative_error": float(alone_sweep.relative_error(estimate).mean()),
+            "sweep_per_range": [{k: row[k] for k in ("range", "n", "abe", "relative")}
+                                for row in per_range(alone_sweep, estimate)],
         },
         "levin_on_kodak": {
             "images": len(control),
@@ -557,6 +578,7 @@ def render_report(r: dict) -> str:
                     "median distance (px)": m["median_px"]}
                    for name, m in (("Levin", lv["coarse_misses"]), ("sweep", sw["coarse_misses"]))]),
     ]
+    lines += _true_range_section(r)
     lines += _pooling_section(r)
     if "native" in r:
         nat = r["native"]
@@ -573,6 +595,22 @@ def _photo_section(lv: dict) -> list[str]:
     return ["Per photo collection, and the photos of largest error (every kernel, both axes; an estimate / "
             "truth far from 1 on one photo is its content read as blur):\n",
             md_table(lv["per_collection"]), md_table(lv["worst_photos"])]
+
+
+def _true_range_section(r: dict) -> list[str]:
+    if "true_range" not in r:  # results written before the figures existed
+        return []
+    t, est = r["true_range"], r["estimate"]
+    return [
+        "### The fine stage alone\n",
+        "The fine networks with each estimate's true coarse range given instead of the coarse network's "
+        f"choice ({est} estimate): what a perfect coarse stage would reach. The gap to the figures above "
+        "is the coarse stage's.\n",
+        f"Levin protocol: AbE {t['levin_abe']:.2f} px (cascade: {r['levin']['abe'][est]:.2f}). Sweep: AbE "
+        f"{t['sweep_abe']:.2f} px, mean relative error {100 * t['sweep_relative_error']:.1f} % (cascade: "
+        f"{100 * r['sweep']['relative_error'][est]:.1f} %).\n",
+        md_table(t["sweep_per_range"]),
+    ]
 
 
 def _pooling_section(r: dict) -> list[str]:

@@ -91,3 +91,21 @@ def test_owners_must_number_every_estimate(owners):
     logits, _, _ = table_logits(0, 3)
     with pytest.raises(ValueError, match="owners"):
         run_cascade(logits, codes_for(2), np.array(owners))
+
+
+def test_given_ranges_replace_the_coarse_choice_and_nothing_else():
+    owners = np.array([0, 0, 1, 2])
+    logits, table, _ = table_logits(13, len(owners))
+    chosen = run_cascade(logits, codes_for(4), owners)
+    same = run_cascade(logits, codes_for(4), owners, np.array([e.coarse for e in chosen]))
+    for a, b in zip(chosen, same, strict=True):
+        assert (a.coarse, a.fine, a.expectation) == (b.coarse, b.fine, b.expectation)
+    forced = run_cascade(logits, codes_for(4), owners, np.array([4, 0, 2]))
+    for est, k, members in zip(forced, (4, 0, 2), ([0, 1], [2], [3]), strict=True):
+        intervals = classes.range_intervals(k)
+        fine_p = np.mean([softmax(table[f"fine{k + 1}"][i][: len(intervals)]) for i in members], axis=0)
+        assert est.coarse == k
+        np.testing.assert_allclose(est.fine_probabilities, fine_p, rtol=1e-12)
+    for bad in ([0, 1], [0, 1, 5], [-1, 0, 0]):
+        with pytest.raises(ValueError, match="ranges must hold one coarse range"):
+            run_cascade(logits, codes_for(4), owners, np.array(bad))

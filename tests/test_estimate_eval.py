@@ -115,6 +115,13 @@ def test_evaluate_writes_a_consistent_report(tiny_weights, tmp_path):
     assert "Several patches per axis" in report and results["patches"] == 1
     misses = results["sweep"]["coarse_misses"]
     assert misses["mistakes"] == round(misses["share_of_patches"] * results["sweep"]["samples"])
+    # the fine stage alone: every range's samples, and the per-range figures make the whole
+    alone = results["true_range"]
+    rows = alone["sweep_per_range"]
+    assert sum(row["n"] for row in rows) == results["sweep"]["samples"]
+    assert sum(row["n"] * row["relative"] for row in rows if row["n"]) / results["sweep"]["samples"] \
+        == pytest.approx(alone["sweep_relative_error"])
+    assert "The fine stage alone" in report
     for png in ("confusion_levin.png", "confusion_sweep.png", "error_vs_size.png"):
         assert (tmp_path / "out" / png).stat().st_size > 1000
 
