@@ -187,13 +187,19 @@ def _prepare(data: PatchDataset, cfg: TrainConfig, region: str,
     return sources, labels.astype(np.int32)
 
 
+def _teacher_sources(data: PatchDataset, cfg: TrainConfig) -> dict[str, np.ndarray]:
+    """What the teachers read of the run's samples: what the host reads where the dataset has it
+    (the whole-image maps), whatever the run itself reads; else the patches."""
+    return _prepare(data, cfg, IMAGE if "image_map" in data.arrays else PATCH)[0]
+
+
 def _teacher_targets(cfg: TrainConfig, sources: dict[str, np.ndarray], labels: np.ndarray,
                      chunk: int = 512) -> np.ndarray:
     """Soft targets (n, head outputs): the one-hot labels mixed with the teachers' mean softmax.
 
-    The teachers read each sample as the host would read it: its whole-image map where the dataset
-    stores one, else its patch's map (a ``mixed`` run's patch samples so learn what the teachers
-    make of the whole image).
+    ``sources`` holds what the teachers read: the samples' whole-image maps where the dataset stores
+    them, as the host reads images (so a ``patch`` or ``mixed`` run learns from a patch what the
+    teachers make of the whole image), else their patches.
     """
     from . import weights
 
@@ -322,7 +328,7 @@ def train(
     val_x, val_y = _prepare(val_set, cfg, val_region, limit=cfg.val_size)
     val_inputs = _inputs(val_x, cfg.input_transform, val_region)
     if cfg.teachers:  # soft targets: the loss and the accuracy read probability rows
-        train_y = _teacher_targets(cfg, train_x, train_y)
+        train_y = _teacher_targets(cfg, _teacher_sources(train_set, cfg), train_y)
         val_y = np.eye(r.outputs, dtype=np.float32)[val_y]
     epoch_size = cfg.epoch_size or len(train_y)
     steps = max(1, epoch_size // cfg.batch_size)

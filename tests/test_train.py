@@ -14,7 +14,16 @@ from blurgauge.model import weights
 from blurgauge.model.dataset import build_dataset, load_dataset
 from blurgauge.model.preprocess import autocorrelation, codes_to_input, image_map_codes, network_input
 from blurgauge.model.synthesis import SynthesisConfig
-from blurgauge.model.train import RunError, TrainConfig, _augment_map, _inputs, _prepare, _teacher_targets, train
+from blurgauge.model.train import (
+    RunError,
+    TrainConfig,
+    _augment_map,
+    _inputs,
+    _prepare,
+    _teacher_sources,
+    _teacher_targets,
+    train,
+)
 from blurgauge.model.weight_meta import read_meta
 
 
@@ -128,6 +137,10 @@ def test_the_image_region_trains_on_the_stored_maps(coarse_run, tmp_path) -> Non
     assert read_meta(best)["provenance"]["config"]["input_region"] == "image"
     with pytest.raises(ValueError, match="image region needs networks that read the autocorrelation"):
         TrainConfig(role="coarse", input_region="image")
+    # Teachers read the whole-image maps where the dataset stores them, whatever region the student reads.
+    student = replace(config, input_region="patch")
+    assert set(_teacher_sources(load_dataset(maps), student)) == {"image_map"}
+    assert set(_teacher_sources(load_dataset(plain), student)) == {"patch"}
     mixed = train(replace(config, input_region="mixed"), maps, maps, tmp_path / "mixed", verbose=0)
     assert read_meta(mixed)["provenance"]["config"]["input_region"] == "mixed"
     with pytest.raises(ValueError, match=r"data: holds no whole-image maps, which input region 'mixed' reads"):
