@@ -18,7 +18,7 @@ TARGET ?= pynq-z2
 JOBS ?= auto
 PYTEST_JOBS := -n $(JOBS) --dist loadscope
 
-.PHONY: help setup demo test test-all lint lock docs photos train eval data-bench bench-host bench-separability bench-readability hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks clean
+.PHONY: help setup demo test test-all lint lock docs photos train eval data-bench bench-host bench-separability bench-readability bench-coarse hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -113,6 +113,16 @@ bench-separability: $(STAMP)  ## a classic estimator on the training data and 4 
 
 bench-readability: $(STAMP)  ## how much of a kernel's labelled extent shows in its blur: the error floor of the labels (under a minute; build/readability.md)
 	$(PY) -m blurgauge.model.readability $(if $(DATA),--data $(DATA),) --out build/readability.md
+
+# bench-coarse: COARSE="name=FILE ..." (default: the shipped coarse network), ENSEMBLE="a+b ..." (default:
+# every pair), VAL=a validation set built with --image-map (optional), WEIGHTS=the fine networks' folder.
+COARSE ?=
+ENSEMBLE ?=
+VAL ?=
+WEIGHTS ?= model/trained
+bench-coarse: $(STAMP)  ## coarse networks and their averages in front of one set of fine networks, and the true range (minutes; build/coarse-study.md)
+	$(PY) -m blurgauge.model.coarse_study --weights $(WEIGHTS) $(if $(DATA),--data $(DATA),) $(if $(VAL),--val $(VAL),) \
+		$(foreach c,$(COARSE),--coarse $(c)) $(foreach e,$(ENSEMBLE),--ensemble $(e)) --out build/coarse-study.md
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache .ruff_cache

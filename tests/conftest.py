@@ -85,3 +85,29 @@ def six_programs(six_networks):
         return cache[lanes]
 
     return get
+
+
+def gray_png(path: Path, rows: int, cols: int, seed: int) -> None:
+    """A random gray PNG image."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    Image.fromarray((rng.random((rows, cols)) * 255).astype(np.uint8)).save(path)
+
+
+def fake_data_root(tmp_path: Path) -> Path:
+    """A stand-in for ../shared/data: 2 Levin-like kernels, 3 'BSD68 + Set12' images, 2 held-out
+    Kodak24 names."""
+    from blurgauge.model.kernels import shake_kernel
+
+    root = tmp_path / "data"
+    (root / "levin09_kair").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    kernels = {"kernel1": np.pad(shake_kernel(9, 17, rng), 2), "kernel2": shake_kernel(13, 15, rng)}
+    np.savez(root / "levin09_kair" / "levin09_kernels_float64.npz", **kernels)
+    for folder, names in (("natural_BSD68", ("a", "b")), ("natural_Set12", ("c",)),
+                          ("natural_Kodak24", ("kodim03", "kodim20"))):
+        (root / folder).mkdir()
+        for i, name in enumerate(names):
+            gray_png(root / folder / f"{name}.png", 240, 240, len(folder) + i)
+    return root

@@ -10,6 +10,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import fake_data_root, gray_png
 from PIL import Image
 
 from blurgauge.host.cli import main
@@ -17,7 +18,6 @@ from blurgauge.model import classes, weights
 from blurgauge.model.cascade import AxisEstimate
 from blurgauge.model.evaluate import CONSTANT_GUESS, Scores, coarse_misses, evaluate, patch_pooling, protocol_sets
 from blurgauge.model.inference import KerasNetworks
-from blurgauge.model.kernels import shake_kernel
 from blurgauge.model.network import NetworkSpec, build_resnet18
 from blurgauge.model.preprocess import codes_to_input
 from blurgauge.model.roles import CASCADE, ROLES
@@ -32,20 +32,15 @@ def tiny_weights(tmp_path_factory):
     return folder
 
 
-def _gray_png(path, rows, cols, seed):
-    rng = np.random.default_rng(seed)
-    Image.fromarray((rng.random((rows, cols)) * 255).astype(np.uint8)).save(path)
-
-
 def test_estimate_json_contract_and_bad_input(tiny_weights, tmp_path, capsys):
     good = tmp_path / "good.png"
-    _gray_png(good, 160, 200, 0)
+    gray_png(good, 160, 200, 0)
     rgb = tmp_path / "colour.png"
     Image.fromarray((np.random.default_rng(1).random((150, 150, 3)) * 255).astype(np.uint8)).save(rgb)
     bad = tmp_path / "bad.png"
     bad.write_text("not an image")
     small = tmp_path / "small.png"
-    _gray_png(small, 100, 300, 2)
+    gray_png(small, 100, 300, 2)
     code = main(["estimate", "--weights", str(tiny_weights), "--format", "json", str(good), str(bad), str(small),
                  str(rgb)])
     out, err = capsys.readouterr()
@@ -66,25 +61,9 @@ def test_estimate_empty_folder_is_an_error(tiny_weights, tmp_path, capsys):
     assert str(empty) in capsys.readouterr().err
 
 
-def _fake_data_root(tmp_path):
-    """A stand-in for ../shared/data: 2 Levin-like kernels, 3 'BSD68 + Set12' images, 2 held-out
-    Kodak24 names."""
-    root = tmp_path / "data"
-    (root / "levin09_kair").mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    kernels = {"kernel1": np.pad(shake_kernel(9, 17, rng), 2), "kernel2": shake_kernel(13, 15, rng)}
-    np.savez(root / "levin09_kair" / "levin09_kernels_float64.npz", **kernels)
-    for folder, names in (("natural_BSD68", ("a", "b")), ("natural_Set12", ("c",)),
-                          ("natural_Kodak24", ("kodim03", "kodim20"))):
-        (root / folder).mkdir()
-        for i, name in enumerate(names):
-            _gray_png(root / folder / f"{name}.png", 240, 240, len(folder) + i)
-    return root
-
-
 @pytest.mark.slow
 def test_evaluate_writes_a_consistent_report(tiny_weights, tmp_path):
-    root = _fake_data_root(tmp_path)
+    root = fake_data_root(tmp_path)
     networks = KerasNetworks(tiny_weights)
     results = evaluate(networks.logits, root, tmp_path / "out", label="tiny", per_extent=1, progress=False)
     levin = results["levin"]
@@ -130,7 +109,7 @@ def test_evaluate_writes_a_consistent_report(tiny_weights, tmp_path):
 def test_networks_that_read_the_autocorrelation_are_scored_on_whole_image_maps(tiny_weights, tmp_path):
     from blurgauge.model.preprocess import AUTOCORRELATION, Preprocessing
 
-    root = _fake_data_root(tmp_path)
+    root = fake_data_root(tmp_path)
     networks = KerasNetworks(tiny_weights)
     prep = Preprocessing(0.0, AUTOCORRELATION)
     sets = protocol_sets(root, per_extent=1, progress=False, prep=prep)
@@ -158,7 +137,7 @@ def test_keras_golden_and_hls_backends_agree(tiny_weights, tmp_path, capsys, mon
     images = []
     for i in range(3):
         images.append(tmp_path / f"{i}.png")
-        _gray_png(images[-1], 150 + 10 * i, 170, 10 + i)
+        gray_png(images[-1], 150 + 10 * i, 170, 10 + i)
     outputs = {}
     for backend in ("keras", "golden", "hls"):
         assert main(["estimate", "--backend", backend, "--weights", str(tiny_weights), "--format", "json",
@@ -179,7 +158,7 @@ def test_sweep_uses_only_the_held_out_kodak_images(tmp_path):
     folder = tmp_path / splits.KODAK_FOLDER
     folder.mkdir()
     for i in (1, 5, 17, 24):
-        _gray_png(folder / f"kodim{i:02d}.png", 240, 240, i)
+        gray_png(folder / f"kodim{i:02d}.png", 240, 240, i)
     sweep = sweep_set(tmp_path, per_extent=1, progress=False)
     assert {b.image for b in sweep} <= {"kodim17", "kodim24"} and len({b.image for b in sweep}) == 2
 
@@ -202,7 +181,7 @@ def test_quantization_cost_compares_one_set_of_weights_with_and_without_quantize
         (runs / name).mkdir(parents=True)
         (runs / name / "config.json").write_text(json.dumps({"role": name, "width": 2}))
         briefly_trained.trained.save_weights(str(runs / name / "model_weights.h5"))
-    root = _fake_data_root(tmp_path)
+    root = fake_data_root(tmp_path)
     out = tmp_path / "cost"
     assert main(["eval", "--runs", str(runs), "--data", str(root), "--out", str(out), "--per-extent", "1"]) == 0
     summary = (out / "quantization_cost.md").read_text()
