@@ -143,10 +143,10 @@ def study(fine_dir: Path, coarse: dict[str, Path], combos: list[tuple[str, ...]]
 
 
 def render(rows: list[dict], fine_dir: Path, coarse: dict[str, Path], command: str) -> str:
-    def fmt(v: object) -> str:
-        if isinstance(v, float):
-            return f"{100 * v:.1f} %" if v < 1 else f"{v:.2f}"
-        return str(v)
+    def cell(key: str, v: object) -> str:
+        if not isinstance(v, float):
+            return str(v)
+        return f"{100 * v:.1f} %" if "acc." in key or "rel. error" in key else f"{v:.2f}"
 
     return "\n".join([
         "# Coarse stages in front of one set of fine networks\n",
@@ -155,8 +155,7 @@ def render(rows: list[dict], fine_dir: Path, coarse: dict[str, Path], command: s
         + ". `a+b`: the mean of their softmax. `true range`: the fine networks given each estimate's true "
         "range (the coarse accuracy is then 100 %). Whole-image maps, expectation estimate, 1 % noise; the "
         "sets of `blurgauge eval`.\n",
-        md_table(rows, fmt),
-        "",
+        md_table([{k: cell(k, v) for k, v in row.items()} for row in rows]),
         f"Command: `{command}`\n",
     ])
 
