@@ -22,7 +22,8 @@ network learns from the clean maps of whole images and the noisy ones of many pa
 
 A run with ``teachers`` learns from other trained networks of its role as well as from the labels
 (knowledge distillation): its target is the one-hot label mixed with the teachers' mean softmax on
-each sample's un-augmented input, computed once before the first epoch. A single network so learns
+each sample's whole-image map where the dataset stores one (else its patch), computed once before the
+first epoch. A single network so learns
 what an ensemble of several knows, and the core still runs one network per stage.
 
 Several GPUs (or machines) are used through ``tf.distribute``: ``--distribute mirrored`` runs
@@ -42,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .cascade import softmax
 from .dataset import PatchDataset, load_dataset
 from .patches import PATCH_SIZE
 from .preprocess import (
@@ -216,8 +218,7 @@ def _teacher_targets(cfg: TrainConfig, sources: dict[str, np.ndarray], labels: n
         for start in range(0, len(labels), chunk):
             part = {name: sources[name][start : start + chunk] for name in _REGION_FIELDS[region]}
             logits = model.predict(_inputs(part, cfg.input_transform, region), batch_size=128, verbose=0)
-            z = logits[:, : r.num_classes] - logits[:, : r.num_classes].max(axis=1, keepdims=True)
-            mean[start : start + chunk] += np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+            mean[start : start + chunk] += softmax(logits[:, : r.num_classes])
         print(f"teacher {path}: agrees with the labels on {np.mean(mean.argmax(1) == labels):.3f} (cumulative)",
               file=sys.stderr)
     targets = np.zeros((len(labels), r.outputs), dtype=np.float32)
