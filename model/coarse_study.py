@@ -173,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="a validation dataset with whole-image maps (data build --image-map), to choose on")
     parser.add_argument("--data", type=Path, default=None, help="reference data (default ../shared/data)")
     parser.add_argument("--estimate", choices=ESTIMATES, default="expectation", help="size estimate (expectation)")
+    parser.add_argument("--per-extent", type=int, default=4, metavar="N",
+                        help="sweep kernels per extent (default 4, as blurgauge eval)")
     parser.add_argument("--out", type=Path, default=Path("build/coarse-study.md"), help="markdown report")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
@@ -186,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise ValueError(f"--ensemble {item!r}: no --coarse named {', '.join(unknown)}")
             combos.append(members)
         rows = study(args.weights, coarse, combos, resolve_data_root(args.data), args.val, args.estimate,
-                     progress=not args.quiet)
+                     progress=not args.quiet, per_extent=args.per_extent)
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -70,7 +70,7 @@ def test_the_study_scores_each_coarse_stage_and_the_true_range(tiny_autocorrelat
     assert true_range["Levin coarse acc."] == true_range["sweep coarse acc."] == true_range["val coarse acc."] == 1.0
     out = tmp_path / "study.md"
     assert main(["--weights", str(folder), "--coarse", f"a={coarse['a']}", "--coarse", f"b={coarse['b']}",
-                 "--data", str(root), "--out", str(out), "--quiet"]) == 0
+                 "--data", str(root), "--out", str(out), "--per-extent", "1", "--quiet"]) == 0
     report = out.read_text()
     assert "| a+b |" in report and "| true range |" in report  # every pair by default, and the bound
     assert "Command: `python -m blurgauge.model.coarse_study --weights" in report

@@ -12,6 +12,7 @@ import pytest
 
 from blurgauge.model import weights
 from blurgauge.model.dataset import build_dataset, load_dataset
+from blurgauge.model.network import NetworkSpec, build_resnet18
 from blurgauge.model.preprocess import autocorrelation, codes_to_input, image_map_codes, network_input
 from blurgauge.model.synthesis import SynthesisConfig
 from blurgauge.model.train import (
@@ -185,9 +186,8 @@ def test_a_run_with_teachers_learns_their_softmax_mixed_with_the_labels(coarse_r
     train(replace(cfg, epochs=2), data, data, run, verbose=0)  # resumes: the stored list equals the tuple
     with pytest.raises(RunError, match="teacher_weight"):
         train(replace(cfg, epochs=3, teacher_weight=0.5), data, data, run, verbose=0)
-    fine = tmp_path / "fine"
-    train(TrainConfig(role="fine1", width=2, epochs=1, batch_size=8, val_size=8), data, data, fine, verbose=0)
+    fine = weights.save(tmp_path / "fine1.bgw.npz", build_resnet18(NetworkSpec(2, 8), name="fine1"), "fine1", 2, {})
     with pytest.raises(ValueError, match="a fine1 network cannot teach a coarse network"):
-        _teacher_targets(replace(cfg, teachers=(str(fine / "best.bgw.npz"),)), sources, labels)
+        _teacher_targets(replace(cfg, teachers=(str(fine),)), sources, labels)
     with pytest.raises(ValueError, match=r"teacher_weight must lie in \(0, 1\]"):
         TrainConfig(role="coarse", teacher_weight=0.0)
