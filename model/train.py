@@ -40,6 +40,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -58,6 +59,9 @@ from .preprocess import (
 )
 from .roles import role as get_role
 from .tf_env import keras, tf
+
+if TYPE_CHECKING:
+    from .weights import NetworkWeights
 
 MIXED = "mixed"
 #: Where training reads its inputs: a host region (``preprocess.REGIONS``) or ``mixed`` (both,
@@ -195,6 +199,21 @@ def _teacher_sources(data: PatchDataset, cfg: TrainConfig) -> dict[str, np.ndarr
     return _prepare(data, cfg, IMAGE if "image_map" in data.arrays else PATCH)[0]
 
 
+def _load_teachers(cfg: TrainConfig) -> list[NetworkWeights]:
+    """The teachers' weight files, loaded and checked against the run: its role and input transform."""
+    from . import weights
+
+    loaded = []
+    for path in cfg.teachers:
+        teacher = weights.load(path)
+        if teacher.role.name != cfg.role:
+            raise ValueError(f"{path}: a {teacher.role.name} network cannot teach a {cfg.role} network")
+        if teacher.preprocessing.transform != cfg.input_transform:
+            raise ValueError(f"{path}: reads the {teacher.preprocessing.transform}, this run the {cfg.input_transform}")
+        loaded.append(teacher)
+    return loaded
+
+
 def _teacher_targets(cfg: TrainConfig, sources: dict[str, np.ndarray], labels: np.ndarray,
                      chunk: int = 512) -> np.ndarray:
     """Soft targets (n, head outputs): the one-hot labels mixed with the teachers' mean softmax.
@@ -203,17 +222,10 @@ def _teacher_targets(cfg: TrainConfig, sources: dict[str, np.ndarray], labels: n
     them, as the host reads images (so a ``patch`` or ``mixed`` run learns from a patch what the
     teachers make of the whole image), else their patches.
     """
-    from . import weights
-
     r = get_role(cfg.role)
     region = IMAGE if "image_map" in sources else PATCH
     mean = np.zeros((len(labels), r.num_classes))
-    for path in cfg.teachers:
-        teacher = weights.load(path)
-        if teacher.role.name != cfg.role:
-            raise ValueError(f"{path}: a {teacher.role.name} network cannot teach a {cfg.role} network")
-        if teacher.preprocessing.transform != cfg.input_transform:
-            raise ValueError(f"{path}: reads the {teacher.preprocessing.transform}, this run the {cfg.input_transform}")
+    for path, teacher in zip(cfg.teachers, _load_teachers(cfg), strict=True):
         model = teacher.build_model()
         for start in range(0, len(labels), chunk):
             part = {name: sources[name][start : start + chunk] for name in _REGION_FIELDS[region]}
@@ -319,6 +331,7 @@ def train(
     from .network import NetworkSpec, build_resnet18
 
     run = Path(run_dir)
+    _load_teachers(cfg)  # a bad teacher fails before the run folder holds a config naming it
     _load_or_create_config(run, cfg)
     r = get_role(cfg.role)
     tf.keras.utils.set_random_seed(cfg.seed)

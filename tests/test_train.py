@@ -189,5 +189,8 @@ def test_a_run_with_teachers_learns_their_softmax_mixed_with_the_labels(coarse_r
     fine = weights.save(tmp_path / "fine1.bgw.npz", build_resnet18(NetworkSpec(2, 8), name="fine1"), "fine1", 2, {})
     with pytest.raises(ValueError, match="a fine1 network cannot teach a coarse network"):
         _teacher_targets(replace(cfg, teachers=(str(fine),)), sources, labels)
+    with pytest.raises(ValueError, match="a fine1 network cannot teach"):  # before the run folder exists
+        train(replace(cfg, teachers=(str(fine),)), data, data, tmp_path / "refused", verbose=0)
+    assert not (tmp_path / "refused").exists()
     with pytest.raises(ValueError, match=r"teacher_weight must lie in \(0, 1\]"):
         TrainConfig(role="coarse", teacher_weight=0.0)
