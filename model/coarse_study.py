@@ -98,7 +98,7 @@ def study(fine_dir: Path, coarse: dict[str, Path], combos: list[tuple[str, ...]]
 
     prep = preprocessing(fine_dir)
     check_region(IMAGE, prep.transform)
-    fines = KerasNetworks(fine_dir, names=("coarse", *FINE))
+    fines = KerasNetworks(fine_dir, names=FINE)  # the coarse networks are the ones named
     models = {name: weights.load(path) for name, path in coarse.items()}
     for name, w in models.items():
         if w.role.name != "coarse" or w.preprocessing != prep:
