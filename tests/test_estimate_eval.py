@@ -101,7 +101,14 @@ def test_evaluate_writes_a_consistent_report(tiny_weights, tmp_path):
     assert sum(row["n"] * row["relative"] for row in rows if row["n"]) / results["sweep"]["samples"] \
         == pytest.approx(alone["sweep_relative_error"])
     assert "The fine stage alone" in report
-    for png in ("confusion_levin.png", "confusion_sweep.png", "error_vs_size.png"):
+    # the sweep by light spread: every sample in one bin, the bins' errors make the whole
+    spread = results["sweep_by_spread"]
+    assert sum(row["n"] for row in spread["rows"]) == results["sweep"]["samples"]
+    assert sum(row["n"] * row["rel. error"] for row in spread["rows"] if row["n"]) / results["sweep"]["samples"] \
+        == pytest.approx(results["sweep"]["relative_error"][est])
+    assert all(0 < lo <= hi <= 1 for lo, hi in spread["levin_spread"].values())
+    assert "spreads its light" in report
+    for png in ("confusion_levin.png", "confusion_sweep.png", "error_vs_size.png", "sweep_spread.png"):
         assert (tmp_path / "out" / png).stat().st_size > 1000
 
 
