@@ -8,7 +8,8 @@ Steps, each skipped when already done and resumed when interrupted:
    the sharp images are crops of the 16 Kodak24 training images (``splits.KODAK_TRAIN``) for 70 %
    of the samples and dead leaves for the rest, so ``--data-root`` must hold natural_Kodak24/
    (the ``photos`` profile first fetches 49 more photographs, ``blurgauge data photos``);
-2. train the coarse network from scratch;
+2. train the coarse network from scratch (``image-map-taught`` then trains a second one on patch
+   maps, taught by the first, and installs that one);
 3. train the five fine networks, each initialised from the coarse network's backbone (all layers
    but the head), on their range widened by ``--widen`` px on each side;
 4. train the native 38-class ResNet18 from scratch (the paper's Table 1 baseline; not in the core);
@@ -74,6 +75,15 @@ class Recipe:
     #: does at inference, or ``mixed``, each sample from either at random (for the last two the
     #: training and validation sets store the whole-image maps, ``--image-map``).
     input_region: str = "patch"
+    #: More than 0: after the coarse network, train a second one for this many epochs on patch maps,
+    #: its targets mixed with the first one's softmax (``--teacher``, ``teacher_weight``), into
+    #: runs/coarse-taught; it is the coarse network ``--install`` copies (session 16's shipped one).
+    taught_coarse_epochs: int = 0
+    teacher_weight: float = 0.5
+
+
+#: The run folder each role's shipped file comes from, where it is not the role's own name.
+TAUGHT_COARSE_RUN = "coarse-taught"
 
 
 #: ``full``: the schedule the networks are meant to get (about 9 hours of training on 2 cores, or
@@ -155,6 +165,9 @@ PROFILES["image-map-long"] = replace(PROFILES["image-map"], coarse_epochs=96, fi
 # patch's map or its whole-image map (session 16), so that it learns the whole-image maps' cleaner
 # picture of the blur from many more scene windows than the training photos' whole images.
 PROFILES["image-map-mixed"] = replace(PROFILES["image-map"], input_region="mixed")
+# ``image-map-taught``: ``image-map`` plus a coarse network read from patch maps and taught by the
+# ``image-map`` coarse network (session 16): the shipped coarse and fine networks in one command.
+PROFILES["image-map-taught"] = replace(PROFILES["image-map"], taught_coarse_epochs=48)
 
 
 def _run(args: list[str], dry_run: bool) -> None:
@@ -170,8 +183,7 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
               "--final-lr", str(r.final_lr), "--seed", str(r.seed), "--val-size", str(r.val_size), "--quiet"]
     if r.input_transform != "gradient":
         common += ["--input-transform", r.input_transform]
-    if r.input_region != "patch":
-        common += ["--input-region", r.input_region]
+    region = ["--input-region", r.input_region] if r.input_region != "patch" else []
     photos, kodak = work / "photos", str(data_root / splits.KODAK_FOLDER)
     fraction = ["--image-fraction", str(r.image_fraction)]
     augmentation = []
@@ -196,29 +208,40 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
                           "--seed", str(r.train_seed), "--images", kodak, *([str(photos)] if r.photos else []),
                           *fraction, *augmentation, *both_sets]),
         ("coarse", ["train", "--role", "coarse", "--run", str(runs / "coarse"), "--epochs", str(r.coarse_epochs),
-                    "--epoch-size", str(r.coarse_epoch_size), *common]),
+                    "--epoch-size", str(r.coarse_epoch_size), *common, *region]),
     ]
+    if r.taught_coarse_epochs:
+        out.append(("coarse-taught", ["train", "--role", "coarse", "--run", str(runs / TAUGHT_COARSE_RUN),
+                                      "--epochs", str(r.taught_coarse_epochs),
+                                      "--epoch-size", str(r.coarse_epoch_size), *common,
+                                      "--input-region", "patch",
+                                      "--teacher", str(runs / "coarse" / "best.bgw.npz"),
+                                      "--teacher-weight", str(r.teacher_weight)]))
     for k in range(1, 6):
         out.append((f"fine{k}", ["train", "--role", f"fine{k}", "--run", str(runs / f"fine{k}"),
                                  "--epochs", str(r.fine_epochs), "--epoch-size", str(r.fine_epoch_size),
-                                 "--widen", str(r.widen), "--init-from", str(runs / "coarse"), *common]))
+                                 "--widen", str(r.widen), "--init-from", str(runs / "coarse"), *common, *region]))
     out.append(("native", ["train", "--role", "native", "--run", str(runs / "native"),
-                           "--epochs", str(r.native_epochs), "--epoch-size", str(r.native_epoch_size), *common]))
+                           "--epochs", str(r.native_epochs), "--epoch-size", str(r.native_epoch_size),
+                           *common, *region]))
     return out
 
 
 ROLES = ("native", "coarse", "fine1", "fine2", "fine3", "fine4", "fine5")
 
 
-def install(work: Path, target: Path = TRAINED_DIR, roles: tuple[str, ...] = ROLES) -> list[Path]:
-    """Copy the best weight file of each of ``roles`` from the work folder's runs into ``target``."""
+def install(work: Path, target: Path = TRAINED_DIR, roles: tuple[str, ...] = ROLES,
+            recipe: Recipe | None = None) -> list[Path]:
+    """Copy the best weight file of each of ``roles`` from the work folder's runs into ``target``; the
+    coarse network from the taught run where ``recipe`` trains one."""
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"unknown roles {sorted(unknown)}; expected some of {', '.join(ROLES)}")
     target.mkdir(parents=True, exist_ok=True)
     copied = []
     for name in roles:
-        source = work / "runs" / name / "best.bgw.npz"
+        run = TAUGHT_COARSE_RUN if name == "coarse" and recipe and recipe.taught_coarse_epochs else name
+        source = work / "runs" / run / "best.bgw.npz"
         if source.exists():
             copied.append(Path(shutil.copy2(source, target / f"{name}.bgw.npz")))
     return copied
@@ -233,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="training schedule: full (default), session (one 3-hour session on 2 cores), or "
                              "extended, extended2, extended3, augmented (each continues a work folder), photos, "
                              "grain, floor, autocorrelation, image-map (from scratch, with 49 Debian photos), "
-                             "image-map-long (continues image-map); "
+                             "image-map-long (continues image-map), image-map-mixed, image-map-taught (image-map "
+                             "plus the taught coarse network: the shipped cascade); "
                              "see PROFILES")
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
     parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")
@@ -247,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"== {name}", flush=True)
             _run(cmd, args.dry_run)
     if args.install and not args.dry_run:
-        for path in install(args.work, roles=tuple(args.install_roles)):
+        for path in install(args.work, roles=tuple(args.install_roles), recipe=PROFILES[args.profile]):
             print(f"installed {path}")
     return 0
 

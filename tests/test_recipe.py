@@ -125,3 +125,28 @@ def test_install_copies_the_best_file_of_the_named_roles_only(tmp_path) -> None:
     assert (target / "fine2.bgw.npz").read_bytes() == b"fine2" and not (target / "coarse.bgw.npz").exists()
     with pytest.raises(ValueError, match="unknown roles"):
         install(work, target, ("fine6",))
+
+
+def test_image_map_taught_adds_a_patch_map_coarse_network_taught_by_the_image_map_one(tmp_path) -> None:
+    parser = build_parser()
+    maps = {name: parser.parse_args(args) for name, args in steps(PROFILES["image-map"], Path("/w"), Path("/d"))}
+    named = steps(PROFILES["image-map-taught"], Path("/w"), Path("/d"))
+    taught = {name: parser.parse_args(args) for name, args in named}
+    assert [name for name, _ in named].index("coarse-taught") == [name for name, _ in named].index("coarse") + 1
+    for name in maps:  # image-map's steps unchanged: the fine networks start from the image-map coarse network
+        assert vars(taught[name]) == vars(maps[name])
+    student = taught["coarse-taught"]
+    assert student.run == Path("/w/runs/coarse-taught") and student.input_region == "patch"
+    assert student.teacher == [Path("/w/runs/coarse/best.bgw.npz")] and student.teacher_weight == 0.5
+    assert vars(student) | {"run": None, "input_region": None, "teacher": None, "teacher_weight": None} \
+        == vars(maps["coarse"]) | {"run": None, "input_region": None, "teacher": None, "teacher_weight": None}
+    # --install takes the coarse network from the taught run, the others from their own
+    work, target = tmp_path / "work", tmp_path / "trained"
+    for run in ("coarse", "coarse-taught", "fine1"):
+        (work / "runs" / run).mkdir(parents=True)
+        (work / "runs" / run / "best.bgw.npz").write_bytes(run.encode())
+    install(work, target, ("coarse", "fine1"), PROFILES["image-map-taught"])
+    assert (target / "coarse.bgw.npz").read_bytes() == b"coarse-taught"
+    assert (target / "fine1.bgw.npz").read_bytes() == b"fine1"
+    install(work, target, ("coarse",), PROFILES["image-map"])
+    assert (target / "coarse.bgw.npz").read_bytes() == b"coarse"
