@@ -38,7 +38,7 @@ from .blur import blur_image
 from .cascade import ESTIMATES, AxisEstimate, LogitsFn, run_cascade, run_native
 from .images import load_gray
 from .kernels import kernel_extent, random_kernel
-from .light_spread import AXES, light_spread, per_spread, plot_spread
+from .light_spread import AXES, format_cell, light_spread, per_spread, plot_spread
 from .noise import top_up_noise
 from .preprocess import AUTOCORRELATION, IMAGE, PATCH, PLAIN, Preprocessing, resolve_region
 from .recipe import Recipe
@@ -644,7 +644,7 @@ def _spread_section(r: dict) -> list[str]:
         "in the section above. Levin's 8 kernels spread their light "
         f"{levin['width'][0]:.2f}-{levin['width'][1]:.2f} along the width and "
         f"{levin['height'][0]:.2f}-{levin['height'][1]:.2f} along the height.\n",
-        md_table(s["rows"]),
+        md_table(s["rows"], format_cell),
         "![estimate / truth by light spread](sweep_spread.png)\n",
     ]
 

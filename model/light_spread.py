@@ -80,8 +80,17 @@ def per_spread(spread: np.ndarray, truth: np.ndarray, sizes: np.ndarray, coarse:
             "coarse acc.": float(np.mean(coarse[m] == true_range[m])) if n else float("nan"),
             "read 2+ ranges low": float(np.mean(coarse[m] <= true_range[m] - 2)) if n else float("nan"),
             "median estimate / truth": float(np.median(sizes[m] / truth[m])) if n else float("nan"),
+            "rel. error R1..R5": [float(rel[m & (true_range == k)].mean()) if np.any(m & (true_range == k))
+                                  else float("nan") for k in range(classes.NUM_COARSE)],
         })
     return rows
+
+
+def format_cell(value: object) -> str:
+    """A report cell: per-range errors as whole percentages, other floats to two places."""
+    if isinstance(value, list):
+        return "/".join("-" if np.isnan(v) else f"{100 * v:.0f}" for v in value) + " %"
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
 def plot_spread(spread: np.ndarray, truth: np.ndarray, sizes: np.ndarray, path: Path, title: str) -> None:
@@ -104,7 +113,7 @@ def plot_spread(spread: np.ndarray, truth: np.ndarray, sizes: np.ndarray, path: 
     ax.set_yscale("log")
     ax.set_xlabel("light spread of the kernel along the axis (1: even over its extent)")
     ax.set_ylabel("estimate / truth")
-    ax.set_title(title)
+    ax.set_title(title, fontsize=9)  # the label names a weight folder, which can be long
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)

@@ -7,7 +7,7 @@ import pytest
 
 from blurgauge.model import classes
 from blurgauge.model.kernels import line_kernel, random_kernel
-from blurgauge.model.light_spread import SPREAD_EDGES, bin_labels, light_spread, per_spread, spread_bins
+from blurgauge.model.light_spread import SPREAD_EDGES, bin_labels, format_cell, light_spread, per_spread, spread_bins
 
 
 def test_even_light_spreads_fully_and_one_column_not_at_all():
@@ -72,5 +72,11 @@ def test_per_spread_rows_make_the_whole():
     expected_low = np.mean(coarse[m] <= classes.coarse_class(truth[m].astype(int)) - 2)
     assert low["read 2+ ranges low"] == pytest.approx(expected_low)
     assert low["median estimate / truth"] == pytest.approx(np.median(sizes[m] / truth[m]))
+    # the per-range errors of a bin weigh up to its error
+    ranges = classes.coarse_class(truth.astype(int))
+    counts = [np.sum(m & (ranges == k)) for k in range(classes.NUM_COARSE)]
+    by_range = low["rel. error R1..R5"]
+    assert sum(c * e for c, e in zip(counts, by_range, strict=True) if c) / m.sum() == pytest.approx(low["rel. error"])
+    assert format_cell([0.131, float("nan")]) == "13/- %" and format_cell(0.5) == "0.50"
     with pytest.raises(ValueError, match="unknown"):
         per_spread(np.full(200, np.nan), truth, sizes, coarse, alone)
