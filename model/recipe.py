@@ -82,7 +82,8 @@ class Recipe:
     teacher_weight: float = 0.5
 
 
-#: The run folder each role's shipped file comes from, where it is not the role's own name.
+#: The run folder of the taught coarse network (``Recipe.taught_coarse_epochs``); ``install`` takes
+#: the coarse file from it.
 TAUGHT_COARSE_RUN = "coarse-taught"
 
 
