@@ -35,6 +35,7 @@ from .cascade import ESTIMATES, LogitsFn, run_cascade, softmax
 from .dataset import load_dataset
 from .evaluate import TRUE_RANGE, Scores, md_table, per_range, protocol_sets, resolve_data_root, score
 from .inference import TRAINED_DIR, KerasNetworks, preprocessing
+from .light_spread import SPREAD_EDGES
 from .preprocess import IMAGE, check_region
 
 FINE = tuple(f"fine{k + 1}" for k in range(classes.NUM_COARSE))
@@ -123,6 +124,10 @@ def study(fine_dir: Path, coarse: dict[str, Path], combos: list[tuple[str, ...]]
         if "image_map" not in data.arrays:
             raise ValueError(f"{val_dir}: holds no whole-image maps (build it with `blurgauge data build --image-map`)")
         val = (data["image_map"], data["extent"].astype(float))
+    # The sweep's kernels that spread their light evenly, and the rest (``light_spread``; the eval report's
+    # last bin): what a coarse stage does for the kernels whose box the image shows, and for those that dwell.
+    even_edge = SPREAD_EDGES[-1]
+    even = np.array([b.width_spread for b in sets.sweep]) >= even_edge
     rows = []
     for combo in tqdm([*combos, None], desc="coarse stages", unit="row", disable=not progress):
         fn = ensemble_logits(logits, combo or (combos[0][0],))
@@ -138,6 +143,9 @@ def study(fine_dir: Path, coarse: dict[str, Path], combos: list[tuple[str, ...]]
                 "sweep rel. error": float(sweep.relative_error(estimate).mean()),
                 "sweep R1..R5 rel. error": "/".join(f"{100 * r['relative']:.0f}" for r in per_range(sweep, estimate)),
                 "sweep coarse acc.": sweep.coarse_accuracy()}
+        rel = sweep.relative_error(estimate)
+        for label, part in ((f">= {even_edge:.2f}", even), (f"< {even_edge:.2f}", ~even)):
+            row[f"sweep rel. error, spread {label}"] = float(rel[part].mean()) if part.any() else float("nan")
         rows.append(row)
     return rows
 

@@ -9,6 +9,8 @@ from conftest import fake_data_root
 from blurgauge.model import weights
 from blurgauge.model.coarse_study import CachedLogits, ensemble_logits, main, study
 from blurgauge.model.dataset import build_dataset
+from blurgauge.model.evaluate import protocol_sets
+from blurgauge.model.light_spread import SPREAD_EDGES
 from blurgauge.model.network import NetworkSpec, build_resnet18
 from blurgauge.model.preprocess import AUTOCORRELATION, Preprocessing
 from blurgauge.model.roles import ROLES
@@ -68,6 +70,13 @@ def test_the_study_scores_each_coarse_stage_and_the_true_range(tiny_autocorrelat
     assert rows[2] == pytest.approx(rows[0] | {"coarse stage": "a+a"})  # an ensemble of one network is that network
     true_range = rows[-1]
     assert true_range["Levin coarse acc."] == true_range["sweep coarse acc."] == true_range["val coarse acc."] == 1.0
+    # the sweep split by light spread: the two parts' errors, weighted by their counts, make the whole
+    spread = np.array([b.width_spread for b in protocol_sets(root, per_extent=1, progress=False).sweep])
+    even = np.mean(spread >= SPREAD_EDGES[-1])
+    assert 0 < even < 1
+    for row in rows:
+        parts = even * row["sweep rel. error, spread >= 0.70"] + (1 - even) * row["sweep rel. error, spread < 0.70"]
+        assert parts == pytest.approx(row["sweep rel. error"])
     out = tmp_path / "study.md"
     assert main(["--weights", str(folder), "--coarse", f"a={coarse['a']}", "--coarse", f"b={coarse['b']}",
                  "--data", str(root), "--out", str(out), "--per-extent", "1", "--quiet"]) == 0
