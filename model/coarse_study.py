@@ -12,7 +12,9 @@ given). This study holds the fine networks fixed and compares coarse stages on t
 Every row is scored on the three sets of ``blurgauge eval`` (the Levin protocol, the control and
 the sweep, built with the same seeds), and on a validation dataset with whole-image maps when one
 is given (``--val``): the one set drawn from the training distribution, so the one to choose on.
-Each network runs once per set; the rows reuse its logits.
+The sweep's error is also given apart for its kernels that spread their light evenly over their width
+(``light_spread`` >= 0.70) and for the rest, which dwell. Each network runs once per set; the rows
+reuse its logits.
 
 ``python -m blurgauge.model.coarse_study --coarse a=A.bgw.npz --coarse b=B.bgw.npz --val VAL``
 (``make bench-coarse``) writes ``build/coarse-study.md``.
