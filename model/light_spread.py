@@ -73,23 +73,28 @@ def per_spread(spread: np.ndarray, truth: np.ndarray, sizes: np.ndarray, coarse:
     for b, label in enumerate(bin_labels()):
         m = which == b
         n = int(m.sum())
+
+        def mean(values: np.ndarray, mask: np.ndarray = m) -> float | None:  # None (JSON null) for no sample
+            return float(values[mask].mean()) if mask.any() else None
+
         rows.append({
             "light spread": label, "n": n, "share": n / len(truth),
-            "rel. error": float(rel[m].mean()) if n else float("nan"),
-            "rel. error, true range": float(rel_alone[m].mean()) if n else float("nan"),
-            "coarse acc.": float(np.mean(coarse[m] == true_range[m])) if n else float("nan"),
-            "read 2+ ranges low": float(np.mean(coarse[m] <= true_range[m] - 2)) if n else float("nan"),
-            "median estimate / truth": float(np.median(sizes[m] / truth[m])) if n else float("nan"),
-            "rel. error R1..R5": [float(rel[m & (true_range == k)].mean()) if np.any(m & (true_range == k))
-                                  else float("nan") for k in range(classes.NUM_COARSE)],
+            "rel. error": mean(rel),
+            "rel. error, true range": mean(rel_alone),
+            "coarse acc.": mean(coarse == true_range),
+            "read 2+ ranges low": mean(coarse <= true_range - 2),
+            "median estimate / truth": float(np.median(sizes[m] / truth[m])) if n else None,
+            "rel. error R1..R5": [mean(rel, m & (true_range == k)) for k in range(classes.NUM_COARSE)],
         })
     return rows
 
 
 def format_cell(value: object) -> str:
-    """A report cell: per-range errors as whole percentages, other floats to two places."""
+    """A report cell: per-range errors as whole percentages, other floats to two places, "-" for none."""
     if isinstance(value, list):
-        return "/".join("-" if np.isnan(v) else f"{100 * v:.0f}" for v in value) + " %"
+        return "/".join("-" if v is None else f"{100 * v:.0f}" for v in value) + " %"
+    if value is None:
+        return "-"
     return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 

@@ -77,6 +77,9 @@ def test_per_spread_rows_make_the_whole():
     counts = [np.sum(m & (ranges == k)) for k in range(classes.NUM_COARSE)]
     by_range = low["rel. error R1..R5"]
     assert sum(c * e for c, e in zip(counts, by_range, strict=True) if c) / m.sum() == pytest.approx(low["rel. error"])
-    assert format_cell([0.131, float("nan")]) == "13/- %" and format_cell(0.5) == "0.50"
+    assert format_cell([0.131, None]) == "13/- %" and format_cell(0.5) == "0.50" and format_cell(None) == "-"
+    # a bin without samples has no figures, and JSON can hold that
+    empty = per_spread(np.full(200, 0.99), truth, sizes, coarse, alone)[0]
+    assert empty["n"] == 0 and empty["rel. error"] is None and empty["rel. error R1..R5"] == [None] * 5
     with pytest.raises(ValueError, match="unknown"):
         per_spread(np.full(200, np.nan), truth, sizes, coarse, alone)
