@@ -538,13 +538,14 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
     plot_error_vs_size(series, out / "error_vs_size.png")
     sweep_spread = np.array([b.width_spread for b in sweep])
     if not np.isnan(sweep_spread).any():  # sets built before the spread was recorded have none
+        sizes = cascade_sweep.sizes(estimate)
+        levin_spread = {axis: [getattr(b, f"{axis}_spread") for b in levin] for axis in AXES}
         results["sweep_by_spread"] = {
-            "rows": per_spread(sweep_spread, cascade_sweep.truth, cascade_sweep.sizes(estimate),
+            "rows": per_spread(sweep_spread, cascade_sweep.truth, sizes,
                                np.array([e.coarse for e in cascade_sweep.estimates]), alone_sweep.sizes(estimate)),
-            "levin_spread": {axis: [float(min(getattr(b, f"{axis}_spread") for b in levin)),
-                                    float(max(getattr(b, f"{axis}_spread") for b in levin))] for axis in AXES},
+            "levin_spread": {axis: [float(min(v)), float(max(v))] for axis, v in levin_spread.items()},
         }
-        plot_spread(sweep_spread, cascade_sweep.truth, cascade_sweep.sizes(estimate), out / "sweep_spread.png",
+        plot_spread(sweep_spread, cascade_sweep.truth, sizes, out / "sweep_spread.png",
                     f"{label}: synthetic sweep, estimate / truth by light spread")
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (out / "report.md").write_text(render_report(results))

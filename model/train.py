@@ -23,8 +23,8 @@ network learns from the clean maps of whole images and the noisy ones of many pa
 A run with ``teachers`` learns from other trained networks of its role as well as from the labels
 (knowledge distillation): its target is the one-hot label mixed with the teachers' mean softmax on
 each sample's whole-image map where the dataset stores one (else its patch), computed once before the
-first epoch. A single network so learns
-what an ensemble of several knows, and the core still runs one network per stage.
+first epoch. A single network so learns what an ensemble of several knows, and the core still runs one
+network per stage.
 
 Several GPUs (or machines) are used through ``tf.distribute``: ``--distribute mirrored`` runs
 MirroredStrategy over the local GPUs; ``multiworker`` reads TF_CONFIG. The default is the single
@@ -214,9 +214,10 @@ def _load_teachers(cfg: TrainConfig) -> list[NetworkWeights]:
     return loaded
 
 
-def _teacher_targets(cfg: TrainConfig, sources: dict[str, np.ndarray], labels: np.ndarray,
-                     chunk: int = 512) -> np.ndarray:
-    """Soft targets (n, head outputs): the one-hot labels mixed with the teachers' mean softmax.
+def _teacher_targets(cfg: TrainConfig, teachers: list[NetworkWeights], sources: dict[str, np.ndarray],
+                     labels: np.ndarray, chunk: int = 512) -> np.ndarray:
+    """Soft targets (n, head outputs): the one-hot labels mixed with the mean softmax of ``teachers``
+    (``_load_teachers``, the files of ``cfg.teachers``).
 
     ``sources`` holds what the teachers read: the samples' whole-image maps where the dataset stores
     them, as the host reads images (so a ``patch`` or ``mixed`` run learns from a patch what the
@@ -225,7 +226,7 @@ def _teacher_targets(cfg: TrainConfig, sources: dict[str, np.ndarray], labels: n
     r = get_role(cfg.role)
     region = IMAGE if "image_map" in sources else PATCH
     mean = np.zeros((len(labels), r.num_classes))
-    for path, teacher in zip(cfg.teachers, _load_teachers(cfg), strict=True):
+    for path, teacher in zip(cfg.teachers, teachers, strict=True):
         model = teacher.build_model()
         for start in range(0, len(labels), chunk):
             part = {name: sources[name][start : start + chunk] for name in _REGION_FIELDS[region]}
@@ -235,7 +236,7 @@ def _teacher_targets(cfg: TrainConfig, sources: dict[str, np.ndarray], labels: n
               file=sys.stderr)
     targets = np.zeros((len(labels), r.outputs), dtype=np.float32)
     targets[np.arange(len(labels)), labels] = 1.0 - cfg.teacher_weight
-    targets[:, : r.num_classes] += cfg.teacher_weight * mean / len(cfg.teachers)
+    targets[:, : r.num_classes] += cfg.teacher_weight * mean / len(teachers)
     return targets
 
 
@@ -331,7 +332,7 @@ def train(
     from .network import NetworkSpec, build_resnet18
 
     run = Path(run_dir)
-    _load_teachers(cfg)  # a bad teacher fails before the run folder holds a config naming it
+    teachers = _load_teachers(cfg)  # a bad teacher fails before the run folder holds a config naming it
     _load_or_create_config(run, cfg)
     r = get_role(cfg.role)
     tf.keras.utils.set_random_seed(cfg.seed)
@@ -342,7 +343,7 @@ def train(
     val_x, val_y = _prepare(val_set, cfg, val_region, limit=cfg.val_size)
     val_inputs = _inputs(val_x, cfg.input_transform, val_region)
     if cfg.teachers:  # soft targets: the loss and the accuracy read probability rows
-        train_y = _teacher_targets(cfg, _teacher_sources(train_set, cfg), train_y)
+        train_y = _teacher_targets(cfg, teachers, _teacher_sources(train_set, cfg), train_y)
         val_y = np.eye(r.outputs, dtype=np.float32)[val_y]
     epoch_size = cfg.epoch_size or len(train_y)
     steps = max(1, epoch_size // cfg.batch_size)

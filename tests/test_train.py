@@ -20,6 +20,7 @@ from blurgauge.model.train import (
     TrainConfig,
     _augment_map,
     _inputs,
+    _load_teachers,
     _prepare,
     _teacher_sources,
     _teacher_targets,
@@ -173,13 +174,14 @@ def test_a_run_with_teachers_learns_their_softmax_mixed_with_the_labels(coarse_r
     cfg = TrainConfig(role="coarse", width=2, epochs=1, batch_size=8, val_size=8, teachers=(teacher, teacher),
                       teacher_weight=0.25)
     sources, labels = _prepare(load_dataset(data), cfg, "patch")
-    targets = _teacher_targets(cfg, sources, labels)
+    targets = _teacher_targets(cfg, _load_teachers(cfg), sources, labels)
     assert targets.shape == (len(labels), 8)
     np.testing.assert_allclose(targets.sum(axis=1), 1.0, rtol=1e-5)
     assert np.all(targets[np.arange(len(labels)), labels] >= 0.75 - 1e-6)  # the label keeps its share
     assert np.all(targets[:, 5:] == 0)  # the coarse head's unused outputs
     # Two copies of one teacher teach what one does.
-    np.testing.assert_allclose(_teacher_targets(replace(cfg, teachers=(teacher,)), sources, labels), targets, rtol=1e-6)
+    one = replace(cfg, teachers=(teacher,))
+    np.testing.assert_allclose(_teacher_targets(one, _load_teachers(one), sources, labels), targets, rtol=1e-6)
     run = tmp_path / "student"
     best = train(cfg, data, data, run, verbose=0)
     assert read_meta(best)["provenance"]["config"]["teachers"] == [teacher, teacher]
@@ -188,7 +190,7 @@ def test_a_run_with_teachers_learns_their_softmax_mixed_with_the_labels(coarse_r
         train(replace(cfg, epochs=3, teacher_weight=0.5), data, data, run, verbose=0)
     fine = weights.save(tmp_path / "fine1.bgw.npz", build_resnet18(NetworkSpec(2, 8), name="fine1"), "fine1", 2, {})
     with pytest.raises(ValueError, match="a fine1 network cannot teach a coarse network"):
-        _teacher_targets(replace(cfg, teachers=(str(fine),)), sources, labels)
+        _load_teachers(replace(cfg, teachers=(str(fine),)))
     with pytest.raises(ValueError, match="a fine1 network cannot teach"):  # before the run folder exists
         train(replace(cfg, teachers=(str(fine),)), data, data, tmp_path / "refused", verbose=0)
     assert not (tmp_path / "refused").exists()
