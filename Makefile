@@ -51,13 +51,13 @@ lock: $(STAMP)  ## regenerate the transitive lock from the current environment
 	mv $(CONSTRAINTS).new $(CONSTRAINTS)
 
 docs: $(STAMP)  ## regenerate the generated docs (class table)
-	$(PY) -m blurgauge.model.docgen
+	$(PY) -m blurgauge.hw.docgen
 
 photos: $(STAMP)  ## fetch the 49 training photographs from Debian's wallpaper packages into WORK/photos (build/work/photos)
 	$(BG) data photos --out $(WORK)/photos
 
-train: $(STAMP)  ## the training recipe (hours; resumable; WORK=folder, PROFILE=full|session|photos|...: see model/recipe.py)
-	$(PY) -m blurgauge.model.recipe --work $(WORK) --profile $(PROFILE) $(if $(DATA),--data-root $(DATA),) --install
+train: $(STAMP)  ## the training recipe (hours; resumable; WORK=folder, PROFILE=full|session|photos|...: see model/training/recipe.py)
+	$(PY) -m blurgauge.model.training.recipe --work $(WORK) --profile $(PROFILE) $(if $(DATA),--data-root $(DATA),) --install
 
 eval: $(STAMP)  ## Levin protocol + synthetic sweep on the shipped weights (DATA=../shared/data)
 	$(BG) eval $(if $(DATA),--data $(DATA),) --out build/eval
@@ -74,8 +74,8 @@ cost: $(STAMP)  ## MACs, weight bytes and cycles per layer at widths 16 and 64 (
 	$(BG) cost --width 16 64 --out build/cost.md
 
 verify: $(STAMP)  ## full checks: hls = golden on 6 networks x 30 patches; golden/keras/hls/rtl estimates on 8 Levin images; full-size tests (the RTL core on both targets: about 20 min on 2 workers)
-	$(PY) -m blurgauge.hw.verify --patches 30 $(if $(DATA),--data $(DATA),) --out build/verify/hls.md
-	$(PY) -m blurgauge.host.agreement --images 8 $(if $(DATA),--data $(DATA),) --out build/verify/backends.md
+	$(PY) -m blurgauge.sim.hls_agreement --patches 30 $(if $(DATA),--data $(DATA),) --out build/verify/hls.md
+	$(PY) -m blurgauge.sim.backend_agreement --images 8 $(if $(DATA),--data $(DATA),) --out build/verify/backends.md
 	$(PY) -m pytest $(PYTEST_JOBS) -q -m fullsize
 
 regs: $(STAMP)  ## regenerate the register block, C header, Python map and docs from hw/regs/bg_core.rdl
@@ -94,13 +94,13 @@ bench-rtl: $(STAMP)  ## RTL core on TARGET (pynq-z2: width 16 on P=16; zcu104: w
 	$(PY) -m pytest -q -s "tests/test_rtl_core.py::test_core_target[$(TARGET)]"
 
 synth: $(STAMP)  ## Yosys synth_xilinx of the whole core for TARGET (pynq-z2, or zcu104): table + fit check (build/synth/core*.md)
-	$(PY) -m blurgauge.sim.synth bg_core --target $(TARGET)
+	$(PY) -m blurgauge.hw.synth bg_core --target $(TARGET)
 
 synth-blocks: $(STAMP)  ## Yosys synth_xilinx figures of the RTL blocks (build/synth/)
-	$(PY) -m blurgauge.sim.synth bg_mac_array -p P=16
-	$(PY) -m blurgauge.sim.synth bg_requant -p LANES=16 -p CODE_W=8
-	$(PY) -m blurgauge.sim.synth bg_maxpool
-	$(PY) -m blurgauge.sim.synth bg_core_regs
+	$(PY) -m blurgauge.hw.synth bg_mac_array -p P=16
+	$(PY) -m blurgauge.hw.synth bg_requant -p LANES=16 -p CODE_W=8
+	$(PY) -m blurgauge.hw.synth bg_maxpool
+	$(PY) -m blurgauge.hw.synth bg_core_regs
 
 data-bench: $(STAMP)  ## dataset builder throughput on this machine (patches per second)
 	$(PY) bench/data_throughput.py
@@ -109,10 +109,10 @@ bench-host: $(STAMP)  ## images/s and per-stage time of keras, golden, hls, rtl;
 	$(PY) bench/host_throughput.py
 
 bench-separability: $(STAMP)  ## a classic estimator on the training data and 4 variants: how separable the coarse ranges are (about 30 min; build/separability.md)
-	$(PY) -m blurgauge.model.separability $(if $(DATA),--data $(DATA),) --out build/separability.md
+	$(PY) -m bench.studies.separability $(if $(DATA),--data $(DATA),) --out build/separability.md
 
 bench-readability: $(STAMP)  ## how much of a kernel's labelled extent shows in its blur: the error floor of the labels (under a minute; build/readability.md)
-	$(PY) -m blurgauge.model.readability $(if $(DATA),--data $(DATA),) --out build/readability.md
+	$(PY) -m bench.studies.readability $(if $(DATA),--data $(DATA),) --out build/readability.md
 
 # bench-coarse: COARSE="name=FILE ..." (default: the shipped coarse network), ENSEMBLE="a+b ..." (default:
 # every pair), VAL=a validation set built with --image-map (optional), WEIGHTS=the fine networks' folder.
@@ -121,7 +121,7 @@ ENSEMBLE ?=
 VAL ?=
 WEIGHTS ?= model/trained
 bench-coarse: $(STAMP)  ## coarse networks and their averages in front of one set of fine networks, and the true range (minutes; build/coarse-study.md)
-	$(PY) -m blurgauge.model.coarse_study --weights $(WEIGHTS) $(if $(DATA),--data $(DATA),) $(if $(VAL),--val $(VAL),) \
+	$(PY) -m bench.studies.coarse_study --weights $(WEIGHTS) $(if $(DATA),--data $(DATA),) $(if $(VAL),--val $(VAL),) \
 		$(foreach c,$(COARSE),--coarse $(c)) $(foreach e,$(ENSEMBLE),--ensemble $(e)) --out build/coarse-study.md
 
 clean:  ## remove build outputs (keeps .venv)

@@ -12,8 +12,8 @@ import sys
 import tempfile
 import time
 
-from blurgauge.model.dataset import build_dataset
-from blurgauge.model.synthesis import SynthesisConfig
+from blurgauge.model.data.dataset import build_dataset
+from blurgauge.model.data.synthesis import SynthesisConfig
 
 
 def main() -> None:

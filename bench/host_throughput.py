@@ -24,15 +24,15 @@ from pathlib import Path
 import numpy as np
 
 from blurgauge.host.accelerator import TARGET_CLOCK_MHZ, Accelerator, Estimate, Failure
-from blurgauge.host.rtl_transport import DEFAULT_CORE
-from blurgauge.model.roles import CASCADE
+from blurgauge.host.transports.rtl import DEFAULT_CORE
+from blurgauge.model.nets.roles import CASCADE
 
 OUT = Path("build") / "bench"
 
 
 def images(count: int, seed: int) -> tuple[list[np.ndarray], list[str]]:
     """Blurry 481x321 dead-leaves images with random camera-shake kernels of 3..95 px."""
-    from blurgauge.model.synthesis import synthesize_blurred
+    from blurgauge.model.data.synthesis import synthesize_blurred
 
     rng = np.random.default_rng(seed)
     out, labels = [], []
@@ -45,8 +45,8 @@ def images(count: int, seed: int) -> tuple[list[np.ndarray], list[str]]:
 
 def weights_folder(requested: Path | None, width: int) -> tuple[Path, str]:
     """The shipped weights if all six are there, else untrained networks of ``width`` (made once)."""
-    from blurgauge.model import weights
-    from blurgauge.model.inference import TRAINED_DIR, weight_path
+    from blurgauge.model.nets import weights
+    from blurgauge.model.nets.inference import TRAINED_DIR, weight_path
 
     if requested is not None:
         return requested, str(requested)
@@ -54,8 +54,8 @@ def weights_folder(requested: Path | None, width: int) -> tuple[Path, str]:
         return TRAINED_DIR, "shipped weights"
     folder = OUT / f"untrained-w{width}"
     if not all(weight_path(folder, n).is_file() for n in CASCADE):
-        from blurgauge.model.network import NetworkSpec, build_resnet18
-        from blurgauge.model.roles import ROLES
+        from blurgauge.model.nets.network import NetworkSpec, build_resnet18
+        from blurgauge.model.nets.roles import ROLES
 
         folder.mkdir(parents=True, exist_ok=True)
         for name in CASCADE:
@@ -126,7 +126,7 @@ def main() -> int:
         print(f"{backend} ...", file=sys.stderr, flush=True)
         rows.append(run_backend(backend, folder, data[: args.images], labels[: args.images]))
     if args.rtl_images:
-        from blurgauge.host.rtl_transport import rtl_available
+        from blurgauge.host.transports.rtl import rtl_available
 
         why = rtl_available()
         if why is None:

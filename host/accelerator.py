@@ -33,17 +33,16 @@ from typing import Any
 
 import numpy as np
 
+from blurgauge.host.backends import BACKENDS, DEVICE_BACKENDS, input_preprocessing, open_backend, open_device
 from blurgauge.model.cascade import DEFAULT_ESTIMATE, AxisEstimate, LogitsFn, run_cascade
-from blurgauge.model.images import ImageError, load_gray, to_gray
-from blurgauge.model.noise import seeded_by, top_up_noise
-from blurgauge.model.patches import MIN_IMAGE_SIZE
-from blurgauge.model.preprocess import PATCH, PLAIN, Preprocessing, resolve_region
-from blurgauge.model.roles import CASCADE
-
-from .backends import BACKENDS, DEVICE_BACKENDS, input_preprocessing, open_backend, open_device
+from blurgauge.model.inputs.images import ImageError, load_gray, to_gray
+from blurgauge.model.inputs.noise import seeded_by, top_up_noise
+from blurgauge.model.inputs.patches import MIN_IMAGE_SIZE
+from blurgauge.model.inputs.preprocess import PATCH, PLAIN, Preprocessing, resolve_region
+from blurgauge.model.nets.roles import CASCADE
 
 #: The core clock the board time is projected at: the PYNQ-Z2 fabric clock FCLK_CLK0 as the PYNQ
-#: base design sets it, and the clock of `blurgauge cost` (hw/cost.py); see docs/host.md.
+#: base design sets it, and the clock of `blurgauge cost` (hw/compiler/cost.py); see docs/host.md.
 TARGET_CLOCK_MHZ = 100.0
 
 ImageInput = str | Path | np.ndarray

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from blurgauge.model.preprocess import PLAIN, Preprocessing
-from blurgauge.model.roles import CASCADE
+from blurgauge.model.inputs.preprocess import PLAIN, Preprocessing
+from blurgauge.model.nets.roles import CASCADE
 
 BACKENDS = ("keras", "golden", "hls", "rtl", "pynq")
 DEVICE_BACKENDS = ("rtl", "pynq")
@@ -27,12 +27,12 @@ LogitsFn = Callable[[str, np.ndarray], np.ndarray]
 def open_backend(name: str, weights_dir: Path | None = None, names: tuple[str, ...] = CASCADE) -> LogitsFn:
     """The logits function of a backend over the cascade's networks in ``weights_dir``."""
     if name == "keras":
-        from blurgauge.model.inference import TRAINED_DIR, KerasNetworks
+        from blurgauge.model.nets.inference import TRAINED_DIR, KerasNetworks
 
         return KerasNetworks(weights_dir or TRAINED_DIR, names=names).logits
     if name == "golden":
-        from blurgauge.hw import program as prog
-        from blurgauge.hw.programs import GoldenNetworks
+        from blurgauge.hw.compiler import program as prog
+        from blurgauge.hw.compiler.cascade_programs import GoldenNetworks
 
         images = bgcp_images(weights_dir, names)
         if images is not None:  # ready core programs (e.g. build/hls/images): no hls4ml conversion
@@ -40,7 +40,7 @@ def open_backend(name: str, weights_dir: Path | None = None, names: tuple[str, .
                                   names=names).logits
         return GoldenNetworks(weights_dir, names=names).logits
     if name == "hls":
-        from blurgauge.hw.programs import HlsNetworks
+        from blurgauge.hw.compiler.cascade_programs import HlsNetworks
 
         return HlsNetworks(weights_dir, names=names).logits
     if name in DEVICE_BACKENDS:
@@ -92,8 +92,8 @@ def input_preprocessing(weights: str | Path | None, names: tuple[str, ...] = CAS
     the noise floor they were trained at and the input transform they read. From the weight files,
     or for a folder of core programs from its ``preprocess.json`` (none: the paper's preprocessing,
     as for programs built before the file existed). The same precedence as ``program_images``."""
-    from blurgauge.hw.program import PREPROCESS_FILE
-    from blurgauge.model.inference import TRAINED_DIR, preprocessing
+    from blurgauge.hw.compiler.program import PREPROCESS_FILE
+    from blurgauge.model.nets.inference import TRAINED_DIR, preprocessing
 
     folder = Path(weights) if weights is not None else TRAINED_DIR
     if bgcp_images(folder, names) is None:
@@ -113,14 +113,14 @@ def input_preprocessing(weights: str | Path | None, names: tuple[str, ...] = CAS
 def program_images(weights: str | Path | None, lanes: int, names: tuple[str, ...] = CASCADE) -> dict[str, bytes]:
     """The six core-program images: ``*.bgcp`` files in ``weights`` (e.g. build/hls/images) if all are
     there, else built from its weight files for a ``lanes`` x ``lanes`` array (through hls4ml)."""
-    from blurgauge.hw import program as prog
-    from blurgauge.model.inference import TRAINED_DIR
+    from blurgauge.hw.compiler import program as prog
+    from blurgauge.model.nets.inference import TRAINED_DIR
 
     folder = Path(weights) if weights is not None else TRAINED_DIR
     images = bgcp_images(folder, names)
     if images is not None:
         return images
-    from blurgauge.hw.programs import build_programs
+    from blurgauge.hw.compiler.cascade_programs import build_programs
 
     return {name: prog.pack(p) for name, p in build_programs(folder, names, lanes=lanes).items()}
 
@@ -128,11 +128,11 @@ def program_images(weights: str | Path | None, lanes: int, names: tuple[str, ...
 def open_transport(backend: str, **options: Any) -> Any:
     """The Transport of a device backend (``rtl``: starts the simulator server; ``pynq``: the overlay)."""
     if backend == "rtl":
-        from .rtl_transport import RtlTransport
+        from blurgauge.host.transports.rtl import RtlTransport
 
         return RtlTransport(**options)
     if backend == "pynq":
-        from .pynq_transport import PynqTransport
+        from blurgauge.host.transports.pynq import PynqTransport
 
         return PynqTransport(**options)
     raise ValueError(f"backend {backend!r} has no transport; device backends: {', '.join(DEVICE_BACKENDS)}")
@@ -142,7 +142,7 @@ def open_device(backend: str, weights: str | Path | None = None, *, transport: A
                 timeout_s: float | None = None, **options: Any) -> DeviceNetworks:
     """A core behind a transport (given, or opened for ``backend``), probed, with the six programs
     verified and written to its memory."""
-    from .driver import CoreDriver
+    from blurgauge.host.driver import CoreDriver
 
     transport = transport if transport is not None else open_transport(backend, **options)
     try:

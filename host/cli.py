@@ -36,7 +36,7 @@ def _positive_int(text: str) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from blurgauge.host.demo import run_demo
 
     run_demo(seed=args.seed, width=args.width, height=args.height, save=args.save, backend=args.backend,
              weights=args.weights)
@@ -44,8 +44,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_build(args: argparse.Namespace) -> int:
-    from blurgauge.model.dataset import build_dataset
-    from blurgauge.model.synthesis import SynthesisConfig
+    from blurgauge.model.data.dataset import build_dataset
+    from blurgauge.model.data.synthesis import SynthesisConfig
 
     cfg = SynthesisConfig(
         min_extent=args.min_extent,
@@ -72,7 +72,7 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_photos(args: argparse.Namespace) -> int:
-    from blurgauge.model.photos import PACKAGES, fetch
+    from blurgauge.model.data.photos import PACKAGES, fetch
 
     photos = fetch(args.out, args.debs)
     print(f"{args.out}: {len(photos)} photos from {len(PACKAGES)} Debian packages")
@@ -84,7 +84,7 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from blurgauge.model.dataset import load_dataset
+    from blurgauge.model.data.dataset import load_dataset
 
     data = load_dataset(args.folder)
     print(json.dumps(data.manifest, indent=2))
@@ -96,7 +96,7 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from blurgauge.model.train import TrainConfig, train
+    from blurgauge.model.training.train import TrainConfig, train
 
     cfg = TrainConfig(
         role=args.role, width=args.width, epochs=args.epochs, epoch_size=args.epoch_size,
@@ -112,7 +112,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_estimate(args: argparse.Namespace) -> int:
-    from .estimate import estimate_paths
+    from blurgauge.host.estimate import estimate_paths
 
     options = {}
     if args.backend == "pynq":
@@ -129,11 +129,10 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
 def _cmd_eval(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from blurgauge.model.evaluate import evaluate, quantization_cost
-    from blurgauge.model.inference import TRAINED_DIR, weight_path
-    from blurgauge.model.roles import CASCADE
-
-    from .backends import input_preprocessing, open_backend
+    from blurgauge.host.backends import input_preprocessing, open_backend
+    from blurgauge.model.evaluation.evaluate import evaluate, quantization_cost
+    from blurgauge.model.nets.inference import TRAINED_DIR, weight_path
+    from blurgauge.model.nets.roles import CASCADE
 
     if args.runs is not None:
         if args.weights is not None or args.backend != "keras":
@@ -159,8 +158,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_hls(args: argparse.Namespace) -> int:
-    from blurgauge.hw.hls_build import build
-    from blurgauge.model.inference import TRAINED_DIR
+    from blurgauge.hw.compiler.hls_project import build
+    from blurgauge.model.nets.inference import TRAINED_DIR
 
     manifest = build(args.out, args.weights or TRAINED_DIR, lanes=args.lanes)
     print(f"one project: {args.out / 'project'} ({len(manifest['ports'])} weight/bias ports)")
@@ -171,7 +170,7 @@ def _cmd_hls(args: argparse.Namespace) -> int:
 
 
 def _cmd_cost(args: argparse.Namespace) -> int:
-    from blurgauge.hw import cost
+    from blurgauge.hw.compiler import cost
 
     text = "\n".join(cost.markdown(cost.structure_program(w, args.lanes), args.lanes, args.clock)
                      for w in args.width)
@@ -183,10 +182,9 @@ def _cmd_cost(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from blurgauge.host.backends import BACKENDS
     from blurgauge.model.cascade import DEFAULT_ESTIMATE, ESTIMATES
-    from blurgauge.model.preprocess import REGIONS
-
-    from .backends import BACKENDS
+    from blurgauge.model.inputs.preprocess import REGIONS
 
     region_help = ("where each axis's input map is taken: patch (the selected patches) or, for networks that read "
                    "the autocorrelation, image (one map over the axis's whole gradient; their default, one core "
@@ -271,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     photos = data_sub.add_parser(
         "photos", help="fetch 49 training photographs from Debian's wallpaper packages",
         description="Download the pinned Debian wallpaper packages (apt-get download), pick the 49 photographs "
-                    "listed in blurgauge.model.photos and write them as gray PNGs for `data build --images`.",
+                    "listed in blurgauge.model.data.photos and write them as gray PNGs for `data build --images`.",
     )
     photos.add_argument("--out", type=Path, required=True, help="folder for the gray PNGs")
     photos.add_argument("--debs", type=Path, default=None, metavar="FOLDER",
@@ -309,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="initialise all layers but the head from another run folder")
     tr.add_argument("--input-transform", default="gradient", choices=("gradient", "autocorrelation"),
                     help="what the network reads of each patch: the gradient patch itself (the paper's, "
-                         "default) or its autocorrelation (model/preprocess.py); recorded in the weight files")
+                         "default) or its autocorrelation (model/inputs/preprocess.py); recorded in the weight files")
     tr.add_argument("--input-region", default="patch", choices=("patch", "image", "mixed"),
                     help="where the autocorrelation is taken: the selected patch (default), the labelled "
                          "axis's whole gradient map as the host's default image region, or mixed: each "

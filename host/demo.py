@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from blurgauge.model import classes
-from blurgauge.model.kernels import kernel_extent
-from blurgauge.model.patches import distinct_patches
-from blurgauge.model.synthesis import synthesize_blurred
+from blurgauge.model.data.kernels import kernel_extent
+from blurgauge.model.data.synthesis import synthesize_blurred
+from blurgauge.model.inputs.patches import distinct_patches
 
 
 def _describe_extent(axis: str, extent: int) -> str:
@@ -49,11 +49,10 @@ def run_demo(seed: int = 2026, width: int = 23, height: int = 15, save: Path | N
 
 
 def _estimate(blurry: np.ndarray, truth: tuple[int, int], backend: str, weights: Path | None) -> None:
-    from blurgauge.model.inference import TRAINED_DIR, weight_path
-    from blurgauge.model.preprocess import IMAGE
-    from blurgauge.model.roles import CASCADE
-
-    from .accelerator import TARGET_CLOCK_MHZ, Accelerator
+    from blurgauge.host.accelerator import TARGET_CLOCK_MHZ, Accelerator
+    from blurgauge.model.inputs.preprocess import IMAGE
+    from blurgauge.model.nets.inference import TRAINED_DIR, weight_path
+    from blurgauge.model.nets.roles import CASCADE
 
     folder = weights or TRAINED_DIR
     missing = [n for n in CASCADE if not weight_path(folder, n).is_file() and not (folder / f"{n}.bgcp").is_file()]

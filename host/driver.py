@@ -3,8 +3,8 @@
 ``CoreDriver`` speaks the core's protocol (docs/core-registers.md) using only the names of the
 generated register map (``hw/regs/core_regs.py``). It never touches a bus itself: every word and
 byte goes through a ``Transport`` (read/write a register, allocate and write device memory, send
-the input stream, let time pass). The ``rtl`` transport (host/rtl_transport.py) moves them into the
-Verilator simulation of ``bg_core``, the ``pynq`` transport (host/pynq_transport.py) into a Zynq
+the input stream, let time pass). The ``rtl`` transport (host/transports/rtl.py) moves them into the
+Verilator simulation of ``bg_core``, the ``pynq`` transport (host/transports/pynq.py) into a Zynq
 board; so the code that runs on the board is the code the simulation tests.
 
 One run of a network:
@@ -29,7 +29,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from blurgauge.hw import program as prog
+from blurgauge.hw.compiler import program as prog
 from blurgauge.hw.regs import core_regs as regs
 
 #: Bytes of one input patch on the AXI4-Stream (128 x 128 int8 codes, row-major, TLAST on the last).

@@ -16,10 +16,9 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
+from blurgauge.host.accelerator import Accelerator, Estimate, Failure
 from blurgauge.model.cascade import DEFAULT_ESTIMATE
-from blurgauge.model.images import ImageError, list_images
-
-from .accelerator import Accelerator, Estimate, Failure
+from blurgauge.model.inputs.images import ImageError, list_images
 
 FORMATS = ("text", "json", "csv")
 CSV_FIELDS = ("path", "width", "height", "width_coarse", "width_fine", "width_confidence",

@@ -1,6 +1,6 @@
 """The named core configurations: which bg_core parameters go with which board, part and network width.
 
-One table for everything that names a configuration: ``make synth TARGET=...`` (sim/synth.py) takes the
+One table for everything that names a configuration: ``make synth TARGET=...`` (hw/synth.py) takes the
 parameters, the Yosys family and the part's totals from here; the RTL tests and benches that simulate a
 target take its parameters and network width; the host's rtl backend starts the simulated core with the
 ``pynq-z2`` parameters, which are also bg_core.sv's defaults (a test keeps the two equal).
@@ -20,7 +20,7 @@ class Target:
     part: str
     #: ``synth_xilinx -family``: xc7 (7-series, Zynq-7000) or xcup (UltraScale+, Zynq UltraScale+ MPSoC).
     family: str
-    #: Programmable-logic totals of the part, by the resource names sim/synth.py reports.
+    #: Programmable-logic totals of the part, by the resource names hw/synth.py reports.
     totals: dict[str, int]
     #: bg_core parameters (names as in hw/rtl/bg_core.sv); the rest keep the RTL's defaults.
     core: dict[str, int]

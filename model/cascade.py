@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import classes
+from blurgauge.model import classes
 
 #: logits(network name, int8 codes (n, 128, 128)) -> (n, outputs) float logits
 LogitsFn = Callable[[str, np.ndarray], np.ndarray]

@@ -1,11 +1,11 @@
 """Reference of the core's requantization and the stimulus for bg_requant, free of cocotb and TensorFlow,
-so that the testbench (sim/tb_requant.py) and the cross-check against hw/golden.py
+so that the testbench (sim/tb_requant.py) and the cross-check against hw/compiler/golden.py
 (tests/test_rtl_requant.py) share one vector generator and one reference.
 
 The reference rounds with exact rationals (Python's round() of a Fraction is half to even), which
-shares nothing with hw/golden.py's integer round_shift. The simulation checks the RTL against this
-reference; the pytest side checks this reference against hw/golden.py on the very same vectors.
-Importing hw/golden.py inside the simulator would cost ~18 s of TensorFlow start-up per run.
+shares nothing with hw/compiler/golden.py's integer round_shift. The simulation checks the RTL against this
+reference; the pytest side checks this reference against hw/compiler/golden.py on the very same vectors.
+Importing hw/compiler/golden.py inside the simulator would cost ~18 s of TensorFlow start-up per run.
 """
 
 from __future__ import annotations

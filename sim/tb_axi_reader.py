@@ -21,9 +21,10 @@ from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 from cocotbext.axi import AxiReadBus
 from cocotbext.axi.axi_ram import AxiRamRead
 
+from blurgauge.hw import verilator
 from blurgauge.sim import harness
 
-PRM = harness.params()
+PRM = verilator.params()
 ADDR_W, MAX_BURST, OUTSTANDING = PRM.get("ADDR_W", 32), PRM.get("MAX_BURST", 16), PRM.get("OUTSTANDING", 4)
 MEM_SIZE = 1 << 20  # the model answers address % MEM_SIZE
 # Requests go to addresses with high bits set where the bus has them, to see every address bit carried.

@@ -20,9 +20,10 @@ import cocotb
 from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 from cocotb.utils import get_sim_time
 
+from blurgauge.hw import verilator
 from blurgauge.sim import harness
 
-PRM = harness.params()
+PRM = verilator.params()
 ADDR_W, TILE_W, TAG_W = PRM.get("ADDR_W", 12), PRM.get("TILE_W", 7), PRM.get("TAG_W", 12)
 CONV, STEM, POOL, GAP = 0, 1, 2, 3
 

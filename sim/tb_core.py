@@ -3,10 +3,10 @@
 * registers: cocotbext-axi AxiLiteMaster on s_axil_* (random pauses on all five channels);
 * input patch: AxiStreamSource on s_axis_* (LANES bytes per beat, random pauses);
 * DDR: an AxiRamRead on m_axi_* (random pauses on AR and R) holding program images packed by
-  blurgauge.hw.program.pack; a subclass answers SLVERR on a chosen address range.
+  blurgauge.hw.compiler.program.pack; a subclass answers SLVERR on a chosen address range.
 
 The pytest process (tests/test_rtl_core.py) builds the programs (TensorFlow), fills them with random
-weights, computes the expected logits with blurgauge.hw.golden.run_program and hands everything over in a
+weights, computes the expected logits with blurgauge.hw.compiler.golden.run_program and hands everything over in a
 JSON file named by CASE_ENV; this process imports neither TensorFlow nor the golden model. Every wait has
 a timeout, so a hung core fails the test instead of hanging it. Cycle counts go to RESULTS_ENV (JSON).
 """
@@ -29,12 +29,13 @@ from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiReadBus, AxiResp, AxiStreamBus, AxiStreamFrame, AxiStreamSource
 from cocotbext.axi.axi_ram import AxiRamRead
 
+from blurgauge.hw import verilator
 from blurgauge.hw.regs import core_regs as regs
 from blurgauge.sim import harness
 
 CASE_ENV = "BG_CORE_CASE"        # JSON: images, patch, expected logits (tests/test_rtl_core.py)
 RESULTS_ENV = "BG_CORE_RESULTS"  # JSON written here: cycle counts of the good runs
-PRM = harness.params()
+PRM = verilator.params()
 LANES = PRM.get("LANES", 16)
 SLOTS = PRM.get("SLOTS", 4)
 ERR = regs.ErrorCode

@@ -19,14 +19,15 @@ import cocotb
 from cocotb.triggers import ClockCycles, RisingEdge
 from cocotb.utils import get_sim_time
 
+from blurgauge.hw import verilator
 from blurgauge.sim import harness
 
-PRM = harness.params()
+PRM = verilator.params()
 BYTES = PRM.get("BYTES", 16)
 CW = BYTES.bit_length()  # width of in_bytes, $clog2(BYTES + 1)
 LATENCY = 2
 IMAGES_ENV = "BG_CRC_IMAGES"  # path of a JSON object {name: image as hex}
-HEADER_BYTES = 64  # blurgauge.hw.program.HEADER_BYTES; the header CRC covers bytes 0..59
+HEADER_BYTES = 64  # blurgauge.hw.compiler.program.HEADER_BYTES; the header CRC covers bytes 0..59
 
 
 # A message is a list of beats; a beat is (bytes of the message in it, start, last). The counts that mean
@@ -111,7 +112,7 @@ async def random_messages_with_stalls(dut) -> None:
 
 @cocotb.test(timeout_time=2, timeout_unit="ms")
 async def program_images(dut) -> None:
-    """Core-program images from blurgauge.hw.program.pack: the CRC of each whole image, of its header bytes
+    """Core-program images from blurgauge.hw.compiler.program.pack: the CRC of each whole image, of its header bytes
     0..59 (equal to its header_crc field) and of its payload (equal to its payload_crc field)."""
     path = os.environ.get(IMAGES_ENV)
     assert path, f"{IMAGES_ENV} names no file of program images"

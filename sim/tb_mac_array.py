@@ -14,9 +14,10 @@ import numpy as np
 from cocotb.triggers import ClockCycles, RisingEdge
 from cocotb.utils import get_sim_time
 
+from blurgauge.hw import verilator
 from blurgauge.sim import harness
 
-PRM = harness.params()
+PRM = verilator.params()
 P, ACC_W, TAG_W = PRM["P"], PRM["ACC_W"], PRM["TAG_W"]
 DSP_PRODUCTS = PRM.get("DSP_PRODUCTS", 4096)  # the RTL's default: every product in a DSP
 # (output, input) of the products built in LUTs: flat index o*P + i from DSP_PRODUCTS up

@@ -9,9 +9,10 @@ import cocotb
 from cocotb.triggers import RisingEdge
 from cocotb.utils import get_sim_time
 
+from blurgauge.hw import verilator
 from blurgauge.sim import harness
 
-PRM = harness.params()
+PRM = verilator.params()
 LANES, CODE_W, TAG_W = PRM["LANES"], PRM["CODE_W"], PRM["TAG_W"]
 LATENCY = 2
 

@@ -3,8 +3,8 @@ magic, version 2, a flipped header byte, programs that do not fit the parameters
 check the priority of the errors), each followed by a good image, with random gaps on the input handshake.
 
 The images come from the pytest process (tests/test_rtl_program_header.py builds them with
-blurgauge.hw.cost.structure_program, which needs TensorFlow) in a JSON file named by ``IMAGES_ENV``. The
-header layout comes from blurgauge.hw.program.HEADER, the format's single source (it imports only numpy).
+blurgauge.hw.compiler.cost.structure_program, which needs TensorFlow) in a JSON file named by ``IMAGES_ENV``. The
+header layout comes from blurgauge.hw.compiler.program.HEADER, the format's single source (it imports only numpy).
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from pathlib import Path
 import cocotb
 from cocotb.triggers import ClockCycles, RisingEdge
 
-from blurgauge.hw import program
+from blurgauge.hw import verilator
+from blurgauge.hw.compiler import program
 from blurgauge.sim import harness
 
-PRM = harness.params()
+PRM = verilator.params()
 LANES, SLOTS, SLOT_BYTES = PRM.get("LANES", 16), PRM.get("SLOTS", 8), PRM.get("SLOT_BYTES", 65536)
 IMAGES_ENV = "BG_HEADER_IMAGES"  # path of a JSON object {name: image as hex}
 LATENCY = 2  # from the edge that takes the fourth beat to done
@@ -61,7 +62,7 @@ def flip(image: bytes, byte: int, bit: int) -> bytes:
 
 
 def expected_error(image: bytes) -> int:
-    """The checks of the block, written from the format (hw/program.py _header) and the parameters."""
+    """The checks of the block, written from the format (hw/compiler/program.py _header) and the parameters."""
     f = fields(image)
     if f["magic"] != program.MAGIC:
         return BAD_MAGIC

@@ -1,5 +1,5 @@
 """cocotb testbench of hw/rtl/bg_requant.sv against the reference of sim/requant_ref.py, which
-tests/test_rtl_requant.py checks against hw/golden.py on the same vectors."""
+tests/test_rtl_requant.py checks against hw/compiler/golden.py on the same vectors."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import cocotb
 from cocotb.triggers import ClockCycles, RisingEdge
 from cocotb.utils import get_sim_time
 
+from blurgauge.hw import verilator
 from blurgauge.sim import harness
 from blurgauge.sim.requant_ref import RANDOM_VECTORS, Beat, Widths, make_beats, requant
 
-PRM = harness.params()
+PRM = verilator.params()
 W = Widths(PRM["LANES"], PRM["ACC_W"], PRM["CODE_W"], PRM["TAG_W"])
 LATENCY = 3
 

@@ -18,9 +18,10 @@ import cocotb
 from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 from cocotb.utils import get_sim_time
 
+from blurgauge.hw import verilator
 from blurgauge.sim import harness
 
-PRM = harness.params()
+PRM = verilator.params()
 P, K, SLOT_BYTES, TAG_W = PRM.get("P", 16), PRM.get("STEM_K", 7), PRM.get("SLOT_BYTES", 65536), PRM.get("TAG_W", 12)
 NW = 2 if P >= K - 1 else 4  # word banks
 WORDS = SLOT_BYTES // P  # words of the buffer

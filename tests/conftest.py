@@ -35,10 +35,10 @@ class TrainedNetwork:
 
 @pytest.fixture(scope="session")
 def briefly_trained(tmp_path_factory) -> TrainedNetwork:
-    from blurgauge.model import weights
-    from blurgauge.model.network import NetworkSpec, build_resnet18
-    from blurgauge.model.preprocess import codes_to_input, input_codes
-    from blurgauge.model.tf_env import keras
+    from blurgauge.model.inputs.preprocess import codes_to_input, input_codes
+    from blurgauge.model.nets import weights
+    from blurgauge.model.nets.network import NetworkSpec, build_resnet18
+    from blurgauge.model.nets.tf_env import keras
 
     rng = np.random.default_rng(2)
     model = build_resnet18(NetworkSpec(2), name="coarse")
@@ -57,7 +57,7 @@ def six_networks(briefly_trained, tmp_path_factory) -> Path:
     else with the same structure)."""
     import shutil
 
-    from blurgauge.model import weights
+    from blurgauge.model.nets import weights
 
     folder = tmp_path_factory.mktemp("six")
     shutil.copy(briefly_trained.path, folder / "coarse.bgw.npz")
@@ -75,7 +75,7 @@ def six_networks(briefly_trained, tmp_path_factory) -> Path:
 def six_programs(six_networks):
     """``six_programs(lanes)``: the core programs of ``six_networks`` for a lanes x lanes array, built once
     per session and lanes (each build converts six networks through hls4ml: tens of seconds)."""
-    from blurgauge.hw.programs import DEFAULT_LANES, build_programs
+    from blurgauge.hw.compiler.cascade_programs import DEFAULT_LANES, build_programs
 
     cache: dict[int, dict] = {}
 
@@ -98,7 +98,7 @@ def gray_png(path: Path, rows: int, cols: int, seed: int) -> None:
 def fake_data_root(tmp_path: Path) -> Path:
     """A stand-in for ../shared/data: 2 Levin-like kernels, 3 'BSD68 + Set12' images, 2 held-out
     Kodak24 names."""
-    from blurgauge.model.kernels import shake_kernel
+    from blurgauge.model.data.kernels import shake_kernel
 
     root = tmp_path / "data"
     (root / "levin09_kair").mkdir(parents=True)

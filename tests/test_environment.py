@@ -20,7 +20,7 @@ def test_pinned_versions(package: str, version: str) -> None:
 
 
 def test_numpy_is_1x_and_keras_is_keras2() -> None:
-    from blurgauge.model.tf_env import keras, qkeras
+    from blurgauge.model.nets.tf_env import keras, qkeras
 
     assert np.__version__.startswith("1.")
     assert md.version("keras").startswith("2.")
@@ -34,7 +34,7 @@ def test_no_full_tensorflow_wheel_beside_cpu() -> None:
 
 
 def _tiny_qkeras_model():
-    from blurgauge.model.tf_env import keras, qkeras
+    from blurgauge.model.nets.tf_env import keras, qkeras
 
     inputs = keras.Input((8, 8, 1))
     x = qkeras.QActivation(qkeras.quantized_bits(8, 3, alpha=1), name="q_in")(inputs)
@@ -48,7 +48,7 @@ def _tiny_qkeras_model():
 
 
 def test_qkeras_trains_a_step() -> None:
-    from blurgauge.model.tf_env import keras
+    from blurgauge.model.nets.tf_env import keras
 
     model = _tiny_qkeras_model()
     model.compile(optimizer=keras.optimizers.Adam(1e-2),

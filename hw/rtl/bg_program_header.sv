@@ -1,5 +1,5 @@
 // bg_program_header: the program loader's header parser. It takes the first four 128-bit beats of a core
-// program (the 64-byte header of docs/core-program.md, hw/program.py HEADER), checks it, and holds the
+// program (the 64-byte header of docs/core-program.md, hw/compiler/program.py HEADER), checks it, and holds the
 // fields the sequencer needs.
 //
 // Protocol: a `start` pulse arms the parser (and abandons a header in progress); it then accepts four

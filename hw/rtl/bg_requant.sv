@@ -1,6 +1,6 @@
 // bg_requant: the core's requantization of LANES signed accumulators, pipelined, valid/ready.
 //
-// Semantics (docs/core-program.md, "Arithmetic of a conv or dense record"; hw/golden.py is the reference):
+// Semantics (docs/core-program.md, "Arithmetic of a conv or dense record"; hw/compiler/golden.py is the reference):
 //
 //   y = requant(acc, shift, out_fmt)
 //   with res_en:  y = requant(y + res, 0, post_fmt)

@@ -1,0 +1,198 @@
+"""From a selected gradient patch to the network input: one definition for training and inference.
+
+Two input transforms, chosen per set of networks and recorded in their weight files:
+
+* ``gradient`` (the paper's): the patch itself.
+* ``autocorrelation``: the patch's autocorrelation over the lags (dy, dx), dx = 0..127 along the
+  measured axis and dy = -64..63 across it, each lag averaged over the pixel pairs it overlaps
+  (row ``dy + 64``, column ``dx`` of a 128x128 map). The forward difference of an image blurred
+  along x over L px repeats the scene's edges L px apart, so the autocorrelation has its marked
+  structure at |dx| near L, where a convolutional network finds it by position; in the patch
+  itself the same cue is a correlation between pixels up to 95 px apart, which small stacked
+  kernels learn slowly. The map costs the host two FFTs per patch and the core nothing.
+
+Where the autocorrelation is taken, the ``region``, is the host's choice at inference. The networks
+learn from the map of one 128x128 patch, but the lags' averages are the same statistic over any
+region of the gradient map, only less noisy over a larger one: ``image`` takes them over the whole
+gradient map of the axis, ``patch`` over the selected patch as in training. ``image`` is the
+default for networks that read the autocorrelation, as it scored better on every test set
+(model/trained/README.md, "One map over the whole image"); for the gradient input only ``patch``
+exists.
+
+Either map is then divided by its own standard deviation (so the network sees the shape of the
+blur, not the scene's contrast) and rounded to the 8-bit ``input`` format. The integer codes are
+what the host streams to the core; ``network_input`` is the same value as a float for Keras,
+already on the quantizer's grid so its input quantizer is an identity.
+
+``Preprocessing`` bundles everything the host must do to an image before the core sees it: the
+transform and the noise floor (``noise.top_up_noise``) of the training data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from blurgauge.model.inputs.noise import MAX_LEVEL
+from blurgauge.model.inputs.patches import (
+    PATCH_SIZE,
+    check_image_size,
+    height_patches,
+    horizontal_gradient,
+    width_patches,
+)
+from blurgauge.model.nets.quantizers import FORMATS
+
+GRADIENT = "gradient"
+AUTOCORRELATION = "autocorrelation"
+TRANSFORMS = (GRADIENT, AUTOCORRELATION)
+PATCH = "patch"
+IMAGE = "image"
+REGIONS = (PATCH, IMAGE)
+
+
+def check_transform(transform: str, source: str = "input transform") -> str:
+    if transform not in TRANSFORMS:
+        raise ValueError(f"{source}: unknown input transform {transform!r}; expected one of {', '.join(TRANSFORMS)}")
+    return transform
+
+
+def default_region(transform: str, patches: int = 1) -> str:
+    """``image`` for the autocorrelation read from one map per axis; ``patch`` otherwise (pooling
+    several patches asks for patches)."""
+    return IMAGE if check_transform(transform) == AUTOCORRELATION and patches == 1 else PATCH
+
+
+def check_region(region: str, transform: str) -> str:
+    """``region`` if the networks of ``transform`` can read it; the error says why not."""
+    if region not in REGIONS:
+        raise ValueError(f"unknown input region {region!r}; expected one of {', '.join(REGIONS)}")
+    if region == IMAGE and check_transform(transform) != AUTOCORRELATION:
+        raise ValueError(f"the image region needs networks that read the {AUTOCORRELATION}; these read the {transform}")
+    return region
+
+
+def resolve_region(region: str | None, transform: str, patches: int = 1) -> str:
+    """The region a run reads: ``region``, or by default the networks' (``default_region``); refused
+    where the networks cannot read it, and the image region with more than one patch per axis."""
+    chosen = check_region(region or default_region(transform, patches), transform)
+    if chosen == IMAGE and patches != 1:
+        raise ValueError(f"patches={patches} pools distinct patches; the image region reads one map per axis "
+                         "(region 'patch' for patches)")
+    return chosen
+
+
+def autocorrelation(gradient: np.ndarray, size: int | None = None) -> np.ndarray:
+    """Autocorrelation map (size, size) of a gradient map (rows, cols), or maps (m, size, size) of a
+    batch (m, rows, cols), over the lags the module docstring names. ``size`` defaults to the side of
+    a square patch; a whole gradient map (the image region) takes ``PATCH_SIZE``."""
+    grad = np.asarray(gradient, dtype=np.float64)
+    rows, cols = grad.shape[-2:]
+    if size is None:
+        if rows != cols:
+            raise ValueError(f"a {rows}x{cols} gradient map is not a square patch; name the map's size")
+        size = cols
+    if size % 2 or rows <= size // 2 or cols < size:
+        raise ValueError(f"a {size}x{size} autocorrelation map needs an even size and a gradient map of more "
+                         f"than {size // 2} rows and at least {size} columns, got shape {grad.shape}")
+    centred = grad - grad.mean(axis=(-2, -1), keepdims=True)
+    # Padding each side by the largest lag makes the circular correlation the linear one.
+    shape = (rows + size, cols + size)
+    power = np.abs(np.fft.rfft2(centred, s=shape)) ** 2
+    full = np.fft.irfft2(power, s=shape)
+    lags = np.roll(full, size // 2, axis=-2)[..., :size, :size]  # rows: dy = -size/2 .. size/2-1; columns: dx
+    overlap = (rows - np.abs(np.arange(size) - size // 2))[:, None] * (cols - np.arange(size))[None, :]
+    return lags / overlap
+
+
+def _transformed(gradient: np.ndarray, transform: str) -> np.ndarray:
+    check_transform(transform)
+    grad = np.asarray(gradient, dtype=np.float64)
+    return autocorrelation(grad) if transform == AUTOCORRELATION else grad
+
+
+def input_codes(gradient: np.ndarray, transform: str = GRADIENT) -> np.ndarray:
+    """int8 codes of one (128, 128) patch or a batch (n, 128, 128) of gradient patches."""
+    return _scaled_codes(_transformed(gradient, transform))
+
+
+def _scaled_codes(mapped: np.ndarray) -> np.ndarray:
+    std = mapped.std(axis=(-2, -1), keepdims=True)
+    scaled = mapped / np.maximum(std, 1e-6)
+    fmt = FORMATS["input"]
+    lo, hi = fmt.code_range
+    return np.clip(np.rint(scaled / fmt.step), lo, hi).astype(np.int8)
+
+
+def image_map_codes(gradient_map: np.ndarray) -> np.ndarray:
+    """Input codes (128, 128) of a whole gradient map (rows, cols): its autocorrelation over the
+    lags of a patch, what the networks read in the ``image`` region."""
+    return _scaled_codes(autocorrelation(gradient_map, PATCH_SIZE))
+
+
+def codes_to_input(codes: np.ndarray) -> np.ndarray:
+    """Float network input (..., 128, 128, 1) from int8 codes."""
+    return (np.asarray(codes, dtype=np.float32) * np.float32(FORMATS["input"].step))[..., None]
+
+
+def network_input(gradient: np.ndarray, transform: str = GRADIENT) -> np.ndarray:
+    return codes_to_input(input_codes(gradient, transform))
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """What the host does to an image for a set of networks, as their training data was made.
+
+    ``noise_floor``: top every image's noise up to this level first (0: never). ``transform``:
+    the input transform of each selected patch. Weight files and ``preprocess.json`` store both
+    under the keys of ``as_meta``; a key that is absent means its default, so files written before
+    the key existed keep their meaning.
+    """
+
+    noise_floor: float = 0.0
+    transform: str = GRADIENT
+
+    def __post_init__(self) -> None:
+        check_transform(self.transform)
+        if not 0.0 <= self.noise_floor <= MAX_LEVEL:
+            raise ValueError(f"noise floor must lie in [0, {MAX_LEVEL}], got {self.noise_floor}")
+
+    def codes(self, gradient: np.ndarray) -> np.ndarray:
+        """Input codes of one selected patch or a batch of them."""
+        return input_codes(gradient, self.transform)
+
+    def image_codes(self, gradient_map: np.ndarray) -> np.ndarray:
+        """Input codes (128, 128) of a whole gradient map: its autocorrelation (the ``image`` region)."""
+        check_region(IMAGE, self.transform)
+        return image_map_codes(gradient_map)
+
+    def axis_codes(self, image: np.ndarray, patches: int = 1, region: str = PATCH) -> tuple[np.ndarray, np.ndarray]:
+        """int8 codes (k, 128, 128) of a gray image's width and of its height: the maps of its ``patches``
+        most distinct patches per axis, or for the ``image`` region one map over each axis's whole
+        gradient map (the height's is the transpose's)."""
+        check_region(region, self.transform)
+        if region == IMAGE:
+            check_image_size(image)
+            along_x, along_y = horizontal_gradient(image), horizontal_gradient(np.asarray(image).T)
+            return self.image_codes(along_x)[None], self.image_codes(along_y)[None]
+        return (np.stack([self.codes(p.gradient) for p in width_patches(image, patches)]),
+                np.stack([self.codes(p.gradient) for p in height_patches(image, patches)]))
+
+    def as_meta(self) -> dict[str, float | str]:
+        return {"noise_floor": float(self.noise_floor), "input_transform": self.transform}
+
+    @classmethod
+    def from_meta(cls, meta: dict, source: str) -> Preprocessing:
+        """From a weight file's metadata or a ``preprocess.json``; ``source`` names it in errors."""
+        try:
+            floor = float(meta.get("noise_floor", 0.0))
+            transform = str(meta.get("input_transform", GRADIENT))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{source}: unreadable preprocessing settings ({exc})") from exc
+        check_transform(transform, source)
+        return cls(floor, transform)
+
+
+#: The paper's preprocessing: the gradient patch as it is, no noise top-up.
+PLAIN = Preprocessing()

@@ -1,0 +1,177 @@
+"""A register-level model of the core behind the Transport interface, for driver tests without RTL.
+
+``ModelTransport`` behaves as docs/core-registers.md describes bg_core: ID, VERSION and CONFIG;
+PROGRAM_ADDR; CTRL start / soft_reset / reuse_input / irq_enable / payload_checked; STATUS busy / done (write 1 to
+clear) / error / error_code / layer; the program read from device memory and checked in the core's
+order (magic, version, header CRC, fit, payload CRC); the patch from the stream (exactly 16384 bytes);
+logits computed by the golden integer reference (hw/compiler/golden.py), the RTL's own truth. A run ends only
+when time passes (``wait``), so a driver's wait loop is exercised as on real hardware, and a run
+without a patch stays busy, which is how the tests reach a timeout.
+
+It counts no cycles: CYCLES and STALL_CYCLES read 0. It is not a backend; the ``rtl`` transport is the
+real simulated core.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import numpy as np
+
+from blurgauge.host.driver import PATCH_BYTES
+from blurgauge.hw.compiler import program as prog
+from blurgauge.hw.regs import core_regs as regs
+
+_HEAD = struct.Struct("<4sHH")  # magic, version, header_bytes
+
+
+def _f(reg: str, name: str) -> regs.Field:
+    return regs.FIELDS[reg][name]
+
+
+class ModelTransport:
+    """An in-process model of one bg_core with its DDR and input stream."""
+
+    default_timeout_s = 2.0
+
+    def __init__(self, lanes: int = 16, slots: int = 4, log2_slot_bytes: int = 16) -> None:
+        self.config = (_f("CONFIG", "lanes").put(0, lanes) | _f("CONFIG", "slots").put(0, slots)
+                       | _f("CONFIG", "log2_slot_bytes").put(0, log2_slot_bytes))
+        self.memory: dict[int, bytearray] = {}
+        self._next = 0x1000_0000
+        self.regs = {regs.PROGRAM_ADDR_LO: 0, regs.PROGRAM_ADDR_HI: 0, regs.CTRL: 0}
+        self.status = 0
+        self.logits = [0] * regs.LOGIT_COUNT
+        self.result = 0
+        self.stream = b""
+        self.slot0: np.ndarray | None = None
+        self._pending: prog.CoreProgram | None = None  # a started run, waiting for time (and the patch)
+        self.closed = False
+        self.payload_checks = 0  # runs whose payload CRC the model checked (not vouched for)
+        self.axi_error = False  # when set, the core's AXI4 reads answer SLVERR (error AXI_READ)
+
+    # ---------------------------------------------------------------- Transport
+
+    def read32(self, offset: int) -> int:
+        if offset == regs.ID:
+            return regs.ID_VALUE
+        if offset == regs.VERSION:
+            return regs.VERSION_VALUE
+        if offset == regs.CONFIG:
+            return self.config
+        if offset == regs.STATUS:
+            return self.status
+        if offset in (regs.CYCLES, regs.STALL_CYCLES):
+            return 0
+        if offset == regs.RESULT:
+            return self.result
+        if regs.LOGIT0 <= offset < regs.LOGIT0 + 4 * regs.LOGIT_COUNT and offset % 4 == 0:
+            return self.logits[(offset - regs.LOGIT0) // 4] & 0xFFFFFFFF
+        if offset in self.regs:
+            return self.regs[offset] & ~(_f("CTRL", "start").mask | _f("CTRL", "soft_reset").mask) \
+                if offset == regs.CTRL else self.regs[offset]
+        raise OSError(f"AXI4-Lite SLVERR: read of unmapped address {offset:#x}")
+
+    def write32(self, offset: int, value: int) -> None:
+        if offset == regs.STATUS:
+            if _f("STATUS", "done").get(value):
+                self.status &= ~_f("STATUS", "done").mask
+            return
+        if offset not in self.regs:
+            raise OSError(f"AXI4-Lite SLVERR: write to {offset:#x}")
+        self.regs[offset] = value & 0xFFFFFFFF
+        if offset == regs.CTRL:
+            if _f("CTRL", "soft_reset").get(value):
+                self._pending = None
+                self.status &= ~(_f("STATUS", "busy").mask)
+            if _f("CTRL", "start").get(value):
+                self._start()
+
+    def alloc(self, nbytes: int) -> int:
+        address = self._next
+        self.memory[address] = bytearray(nbytes)
+        self._next += -(-nbytes // 4096) * 4096
+        return address
+
+    def write_memory(self, address: int, data: bytes) -> None:
+        buf = self.memory[address]
+        if len(data) > len(buf):
+            raise ValueError(f"{len(data)} bytes do not fit the {len(buf)}-byte buffer at {address:#x}")
+        buf[: len(data)] = data
+
+    def send_stream(self, data: bytes) -> None:
+        self.stream += bytes(data)
+
+    def reset_stream(self) -> None:
+        self.stream = b""
+
+    def wait(self, seconds: float) -> None:
+        # Time passing is what lets a started run finish; the model needs no more than one step.
+        if self._pending is not None:
+            self._step()
+
+    def close(self) -> None:
+        self.closed = True
+
+    # ---------------------------------------------------------------- the core
+
+    def _end(self, code: regs.ErrorCode, layer: int = 0) -> None:
+        word = _f("STATUS", "done").put(0, 1) | _f("STATUS", "layer").put(0, layer)
+        if code:
+            word = _f("STATUS", "error").put(word, 1) | _f("STATUS", "error_code").put(word, int(code))
+        self.status = word
+        self._pending = None
+
+    def _image(self) -> bytes | None:
+        address = (self.regs[regs.PROGRAM_ADDR_HI] << 32) | self.regs[regs.PROGRAM_ADDR_LO]
+        for base, buf in self.memory.items():
+            if base <= address < base + len(buf):
+                return bytes(buf[address - base:])
+        return None
+
+    def _start(self) -> None:
+        if _f("STATUS", "busy").get(self.status):
+            self._end(regs.ErrorCode.START_BUSY)
+            return
+        self.status = _f("STATUS", "busy").put(0, 1)
+        blob = self._image()
+        if blob is None or self.axi_error:
+            self._end(regs.ErrorCode.AXI_READ)
+            return
+        magic, version, header_bytes = _HEAD.unpack_from(blob)
+        if magic != prog.MAGIC:
+            return self._end(regs.ErrorCode.BAD_MAGIC)
+        if version != prog.FORMAT_VERSION:
+            return self._end(regs.ErrorCode.BAD_VERSION)
+        head = blob[: prog.HEADER_BYTES]
+        if zlib.crc32(head[:-4]) != int.from_bytes(head[-4:], "little"):
+            return self._end(regs.ErrorCode.HEADER_CRC)
+        lanes, slot_count = head[11], head[22]
+        slot_bytes, total = int.from_bytes(head[24:28], "little"), int.from_bytes(head[48:52], "little")
+        info = regs.FIELDS["CONFIG"]
+        if (lanes != info["lanes"].get(self.config) or slot_count > info["slots"].get(self.config)
+                or slot_bytes > 1 << info["log2_slot_bytes"].get(self.config)):
+            return self._end(regs.ErrorCode.NO_FIT)
+        if not _f("CTRL", "payload_checked").get(self.regs[regs.CTRL]):
+            self.payload_checks += 1
+            if zlib.crc32(blob[header_bytes:total]) != int.from_bytes(head[52:56], "little"):
+                return self._end(regs.ErrorCode.PAYLOAD_CRC)
+        self._pending = prog.unpack(blob[:total], "program in device memory")
+
+    def _step(self) -> None:
+        program = self._pending
+        assert program is not None
+        if not _f("CTRL", "reuse_input").get(self.regs[regs.CTRL]):
+            if len(self.stream) < PATCH_BYTES:
+                return  # still waiting for the patch: the run stays busy
+            data, self.stream = self.stream[:PATCH_BYTES], self.stream[PATCH_BYTES:]
+            self.slot0 = np.frombuffer(data, np.int8).reshape(128, 128)
+        slot0 = self.slot0 if self.slot0 is not None else np.zeros((128, 128), np.int8)
+        from blurgauge.hw.compiler.golden import run_program
+
+        out = run_program(program, slot0[None])[0]
+        self.logits = [int(v) for v in out[: regs.LOGIT_COUNT]] + [0] * (regs.LOGIT_COUNT - len(out))
+        argmax = int(np.argmax(out[: program.num_classes]))
+        self.result = _f("RESULT", "argmax").put(0, argmax) | _f("RESULT", "logits_frac").put(0, program.logits_frac)
+        self._end(regs.ErrorCode.NONE, len(program.layers) - 1)
