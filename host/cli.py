@@ -8,10 +8,12 @@ Each sub-command parses its options and calls one library function; errors the u
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 EXAMPLES = """\
 examples:
@@ -96,7 +98,8 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from blurgauge.model.training.train import TrainConfig, train
+    from blurgauge.model.training.config import TrainConfig
+    from blurgauge.model.training.train import train
 
     cfg = TrainConfig(
         role=args.role, width=args.width, epochs=args.epochs, epoch_size=args.epoch_size,
@@ -181,15 +184,12 @@ def _cmd_cost(args: argparse.Namespace) -> int:
     return 0
 
 
+def _defaults(config: type) -> dict[str, Any]:
+    """A dataclass's field defaults: the command line's defaults, so they are written once."""
+    return {f.name: f.default for f in dataclasses.fields(config) if f.default is not dataclasses.MISSING}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from blurgauge.host.backends import BACKENDS
-    from blurgauge.model.cascade import DEFAULT_ESTIMATE, ESTIMATES
-    from blurgauge.model.inputs.preprocess import REGIONS
-
-    region_help = ("where each axis's input map is taken: patch (the selected patches) or, for networks that read "
-                   "the autocorrelation, image (one map over the axis's whole gradient; their default, one core "
-                   "run per axis)")
-
     parser = argparse.ArgumentParser(
         prog="blurgauge",
         description="Estimate the size of a motion-blur kernel with cascaded quantized ResNet18s.",
@@ -198,6 +198,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_demo, _add_data, _add_train, _add_estimate, _add_eval, _add_hls, _add_cost):
+        add(sub)
+    return parser
+
+
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    from blurgauge.host.backends import BACKENDS
 
     demo = sub.add_parser(
         "demo",
@@ -205,15 +212,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Synthesize a blurry image with a known kernel, select its two distinct "
         "gradient patches and print what was found.",
     )
-    demo.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
-    demo.add_argument("--width", type=int, default=23, help="kernel width in px (default 23)")
-    demo.add_argument("--height", type=int, default=15, help="kernel height in px (default 15)")
+    demo.add_argument("--seed", type=int, default=2026, help="random seed (default %(default)s)")
+    demo.add_argument("--width", type=int, default=23, help="kernel width in px (default %(default)s)")
+    demo.add_argument("--height", type=int, default=15, help="kernel height in px (default %(default)s)")
     demo.add_argument("--save", type=Path, help="folder to write the blurry image, kernel and patches to")
     demo.add_argument("--backend", default=None, choices=BACKENDS,
                       help="also estimate the kernel size on this backend (make demo: rtl, the simulated core)")
     demo.add_argument("--weights", type=Path, default=None, help="folder of weight files (default: shipped)")
     demo.set_defaults(func=_cmd_demo)
 
+
+def _add_data(sub: argparse._SubParsersAction) -> None:
+    from blurgauge.model.data.synthesis import SynthesisConfig
+
+    syn = _defaults(SynthesisConfig)
     data = sub.add_parser("data", help="build and inspect training datasets")
     data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     build = data_sub.add_parser(
@@ -227,43 +239,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--out", type=Path, required=True, help="dataset folder")
     build.add_argument("--count", type=int, required=True, help="number of patches")
-    build.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    build.add_argument("--min-extent", type=int, default=3, help="smallest labelled extent, px (default 3)")
-    build.add_argument("--max-extent", type=int, default=95, help="largest labelled extent, px (default 95)")
-    build.add_argument("--image-size", type=int, default=256, help="blurry image side, px (default 256)")
-    build.add_argument(
-        "--noise", type=float, nargs=2, default=(0.0, 0.01), metavar=("MIN", "MAX"),
-        help="noise sigma range, fraction of full scale (default 0 0.01)",
-    )
-    build.add_argument("--line-fraction", type=float, default=0.15, help="share of line kernels (0.15)")
+    build.add_argument("--seed", type=int, default=0, help="random seed (default %(default)s)")
+    build.add_argument("--min-extent", type=int, default=syn["min_extent"],
+                       help="smallest labelled extent, px (default %(default)s)")
+    build.add_argument("--max-extent", type=int, default=syn["max_extent"],
+                       help="largest labelled extent, px (default %(default)s)")
+    build.add_argument("--image-size", type=int, default=syn["image_size"],
+                       help="blurry image side, px (default %(default)s)")
+    build.add_argument("--noise", type=float, nargs=2, default=(syn["noise_min"], syn["noise_max"]),
+                       metavar=("MIN", "MAX"), help="noise sigma range, fraction of full scale (default %(default)s)")
+    build.add_argument("--line-fraction", type=float, default=syn["line_fraction"],
+                       help="share of line kernels (default %(default)s)")
     build.add_argument("--images", type=Path, nargs="+", default=None, metavar="FOLDER",
                        help="crop sharp images from these folders, every image equally often (Kodak24: "
                             "its training split only; `blurgauge data photos` fetches 49 more photos)")
-    build.add_argument("--image-fraction", type=float, default=1.0, metavar="SHARE",
-                       help="share of samples cropped from --images; the rest are dead leaves (1.0)")
-    build.add_argument("--natural-scale", type=float, nargs=2, default=(1.0, 1.0), metavar=("MIN", "MAX"),
+    build.add_argument("--image-fraction", type=float, default=syn["image_fraction"], metavar="SHARE",
+                       help="share of samples cropped from --images; the rest are dead leaves (default %(default)s)")
+    build.add_argument("--natural-scale", type=float, nargs=2, metavar=("MIN", "MAX"),
+                       default=(syn["natural_scale_min"], syn["natural_scale_max"]),
                        help="cut natural crops from regions MIN..MAX times the size needed (log-uniform; "
                             "below 1 enlarges, i.e. softens) and resample them, transposing half of them "
-                            "(default 1 1: off)")
-    build.add_argument("--natural-gamma-max", type=float, default=1.0, metavar="G",
-                       help="give natural crops a tone curve x**g, g log-uniform in 1/G..G (1.0: off)")
-    build.add_argument("--natural-soften-max", type=float, default=0.0, metavar="SIGMA",
-                       help="soften natural crops by a Gaussian of sigma uniform in 0..SIGMA px (0: off)")
-    build.add_argument("--grain-max", type=float, default=0.0, metavar="LEVELS",
+                            "(default %(default)s: off)")
+    build.add_argument("--natural-gamma-max", type=float, default=syn["natural_gamma_max"], metavar="G",
+                       help="give natural crops a tone curve x**g, g log-uniform in 1/G..G (default %(default)s: off)")
+    build.add_argument("--natural-soften-max", type=float, default=syn["natural_soften_max"], metavar="SIGMA",
+                       help="soften natural crops by a Gaussian of sigma uniform in 0..SIGMA px "
+                            "(default %(default)s: off)")
+    build.add_argument("--grain-max", type=float, default=syn["grain_max"], metavar="LEVELS",
                        help="add Gaussian grain to every sharp image before the blur, its sigma uniform in "
-                            "0..LEVELS gray levels of 255 (0: off)")
-    build.add_argument("--grain-size-max", type=float, default=0.0, metavar="SIGMA",
-                       help="correlate the grain over a Gaussian of sigma uniform in 0..SIGMA px (0: white)")
-    build.add_argument("--other-aspect-max", type=float, default=0.0, metavar="A",
+                            "0..LEVELS gray levels of 255 (default %(default)s: off)")
+    build.add_argument("--grain-size-max", type=float, default=syn["grain_size_max"], metavar="SIGMA",
+                       help="correlate the grain over a Gaussian of sigma uniform in 0..SIGMA px "
+                            "(default %(default)s: white)")
+    build.add_argument("--other-aspect-max", type=float, default=syn["other_aspect_max"], metavar="A",
                        help="draw the other axis's extent as the labelled one times a ratio log-uniform in "
-                            "1/A..A (0: class-balanced over 3..95 independently, the default)")
-    build.add_argument("--noise-floor", type=float, default=0.0, metavar="SIGMA",
+                            "1/A..A (default %(default)s: class-balanced over 3..95 independently)")
+    build.add_argument("--noise-floor", type=float, default=syn["noise_floor"], metavar="SIGMA",
                        help="top every blurry image's measured noise up to SIGMA, a fraction of full range, "
-                            "after --noise (0: off); networks trained so need the same at inference")
-    build.add_argument("--image-map", action="store_true",
+                            "after --noise (default %(default)s: off); networks trained so need the same at "
+                            "inference")
+    build.add_argument("--image-map", action="store_true", default=syn["image_map"],
                        help="also store each sample's autocorrelation map over the labelled axis's whole "
                             "gradient map, for `train --input-region image`")
-    build.add_argument("--shard-size", type=int, default=256, help="patches per shard (default 256)")
+    build.add_argument("--shard-size", type=int, default=256, help="patches per shard (default %(default)s)")
     build.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     build.set_defaults(func=_cmd_data_build)
     photos = data_sub.add_parser(
@@ -278,6 +296,14 @@ def build_parser() -> argparse.ArgumentParser:
     info = data_sub.add_parser("info", help="summarize a dataset folder")
     info.add_argument("folder", type=Path)
     info.set_defaults(func=_cmd_data_info)
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    from blurgauge.model.inputs.preprocess import TRANSFORMS
+    from blurgauge.model.nets.roles import ROLES
+    from blurgauge.model.training.config import DISTRIBUTE_STRATEGIES, TRAIN_REGIONS, TrainConfig
+
+    cfg = _defaults(TrainConfig)
     tr = sub.add_parser(
         "train",
         help="train one network of the cascade (resumable)",
@@ -288,40 +314,59 @@ def build_parser() -> argparse.ArgumentParser:
         "--run runs/coarse --epochs 30 --epoch-size 8192",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    tr.add_argument("--role", required=True, help="coarse, fine1..fine5 or native")
+    tr.add_argument("--role", required=True, choices=tuple(ROLES), help="the network to train")
     tr.add_argument("--data", type=Path, required=True, help="training dataset folder")
     tr.add_argument("--val", type=Path, required=True, help="validation dataset folder")
     tr.add_argument("--run", type=Path, required=True, help="run folder (created; resumed if present)")
-    tr.add_argument("--width", type=int, default=16, help="network width w (default 16)")
-    tr.add_argument("--epochs", type=int, default=20, help="epochs (default 20)")
-    tr.add_argument("--epoch-size", type=int, default=0, help="samples per epoch (default: all)")
-    tr.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
-    tr.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate (default 1e-4, the paper's)")
-    tr.add_argument("--final-lr", type=float, default=None, help="decay to this over the last quarter")
-    tr.add_argument("--widen", type=int, default=0, help="widen a fine network's range by PX each side")
-    tr.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    tr.add_argument("--val-size", type=int, default=2048, help="validation patches per epoch (2048)")
-    tr.add_argument("--distribute", default="none", choices=("none", "mirrored", "multiworker"),
-                    help="tf.distribute strategy for several GPUs or machines")
+    tr.add_argument("--width", type=int, default=cfg["width"], help="network width w (default %(default)s)")
+    tr.add_argument("--epochs", type=int, default=cfg["epochs"], help="epochs (default %(default)s)")
+    tr.add_argument("--epoch-size", type=int, default=cfg["epoch_size"],
+                    help="samples per epoch (default %(default)s: all)")
+    tr.add_argument("--batch-size", type=int, default=cfg["batch_size"], help="batch size (default %(default)s)")
+    tr.add_argument("--lr", type=float, default=cfg["lr"],
+                    help="Adam learning rate (default %(default)s, the paper's)")
+    tr.add_argument("--final-lr", type=float, default=cfg["final_lr"], help="decay to this over the last quarter")
+    tr.add_argument("--widen", type=int, default=cfg["widen"],
+                    help="widen a fine network's range by PX each side (default %(default)s)")
+    tr.add_argument("--seed", type=int, default=cfg["seed"], help="random seed (default %(default)s)")
+    tr.add_argument("--val-size", type=int, default=cfg["val_size"],
+                    help="validation patches per epoch (default %(default)s)")
+    tr.add_argument("--distribute", default=cfg["distribute"], choices=DISTRIBUTE_STRATEGIES,
+                    help="tf.distribute strategy for several GPUs or machines (default %(default)s)")
     tr.add_argument("--init-from", type=Path, default=None, metavar="RUN",
                     help="initialise all layers but the head from another run folder")
-    tr.add_argument("--input-transform", default="gradient", choices=("gradient", "autocorrelation"),
-                    help="what the network reads of each patch: the gradient patch itself (the paper's, "
-                         "default) or its autocorrelation (model/inputs/preprocess.py); recorded in the weight files")
-    tr.add_argument("--input-region", default="patch", choices=("patch", "image", "mixed"),
-                    help="where the autocorrelation is taken: the selected patch (default), the labelled "
-                         "axis's whole gradient map as the host's default image region, or mixed: each "
-                         "sample from either at random (image and mixed need a dataset built with --image-map)")
+    tr.add_argument("--input-transform", default=cfg["input_transform"], choices=TRANSFORMS,
+                    help="what the network reads of each patch: the gradient patch itself (the paper's) or its "
+                         "autocorrelation (model/inputs/preprocess.py); recorded in the weight files "
+                         "(default %(default)s)")
+    tr.add_argument("--input-region", default=cfg["input_region"], choices=TRAIN_REGIONS,
+                    help="where the autocorrelation is taken: the selected patch, the labelled axis's whole "
+                         "gradient map as the host's default image region, or mixed: each sample from either "
+                         "at random (image and mixed need a dataset built with --image-map; default %(default)s)")
     tr.add_argument("--teacher", type=Path, action="append", default=[], metavar="WEIGHTS",
                     help="a trained weight file of the same role to learn from beside the labels "
                          "(knowledge distillation; repeat for an ensemble of teachers)")
-    tr.add_argument("--teacher-weight", type=float, default=0.5, metavar="W",
-                    help="share of the teachers' mean softmax in the training target (default 0.5)")
+    tr.add_argument("--teacher-weight", type=float, default=cfg["teacher_weight"], metavar="W",
+                    help="share of the teachers' mean softmax in the training target (default %(default)s)")
     tr.add_argument("--float", dest="float_twin", action="store_true",
                     help="train the float twin (no quantizers) to measure what 8 bits cost; "
                          "writes Keras weights and curves, no .bgw.npz")
     tr.add_argument("--quiet", action="store_true", help="no per-step progress bar")
     tr.set_defaults(func=_cmd_train)
+
+
+def _region_help() -> str:
+    return ("where each axis's input map is taken: patch (the selected patches) or, for networks that read "
+            "the autocorrelation, image (one map over the axis's whole gradient; their default, one core "
+            "run per axis)")
+
+
+def _add_estimate(sub: argparse._SubParsersAction) -> None:
+    from blurgauge.host.backends import BACKENDS
+    from blurgauge.host.estimate import FORMATS
+    from blurgauge.model.cascade import DEFAULT_ESTIMATE, ESTIMATES
+    from blurgauge.model.inputs.preprocess import REGIONS
+
     est = sub.add_parser(
         "estimate",
         help="estimate the kernel width and height of blurry images",
@@ -331,31 +376,36 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     est.add_argument("paths", nargs="+", metavar="IMAGE_OR_FOLDER")
-    est.add_argument("--backend", default="keras", choices=BACKENDS,
+    est.add_argument("--backend", default=BACKENDS[0], choices=BACKENDS,
                      help="keras (QKeras networks, default), golden (core programs run by the integer "
                           "reference), hls (one hls4ml project, C simulation, weights through its ports), "
                           "rtl (the RTL core simulated by Verilator, through the register driver) or pynq "
                           "(the core on a Zynq board with PYNQ)")
-    est.add_argument("--format", default="text", choices=("text", "json", "csv"), help="output format")
+    est.add_argument("--format", default=FORMATS[0], choices=FORMATS, help="output format (default %(default)s)")
     est.add_argument("--estimate", default=DEFAULT_ESTIMATE, choices=ESTIMATES,
-                     help=f"interval midpoint, or expectation under the fine softmax (default {DEFAULT_ESTIMATE}: "
+                     help="interval midpoint, or expectation under the fine softmax (default %(default)s: "
                           "the better of the two for the shipped weights)")
     est.add_argument("--patches", type=_positive_int, default=1, metavar="K",
-                     help="pool the K most distinct patches per axis (default 1, the paper's method; 4 lowers "
-                          "the error, see model/trained/README.md, and costs K times the core time)")
+                     help="pool the K most distinct patches per axis (default %(default)s, the paper's method; "
+                          "costs K times the core time)")
     est.add_argument("--weights", type=Path, default=None,
                      help="folder of weight files, or of the six .bgcp core programs for rtl/pynq (default: shipped)")
     est.add_argument("--noise-floor", type=float, default=None, metavar="SIGMA",
                      help="top each image's noise up to SIGMA (fraction of full range) before its patches "
                           "(default: the level the networks were trained at, recorded with their weights)")
-    est.add_argument("--region", choices=REGIONS, default=None, help=region_help)
+    est.add_argument("--region", choices=REGIONS, default=None, help=_region_help())
     est.add_argument("--overlay", type=Path, default=Path("blurgauge.bit"),
-                     help="pynq: the bitstream (.bit with its .hwh beside it; default blurgauge.bit)")
+                     help="pynq: the bitstream (.bit with its .hwh beside it; default %(default)s)")
     est.add_argument("--timeout", type=float, default=None, metavar="S",
                      help="rtl/pynq: bound of one core run in seconds (default: the transport's)")
     est.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                      help="show the traceback of each failed image")
     est.set_defaults(func=_cmd_estimate)
+
+
+def _add_eval(sub: argparse._SubParsersAction) -> None:
+    from blurgauge.host.backends import BACKENDS
+    from blurgauge.model.inputs.preprocess import REGIONS
 
     ev = sub.add_parser(
         "eval",
@@ -379,12 +429,18 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--patches", type=_positive_int, default=1, metavar="K",
                     help="patches per axis the cascade pools for the headline figures (1, the paper's); the "
                          "report compares 1, 2, 4 and 6 in any case")
-    ev.add_argument("--region", choices=REGIONS, default=None, help=region_help)
+    ev.add_argument("--region", choices=REGIONS, default=None, help=_region_help())
     ev.add_argument("--runs", type=Path, default=None, metavar="DIR",
                     help="instead: what 8 bits cost, on the training runs DIR/coarse, DIR/fine1..5 (each one's "
                          "last epoch, with and without its quantizers); writes quantization_cost.md")
     ev.set_defaults(func=_cmd_eval)
 
+
+
+def _add_hls(sub: argparse._SubParsersAction) -> None:
+    from blurgauge.hw import targets
+
+    default = targets.get(targets.DEFAULT_TARGET)
     hl = sub.add_parser(
         "hls",
         help="write the one hls4ml project and the six core-program images",
@@ -396,9 +452,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     hl.add_argument("--out", type=Path, default=Path("build/hls"), help="output folder (build/hls)")
     hl.add_argument("--weights", type=Path, default=None, help="folder of weight files (default: shipped)")
-    hl.add_argument("--lanes", type=int, default=16, help="P of the core's P x P MAC array (16)")
+    hl.add_argument("--lanes", type=int, default=default.lanes,
+                    help=f"P of the core's P x P MAC array (default %(default)s, the {default.name} target's)")
     hl.set_defaults(func=_cmd_hls)
 
+
+
+def _add_cost(sub: argparse._SubParsersAction) -> None:
+    from blurgauge.hw import targets
+
+    default = targets.get(targets.DEFAULT_TARGET)
     co = sub.add_parser(
         "cost",
         help="MACs, weight bytes and ideal cycles per layer for given widths",
@@ -408,11 +471,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     co.add_argument("--width", type=int, nargs="+", default=[16, 64], help="network widths (16 64)")
-    co.add_argument("--lanes", type=int, default=16, help="P of the P x P MAC array (16)")
+    co.add_argument("--lanes", type=int, default=default.lanes,
+                    help=f"P of the P x P MAC array (default %(default)s, the {default.name} target's)")
     co.add_argument("--clock", type=float, default=100.0, help="core clock in MHz for the time column (100)")
     co.add_argument("--out", type=Path, default=None, help="also write the tables to this markdown file")
     co.set_defaults(func=_cmd_cost)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

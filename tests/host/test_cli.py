@@ -208,3 +208,30 @@ def test_patches_must_be_a_positive_whole_number(capsys, value):
         main(["estimate", "--patches", value, "photo.png"])
     assert exit_info.value.code == 2
     assert "--patches" in capsys.readouterr().err
+
+
+def test_cli_defaults_are_the_configurations_defaults() -> None:
+    """The command line takes its defaults from the dataclasses and tables it fills, not from copies."""
+    import dataclasses
+
+    from blurgauge.host.cli import build_parser
+    from blurgauge.hw import targets
+    from blurgauge.model.training.config import TrainConfig
+
+    parser = build_parser()
+    build = vars(parser.parse_args(["data", "build", "--out", "x", "--count", "1"]))
+    syn = SynthesisConfig()
+    for field in dataclasses.fields(SynthesisConfig):
+        name = field.name
+        if name in build:
+            assert build[name] == getattr(syn, name), name
+    assert tuple(build["noise"]) == (syn.noise_min, syn.noise_max)
+    assert tuple(build["natural_scale"]) == (syn.natural_scale_min, syn.natural_scale_max)
+    train = vars(parser.parse_args(["train", "--role", "coarse", "--data", "d", "--val", "v", "--run", "r"]))
+    cfg = TrainConfig(role="coarse")
+    for name in ("width", "epochs", "epoch_size", "batch_size", "lr", "final_lr", "widen", "seed", "val_size",
+                 "distribute", "input_transform", "input_region", "teacher_weight"):
+        assert train[name] == getattr(cfg, name), name
+    lanes = targets.get(targets.DEFAULT_TARGET).lanes
+    assert vars(parser.parse_args(["hls"]))["lanes"] == lanes
+    assert vars(parser.parse_args(["cost"]))["lanes"] == lanes

@@ -16,9 +16,9 @@ from blurgauge.model.inputs.preprocess import autocorrelation, codes_to_input, i
 from blurgauge.model.nets import weights
 from blurgauge.model.nets.network import NetworkSpec, build_resnet18
 from blurgauge.model.nets.weight_meta import read_meta
+from blurgauge.model.training.config import TrainConfig
 from blurgauge.model.training.train import (
     RunError,
-    TrainConfig,
     _augment_map,
     _inputs,
     _load_teachers,
