@@ -1,1 +1,2 @@
-"""blurgauge.host: the host driver and the ``blurgauge`` command line."""
+"""blurgauge.host: the host side: the register driver, the transports, the backends, the ``Accelerator``
+API and the ``blurgauge`` command line."""

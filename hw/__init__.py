@@ -1,1 +1,2 @@
-"""blurgauge.hw: hls4ml conversion, the core program format, the golden reference, RTL, synthesis."""
+"""blurgauge.hw: the core: its compiler (hw/compiler), its circuit (hw/rtl, hw/regs), the named
+configurations, the RTL file list, Verilator builds and Yosys synthesis."""

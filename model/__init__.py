@@ -1,1 +1,2 @@
-"""blurgauge.model: data synthesis, patch selection, the quantized networks, training, evaluation."""
+"""blurgauge.model: the estimator: input preprocessing, training data, the quantized networks, training,
+evaluation, the class table (classes.py) and the cascade's decision rule (cascade.py)."""

@@ -1,1 +1,1 @@
-"""model/training"""
+"""blurgauge.model.training: one network's training run and the recipe that trains the shipped set."""
