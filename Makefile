@@ -11,7 +11,7 @@ STAMP := $(VENV)/.setup-done
 DATA ?= $(if $(wildcard ../shared/data),../shared/data,)
 
 WORK ?= build/work
-PROFILE ?= full
+PROFILE ?= shipped
 TARGET ?= pynq-z2
 # pytest workers (pytest-xdist): one per core by default; JOBS=0 runs in one process (for -s, --pdb).
 # --dist loadscope keeps a test module on one worker, so its module fixtures are built once.
@@ -56,7 +56,7 @@ docs: $(STAMP)  ## regenerate the generated docs (class table)
 photos: $(STAMP)  ## fetch the 49 training photographs from Debian's wallpaper packages into WORK/photos (build/work/photos)
 	$(BG) data photos --out $(WORK)/photos
 
-train: $(STAMP)  ## the training recipe (hours; resumable; WORK=folder, PROFILE=full|session|photos|...: see model/training/recipe.py)
+train: $(STAMP)  ## train and install the seven shipped networks (about 2 hours on 2 cores; resumable; WORK=folder, PROFILE=shipped|full|short|...: see model/training/recipe.py)
 	$(PY) -m blurgauge.model.training.recipe --work $(WORK) --profile $(PROFILE) $(if $(DATA),--data-root $(DATA),) --install
 
 eval: $(STAMP)  ## Levin protocol + synthetic sweep on the shipped weights (DATA=../shared/data)

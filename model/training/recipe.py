@@ -1,6 +1,11 @@
-"""The full training recipe behind the shipped weights, as one resumable command.
+"""The training recipe behind the shipped weights, as one resumable command.
 
-    python -m blurgauge.model.training.recipe --work ~/blurgauge-work        (or: make train)
+    python -m blurgauge.model.training.recipe --work ~/blurgauge-work --profile shipped --install
+    (or: make train, whose PROFILE is ``shipped`` by default)
+
+``shipped`` reproduces the seven files of ``model/trained/`` in one work folder; the other profiles
+(``PROFILES``) are the schedule the networks are meant to get (``full``) and research variants, each
+kept to reproduce a measured result (docs/experiments.md).
 
 Steps, each skipped when already done and resumed when interrupted:
 
@@ -8,11 +13,12 @@ Steps, each skipped when already done and resumed when interrupted:
    the sharp images are crops of the 16 Kodak24 training images (``splits.KODAK_TRAIN``) for 70 %
    of the samples and dead leaves for the rest, so ``--data-root`` must hold natural_Kodak24/
    (the ``photos`` profile first fetches 49 more photographs, ``blurgauge data photos``);
-2. train the coarse network from scratch (``image-map-taught`` then trains a second one on patch
-   maps, taught by the first, and installs that one);
+2. train the coarse network from scratch (``shipped`` and ``image-map-taught`` then train a second
+   one on patch maps, taught by the first, and install that one);
 3. train the five fine networks, each initialised from the coarse network's backbone (all layers
    but the head), on their range widened by ``--widen`` px on each side;
-4. train the native 38-class ResNet18 from scratch (the paper's Table 1 baseline; not in the core);
+4. train the native 38-class ResNet18 from scratch (the paper's Table 1 baseline; not in the core;
+   ``Recipe.native_input_region`` may set what it reads apart from the cascade);
 5. copy each run's best weight file into ``model/trained/`` (``--install``).
 
 Every step prints the exact ``blurgauge`` command it runs, so any step can be rerun by hand.
@@ -28,7 +34,7 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from blurgauge.model.data import splits
+from blurgauge.model.data import reference, splits
 from blurgauge.model.nets.inference import TRAINED_DIR
 
 
@@ -77,9 +83,12 @@ class Recipe:
     input_region: str = "patch"
     #: More than 0: after the coarse network, train a second one for this many epochs on patch maps,
     #: its targets mixed with the first one's softmax (``--teacher``, ``teacher_weight``), into
-    #: runs/coarse-taught; it is the coarse network ``--install`` copies (session 16's shipped one).
+    #: runs/coarse-taught; it is the coarse network ``--install`` copies (the shipped one).
     taught_coarse_epochs: int = 0
     teacher_weight: float = 0.5
+    #: Where the native network's autocorrelation is taken in training; None: ``input_region``. The
+    #: shipped native network reads patch maps while the shipped fine networks read whole-image maps.
+    native_input_region: str | None = None
 
 
 #: The run folder of the taught coarse network (``Recipe.taught_coarse_epochs``); ``install`` takes
@@ -87,88 +96,95 @@ class Recipe:
 TAUGHT_COARSE_RUN = "coarse-taught"
 
 
-#: ``full``: the schedule the networks are meant to get (about 9 hours of training on 2 cores, or
-#: minutes on a GPU). ``session``: what fits in one 3-hour working session on the 2-core development
-#: machine next to other work; the shipped weights name the profile that made them in their
-#: provenance (the command line), so the two are never confused.
+#: ``shipped`` (defined below): the seven files of ``model/trained/``. ``full``: the schedule the
+#: networks are meant to get (about 9 hours of training on 2 cores, or minutes on a GPU), on the
+#: first generation of the data (no photos, grain or noise floor, gradient input). ``short``: a
+#: short schedule of ``full`` (about 3 hours on 2 cores). The other profiles are research variants,
+#: each kept to reproduce a measured result (docs/experiments.md); ``extended`` .. ``augmented``
+#: continue the runs of a work folder. The weight files record the command that made them
+#: (``provenance``).
 PROFILES = {
     "full": Recipe(),
-    "session": Recipe(coarse_epochs=6, coarse_epoch_size=4096, fine_epochs=3, fine_epoch_size=2048,
+    "short": Recipe(coarse_epochs=6, coarse_epoch_size=4096, fine_epochs=3, fine_epoch_size=2048,
                       native_epochs=6, native_epoch_size=4096, val_size=1024),
-    # ``extended``: the session schedule with three times the epochs. Run in a work folder
-    # that holds a finished ``session`` run, every network resumes from its checkpoint (a run may
+    # Research: ``extended``: the ``short`` schedule with three times the epochs. Run in a work folder
+    # that holds a finished ``short`` run, every network resumes from its checkpoint (a run may
     # only grow its epoch count), so the two profiles in sequence make one longer training.
     "extended": Recipe(coarse_epochs=20, coarse_epoch_size=4096, fine_epochs=10, fine_epoch_size=2048,
                        native_epochs=24, native_epoch_size=4096, val_size=1024),
-    # ``extended2``: one more session's worth on top of ``extended``, in the same work folder.
+    # Research: ``extended2``: ``extended`` continued by 8 coarse, 4 fine and 4 native epochs, same work folder.
     "extended2": Recipe(coarse_epochs=28, coarse_epoch_size=4096, fine_epochs=14, fine_epoch_size=2048,
                         native_epochs=28, native_epoch_size=4096, val_size=1024),
-    # ``extended3``: continues ``extended`` (not ``extended2``) in the same work folder with 20
+    # Research: ``extended3``: continues ``extended`` (not ``extended2``) in the same work folder with 20
     # more coarse and native epochs and 10 more epochs per fine network (about 95 minutes on 2
     # idle cores); each run warm-restarts at the full learning rate and decays again at its end.
     "extended3": Recipe(coarse_epochs=40, coarse_epoch_size=4096, fine_epochs=20, fine_epoch_size=2048,
                         native_epochs=44, native_epoch_size=4096, val_size=1024),
-    # ``augmented``: continues ``extended3`` in the same work folder on a second training set whose
-    # natural crops are shrunk, transposed and tone-mapped (session 7): 12 more coarse epochs, 6
+    # Research: ``augmented``: continues ``extended3`` in the same work folder on a second training set
+    # whose natural crops are shrunk, transposed and tone-mapped: 12 more coarse epochs, 6
     # more per fine network, and 12 more for the native network (which ``extended3`` left at 24).
     # The networks had seen crops of 16 photos at one scale only, and misread the blur of BSD68's
-    # photos (model/trained/README.md).
+    # photos (docs/experiments.md).
     "augmented": Recipe(coarse_epochs=52, coarse_epoch_size=4096, fine_epochs=26, fine_epoch_size=2048,
                         native_epochs=36, native_epoch_size=4096, val_size=1024, train_count=24576,
                         train_dir="train-aug", train_seed=12, natural_scale=(0.4, 1.5),
                         natural_gamma_max=1.5),
-    # ``photos``: from scratch in a fresh work folder, on a training set that crops the 49 Debian
-    # wallpaper photographs beside the Kodak24 split, resampled and tone-mapped as ``augmented``
-    # (session 10); the coarse schedule of the session-9 width comparison, 65,536 samples. Kept
-    # to reproduce a measured negative result: its coarse network scores 5-6 points below the
-    # Kodak-only recipe on BSD68 + Set12, because the shrunk wallpapers lack the test photos'
-    # grain (model/trained/README.md, "More photos, softer photos").
+    # Research: ``photos``: from scratch in a fresh work folder, on a training set that crops the 49
+    # Debian wallpaper photographs beside the Kodak24 split, resampled and tone-mapped as ``augmented``;
+    # the coarse schedule of the width comparison, 65,536 samples. Kept to reproduce a measured
+    # negative result: its coarse network scores 5-6 points below the Kodak-only recipe on BSD68 +
+    # Set12, because the shrunk wallpapers lack the test photos' grain (docs/experiments.md).
     "photos": Recipe(coarse_epochs=16, coarse_epoch_size=4096, fine_epochs=10, fine_epoch_size=2048,
                      native_epochs=24, native_epoch_size=4096, val_size=1024, train_dir="train-photos",
                      train_seed=3, natural_scale=(0.4, 1.5), natural_gamma_max=1.5, photos=True),
-    # ``grain``: as ``photos`` but without resampling or tone curves, and with a new grain of 0-6
-    # gray levels (grain size 0-1 px) on every sharp image (session 11). Its coarse network, with
-    # the shipped fine networks, scored 65.3 and 64.9 % coarse accuracy on BSD68 + Set12 for two
-    # training seeds, against 61.0 and 61.5 % for Kodak24 crops alone (model/trained/README.md,
-    # "Grain, kernel shape and training noise").
+    # Research: ``grain``: as ``photos`` but without resampling or tone curves, and with a grain of
+    # 0-6 gray levels (grain size 0-1 px) on every sharp image. Its coarse network, with the fine
+    # networks of ``extended``, scored 65.3 and 64.9 % coarse accuracy on BSD68 + Set12 for two
+    # training seeds, against 61.0 and 61.5 % for Kodak24 crops alone (docs/experiments.md).
     "grain": Recipe(coarse_epochs=16, coarse_epoch_size=4096, fine_epochs=10, fine_epoch_size=2048,
                     native_epochs=24, native_epoch_size=4096, val_size=1024, train_dir="train-grain",
                     train_seed=3, grain_max=6.0, grain_size_max=1.0, photos=True),
-    # ``floor``: ``grain`` with every blurry image topped up to 1 % noise (session 12), the host doing
-    # the same before its patches (the weight files record the level). Its own validation set of
-    # 1,024 samples, as the session-9..12 comparisons. The weights shipped since session 12 come from it
-    # (model/trained/README.md, "How the files here were made" and "A noise floor").
+    # Research: ``floor``: ``grain`` with every blurry image topped up to 1 % noise, the host doing the
+    # same before its patches (the weight files record the level). Its own validation set of 1,024
+    # samples, as the comparisons of the photo, grain and floor experiments. The data of every later
+    # profile, ``shipped`` included (docs/experiments.md).
     "floor": Recipe(coarse_epochs=16, coarse_epoch_size=4096, fine_epochs=10, fine_epoch_size=2048,
                     native_epochs=24, native_epoch_size=4096, val_size=1024, val_count=1024,
                     train_dir="train-floor", val_dir="val-floor", train_seed=3, grain_max=6.0,
                     grain_size_max=1.0, noise_floor=0.01, photos=True),
-    # ``autocorrelation``: ``floor``'s data (the same two sets, so a work folder of ``floor`` reuses
-    # them), the networks reading the autocorrelation of each patch instead of the patch (session 13),
-    # and three times the coarse epochs, twice the fine ones. The weights shipped since session 13
-    # come from it (model/trained/README.md, "An autocorrelation input").
+    # Research: ``autocorrelation``: ``floor``'s data (the same two sets, so a work folder of ``floor``
+    # reuses them), the networks reading the autocorrelation of each patch instead of the patch, and
+    # three times the coarse epochs, twice the fine ones. The shipped native network is its native
+    # network (``shipped`` trains it on the same samples).
     "autocorrelation": Recipe(coarse_epochs=48, coarse_epoch_size=4096, fine_epochs=20, fine_epoch_size=2048,
                               native_epochs=32, native_epoch_size=4096, val_size=1024, val_count=1024,
                               train_dir="train-floor", val_dir="val-floor", train_seed=3, grain_max=6.0,
                               grain_size_max=1.0, noise_floor=0.01, photos=True, input_transform="autocorrelation"),
 }
 
-# ``image-map``: ``autocorrelation`` trained on the maps the host feeds the networks by default, each
-# taken over the labelled axis's whole gradient map instead of one patch (session 15). Its two sets
+# Research: ``image-map``: ``autocorrelation`` trained on the maps the host feeds the networks by
+# default, each taken over the labelled axis's whole gradient map instead of one patch. Its two sets
 # are ``floor``'s samples (same seeds and settings, so the same patches and labels) with those maps
-# stored beside them. The shipped fine networks come from it (model/trained/README.md).
+# stored beside them. The shipped fine networks and the shipped coarse network's teacher are its own.
 PROFILES["image-map"] = replace(PROFILES["autocorrelation"], train_dir="train-map", val_dir="val-map",
                                 input_region="image")
-# ``image-map-long``: continues ``image-map`` in the same work folder, each network resuming from its
+# Research: ``image-map-long``: continues ``image-map`` in the same work folder, each network resuming from its
 # checkpoint with twice the coarse and fine epochs (a warm restart at the full learning rate that
 # decays again at its end); the native network keeps its 32 epochs.
 PROFILES["image-map-long"] = replace(PROFILES["image-map"], coarse_epochs=96, fine_epochs=40)
-# ``image-map-mixed``: ``image-map`` with every network reading, sample by sample at random, either its
-# patch's map or its whole-image map (session 16), so that it learns the whole-image maps' cleaner
+# Research: ``image-map-mixed``: ``image-map`` with every network reading, sample by sample at random,
+# either its patch's map or its whole-image map, so that it learns the whole-image maps' cleaner
 # picture of the blur from many more scene windows than the training photos' whole images.
 PROFILES["image-map-mixed"] = replace(PROFILES["image-map"], input_region="mixed")
-# ``image-map-taught``: ``image-map`` plus a coarse network read from patch maps and taught by the
-# ``image-map`` coarse network (session 16): the shipped coarse and fine networks in one command.
+# Research: ``image-map-taught``: ``image-map`` plus a coarse network read from patch maps and taught by
+# the ``image-map`` coarse network: the shipped coarse and fine networks, its native network reading
+# whole-image maps.
 PROFILES["image-map-taught"] = replace(PROFILES["image-map"], taught_coarse_epochs=48)
+# ``shipped``: the seven files of ``model/trained/``, in one work folder: ``image-map-taught`` with the
+# native network reading patch maps, as the ``autocorrelation`` native network that is shipped does.
+# Its sets hold ``floor``'s samples (``--image-map`` adds the maps and changes no stored patch), so the
+# native network learns from the same patches as in ``autocorrelation``. About two hours on 2 cores.
+PROFILES["shipped"] = replace(PROFILES["image-map-taught"], native_input_region="patch")
 
 
 def _run(args: list[str], dry_run: bool) -> None:
@@ -222,9 +238,10 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
         out.append((f"fine{k}", ["train", "--role", f"fine{k}", "--run", str(runs / f"fine{k}"),
                                  "--epochs", str(r.fine_epochs), "--epoch-size", str(r.fine_epoch_size),
                                  "--widen", str(r.widen), "--init-from", str(runs / "coarse"), *common, *region]))
+    native_region = r.input_region if r.native_input_region is None else r.native_input_region
     out.append(("native", ["train", "--role", "native", "--run", str(runs / "native"),
                            "--epochs", str(r.native_epochs), "--epoch-size", str(r.native_epoch_size),
-                           *common, *region]))
+                           *common, *(["--input-region", native_region] if native_region != "patch" else [])]))
     return out
 
 
@@ -251,20 +268,19 @@ def install(work: Path, target: Path = TRAINED_DIR, roles: tuple[str, ...] = ROL
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, required=True, help="folder for datasets and runs")
-    parser.add_argument("--data-root", type=Path, default=Path("../shared/data"),
-                        help="reference data holding natural_Kodak24/ (default ../shared/data)")
-    parser.add_argument("--profile", choices=sorted(PROFILES), default="full",
-                        help="training schedule: full (default), session (one 3-hour session on 2 cores), or "
+    parser.add_argument("--data-root", type=Path, default=reference.DEFAULT_DATA_ROOT,
+                        help="reference data holding natural_Kodak24/ (default: shared/data beside the repository)")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="shipped",
+                        help="training schedule: shipped (default: the seven files of model/trained/), full (the "
+                             "schedule the networks are meant to get), short (a short full); research variants: "
                              "extended, extended2, extended3, augmented (each continues a work folder), photos, "
                              "grain, floor, autocorrelation, image-map (from scratch, with 49 Debian photos), "
-                             "image-map-long (continues image-map), image-map-mixed, image-map-taught (image-map "
-                             "plus the taught coarse network: the shipped cascade); "
+                             "image-map-long (continues image-map), image-map-mixed, image-map-taught; "
                              "see PROFILES")
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
     parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")
     parser.add_argument("--install-roles", nargs="+", choices=ROLES, default=list(ROLES), metavar="ROLE",
-                        help="with --install, copy only these networks (default: all seven); the shipped files "
-                             "pair two profiles' networks, see model/trained/README.md")
+                        help="with --install, copy only these networks (default: all seven)")
     parser.add_argument("--dry-run", action="store_true", help="print the commands only")
     args = parser.parse_args(argv)
     for name, cmd in steps(PROFILES[args.profile], args.work, args.data_root.resolve()):

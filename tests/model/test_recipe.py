@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from blurgauge.host.cli import build_parser
-from blurgauge.model.training.recipe import PROFILES, install, main, steps
+from blurgauge.model.nets.inference import TRAINED_DIR
+from blurgauge.model.nets.weight_meta import read_meta
+from blurgauge.model.training.recipe import PROFILES, ROLES, install, main, steps
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))
@@ -150,3 +152,61 @@ def test_image_map_taught_adds_a_patch_map_coarse_network_taught_by_the_image_ma
     assert (target / "fine1.bgw.npz").read_bytes() == b"fine1"
     install(work, target, ("coarse",), PROFILES["image-map"])
     assert (target / "coarse.bgw.npz").read_bytes() == b"coarse"
+
+
+#: The step of the ``shipped`` profile that writes each file of model/trained/.
+SHIPPED_STEP = {"coarse": "coarse-taught", **{f"fine{k}": f"fine{k}" for k in range(1, 6)}, "native": "native"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_shipped_profile_trains_each_shipped_file_with_the_settings_it_records(role: str) -> None:
+    parser = build_parser()
+    named = steps(PROFILES["shipped"], Path("/w"), Path("/d"))
+    by_name = {name: parser.parse_args(args) for name, args in named}
+    config = read_meta(TRAINED_DIR / f"{role}.bgw.npz")["provenance"]["config"]
+    step = by_name[SHIPPED_STEP[role]]
+    assert step.role == config["role"] == role
+    compared = set(config) & set(vars(step)) - {"init_from"}
+    assert {"epochs", "epoch_size", "batch_size", "lr", "final_lr", "widen", "seed", "val_size", "width",
+            "input_transform"} <= compared
+    assert {k: vars(step)[k] for k in compared} == {k: config[k] for k in compared}
+    assert step.input_region == config.get("input_region", "patch")  # the native file predates the option
+    assert config["quantized"] and not step.float_twin
+    # all seven read the one pair of sets the profile builds: the floor samples with their whole-image maps
+    assert (step.data, step.val) == (by_name["training set"].out, by_name["validation set"].out)
+    assert by_name["training set"].image_map and by_name["training set"].noise_floor == 0.01
+    if role.startswith("fine"):  # from the backbone of the coarse network trained on whole-image maps
+        assert Path(config["init_from"]).name == "coarse" and step.init_from == Path("/w/runs/coarse")
+    if role == "coarse":  # taught by that network, with the teacher weight the file records
+        assert len(config["teachers"]) == 1 and step.teacher == [Path("/w/runs/coarse/best.bgw.npz")]
+        teacher = by_name["coarse"]
+        assert (teacher.input_region, teacher.epochs, teacher.epoch_size) == ("image", 48, 4096)
+
+
+def test_shipped_profile_runs_every_step_in_one_work_folder_and_installs_all_seven(tmp_path, capsys) -> None:
+    named = [name for name, _ in steps(PROFILES["shipped"], Path("/w"), Path("/d"))]
+    assert named == ["photos", "validation set", "training set", "coarse", "coarse-taught",
+                     "fine1", "fine2", "fine3", "fine4", "fine5", "native"]
+    assert main(["--work", str(tmp_path), "--dry-run"]) == 0  # shipped is the default profile
+    printed = capsys.readouterr().out
+    assert printed.count("$ blurgauge train") == 8 and str(tmp_path / "runs" / "coarse-taught") in printed
+    work, target = tmp_path / "work", tmp_path / "trained"
+    for run in ("coarse", "coarse-taught", "fine1", "fine2", "fine3", "fine4", "fine5", "native"):
+        (work / "runs" / run).mkdir(parents=True)
+        (work / "runs" / run / "best.bgw.npz").write_bytes(run.encode())
+    copied = install(work, target, recipe=PROFILES["shipped"])
+    assert sorted(p.name for p in copied) == sorted(f"{role}.bgw.npz" for role in ROLES)
+    assert (target / "coarse.bgw.npz").read_bytes() == b"coarse-taught"
+
+
+def test_shipped_profile_is_image_map_taught_with_a_patch_map_native_network() -> None:
+    parser = build_parser()
+    named = steps(PROFILES["image-map-taught"], Path("/w"), Path("/d"))
+    taught = {name: parser.parse_args(args) for name, args in named}
+    shipped = {name: parser.parse_args(args) for name, args in steps(PROFILES["shipped"], Path("/w"), Path("/d"))}
+    assert taught.keys() == shipped.keys()
+    for name in taught:
+        if name != "native":
+            assert vars(shipped[name]) == vars(taught[name])
+    assert taught["native"].input_region == "image" and shipped["native"].input_region == "patch"
+    assert vars(shipped["native"]) | {"input_region": None} == vars(taught["native"]) | {"input_region": None}
