@@ -161,7 +161,7 @@ class Accelerator:
                  transport: Any = None, timeout_s: float | None = None, **transport_options: Any) -> None:
         """``weights``: a folder of weight files (default: the shipped ones) or, for rtl and pynq, of the
         six ``.bgcp`` images. ``patches``: distinct patches pooled per axis (1, the paper's method, is
-        the cheapest; more lower the error, model/trained/README.md). ``noise_floor``: the noise level
+        the cheapest; more lower the error, docs/results.md). ``noise_floor``: the noise level
         each image is topped up to before its patches (default: the level the networks were trained
         at; it and the input transform come from their files, ``backends.input_preprocessing``).
         ``region``: where the networks' input map is taken (``model.preprocess``): ``patch`` or, for

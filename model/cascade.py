@@ -23,8 +23,8 @@ LogitsFn = Callable[[str, np.ndarray], np.ndarray]
 
 ESTIMATES = ("midpoint", "expectation")
 #: The size estimate `blurgauge estimate` and the Accelerator report by default: for the shipped
-#: weights the better of the two on the Levin protocol and on the sweep alike (6.23 against 6.94 px,
-#: 40.9 against 42.5 %; `make eval`, session 12). `blurgauge eval` picks its own on each run.
+#: weights the better of the two on the Levin protocol and on the sweep alike (Levin 2.28 against
+#: 3.05 px; `make eval`). `blurgauge eval` picks its own on each run.
 DEFAULT_ESTIMATE = "expectation"
 
 

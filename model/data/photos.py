@@ -1,8 +1,8 @@
 """Training photographs from Debian's wallpaper packages: the one list, and the command that fetches it.
 
 The reference data holds 16 training-eligible photos (the Kodak24 training split), and networks
-trained on crops of so few photos misread the blur of other photos (model/trained/README.md,
-session 7). Debian ships a few dozen photographs as desktop wallpapers. This module names the 49
+trained on crops of so few photos misread the blur of other photos (docs/experiments.md,
+Experiment 6). Debian ships a few dozen photographs as desktop wallpapers. This module names the 49
 of them that are photographs (drawings, logos and renders are left out, judged by eye on a contact
 sheet), pins each package's version, and turns them into a folder of gray PNGs that
 ``blurgauge data build --images`` crops from:

@@ -75,21 +75,21 @@ class SynthesisConfig:
     #: camera would see it), above 1 shrunk (sharper); then transposed with probability 1/2 (when
     #: the range is not 1..1). A handful of photos then shows its structures at many scales and
     #: orientations: a network that saw 16 photos at their own scale misreads the blur of other
-    #: photos (model/trained/README.md, session 7).
+    #: photos (docs/experiments.md, Experiment 6).
     natural_scale_min: float = 1.0
     natural_scale_max: float = 1.0
     #: Natural crops get a tone curve x ** g, g log-uniform in 1/max..max (1: off).
     natural_gamma_max: float = 1.0
     #: Natural crops are softened by a Gaussian of sigma uniform in 0..max px (0: off), as lenses,
     #: demosaicing and resampling soften real photos: BSD68's photos read to the networks as the
-    #: Kodak24 photos softened by sigma 1.2 (model/trained/README.md, session 7).
+    #: Kodak24 photos softened by sigma 1.2 (docs/experiments.md, Experiment 6).
     natural_soften_max: float = 0.0
     #: Every sharp image (natural crop or dead leaves) gets Gaussian grain before it is blurred,
     #: its standard deviation uniform in 0..``grain_max`` gray levels of 255 (0: off) and its grain
     #: correlated over a Gaussian of sigma uniform in 0..``grain_size_max`` px (0: white). The test
     #: photos carry about 3 gray levels of grain and fine texture, which the blur smears into the
     #: kernel's own shape; photos without it cost 5-6 points of coarse accuracy on BSD68
-    #: (model/trained/README.md, session 10).
+    #: (docs/experiments.md, Experiment 11).
     grain_max: float = 0.0
     grain_size_max: float = 0.0
     #: The other axis's extent (unless thin) is the labelled extent times r, r log-uniform in
@@ -97,12 +97,12 @@ class SynthesisConfig:
     #: over the whole range independently of the labelled one). Levin's kernels are 1.0-1.9
     #: times as tall as wide, and the shipped coarse network reads small extents too large more
     #: often when the other axis is small too; training with tied extents (2.5) did not lower its
-    #: Levin estimates, though (model/trained/README.md, session 11).
+    #: Levin estimates, though (docs/experiments.md, Experiment 12).
     other_aspect_max: float = 0.0
     #: After the blur and its noise, every blurry image is topped up to this total noise level, a
     #: fraction of full range, as measured by ``noise.noise_sigma`` (0: off). Networks trained so
     #: must be run on images topped up the same way (``noise.top_up_noise``): the noise level is
-    #: then no longer a size cue that differs between cameras (model/trained/README.md, session 12).
+    #: then no longer a size cue that differs between cameras (docs/experiments.md, Experiment 13).
     noise_floor: float = 0.0
     #: Also store ``image_map``: the input codes (int8, 128x128) of the autocorrelation over the
     #: labelled axis's whole gradient map, as the host computes them for the ``image`` region

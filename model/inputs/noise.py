@@ -1,16 +1,17 @@
 """The noise level of a blurry image, measured and topped up to a fixed level.
 
 The networks read a kernel's size from a gradient patch divided by its own spread, so a large
-blur (weak gradients) looks like noise and the noise level itself becomes a size cue: measured in
-session 11, networks trained with noise 0-1 % of full range read clean images' kernels differently
-from noisy ones'. Topping every image up to one known level before the gradient, in training as in
-inference, removes that cue: the networks then see one noise level whatever the camera gave.
+blur (weak gradients) looks like noise and the noise level itself becomes a size cue:
+networks trained with noise 0-1 % of full range read clean images' kernels differently from noisy
+ones' (docs/experiments.md, Experiment 12). Topping every image up to one known level before the
+gradient, in training as in inference, removes that cue: the networks then see one noise level
+whatever the camera gave.
 
 The level is measured with Immerkaer's estimator (J. Immerkaer, "Fast noise variance estimation",
 CVIU 64(2), 1996): the mean absolute response to the difference of two discrete Laplacians, which
 cancels smooth structure, and a blurred image is mostly smooth structure. On a sharp, finely
 textured image it reads part of the texture as noise, so such an image is topped up less than it
-should be; measured on blurred photos it is within 10 % (model/trained/README.md, session 12).
+should be; measured on blurred photos it is within 10 % (docs/experiments.md, Experiment 13).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ row-major order.
 Beyond the paper, ``distinct_windows`` returns several windows per axis: the largest spread first
 (the paper's patch), then greedily the next largest that overlaps each earlier window by at most
 ``MAX_OVERLAP`` of its area. The cascade pools their probabilities (``model.cascade``), which lowers
-the error on every test set (model/trained/README.md has the measurements).
+the error on every test set (docs/results.md has the measurements).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ learn from the map of one 128x128 patch, but the lags' averages are the same sta
 region of the gradient map, only less noisy over a larger one: ``image`` takes them over the whole
 gradient map of the axis, ``patch`` over the selected patch as in training. ``image`` is the
 default for networks that read the autocorrelation, as it scored better on every test set
-(model/trained/README.md, "One map over the whole image"); for the gradient input only ``patch``
+(docs/experiments.md, Experiment 15); for the gradient input only ``patch``
 exists.
 
 Either map is then divided by its own standard deviation (so the network sees the shape of the
