@@ -50,7 +50,7 @@ FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE", "LDCE", "LDPE")
 
 
 def core_sources() -> list[str]:
-    """Every file of the core, register package first (read_slang resolves the package by order)."""
+    """Every file of the core, packages first (read_slang resolves a package by order)."""
     return [str(p.relative_to(rtl_files.REPO)) for p in rtl_files.core_sources()]
 
 
@@ -58,13 +58,12 @@ def read_commands(top: str, parameters: dict[str, int]) -> str:
     """The Yosys commands that read ``top`` with ``parameters`` set."""
     # -j 1: WebAssembly has no threads, and slang's default thread pool fails to start.
     if top == "bg_core_regs":
-        return f"read_slang -j 1 {' '.join(core_sources()[:2])} --top {top}"
-    if top == "bg_core":
-        generics = "".join(f" -G {k}={v}" for k, v in parameters.items())
-        return f"read_slang -j 1 {' '.join(core_sources())} --top {top}{generics}"
-    src = (rtl_files.RTL_DIR / f"{top}.sv").relative_to(rtl_files.REPO)
-    chparams = "".join(f"; chparam -set {k} {v} {top}" for k, v in parameters.items())
-    return f"read_verilog -sv {src}{chparams}"
+        regs = (rtl_files.REGS_DIR / name for name in rtl_files.REGS_SOURCES)
+        return f"read_slang -j 1 {' '.join(str(p.relative_to(rtl_files.REPO)) for p in regs)} --top {top}"
+    # Every module through yosys-slang: the modules import the register package, whose unpacked structs
+    # Yosys' own read_verilog does not take; slang elaborates only ``top``'s hierarchy.
+    generics = "".join(f" -G {k}={v}" for k, v in parameters.items())
+    return f"read_slang -j 1 {' '.join(core_sources())} --top {top}{generics}"
 
 
 def synth(top: str, parameters: dict[str, int], target: targets.Target | None = None) -> dict:

@@ -53,6 +53,9 @@ FLAG_TAPS_ON_LANES = 2  # weights laid out with kernel taps on the input lanes (
 FLAG_ROUND = 4  # requantization rounds to nearest, ties to even (else truncates)
 FLAG_SATURATE = 8  # requantization saturates to the format's range (else wraps)
 NO_SLOT = 0xFF
+# The format byte of a layer record (``out_format``, ``post_format``): the code width and the sign.
+FORMAT_WIDTH_MASK = 0x3F  # bits 0-5: width in bits (0: no format)
+FORMAT_SIGNED = 0x80  # bit 7: signed codes
 
 #: (name, struct code, meaning). Little-endian, no padding between fields.
 HEADER: tuple[tuple[str, str, str], ...] = (
@@ -138,11 +141,11 @@ class Format:
         return 0, (1 << self.bits) - 1
 
     def encode(self) -> int:
-        return self.bits | (0x80 if self.signed else 0)
+        return self.bits | (FORMAT_SIGNED if self.signed else 0)
 
     @staticmethod
     def decode(byte: int) -> Format | None:
-        return None if byte == 0 else Format(byte & 0x3F, bool(byte & 0x80))
+        return None if byte == 0 else Format(byte & FORMAT_WIDTH_MASK, bool(byte & FORMAT_SIGNED))
 
 
 @dataclass

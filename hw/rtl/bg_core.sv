@@ -10,11 +10,11 @@
 //   * irq: STATUS.done & CTRL.irq_enable, level.
 //
 // A run (CTRL.start), sequenced by the state machine below:
-//   1. header: the first 4 beats at PROGRAM_ADDR into bg_program_header (magic, version, header CRC, fit);
+//   1. header: the first HEADER_BEATS beats at PROGRAM_ADDR into bg_program_header (magic, version, header CRC, fit);
 //   2. payload CRC: every byte after the header through bg_crc32, compared with payload_crc, so no weight
 //      of a damaged image is ever used (skipped with CTRL.payload_checked, for an image that passed before);
 //   3. input: the patch from the stream into slot 0 (skipped with CTRL.reuse_input);
-//   4. per layer: its 48-byte record (3 beats), checked (BAD_LAYER / NO_FIT); per block of P output
+//   4. per layer: its LAYER_BYTES record (LAYER_BEATS beats; bg_program_pkg), checked (BAD_LAYER / NO_FIT); per block of P output
 //      channels: that block's weight tiles into the weight buffer, its P biases, then one engine pass
 //      (bg_core_engine); after the last block, wait until every output word is written;
 //   5. logits of the last layer, argmax, STATUS.done.
@@ -24,7 +24,9 @@
 
 `default_nettype none
 
-module bg_core #(
+module bg_core
+    import bg_program_pkg::*;
+#(
     parameter int LANES      = 16,      // P of the P x P MAC array: 4, 8, 16, 32 or 64
     parameter int SLOTS      = 4,       // activation slots, 2..255 (4: what the width-16 networks use)
     parameter int SLOT_BYTES = 65536,   // bytes per slot, a power of two, 64*LANES .. 16777216
@@ -34,8 +36,8 @@ module bg_core #(
     parameter int MAX_BURST  = 16,      // AXI4 burst length in beats, 1..256
     parameter int OUTSTANDING = 4,      // AXI4 read bursts in flight, 1..15
     parameter int STEM_K     = 7,       // kernel side of the taps-on-lanes stem layer, 1..8
-    parameter int DSP_PRODUCTS = 168    // MAC array products built in DSP48E1, 0..4096; the other LANES^2 - DSP_PRODUCTS
-                                        // in LUTs (bg_mac_array), so the default fits the Zynq-7020's 220 DSP48E1
+    parameter int DSP_PRODUCTS = 168    // MAC array products built in DSP48E1 (the rest in LUTs), 0..4096
+                                        // (bg_mac_array): the default fits the Zynq-7020's 220 DSP48E1
 ) (
     input  wire                 clk,
     input  wire                 rst,             // synchronous, active high
@@ -103,10 +105,24 @@ module bg_core #(
     localparam logic [31:0] SWD32   = SWD;
     localparam logic [31:0] WBUF32  = WBUF_TILES;
 
-    // error codes: hw/regs/bg_core.rdl enum bg_error_e
-    localparam logic [7:0] E_PAYLOAD_CRC = 8'd4, E_NO_FIT = 8'd5, E_BAD_LAYER = 8'd6, E_AXI_READ = 8'd7,
-                           E_START_BUSY = 8'd8, E_STREAM_LENGTH = 8'd9, E_BAD_VERSION = 8'd2;
-    localparam logic [7:0] OP_CONV = 8'd1, OP_POOL = 8'd2, OP_GAP = 8'd3, OP_DENSE = 8'd4;
+    // STATUS.error_code values: the register map's enum (hw/regs/bg_core.rdl bg_error_e, generated package)
+    localparam logic [7:0] E_NONE          = 8'(bg_core_regs_pkg::bg_error_e__NONE);
+    localparam logic [7:0] E_BAD_VERSION   = 8'(bg_core_regs_pkg::bg_error_e__BAD_VERSION);
+    localparam logic [7:0] E_PAYLOAD_CRC   = 8'(bg_core_regs_pkg::bg_error_e__PAYLOAD_CRC);
+    localparam logic [7:0] E_NO_FIT        = 8'(bg_core_regs_pkg::bg_error_e__NO_FIT);
+    localparam logic [7:0] E_BAD_LAYER     = 8'(bg_core_regs_pkg::bg_error_e__BAD_LAYER);
+    localparam logic [7:0] E_AXI_READ      = 8'(bg_core_regs_pkg::bg_error_e__AXI_READ);
+    localparam logic [7:0] E_START_BUSY    = 8'(bg_core_regs_pkg::bg_error_e__START_BUSY);
+    localparam logic [7:0] E_STREAM_LENGTH = 8'(bg_core_regs_pkg::bg_error_e__STREAM_LENGTH);
+
+    // The program format (bg_program_pkg, from hw/compiler/program.py) in the widths used below.
+    localparam logic [31:0] HEADER_BYTES32 = HEADER_BYTES;
+    localparam logic [31:0] LAYER_BYTES32  = LAYER_BYTES;
+    localparam logic [15:0] HEADER_BYTES16 = 16'(HEADER_BYTES);
+    localparam logic [15:0] LAYER_BYTES16  = 16'(LAYER_BYTES);
+    localparam logic [23:0] HEADER_BEATS24 = 24'(HEADER_BEATS);
+    localparam logic [23:0] LAYER_BEATS24  = 24'(LAYER_BEATS);
+    localparam logic [7:0]  INPUT_SLOT8    = 8'(INPUT_SLOT);
 
     // ---- register block ----
     bg_core_regs_pkg::bg_core__in_t  hwif_in;
@@ -235,16 +251,16 @@ module bg_core #(
     end
 
     // ---- the layer record and its checks ----
-    logic [383:0] rec;
+    logic [8*LAYER_BYTES-1:0] rec;   // byte o at [8*o +: 8]
     logic [1:0]   rec_beat;
 
-    function automatic logic [7:0] rb(input logic [383:0] r, input int i);
+    function automatic logic [7:0] rb(input logic [8*LAYER_BYTES-1:0] r, input int i);
         rb = r[8*i +: 8];
     endfunction
-    function automatic logic [15:0] rh(input logic [383:0] r, input int i);
+    function automatic logic [15:0] rh(input logic [8*LAYER_BYTES-1:0] r, input int i);
         rh = r[8*i +: 16];
     endfunction
-    function automatic logic [31:0] rw(input logic [383:0] r, input int i);
+    function automatic logic [31:0] rw(input logic [8*LAYER_BYTES-1:0] r, input int i);
         rw = r[8*i +: 32];
     endfunction
 
@@ -258,15 +274,20 @@ module bg_core #(
     logic        bad_layer, no_fit;
 
     always_comb begin
-        r_op = rb(rec, 0);        r_flags = rb(rec, 1);   r_src = rb(rec, 2);      r_dst = rb(rec, 3);
-        r_res = rb(rec, 4);       r_kernel = rb(rec, 5);  r_stride = rb(rec, 6);   r_out_frac = rb(rec, 7);
-        r_pad_top = rb(rec, 8);   r_pad_left = rb(rec, 10);
-        r_in_h = rh(rec, 12);     r_in_w = rh(rec, 14);   r_in_c = rh(rec, 16);
-        r_out_h = rh(rec, 18);    r_out_w = rh(rec, 20);  r_out_c = rh(rec, 22);
-        r_bias_shift = rb(rec, 24); r_out_shift = rb(rec, 25); r_out_fmt = rb(rec, 26); r_post_fmt = rb(rec, 27);
-        r_w_off = rw(rec, 28);    r_b_off = rw(rec, 36);
-        r_res_en = r_flags[0];
-        r_taps = r_flags[1];
+        r_op = rb(rec, LAYER_OP_OFFSET);           r_flags = rb(rec, LAYER_FLAGS_OFFSET);
+        r_src = rb(rec, LAYER_SRC_OFFSET);         r_dst = rb(rec, LAYER_DST_OFFSET);
+        r_res = rb(rec, LAYER_RES_OFFSET);         r_kernel = rb(rec, LAYER_KERNEL_OFFSET);
+        r_stride = rb(rec, LAYER_STRIDE_OFFSET);   r_out_frac = rb(rec, LAYER_OUT_FRAC_OFFSET);
+        r_pad_top = rb(rec, LAYER_PAD_TOP_OFFSET); r_pad_left = rb(rec, LAYER_PAD_LEFT_OFFSET);
+        r_in_h = rh(rec, LAYER_IN_HEIGHT_OFFSET);  r_in_w = rh(rec, LAYER_IN_WIDTH_OFFSET);
+        r_in_c = rh(rec, LAYER_IN_CHANNELS_OFFSET);
+        r_out_h = rh(rec, LAYER_OUT_HEIGHT_OFFSET); r_out_w = rh(rec, LAYER_OUT_WIDTH_OFFSET);
+        r_out_c = rh(rec, LAYER_OUT_CHANNELS_OFFSET);
+        r_bias_shift = rb(rec, LAYER_BIAS_SHIFT_OFFSET); r_out_shift = rb(rec, LAYER_OUT_SHIFT_OFFSET);
+        r_out_fmt = rb(rec, LAYER_OUT_FORMAT_OFFSET);    r_post_fmt = rb(rec, LAYER_POST_FORMAT_OFFSET);
+        r_w_off = rw(rec, LAYER_WEIGHT_OFFSET_OFFSET);   r_b_off = rw(rec, LAYER_BIAS_OFFSET_OFFSET);
+        r_res_en = r_flags[FLAG_RESIDUAL_BIT];
+        r_taps = r_flags[FLAG_TAPS_ON_LANES_BIT];
         r_is_last = layer == hdr_layer_count - 16'd1;
         r_mac = r_op == OP_CONV || r_op == OP_DENSE;
         r_cbin = 16'(({1'b0, r_in_c} + 17'(P - 1)) >> LP);
@@ -276,17 +297,18 @@ module bg_core #(
         r_out_words = {16'd0, r_out_h} * {16'd0, r_out_w} * {16'd0, r_cob};
         r_in_words = {16'd0, r_in_h} * {16'd0, r_in_w} * {16'd0, r_cbin};
 
-        bad_layer = r_op < OP_CONV || r_op > OP_DENSE || r_flags[7:4] != 4'd0
-            || r_src >= hdr_slot_count || r_dst >= hdr_slot_count || r_dst == 8'd0 || r_dst == r_src
+        bad_layer = r_op < OP_CONV || r_op > OP_DENSE || (r_flags & ~FLAGS_KNOWN) != 8'd0
+            || r_src >= hdr_slot_count || r_dst >= hdr_slot_count || r_dst == INPUT_SLOT8 || r_dst == r_src
             || (r_res_en && (r_op != OP_CONV || r_res >= hdr_slot_count || r_res == r_src || r_res == r_dst))
-            || (r_taps != (r_src == 8'd0)) || (r_taps && (r_op != OP_CONV || r_in_c != 16'd1))
-            || (r_taps && {24'd0, r_kernel} != STEM_K) || (r_res_en && r_res == 8'd0)
+            || (r_taps != (r_src == INPUT_SLOT8)) || (r_taps && (r_op != OP_CONV || r_in_c != 16'd1))
+            || (r_taps && {24'd0, r_kernel} != STEM_K) || (r_res_en && r_res == INPUT_SLOT8)
             || (r_op != OP_GAP && (r_kernel == 8'd0 || r_stride == 8'd0))
             || r_in_h == 16'd0 || r_in_w == 16'd0 || r_in_c == 16'd0
             || r_out_h == 16'd0 || r_out_w == 16'd0 || r_out_c == 16'd0
-            || (!r_is_last && (r_out_fmt[5:0] != 6'd8 || (r_res_en && r_post_fmt[5:0] != 6'd8)))
-            || (r_is_last && (r_out_h != 16'd1 || r_out_w != 16'd1 || r_op == OP_POOL))
-            || ((r_op == OP_POOL || r_op == OP_GAP) && r_in_c != r_out_c)
+            || (!r_is_last && ((r_out_fmt & FORMAT_WIDTH_MASK) != 8'd8
+                                || (r_res_en && (r_post_fmt & FORMAT_WIDTH_MASK) != 8'd8)))
+            || (r_is_last && (r_out_h != 16'd1 || r_out_w != 16'd1 || r_op == OP_MAXPOOL))
+            || ((r_op == OP_MAXPOOL || r_op == OP_GAP) && r_in_c != r_out_c)
             || (r_op == OP_GAP && (r_out_h != 16'd1 || r_out_w != 16'd1));
         no_fit = (r_mac && r_tiles > WBUF32) || r_out_words > SWD32 || (!r_taps && r_in_words > SWD32);
     end
@@ -363,7 +385,7 @@ module bg_core #(
 
     // ---- sequencer ----
     logic [2:0] hdr_beat;
-    logic       hdr_size_bad;   // header_bytes is not 64 (format version 1)
+    logic       hdr_size_bad;   // header_bytes is not HEADER_BYTES
 
     always_ff @(posedge clk) begin
         flush       <= 1'b0;
@@ -392,7 +414,7 @@ module bg_core #(
             state    <= S_IDLE;
             busy     <= 1'b0;
             err_flag <= 1'b0;
-            err_code <= 8'd0;
+            err_code <= E_NONE;
             layer    <= 16'd0;
             rq_valid <= 1'b0;
             cycles   <= 32'd0;
@@ -405,7 +427,7 @@ module bg_core #(
             state    <= S_IDLE;
             busy     <= 1'b0;
             err_flag <= 1'b0;
-            err_code <= 8'd0;
+            err_code <= E_NONE;
             rq_valid <= 1'b0;
             flush    <= 1'b1;
             cancel   <= 1'b1;
@@ -498,7 +520,7 @@ module bg_core #(
                     if (ctrl_start) begin
                         busy      <= 1'b1;
                         err_flag  <= 1'b0;
-                        err_code  <= 8'd0;
+                        err_code  <= E_NONE;
                         layer     <= 16'd0;
                         cycles    <= 32'd1;
                         stalls    <= 32'd0;
@@ -506,7 +528,7 @@ module bg_core #(
                         base      <= {prog_addr64[63:4], 4'd0};
                         rq_valid  <= 1'b1;
                         rq_addr   <= {prog_addr64[63:4], 4'd0};
-                        rq_beats  <= 24'd4;
+                        rq_beats  <= HEADER_BEATS24;
                         hdr_start <= 1'b1;
                         hdr_beat  <= 3'd0;
                         for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
@@ -517,26 +539,27 @@ module bg_core #(
                 S_HDR: begin
                     if (rd_a && rd_ready) begin
                         hdr_beat <= hdr_beat + 3'd1;
-                        if (hdr_beat == 3'd0) hdr_size_bad <= rd_data[63:48] != 16'd64;   // header_bytes
-                        if (hdr_beat == 3'd1) begin
-                            img_h <= rd_data[8*2 +: 16];
-                            img_w <= rd_data[8*4 +: 16];
-                        end
+                        if (hdr_beat == 3'(HDR_HEADER_BYTES_OFFSET / BEAT_BYTES))
+                            hdr_size_bad <= rd_data[8*(HDR_HEADER_BYTES_OFFSET % BEAT_BYTES) +: 16] != HEADER_BYTES16;
+                        if (hdr_beat == 3'(HDR_INPUT_HEIGHT_OFFSET / BEAT_BYTES))
+                            img_h <= rd_data[8*(HDR_INPUT_HEIGHT_OFFSET % BEAT_BYTES) +: 16];
+                        if (hdr_beat == 3'(HDR_INPUT_WIDTH_OFFSET / BEAT_BYTES))
+                            img_w <= rd_data[8*(HDR_INPUT_WIDTH_OFFSET % BEAT_BYTES) +: 16];
                     end
                     if (hdr_done) begin
-                        if (hdr_error != 8'd0) begin
+                        if (hdr_error != E_NONE) begin
                             state    <= S_IDLE;
                             busy     <= 1'b0;
                             err_flag <= 1'b1;
                             err_code <= hdr_error;
                             done_set <= 1'b1;
-                        end else if (hdr_size_bad || hdr_layer_bytes != 16'd48) begin
+                        end else if (hdr_size_bad || hdr_layer_bytes != LAYER_BYTES16) begin
                             state    <= S_IDLE;
                             busy     <= 1'b0;
                             err_flag <= 1'b1;
                             err_code <= E_BAD_VERSION;
                             done_set <= 1'b1;
-                        end else if (hdr_total_bytes <= 32'd64 || hdr_total_bytes[31:28] != 4'd0) begin
+                        end else if (hdr_total_bytes <= HEADER_BYTES32 || hdr_total_bytes[31:28] != 4'd0) begin
                             state    <= S_IDLE;
                             busy     <= 1'b0;
                             err_flag <= 1'b1;
@@ -545,9 +568,9 @@ module bg_core #(
                         end else begin
                             // the payload CRC runs beside what follows; results wait for it. With
                             // CTRL.payload_checked the host vouches for the image: no CRC reads at all.
-                            c_rem          <= ctrl_checked ? 24'd0 : 24'((hdr_total_bytes - 32'd64 + 32'd15) >> 4);
-                            c_left         <= ctrl_checked ? 24'd0 : 24'((hdr_total_bytes - 32'd64 + 32'd15) >> 4);
-                            c_next         <= base + 64'd64;
+                            c_rem          <= ctrl_checked ? 24'd0 : 24'((hdr_total_bytes - HEADER_BYTES32 + 32'd15) >> 4);
+                            c_left         <= ctrl_checked ? 24'd0 : 24'((hdr_total_bytes - HEADER_BYTES32 + 32'd15) >> 4);
+                            c_next         <= base + 64'(HEADER_BYTES);
                             crc_last_bytes <= {1'b0, hdr_total_bytes[3:0]};   // 0: a full last beat
                             crc_first      <= 1'b1;
                             crc_done       <= ctrl_checked;
@@ -565,7 +588,7 @@ module bg_core #(
                             end else if (ctrl_reuse) begin
                                 rq_valid <= 1'b1;
                                 rq_addr  <= base + {32'd0, hdr_layer_offset};
-                                rq_beats <= 24'd3;
+                                rq_beats <= LAYER_BEATS24;
                                 rec_beat <= 2'd0;
                                 state    <= S_REC;
                             end else begin
@@ -601,7 +624,7 @@ module bg_core #(
                         end else if (s_axis_tlast) begin
                             rq_valid <= 1'b1;
                             rq_addr  <= base + {32'd0, hdr_layer_offset};
-                            rq_beats <= 24'd3;
+                            rq_beats <= LAYER_BEATS24;
                             rec_beat <= 2'd0;
                             state    <= S_REC;
                         end
@@ -621,7 +644,7 @@ module bg_core #(
                         pend_code <= bad_layer ? E_BAD_LAYER : E_NO_FIT;
                         state     <= S_HOLD;
                     end else begin
-                        e_mode <= r_op == OP_POOL ? 2'd2 : r_op == OP_GAP ? 2'd3 : r_taps ? 2'd1 : 2'd0;
+                        e_mode <= r_op == OP_MAXPOOL ? 2'd2 : r_op == OP_GAP ? 2'd3 : r_taps ? 2'd1 : 2'd0;
                         e_src <= r_src;  e_dst <= r_dst;  e_res <= r_res;  e_res_en <= r_res_en;
                         e_src_signed <= slot_signed[r_src[$clog2(SLOTS)-1:0]];
                         e_res_signed <= slot_signed[r_res[$clog2(SLOTS)-1:0]];
@@ -636,7 +659,7 @@ module bg_core #(
                         e_ntb <= r_ntb;
                         e_bias_shift <= r_bias_shift;  e_shift <= r_out_shift;
                         e_out_fmt <= r_out_fmt;  e_post_fmt <= r_post_fmt;
-                        e_round <= r_flags[2];  e_sat <= r_flags[3];
+                        e_round <= r_flags[FLAG_ROUND_BIT];  e_sat <= r_flags[FLAG_SATURATE_BIT];
                         e_is_last <= r_is_last;
                         e_mac <= r_mac;
                         e_tiles <= r_tiles;
@@ -685,14 +708,14 @@ module bg_core #(
                 S_DRAIN: begin
                     if (wr_count == e_out_words) begin
                         slot_signed[e_dst[$clog2(SLOTS)-1:0]] <= e_mode == 2'd2 ? e_src_signed
-                                                              : e_res_en ? e_post_fmt[7] : e_out_fmt[7];
+                                                              : e_res_en ? e_post_fmt[FORMAT_SIGNED_BIT] : e_out_fmt[FORMAT_SIGNED_BIT];
                         if (e_is_last) begin
                             state <= S_FINISH;
                         end else begin
                             layer    <= layer + 16'd1;
                             rq_valid <= 1'b1;
-                            rq_addr  <= base + {32'd0, hdr_layer_offset + {16'd0, layer + 16'd1} * 32'd48};
-                            rq_beats <= 24'd3;
+                            rq_addr  <= base + {32'd0, hdr_layer_offset + {16'd0, layer + 16'd1} * LAYER_BYTES32};
+                            rq_beats <= LAYER_BEATS24;
                             rec_beat <= 2'd0;
                             state    <= S_REC;
                         end

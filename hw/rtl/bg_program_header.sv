@@ -1,6 +1,6 @@
 // bg_program_header: the program loader's header parser. It takes the first four 128-bit beats of a core
-// program (the 64-byte header of docs/core-program.md, hw/compiler/program.py HEADER), checks it, and holds the
-// fields the sequencer needs.
+// program (the 64-byte header of docs/core-program.md: hw/compiler/program.py HEADER, as bg_program_pkg),
+// checks it, and holds the fields the sequencer needs.
 //
 // Protocol: a `start` pulse arms the parser (and abandons a header in progress); it then accepts four
 // beats on in_valid/in_ready, byte i of the header at in_data[8*(i%16) +: 8] of beat i/16 (the image's
@@ -10,11 +10,13 @@
 // error code and the fields then hold until the next start. The fields are those of the image even when
 // the error code is not 0 (they mean something only when it is 0). `busy` is high from start to done.
 //
-// Checks, in this order of priority; the code is that of STATUS.error_code (hw/regs/bg_core.rdl):
-//   1 BAD_MAGIC    bytes 0..3 are not "BGCP"
-//   2 BAD_VERSION  the format version (bytes 4..5) is not FORMAT_VERSION (1)
-//   3 HEADER_CRC   zlib.crc32 of header bytes 0..59 differs from the header_crc field (bytes 60..63)
-//   5 NO_FIT       lanes != LANES, or slot_count > SLOTS, or slot_bytes > SLOT_BYTES
+// Checks, in this order of priority; the code is that of STATUS.error_code (hw/regs/bg_core.rdl enum
+// bg_error_e, imported from the generated bg_core_regs_pkg):
+//   BAD_MAGIC    the magic field is not "BGCP" (bg_program_pkg::MAGIC)
+//   BAD_VERSION  the version field is not bg_program_pkg::FORMAT_VERSION
+//   HEADER_CRC   zlib.crc32 of the header bytes before header_crc differs from the header_crc field
+//   NO_FIT       lanes != LANES, or slot_count > SLOTS, or slot_bytes > SLOT_BYTES
+// Field offsets come from bg_program_pkg, generated from hw/compiler/program.py.
 // The remaining consistency of the image (sizes, offsets, payload CRC, layer records) is for the stages
 // that read the rest of it.
 //
@@ -23,13 +25,15 @@
 // zlib's CRC, crc32(m ++ c) with c appended little-endian equals the constant 0x2144DF1C exactly when
 // c == crc32(m) (the map from c to crc32(m ++ c) is invertible). So the header_crc check is "the CRC of
 // the whole header is 0x2144DF1C", and one 16-byte network serves all four beats instead of a 16-byte and
-// a 12-byte one. It is not an instance of bg_crc32 so that this file elaborates on its own (the lint
-// parameter checks and Yosys read one file at a time), and because whole beats need neither bg_crc32's
+// a 12-byte one. It is not an instance of bg_crc32 so that this file elaborates on its own (with the packages:
+// the lint parameter checks read one module at a time), and because whole beats need neither bg_crc32's
 // byte alignment nor its per-count networks.
 
 `default_nettype none
 
-module bg_program_header #(
+module bg_program_header
+    import bg_program_pkg::*;
+#(
     parameter int LANES      = 16,     // P of the core's MAC array, 1..255 (the header's lanes is a u8)
     parameter int SLOTS      = 8,      // activation slots of the core, 1..255 (slot_count is a u8)
     parameter int SLOT_BYTES = 65536   // bytes of one activation slot, 1..2147483647 (slot_bytes is a u32)
@@ -45,7 +49,7 @@ module bg_program_header #(
     input  wire  [127:0]  in_data,          // byte 16*n + i of the header at [8*i +: 8] of beat n
 
     output logic          done,             // one cycle, two cycles after the fourth beat
-    output logic [7:0]    error_code,       // 0, or 1, 2, 3, 5 as above; held until the next start
+    output logic [7:0]    error_code,       // NONE, or a code as above; held until the next start
 
     // Header fields, held from done until the next start (docs/core-program.md, "Header").
     output logic [15:0]   hdr_version,
@@ -78,8 +82,6 @@ module bg_program_header #(
         $error("bg_program_header: SLOT_BYTES must be in 1..2147483647");
     end
 
-    localparam logic [31:0] MAGIC          = 32'h50434742;  // "BGCP", byte 0 ('B') lowest
-    localparam logic [15:0] FORMAT_VERSION = 16'd1;
     localparam logic [31:0] POLY           = 32'hEDB88320;
     localparam logic [31:0] CRC_INIT       = 32'hFFFFFFFF;
     // zlib's residue 0x2144DF1C before the final XOR with 0xFFFFFFFF.
@@ -88,8 +90,17 @@ module bg_program_header #(
     localparam logic [7:0]  SLOTS8         = SLOTS[7:0];
     localparam logic [31:0] SLOT_BYTES32   = SLOT_BYTES;
 
-    localparam logic [7:0] E_NONE = 8'd0, E_BAD_MAGIC = 8'd1, E_BAD_VERSION = 8'd2, E_HEADER_CRC = 8'd3,
-                           E_NO_FIT = 8'd5;
+    // STATUS.error_code values, from the register map's enum
+    localparam logic [7:0] E_NONE        = 8'(bg_core_regs_pkg::bg_error_e__NONE);
+    localparam logic [7:0] E_BAD_MAGIC   = 8'(bg_core_regs_pkg::bg_error_e__BAD_MAGIC);
+    localparam logic [7:0] E_BAD_VERSION = 8'(bg_core_regs_pkg::bg_error_e__BAD_VERSION);
+    localparam logic [7:0] E_HEADER_CRC  = 8'(bg_core_regs_pkg::bg_error_e__HEADER_CRC);
+    localparam logic [7:0] E_NO_FIT      = 8'(bg_core_regs_pkg::bg_error_e__NO_FIT);
+
+    // The header is HEADER_BEATS whole beats, the last ending with header_crc.
+    if (HEADER_BEATS != 4 || HDR_HEADER_CRC_OFFSET != HEADER_BYTES - 4) begin : g_bad_format
+        $error("bg_program_header: written for a 4-beat header that ends with header_crc");
+    end
 
     // The reflected CRC register over the 16 bytes of a beat, byte 0 first, least significant bit first.
     function automatic logic [31:0] crc_update(input logic [31:0] crc, input logic [127:0] data);
@@ -160,40 +171,51 @@ module bg_program_header #(
         end
     end
 
-    // Fields by beat; bits [8*o +: 8*s] of beat o/16 for a field at header offset o of s bytes. Header
-    // bytes 6..7 (header_bytes), 16..21 (width, input size) and 56..63 (reserved, header_crc) are only in
-    // the CRC.
+    // Fields by beat: the field at header offset o of s bytes is bits [8*(o%16) +: 8*s] of beat o/16
+    // (bg_program_pkg; no field straddles a beat). Fields the sequencer does not need are only in the CRC.
+    function automatic logic [1:0] beat_of(input int offset);
+        beat_of = 2'(offset / BEAT_BYTES);
+    endfunction
+
     always_ff @(posedge clk) begin
         if (take) begin
             crc <= crc_update((beat == 2'd0) ? CRC_INIT : crc, in_data);
-            case (beat)
-                2'd0: begin
-                    magic_ok <= in_data[31:0] == MAGIC;
-                    hdr_version <= in_data[47:32];
-                    hdr_network_id <= in_data[71:64];
-                    hdr_outputs <= in_data[79:72];
-                    hdr_num_classes <= in_data[87:80];
-                    hdr_lanes <= in_data[95:88];
-                    hdr_layer_count <= in_data[111:96];
-                    hdr_layer_bytes <= in_data[127:112];
-                end
-                2'd1: begin
-                    hdr_slot_count <= in_data[55:48];     // header byte 22
-                    hdr_input_frac <= in_data[63:56];     // 23
-                    hdr_slot_bytes <= in_data[95:64];     // 24..27
-                    hdr_structure_id <= in_data[127:96];  // 28..31
-                end
-                2'd2: begin
-                    hdr_class_offset <= in_data[31:0];    // 32..35
-                    hdr_layer_offset <= in_data[63:32];   // 36..39
-                    hdr_weight_offset <= in_data[95:64];  // 40..43
-                    hdr_weight_bytes <= in_data[127:96];  // 44..47
-                end
-                default: begin
-                    hdr_total_bytes <= in_data[31:0];     // 48..51
-                    hdr_payload_crc <= in_data[63:32];    // 52..55
-                end
-            endcase
+            if (beat == beat_of(HDR_MAGIC_OFFSET))
+                magic_ok <= in_data[8*(HDR_MAGIC_OFFSET % BEAT_BYTES) +: 32] == MAGIC;
+            if (beat == beat_of(HDR_VERSION_OFFSET))
+                hdr_version <= in_data[8*(HDR_VERSION_OFFSET % BEAT_BYTES) +: 16];
+            if (beat == beat_of(HDR_NETWORK_ID_OFFSET))
+                hdr_network_id <= in_data[8*(HDR_NETWORK_ID_OFFSET % BEAT_BYTES) +: 8];
+            if (beat == beat_of(HDR_OUTPUTS_OFFSET))
+                hdr_outputs <= in_data[8*(HDR_OUTPUTS_OFFSET % BEAT_BYTES) +: 8];
+            if (beat == beat_of(HDR_NUM_CLASSES_OFFSET))
+                hdr_num_classes <= in_data[8*(HDR_NUM_CLASSES_OFFSET % BEAT_BYTES) +: 8];
+            if (beat == beat_of(HDR_LANES_OFFSET))
+                hdr_lanes <= in_data[8*(HDR_LANES_OFFSET % BEAT_BYTES) +: 8];
+            if (beat == beat_of(HDR_LAYER_COUNT_OFFSET))
+                hdr_layer_count <= in_data[8*(HDR_LAYER_COUNT_OFFSET % BEAT_BYTES) +: 16];
+            if (beat == beat_of(HDR_LAYER_BYTES_OFFSET))
+                hdr_layer_bytes <= in_data[8*(HDR_LAYER_BYTES_OFFSET % BEAT_BYTES) +: 16];
+            if (beat == beat_of(HDR_SLOT_COUNT_OFFSET))
+                hdr_slot_count <= in_data[8*(HDR_SLOT_COUNT_OFFSET % BEAT_BYTES) +: 8];
+            if (beat == beat_of(HDR_INPUT_FRAC_OFFSET))
+                hdr_input_frac <= in_data[8*(HDR_INPUT_FRAC_OFFSET % BEAT_BYTES) +: 8];
+            if (beat == beat_of(HDR_SLOT_BYTES_OFFSET))
+                hdr_slot_bytes <= in_data[8*(HDR_SLOT_BYTES_OFFSET % BEAT_BYTES) +: 32];
+            if (beat == beat_of(HDR_STRUCTURE_ID_OFFSET))
+                hdr_structure_id <= in_data[8*(HDR_STRUCTURE_ID_OFFSET % BEAT_BYTES) +: 32];
+            if (beat == beat_of(HDR_CLASS_OFFSET_OFFSET))
+                hdr_class_offset <= in_data[8*(HDR_CLASS_OFFSET_OFFSET % BEAT_BYTES) +: 32];
+            if (beat == beat_of(HDR_LAYER_OFFSET_OFFSET))
+                hdr_layer_offset <= in_data[8*(HDR_LAYER_OFFSET_OFFSET % BEAT_BYTES) +: 32];
+            if (beat == beat_of(HDR_WEIGHT_OFFSET_OFFSET))
+                hdr_weight_offset <= in_data[8*(HDR_WEIGHT_OFFSET_OFFSET % BEAT_BYTES) +: 32];
+            if (beat == beat_of(HDR_WEIGHT_BYTES_OFFSET))
+                hdr_weight_bytes <= in_data[8*(HDR_WEIGHT_BYTES_OFFSET % BEAT_BYTES) +: 32];
+            if (beat == beat_of(HDR_TOTAL_BYTES_OFFSET))
+                hdr_total_bytes <= in_data[8*(HDR_TOTAL_BYTES_OFFSET % BEAT_BYTES) +: 32];
+            if (beat == beat_of(HDR_PAYLOAD_CRC_OFFSET))
+                hdr_payload_crc <= in_data[8*(HDR_PAYLOAD_CRC_OFFSET % BEAT_BYTES) +: 32];
         end
     end
 

