@@ -78,8 +78,10 @@ verify: $(STAMP)  ## full checks: hls = golden on 6 networks x 30 patches; golde
 	$(PY) -m blurgauge.sim.backend_agreement --images 8 $(if $(DATA),--data $(DATA),) --out build/verify/backends.md
 	$(PY) -m pytest $(PYTEST_JOBS) -q -m fullsize
 
-regs: $(STAMP)  ## regenerate the register block, C header, Python map and docs from hw/regs/bg_core.rdl
+regs: $(STAMP)  ## regenerate the register block, C header, Python map and docs from hw/regs/bg_core.rdl, the program-format package hw/rtl/bg_program_pkg.sv and blurgauge_core.core
 	$(PY) hw/regs/generate.py
+	$(PY) -m blurgauge.hw.compiler.program_sv
+	$(PY) -m blurgauge.hw.fusesoc
 
 lint-rtl: $(STAMP)  ## verilator -Wall on hw/rtl/ and the register block (waivers: hw/regs/bg_core_regs.vlt)
 	$(PY) -m pytest -q tests/test_rtl_lint.py -m "not slow"

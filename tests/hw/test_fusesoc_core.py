@@ -1,19 +1,19 @@
-"""The FuseSoC core file blurgauge_core.core lists the whole core: every hw/rtl/*.sv and the generated
-register block, every listed file exists, and its parameter defaults are bg_core's. When FuseSoC is
+"""The FuseSoC core file blurgauge_core.core is generated (hw/fusesoc.py, `make regs`) from the core's file
+list (hw/rtl_files.py) and the default target (hw/targets.py): the committed file equals a fresh one, it
+lists every file of the core in build order and nothing else, and every listed file exists. When FuseSoC is
 installed (`pip install fusesoc`; it is not a pinned package) it must also read the file."""
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 
 import pytest
 import yaml
 
-from blurgauge.hw import rtl_files
+from blurgauge.hw import fusesoc, rtl_files, targets
 
-CORE_FILE = rtl_files.REPO / "blurgauge_core.core"
+CORE_FILE = fusesoc.PATH
 CORE_NAME = "blurgauge:blurgauge:bg_core"
 
 
@@ -23,33 +23,26 @@ def load() -> dict:
     return yaml.safe_load(text)
 
 
-def listed(core: dict) -> list[str]:
-    return [f for fs in core["filesets"].values() for f in fs["files"]]
+def test_committed_core_file_is_fresh() -> None:
+    assert CORE_FILE.read_text() == fusesoc.render(), "stale: run make regs"
 
 
-def test_every_listed_file_exists() -> None:
-    files = listed(load())
-    assert len(files) == len(set(files)), "a file listed twice"
-    missing = [f for f in files if not (CORE_FILE.parent / f).is_file()]
-    assert not missing, f"listed in {CORE_FILE.name} but missing: {missing}"
-
-
-def test_every_rtl_file_and_the_register_block_listed() -> None:
-    files = set(listed(load()))
-    want = {str(p.relative_to(rtl_files.REPO)) for p in rtl_files.RTL_DIR.glob("*.sv")}
-    want |= {f"hw/regs/{n}" for n in ("bg_core_regs_pkg.sv", "bg_core_regs.sv", "bg_core_regs.vlt")}
-    assert want <= files, f"not listed in {CORE_FILE.name}: {sorted(want - files)}"
-    rtl = load()["filesets"]["rtl"]["files"]
-    assert rtl[-1] == "hw/rtl/bg_core.sv" and load()["filesets"]["regs"]["files"][0].endswith("_pkg.sv")
-
-
-def test_parameter_defaults_are_the_rtl_defaults() -> None:
+def test_files_are_the_core_sources_in_order() -> None:
     core = load()
-    rtl = (rtl_files.RTL_DIR / "bg_core.sv").read_text()
-    defaults = {m[1]: int(m[2]) for m in re.finditer(r"parameter int (\w+)\s*=\s*(\d+)", rtl)}
+    sv = [f for name in ("regs", "rtl") for f in core["filesets"][name]["files"]]
+    assert sv == [str(p.relative_to(rtl_files.REPO)) for p in rtl_files.core_sources()]
+    assert core["filesets"]["verilator_waivers"]["files"] == [str(rtl_files.REGS_WAIVERS.relative_to(rtl_files.REPO))]
+    missing = [f for f in sv if not (CORE_FILE.parent / f).is_file()]
+    assert not missing, f"listed in {CORE_FILE.name} but missing: {missing}"
+    # every file of hw/rtl/ is part of the core
+    assert {p.name for p in rtl_files.RTL_DIR.glob("*.sv")} <= {f.rsplit("/", 1)[-1] for f in sv}
+
+
+def test_parameter_defaults_are_the_default_target() -> None:
+    core = load()
     assert core["targets"]["default"]["toplevel"] == "bg_core"
-    for name in core["targets"]["default"]["parameters"]:
-        assert core["parameters"][name]["default"] == defaults[name], name
+    default = targets.get(targets.DEFAULT_TARGET).core
+    assert {name: core["parameters"][name]["default"] for name in core["targets"]["default"]["parameters"]} == default
 
 
 @pytest.mark.skipif(shutil.which("fusesoc", path=str(rtl_files.REPO / ".venv" / "bin")) is None
