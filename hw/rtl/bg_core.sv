@@ -97,13 +97,10 @@ module bg_core
 
     localparam int P   = LANES;
     localparam int LP  = $clog2(P);
-    localparam int SWD = SLOT_BYTES / P;
     localparam int WIW = $clog2(WBUF_TILES * P * P / 16);  // weight beat index bits
     localparam int NW  = (P >= STEM_K - 1) ? 2 : 4;        // bg_core_engine's slot 0 word banks
     localparam logic [31:0] ROW_ALIGN = P * NW;             // input_width must be a multiple
     localparam logic [31:0] SLOT_BYTES32 = SLOT_BYTES;
-    localparam logic [31:0] SWD32   = SWD;
-    localparam logic [31:0] WBUF32  = WBUF_TILES;
 
     // STATUS.error_code values: the register map's enum (hw/regs/bg_core.rdl bg_error_e, generated package)
     localparam logic [7:0] E_NONE          = 8'(bg_core_regs_pkg::bg_error_e__NONE);
@@ -122,7 +119,6 @@ module bg_core
     localparam logic [15:0] LAYER_BYTES16  = 16'(LAYER_BYTES);
     localparam logic [23:0] HEADER_BEATS24 = 24'(HEADER_BEATS);
     localparam logic [23:0] LAYER_BEATS24  = 24'(LAYER_BEATS);
-    localparam logic [7:0]  INPUT_SLOT8    = 8'(INPUT_SLOT);
 
     // ---- register block ----
     bg_core_regs_pkg::bg_core__in_t  hwif_in;
@@ -161,7 +157,9 @@ module bg_core
     state_t state;
 
     logic        busy, err_flag, flush, cancel, done_set, done_clr;
+    logic        abort;     // this cycle ends the run without results: soft reset, start while busy, AXI error
     logic [7:0]  err_code;
+    logic [7:0]  pend_code; // an error found after the header, reported once the payload CRC is known
     logic [15:0] layer;
     logic [63:0] base;
     logic [31:0] cycles, stalls;
@@ -169,35 +167,46 @@ module bg_core
     logic [7:0]  argmax, logits_frac;
     logic [SLOTS-1:0] slot_signed;
 
-    // ---- AXI4 read master ----
-    logic        rq_valid, rq_ready;
+    assign abort = ctrl_soft_reset || (busy && (ctrl_start || rd_err));
+
+    // ---- AXI4 read master, shared by the sequencer (priority) and the payload CRC check ----
+    // The sequencer's request (header, records, weights, biases): held until granted.
+    logic        rq_valid, rq_grant;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [63:0] rq_addr;   // 64-bit arithmetic, the bus takes ADDR_W bits
     /* verilator lint_on UNUSEDSIGNAL */
     logic [23:0] rq_beats;
-    logic        rd_valid, rd_ready, rd_last, rd_err, rd_busy, rd_waiting;
-    // The payload CRC pass is a second client of the reader, in chunks of CHUNK beats at lower priority
-    // than the sequencer (header, records, weights), so it runs beside the first layers.
-    localparam logic [23:0] CHUNK = 24'd64;
-    logic        c_valid, cur_crc, rd_a;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [63:0] c_addr, c_next;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic [23:0] c_beats, c_rem, c_left;
-    logic        crc_done, crc_ok;
-    logic [7:0]  pend_code;
-    assign rd_a = rd_valid && !cur_crc;   // a beat of the sequencer's request
-    logic [127:0] rd_data;
+    // The payload CRC check's request, in chunks, beside the first layers.
+    logic              c_valid, c_grant;
+    logic [ADDR_W-1:0] c_addr;
+    logic [23:0]       c_beats;
+
+    logic              m_req_valid, m_req_ready;
+    logic [ADDR_W-1:0] m_req_addr;
+    logic [23:0]       m_req_beats;
+    logic              rd_valid, rd_ready, rd_last, rd_err, rd_busy, rd_waiting;
+    logic [127:0]      rd_data;
+    logic              rd_a, rd_a_ready;   // a beat of the sequencer's request; the sequencer takes it
+    logic              rd_c, rd_c_ready;   // a beat of the CRC check's request; the check takes it
+    logic              cur_crc;            // the reader's beats are the CRC check's
 
     /* verilator lint_off UNUSEDSIGNAL */
     logic unused_rd_busy;
     assign unused_rd_busy = rd_busy;
     /* verilator lint_on UNUSEDSIGNAL */
 
+    bg_read_arbiter #(.ADDR_W(ADDR_W), .BEATS_W(24)) u_arbiter (
+        .clk(clk), .rst(rst || abort),
+        .a_req_valid(rq_valid), .a_req_addr(rq_addr[ADDR_W-1:0]), .a_req_beats(rq_beats), .a_req_grant(rq_grant),
+        .a_out_valid(rd_a), .a_out_ready(rd_a_ready),
+        .b_req_valid(c_valid), .b_req_addr(c_addr), .b_req_beats(c_beats), .b_req_grant(c_grant),
+        .b_out_valid(rd_c), .b_out_ready(rd_c_ready),
+        .m_req_valid(m_req_valid), .m_req_ready(m_req_ready), .m_req_addr(m_req_addr), .m_req_beats(m_req_beats),
+        .m_out_valid(rd_valid), .m_out_ready(rd_ready), .owner_b(cur_crc));
+
     bg_axi_reader #(.ADDR_W(ADDR_W), .MAX_BURST(MAX_BURST), .OUTSTANDING(OUTSTANDING)) u_reader (
         .clk(clk), .rst(rst),
-        .req_valid(rq_valid || c_valid), .req_ready(rq_ready),
-        .req_addr(rq_valid ? rq_addr[ADDR_W-1:0] : c_addr[ADDR_W-1:0]), .req_beats(rq_valid ? rq_beats : c_beats),
+        .req_valid(m_req_valid), .req_ready(m_req_ready), .req_addr(m_req_addr), .req_beats(m_req_beats),
         .out_valid(rd_valid), .out_ready(rd_ready), .out_data(rd_data), .out_last(rd_last),
         .cancel(cancel), .err(rd_err), .busy(rd_busy), .waiting(rd_waiting),
         .m_axi_arid(m_axi_arid), .m_axi_araddr(m_axi_araddr), .m_axi_arlen(m_axi_arlen),
@@ -206,7 +215,7 @@ module bg_core
         .m_axi_rdata(m_axi_rdata), .m_axi_rlast(m_axi_rlast), .m_axi_rvalid(m_axi_rvalid),
         .m_axi_rready(m_axi_rready));
 
-    // ---- header parser and payload CRC ----
+    // ---- header parser ----
     logic        hdr_start, hdr_ready, hdr_done;
     logic [7:0]  hdr_error;
     logic [15:0] hdr_version, hdr_layer_count, hdr_layer_bytes;
@@ -234,84 +243,65 @@ module bg_core
         .hdr_weight_offset(hdr_weight_offset), .hdr_weight_bytes(hdr_weight_bytes),
         .hdr_total_bytes(hdr_total_bytes), .hdr_payload_crc(hdr_payload_crc));
 
-    logic        crc_ready, crc_valid, crc_first;
-    logic [31:0] crc_value;
-    logic [4:0]  crc_last_bytes;
+    // records, weights and biases are taken at once; the header at the parser's pace
+    assign rd_a_ready = state == S_HDR ? hdr_ready : 1'b1;
 
-    bg_crc32 #(.BYTES(16)) u_crc (
-        .clk(clk), .rst(rst || flush),
-        .in_valid(rd_valid && cur_crc), .in_ready(crc_ready), .in_data(rd_data),
-        .in_bytes(c_left == 24'd1 ? crc_last_bytes : 5'd0), .in_start(crc_first), .in_last(c_left == 24'd1),
-        .out_valid(crc_valid), .out_ready(1'b1), .out_crc(crc_value));
+    // What the parser leaves to the sequencer: the record sizes of this format version, and an image
+    // longer than its header that a 28-bit byte count covers.
+    logic [2:0] hdr_beat;
+    logic       hdr_size_bad;   // header_bytes is not HEADER_BYTES
+    logic       hdr_sizes_ok, hdr_total_ok, crc_start;
+    assign hdr_sizes_ok = !hdr_size_bad && hdr_layer_bytes == LAYER_BYTES16;
+    assign hdr_total_ok = hdr_total_bytes > HEADER_BYTES32 && hdr_total_bytes[31:28] == 4'd0;
+    // the payload check starts the cycle the header passes
+    assign crc_start = state == S_HDR && hdr_done && hdr_error == E_NONE && hdr_sizes_ok && hdr_total_ok;
 
-    always_comb begin
-        if (cur_crc)              rd_ready = crc_ready;
-        else if (state == S_HDR)  rd_ready = hdr_ready;
-        else                      rd_ready = 1'b1;   // records, weights, biases are taken at once
-    end
+    // ---- payload CRC: every byte after the header, against payload_crc, beside the run ----
+    logic crc_done, crc_ok;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [63:0] payload_addr;
+    assign payload_addr = base + 64'(HEADER_BYTES);
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    bg_payload_crc #(.ADDR_W(ADDR_W), .CHUNK(64)) u_payload_crc (
+        .clk(clk), .rst(rst || flush), .cancel(rst || abort),
+        .start(crc_start), .start_addr(payload_addr[ADDR_W-1:0]),
+        // with CTRL.payload_checked the host vouches for the image: no CRC reads at all
+        .start_beats(ctrl_checked ? 24'd0 : 24'((hdr_total_bytes - HEADER_BYTES32 + 32'd15) >> 4)),
+        .start_last_bytes(hdr_total_bytes[3:0]), .start_skip(ctrl_checked), .expect_crc(hdr_payload_crc),
+        .req_valid(c_valid), .req_addr(c_addr), .req_beats(c_beats), .req_grant(c_grant),
+        .in_valid(rd_c), .in_ready(rd_c_ready), .in_data(rd_data),
+        .done(crc_done), .ok(crc_ok));
 
     // ---- the layer record and its checks ----
     logic [8*LAYER_BYTES-1:0] rec;   // byte o at [8*o +: 8]
-    logic [1:0]   rec_beat;
+    logic [1:0]  rec_beat;
+    logic        r_is_last, r_mac, bad_layer, no_fit;
+    logic [7:0]  r_op, r_src, r_dst, r_out_frac;
+    logic [31:0] r_w_off, r_b_off, r_tiles;
+    logic [1:0]  d_mode;
+    logic [7:0]  d_res, d_stride, d_pad_top, d_pad_left, d_bias_shift, d_shift, d_out_fmt, d_post_fmt;
+    logic        d_res_en, d_round, d_sat;
+    logic [15:0] d_in_h, d_in_w, d_cbin, d_out_h, d_out_w, d_cob, d_win_h, d_win_w, d_nib, d_ntb;
+    logic [31:0] d_out_words;
+    assign r_is_last = layer == hdr_layer_count - 16'd1;
 
-    function automatic logic [7:0] rb(input logic [8*LAYER_BYTES-1:0] r, input int i);
-        rb = r[8*i +: 8];
-    endfunction
-    function automatic logic [15:0] rh(input logic [8*LAYER_BYTES-1:0] r, input int i);
-        rh = r[8*i +: 16];
-    endfunction
-    function automatic logic [31:0] rw(input logic [8*LAYER_BYTES-1:0] r, input int i);
-        rw = r[8*i +: 32];
-    endfunction
+    bg_layer_decode #(.P(P), .SLOT_BYTES(SLOT_BYTES), .WBUF_TILES(WBUF_TILES), .STEM_K(STEM_K)) u_decode (
+        .rec(rec), .is_last(r_is_last), .slot_count(hdr_slot_count),
+        .bad_layer(bad_layer), .no_fit(no_fit),
+        .op(r_op), .src(r_src), .dst(r_dst), .out_frac(r_out_frac), .mac(r_mac),
+        .w_off(r_w_off), .b_off(r_b_off), .tiles(r_tiles),
+        .cfg_mode(d_mode), .cfg_res(d_res), .cfg_res_en(d_res_en), .cfg_stride(d_stride),
+        .cfg_pad_top(d_pad_top), .cfg_pad_left(d_pad_left), .cfg_in_h(d_in_h), .cfg_in_w(d_in_w),
+        .cfg_cbin(d_cbin), .cfg_out_h(d_out_h), .cfg_out_w(d_out_w), .cfg_cob(d_cob),
+        .cfg_win_h(d_win_h), .cfg_win_w(d_win_w), .cfg_nib(d_nib), .cfg_ntb(d_ntb),
+        .cfg_bias_shift(d_bias_shift), .cfg_shift(d_shift), .cfg_out_fmt(d_out_fmt), .cfg_post_fmt(d_post_fmt),
+        .cfg_round(d_round), .cfg_sat(d_sat), .cfg_out_words(d_out_words));
 
-    logic [7:0]  r_op, r_flags, r_src, r_dst, r_res, r_kernel, r_stride, r_out_frac, r_pad_top, r_pad_left;
-    logic [7:0]  r_bias_shift, r_out_shift, r_out_fmt, r_post_fmt;
-    logic [15:0] r_in_h, r_in_w, r_in_c, r_out_h, r_out_w, r_out_c;
-    logic [31:0] r_w_off, r_b_off;
-    logic        r_res_en, r_taps, r_is_last, r_mac;
-    logic [15:0] r_cbin, r_cob, r_ntb;
-    logic [31:0] r_tiles, r_out_words, r_in_words;
-    logic        bad_layer, no_fit;
-
-    always_comb begin
-        r_op = rb(rec, LAYER_OP_OFFSET);           r_flags = rb(rec, LAYER_FLAGS_OFFSET);
-        r_src = rb(rec, LAYER_SRC_OFFSET);         r_dst = rb(rec, LAYER_DST_OFFSET);
-        r_res = rb(rec, LAYER_RES_OFFSET);         r_kernel = rb(rec, LAYER_KERNEL_OFFSET);
-        r_stride = rb(rec, LAYER_STRIDE_OFFSET);   r_out_frac = rb(rec, LAYER_OUT_FRAC_OFFSET);
-        r_pad_top = rb(rec, LAYER_PAD_TOP_OFFSET); r_pad_left = rb(rec, LAYER_PAD_LEFT_OFFSET);
-        r_in_h = rh(rec, LAYER_IN_HEIGHT_OFFSET);  r_in_w = rh(rec, LAYER_IN_WIDTH_OFFSET);
-        r_in_c = rh(rec, LAYER_IN_CHANNELS_OFFSET);
-        r_out_h = rh(rec, LAYER_OUT_HEIGHT_OFFSET); r_out_w = rh(rec, LAYER_OUT_WIDTH_OFFSET);
-        r_out_c = rh(rec, LAYER_OUT_CHANNELS_OFFSET);
-        r_bias_shift = rb(rec, LAYER_BIAS_SHIFT_OFFSET); r_out_shift = rb(rec, LAYER_OUT_SHIFT_OFFSET);
-        r_out_fmt = rb(rec, LAYER_OUT_FORMAT_OFFSET);    r_post_fmt = rb(rec, LAYER_POST_FORMAT_OFFSET);
-        r_w_off = rw(rec, LAYER_WEIGHT_OFFSET_OFFSET);   r_b_off = rw(rec, LAYER_BIAS_OFFSET_OFFSET);
-        r_res_en = r_flags[FLAG_RESIDUAL_BIT];
-        r_taps = r_flags[FLAG_TAPS_ON_LANES_BIT];
-        r_is_last = layer == hdr_layer_count - 16'd1;
-        r_mac = r_op == OP_CONV || r_op == OP_DENSE;
-        r_cbin = 16'(({1'b0, r_in_c} + 17'(P - 1)) >> LP);
-        r_cob = 16'(({1'b0, r_out_c} + 17'(P - 1)) >> LP);
-        r_ntb = 16'(({8'd0, r_kernel} * {8'd0, r_kernel} + 16'(P - 1)) >> LP);
-        r_tiles = r_taps ? {16'd0, r_ntb} : {24'd0, r_kernel} * {24'd0, r_kernel} * {16'd0, r_cbin};
-        r_out_words = {16'd0, r_out_h} * {16'd0, r_out_w} * {16'd0, r_cob};
-        r_in_words = {16'd0, r_in_h} * {16'd0, r_in_w} * {16'd0, r_cbin};
-
-        bad_layer = r_op < OP_CONV || r_op > OP_DENSE || (r_flags & ~FLAGS_KNOWN) != 8'd0
-            || r_src >= hdr_slot_count || r_dst >= hdr_slot_count || r_dst == INPUT_SLOT8 || r_dst == r_src
-            || (r_res_en && (r_op != OP_CONV || r_res >= hdr_slot_count || r_res == r_src || r_res == r_dst))
-            || (r_taps != (r_src == INPUT_SLOT8)) || (r_taps && (r_op != OP_CONV || r_in_c != 16'd1))
-            || (r_taps && {24'd0, r_kernel} != STEM_K) || (r_res_en && r_res == INPUT_SLOT8)
-            || (r_op != OP_GAP && (r_kernel == 8'd0 || r_stride == 8'd0))
-            || r_in_h == 16'd0 || r_in_w == 16'd0 || r_in_c == 16'd0
-            || r_out_h == 16'd0 || r_out_w == 16'd0 || r_out_c == 16'd0
-            || (!r_is_last && ((r_out_fmt & FORMAT_WIDTH_MASK) != 8'd8
-                                || (r_res_en && (r_post_fmt & FORMAT_WIDTH_MASK) != 8'd8)))
-            || (r_is_last && (r_out_h != 16'd1 || r_out_w != 16'd1 || r_op == OP_MAXPOOL))
-            || ((r_op == OP_MAXPOOL || r_op == OP_GAP) && r_in_c != r_out_c)
-            || (r_op == OP_GAP && (r_out_h != 16'd1 || r_out_w != 16'd1));
-        no_fit = (r_mac && r_tiles > WBUF32) || r_out_words > SWD32 || (!r_taps && r_in_words > SWD32);
-    end
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic unused_op;
+    assign unused_op = ^r_op;   // the decoder turns the operation into cfg_mode and mac
+    /* verilator lint_on UNUSEDSIGNAL */
 
     // ---- engine ----
     logic [15:0] in_wpr, in_row, in_wir;   // input: words per row; row and word of the next stream beat
@@ -355,7 +345,7 @@ module bg_core
 
     // ---- input stream ----
     logic [31:0] in_count, in_beats;   // beats taken, beats expected
-    logic [15:0] img_h, img_w;         // input_height, input_width (header beat 1, bytes 18..21)
+    logic [15:0] img_h, img_w;         // input_height, input_width (from the header beats)
     logic [31:0] img_pixels;
     assign img_pixels    = {16'd0, img_h} * {16'd0, img_w};
     assign s_axis_tready = state == S_STREAM;
@@ -373,6 +363,16 @@ module bg_core
     assign wb_we  = f_state == F_W && rd_a;
     assign wb_idx = beat_count[WIW-1:0];
     assign bias   = bias_buf[ob[0]];
+    // block f_ob's weight tiles; its P int16 biases from the 16-byte beat that holds the first
+    logic [63:0] fetch_w_addr, fetch_b_addr;
+    logic [3:0]  fetch_b_off;
+    assign fetch_w_addr = base + {32'd0, e_w_off + ((e_tiles * {16'd0, f_ob}) << (2 * LP))};
+    assign fetch_b_off  = e_b_off[3:0] + 4'({f_ob, {(LP + 1){1'b0}}});
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [63:0] fetch_b_byte;
+    assign fetch_b_byte = base + {32'd0, e_b_off + ({16'd0, f_ob} << (LP + 1))};
+    /* verilator lint_on UNUSEDSIGNAL */
+    assign fetch_b_addr = {fetch_b_byte[63:4], 4'd0};
 
     // ---- argmax over the first num_classes logits (lowest index on a tie) ----
     logic [7:0] best;
@@ -384,8 +384,27 @@ module bg_core
     end
 
     // ---- sequencer ----
-    logic [2:0] hdr_beat;
-    logic       hdr_size_bad;   // header_bytes is not HEADER_BYTES
+    // The sequencer's read request: held (rq_valid) until the arbiter grants it.
+    task automatic request(input logic [63:0] addr, input logic [23:0] beats);
+        rq_valid <= 1'b1;
+        rq_addr  <= addr;
+        rq_beats <= beats;
+    endtask
+
+    // The request for layer record `index`, whose beats then fill `rec` from its first.
+    task automatic request_record(input logic [15:0] index);
+        request(base + {32'd0, hdr_layer_offset + {16'd0, index} * LAYER_BYTES32}, LAYER_BEATS24);
+        rec_beat <= 2'd0;
+    endtask
+
+    // End the run with an error: STATUS.error with `code`, STATUS.done, back to idle.
+    task automatic fail(input logic [7:0] code);
+        state    <= S_IDLE;
+        busy     <= 1'b0;
+        err_flag <= 1'b1;
+        err_code <= code;
+        done_set <= 1'b1;
+    endtask
 
     always_ff @(posedge clk) begin
         flush       <= 1'b0;
@@ -394,23 +413,13 @@ module bg_core
         done_clr    <= 1'b0;
         hdr_start   <= 1'b0;
         count_clear <= 1'b0;
-        if (rq_ready && (rq_valid || c_valid)) begin
-            rq_valid <= 1'b0;                 // the sequencer's request has priority
-            if (!rq_valid) c_valid <= 1'b0;
-            cur_crc  <= !rq_valid;
-        end
+        if (rq_grant) rq_valid <= 1'b0;
 
-        if (rst || ctrl_soft_reset || (busy && (ctrl_start || rd_err))) begin
+        if (rst || abort) begin
             f_state <= F_IDLE;
             f_kick  <= 1'b0;
-            c_valid <= 1'b0;
-            c_rem   <= 24'd0;
-            cur_crc <= 1'b0;
         end
         if (rst) begin
-            c_valid  <= 1'b0;
-            c_rem    <= 24'd0;
-            cur_crc  <= 1'b0;
             state    <= S_IDLE;
             busy     <= 1'b0;
             err_flag <= 1'b0;
@@ -432,16 +441,12 @@ module bg_core
             flush    <= 1'b1;
             cancel   <= 1'b1;
             done_clr <= 1'b1;
-        end else if (busy && (ctrl_start || rd_err)) begin
+        end else if (abort) begin
             // start while busy abandons the run; an AXI read error ends it
-            state    <= S_IDLE;
-            busy     <= 1'b0;
-            err_flag <= 1'b1;
-            err_code <= ctrl_start ? E_START_BUSY : E_AXI_READ;
+            fail(ctrl_start ? E_START_BUSY : E_AXI_READ);
             rq_valid <= 1'b0;
             flush    <= 1'b1;
             cancel   <= 1'b1;
-            done_set <= 1'b1;
         end else begin
             if (busy) begin
                 if (cycles != 32'hFFFF_FFFF) cycles <= cycles + 32'd1;
@@ -459,31 +464,12 @@ module bg_core
                 end
             end
 
-            // payload CRC process: asks for the next chunk once the last one was granted
-            if (!c_valid && c_rem != 24'd0) begin
-                c_valid <= 1'b1;
-                c_addr  <= c_next;
-                c_beats <= c_rem < CHUNK ? c_rem : CHUNK;
-                c_rem   <= c_rem < CHUNK ? 24'd0 : c_rem - CHUNK;
-                c_next  <= c_next + {36'd0, (c_rem < CHUNK ? c_rem : CHUNK), 4'd0};
-            end
-            if (rd_valid && cur_crc && crc_ready) begin
-                c_left    <= c_left - 24'd1;
-                crc_first <= 1'b0;
-            end
-            if (crc_valid) begin
-                crc_done <= 1'b1;
-                crc_ok   <= crc_value == hdr_payload_crc;
-            end
-
             // weight fetch process
             f_kick <= 1'b0;
             case (f_state)
                 F_IDLE: begin
                     if (f_kick) begin
-                        rq_valid   <= 1'b1;
-                        rq_addr    <= base + {32'd0, e_w_off + ((e_tiles * {16'd0, f_ob}) << (2 * LP))};
-                        rq_beats   <= 24'(e_tiles << (2 * LP - 4));
+                        request(fetch_w_addr, 24'(e_tiles << (2 * LP - 4)));
                         beat_count <= 32'd0;
                         f_state    <= F_W;
                     end
@@ -492,11 +478,8 @@ module bg_core
                     if (rd_a) begin
                         beat_count <= beat_count + 32'd1;
                         if (rd_last) begin
-                            rq_valid   <= 1'b1;
-                            rq_addr    <= base + {32'd0, e_b_off + ({16'd0, f_ob} << (LP + 1))};
-                            rq_addr[3:0] <= 4'd0;
-                            bias_off   <= e_b_off[3:0] + 4'({f_ob, {(LP + 1){1'b0}}});
-                            rq_beats   <= 24'((({28'd0, e_b_off[3:0] + 4'({f_ob, {(LP + 1){1'b0}}})}) + 32'(2 * P) + 32'd15) >> 4);
+                            request(fetch_b_addr, 24'((({28'd0, fetch_b_off}) + 32'(2 * P) + 32'd15) >> 4));
+                            bias_off   <= fetch_b_off;
                             beat_count <= 32'd0;
                             f_state    <= F_B;
                         end
@@ -526,9 +509,7 @@ module bg_core
                         stalls    <= 32'd0;
                         done_clr  <= 1'b1;
                         base      <= {prog_addr64[63:4], 4'd0};
-                        rq_valid  <= 1'b1;
-                        rq_addr   <= {prog_addr64[63:4], 4'd0};
-                        rq_beats  <= HEADER_BEATS24;
+                        request({prog_addr64[63:4], 4'd0}, HEADER_BEATS24);
                         hdr_start <= 1'b1;
                         hdr_beat  <= 3'd0;
                         for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
@@ -537,7 +518,7 @@ module bg_core
                 end
 
                 S_HDR: begin
-                    if (rd_a && rd_ready) begin
+                    if (rd_a && rd_a_ready) begin
                         hdr_beat <= hdr_beat + 3'd1;
                         if (hdr_beat == 3'(HDR_HEADER_BYTES_OFFSET / BEAT_BYTES))
                             hdr_size_bad <= rd_data[8*(HDR_HEADER_BYTES_OFFSET % BEAT_BYTES) +: 16] != HEADER_BYTES16;
@@ -548,33 +529,13 @@ module bg_core
                     end
                     if (hdr_done) begin
                         if (hdr_error != E_NONE) begin
-                            state    <= S_IDLE;
-                            busy     <= 1'b0;
-                            err_flag <= 1'b1;
-                            err_code <= hdr_error;
-                            done_set <= 1'b1;
-                        end else if (hdr_size_bad || hdr_layer_bytes != LAYER_BYTES16) begin
-                            state    <= S_IDLE;
-                            busy     <= 1'b0;
-                            err_flag <= 1'b1;
-                            err_code <= E_BAD_VERSION;
-                            done_set <= 1'b1;
-                        end else if (hdr_total_bytes <= HEADER_BYTES32 || hdr_total_bytes[31:28] != 4'd0) begin
-                            state    <= S_IDLE;
-                            busy     <= 1'b0;
-                            err_flag <= 1'b1;
-                            err_code <= E_PAYLOAD_CRC;
-                            done_set <= 1'b1;
+                            fail(hdr_error);
+                        end else if (!hdr_sizes_ok) begin
+                            fail(E_BAD_VERSION);
+                        end else if (!hdr_total_ok) begin
+                            fail(E_PAYLOAD_CRC);
                         end else begin
-                            // the payload CRC runs beside what follows; results wait for it. With
-                            // CTRL.payload_checked the host vouches for the image: no CRC reads at all.
-                            c_rem          <= ctrl_checked ? 24'd0 : 24'((hdr_total_bytes - HEADER_BYTES32 + 32'd15) >> 4);
-                            c_left         <= ctrl_checked ? 24'd0 : 24'((hdr_total_bytes - HEADER_BYTES32 + 32'd15) >> 4);
-                            c_next         <= base + 64'(HEADER_BYTES);
-                            crc_last_bytes <= {1'b0, hdr_total_bytes[3:0]};   // 0: a full last beat
-                            crc_first      <= 1'b1;
-                            crc_done       <= ctrl_checked;
-                            crc_ok         <= ctrl_checked;
+                            // the payload CRC (crc_start) runs beside what follows; results wait for it
                             in_count    <= 32'd0;
                             in_row      <= 16'd0;
                             in_wir      <= 16'd0;
@@ -586,11 +547,8 @@ module bg_core
                                 pend_code <= E_NO_FIT;
                                 state     <= S_HOLD;
                             end else if (ctrl_reuse) begin
-                                rq_valid <= 1'b1;
-                                rq_addr  <= base + {32'd0, hdr_layer_offset};
-                                rq_beats <= LAYER_BEATS24;
-                                rec_beat <= 2'd0;
-                                state    <= S_REC;
+                                request_record(16'd0);
+                                state <= S_REC;
                             end else begin
                                 state <= S_STREAM;
                             end
@@ -600,13 +558,7 @@ module bg_core
 
                 S_HOLD: begin
                     // An error found after the header: a damaged payload explains it first.
-                    if (crc_done) begin
-                        state    <= S_IDLE;
-                        busy     <= 1'b0;
-                        err_flag <= 1'b1;
-                        err_code <= crc_ok ? pend_code : E_PAYLOAD_CRC;
-                        done_set <= 1'b1;
-                    end
+                    if (crc_done) fail(crc_ok ? pend_code : E_PAYLOAD_CRC);
                 end
 
                 S_STREAM: begin
@@ -622,11 +574,8 @@ module bg_core
                             pend_code <= E_STREAM_LENGTH;
                             state     <= S_HOLD;
                         end else if (s_axis_tlast) begin
-                            rq_valid <= 1'b1;
-                            rq_addr  <= base + {32'd0, hdr_layer_offset};
-                            rq_beats <= LAYER_BEATS24;
-                            rec_beat <= 2'd0;
-                            state    <= S_REC;
+                            request_record(16'd0);
+                            state <= S_REC;
                         end
                     end
                 end
@@ -644,26 +593,26 @@ module bg_core
                         pend_code <= bad_layer ? E_BAD_LAYER : E_NO_FIT;
                         state     <= S_HOLD;
                     end else begin
-                        e_mode <= r_op == OP_MAXPOOL ? 2'd2 : r_op == OP_GAP ? 2'd3 : r_taps ? 2'd1 : 2'd0;
-                        e_src <= r_src;  e_dst <= r_dst;  e_res <= r_res;  e_res_en <= r_res_en;
+                        e_mode <= d_mode;
+                        e_src <= r_src;  e_dst <= r_dst;  e_res <= d_res;  e_res_en <= d_res_en;
                         e_src_signed <= slot_signed[r_src[$clog2(SLOTS)-1:0]];
-                        e_res_signed <= slot_signed[r_res[$clog2(SLOTS)-1:0]];
-                        e_stride <= r_op == OP_GAP ? 8'd1 : r_stride;
-                        e_pad_top <= r_op == OP_GAP ? 8'd0 : r_pad_top;
-                        e_pad_left <= r_op == OP_GAP ? 8'd0 : r_pad_left;
-                        e_in_h <= r_in_h;  e_in_w <= r_in_w;  e_cbin <= r_cbin;
-                        e_out_h <= r_out_h;  e_out_w <= r_out_w;  e_cob <= r_cob;
-                        e_win_h <= r_op == OP_GAP ? r_in_h : {8'd0, r_kernel};
-                        e_win_w <= r_op == OP_GAP ? r_in_w : {8'd0, r_kernel};
-                        e_nib <= r_mac ? r_cbin : 16'd1;
-                        e_ntb <= r_ntb;
-                        e_bias_shift <= r_bias_shift;  e_shift <= r_out_shift;
-                        e_out_fmt <= r_out_fmt;  e_post_fmt <= r_post_fmt;
-                        e_round <= r_flags[FLAG_ROUND_BIT];  e_sat <= r_flags[FLAG_SATURATE_BIT];
+                        e_res_signed <= slot_signed[d_res[$clog2(SLOTS)-1:0]];
+                        e_stride <= d_stride;
+                        e_pad_top <= d_pad_top;
+                        e_pad_left <= d_pad_left;
+                        e_in_h <= d_in_h;  e_in_w <= d_in_w;  e_cbin <= d_cbin;
+                        e_out_h <= d_out_h;  e_out_w <= d_out_w;  e_cob <= d_cob;
+                        e_win_h <= d_win_h;
+                        e_win_w <= d_win_w;
+                        e_nib <= d_nib;
+                        e_ntb <= d_ntb;
+                        e_bias_shift <= d_bias_shift;  e_shift <= d_shift;
+                        e_out_fmt <= d_out_fmt;  e_post_fmt <= d_post_fmt;
+                        e_round <= d_round;  e_sat <= d_sat;
                         e_is_last <= r_is_last;
                         e_mac <= r_mac;
                         e_tiles <= r_tiles;
-                        e_out_words <= r_out_words;
+                        e_out_words <= d_out_words;
                         e_w_off <= hdr_weight_offset + r_w_off;
                         e_b_off <= hdr_weight_offset + r_b_off;
                         if (r_is_last) logits_frac <= r_out_frac;
@@ -708,16 +657,13 @@ module bg_core
                 S_DRAIN: begin
                     if (wr_count == e_out_words) begin
                         slot_signed[e_dst[$clog2(SLOTS)-1:0]] <= e_mode == 2'd2 ? e_src_signed
-                                                              : e_res_en ? e_post_fmt[FORMAT_SIGNED_BIT] : e_out_fmt[FORMAT_SIGNED_BIT];
+                            : e_res_en ? e_post_fmt[FORMAT_SIGNED_BIT] : e_out_fmt[FORMAT_SIGNED_BIT];
                         if (e_is_last) begin
                             state <= S_FINISH;
                         end else begin
-                            layer    <= layer + 16'd1;
-                            rq_valid <= 1'b1;
-                            rq_addr  <= base + {32'd0, hdr_layer_offset + {16'd0, layer + 16'd1} * LAYER_BYTES32};
-                            rq_beats <= LAYER_BEATS24;
-                            rec_beat <= 2'd0;
-                            state    <= S_REC;
+                            layer <= layer + 16'd1;
+                            request_record(layer + 16'd1);
+                            state <= S_REC;
                         end
                     end
                 end
