@@ -18,7 +18,7 @@ TARGET ?= pynq-z2
 JOBS ?= auto
 PYTEST_JOBS := -n $(JOBS) --dist loadscope
 
-.PHONY: help setup demo test test-all lint lock docs photos train eval data-bench bench-host bench-separability bench-readability bench-coarse hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks clean
+.PHONY: help setup demo test test-all lint lock docs photos train eval data-bench bench-host bench-separability bench-readability bench-coarse bench-eval-studies hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "blurgauge needs Python 3.11, found " + sys.version.split()[0]'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
-	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev,studies]"
 	@touch $@
 
 setup: $(STAMP)  ## create .venv and install the pinned packages (idempotent)
@@ -125,6 +125,9 @@ WEIGHTS ?= model/trained
 bench-coarse: $(STAMP)  ## coarse networks and their averages in front of one set of fine networks, and the true range (minutes; build/coarse-study.md)
 	$(PY) -m bench.studies.coarse_study --weights $(WEIGHTS) $(if $(DATA),--data $(DATA),) $(if $(VAL),--val $(VAL),) \
 		$(foreach c,$(COARSE),--coarse $(c)) $(foreach e,$(ENSEMBLE),--ensemble $(e)) --out build/coarse-study.md
+
+bench-eval-studies: $(STAMP)  ## research diagnostics on eval's sets: patch pooling, the fine stage alone, coarse mistakes, per photo, light spread (minutes; build/eval-studies/)
+	$(PY) -m bench.studies.eval_studies $(if $(DATA),--data $(DATA),) --out build/eval-studies
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache .ruff_cache

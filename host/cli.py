@@ -416,7 +416,8 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
                "  blurgauge eval --runs WORK/runs --out build/eval-quantization",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    ev.add_argument("--data", type=Path, default=None, help="reference data folder (default ../shared/data)")
+    ev.add_argument("--data", type=Path, default=None,
+                    help="reference data folder (default: shared/data beside the repository)")
     ev.add_argument("--weights", type=Path, default=None, help="folder of weight files (default: shipped)")
     ev.add_argument("--backend", default="keras", choices=BACKENDS, help="backend that runs the networks (keras)")
     ev.add_argument("--out", type=Path, default=Path("build/eval"), help="report folder (build/eval)")

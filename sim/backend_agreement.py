@@ -25,7 +25,8 @@ import numpy as np
 from blurgauge.host.accelerator import Accelerator, Estimate, Failure
 from blurgauge.model.data.blur import blur_image
 from blurgauge.model.data.kernels import kernel_extent
-from blurgauge.model.evaluation.evaluate import levin_kernels, natural_images, protocol_rng, resolve_data_root
+from blurgauge.model.data.reference import levin_kernels, natural_images, resolve_data_root
+from blurgauge.model.evaluation.sets import protocol_rng
 from blurgauge.model.inputs.images import load_gray
 
 DEFAULT_BACKENDS = ("golden", "keras", "hls", "rtl")

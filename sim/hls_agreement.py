@@ -27,7 +27,8 @@ def real_patches(count: int, data: str | Path | None, seed: int = 0,
                  prep: Preprocessing = PLAIN) -> tuple[np.ndarray, str]:
     """int8 input codes of ``count`` width patches, preprocessed as the host does for the networks
     (``prep``: noise floor, input transform), and where they came from."""
-    from blurgauge.model.evaluation.evaluate import levin_set, resolve_data_root
+    from blurgauge.model.data.reference import resolve_data_root
+    from blurgauge.model.evaluation.sets import levin_set
 
     try:
         root = resolve_data_root(data)

@@ -1,8 +1,8 @@
 """Which coarse network, or average of coarse networks, to put in front of one set of fine networks.
 
 The cascade's error splits into the coarse stage's (the wrong range) and the fine stage's (the wrong
-interval in the right range). ``blurgauge eval`` reports the fine stage alone (the true range
-given). This study holds the fine networks fixed and compares coarse stages on the same sets:
+interval in the right range). ``bench/studies/eval_studies.py`` reports the fine stage alone (the
+true range given). This study holds the fine networks fixed and compares coarse stages on the same sets:
 
 * each coarse weight file named with ``--coarse NAME=FILE``;
 * averages of their softmax (``NAME+NAME``): an ensemble, which costs one more core run per axis
@@ -35,16 +35,11 @@ from tqdm import tqdm
 from blurgauge.model import classes
 from blurgauge.model.cascade import ESTIMATES, LogitsFn, run_cascade, softmax
 from blurgauge.model.data.dataset import load_dataset
-from blurgauge.model.evaluation.evaluate import (
-    TRUE_RANGE,
-    Scores,
-    md_table,
-    per_range,
-    protocol_sets,
-    resolve_data_root,
-    score,
-)
+from blurgauge.model.data.reference import resolve_data_root
 from blurgauge.model.evaluation.light_spread import SPREAD_EDGES
+from blurgauge.model.evaluation.report import md_table
+from blurgauge.model.evaluation.scoring import TRUE_RANGE, Scores, per_range, score
+from blurgauge.model.evaluation.sets import protocol_sets
 from blurgauge.model.inputs.preprocess import IMAGE, check_region
 from blurgauge.model.nets.inference import TRAINED_DIR, KerasNetworks, preprocessing
 
@@ -151,7 +146,7 @@ def study(fine_dir: Path, coarse: dict[str, Path], combos: list[tuple[str, ...]]
         row |= {"Levin AbE (px)": levin.abe(estimate), "Levin coarse acc.": levin.coarse_accuracy(),
                 "control AbE (px)": control.abe(estimate), "sweep AbE (px)": sweep.abe(estimate),
                 "sweep rel. error": float(sweep.relative_error(estimate).mean()),
-                "sweep R1..R5 rel. error": "/".join(f"{100 * r['relative']:.0f}" for r in per_range(sweep, estimate)),
+                "sweep R1..R5 rel. error": "/".join(f"{100 * r.relative:.0f}" for r in per_range(sweep, estimate)),
                 "sweep coarse acc.": sweep.coarse_accuracy()}
         rel = sweep.relative_error(estimate)
         for label, part in ((f">= {even_edge:.2f}", even), (f"< {even_edge:.2f}", ~even)):

@@ -28,7 +28,8 @@ from tqdm import tqdm
 
 from blurgauge.model import classes
 from blurgauge.model.data.kernels import kernel_extent, random_kernel
-from blurgauge.model.evaluation.evaluate import default_data_root, levin_kernels, md_table
+from blurgauge.model.data.reference import default_data_root, levin_kernels
+from blurgauge.model.evaluation.report import md_table
 
 #: The visible width of a 2-D kernel along x.
 VisibleFn = Callable[[np.ndarray], int]

@@ -116,8 +116,11 @@ class Separability:
 def score(samples: Samples, folds: int = 4, seed: int = 0, trees: int = 200) -> Separability:
     """Cross-validated coarse accuracy and extent error of gradient-boosted trees on the features
     (``trees`` boosting rounds for the classifier, half as many again for the regressor)."""
-    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-    from sklearn.model_selection import KFold, cross_val_predict
+    try:
+        from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+        from sklearn.model_selection import KFold, cross_val_predict
+    except ImportError as exc:
+        raise ImportError("the separability study needs scikit-learn: pip install -e '.[studies]'") from exc
 
     split = KFold(folds, shuffle=True, random_state=seed)
     predicted = cross_val_predict(HistGradientBoostingClassifier(max_iter=trees, random_state=seed),
@@ -175,7 +178,7 @@ def report(rows: list[tuple[str, Separability]], command: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from blurgauge.model.evaluation.evaluate import resolve_data_root
+    from blurgauge.model.data.reference import resolve_data_root
 
     parser = argparse.ArgumentParser(prog="python -m bench.studies.separability",
                                      description=__doc__.split("\n\n")[0])

@@ -10,8 +10,8 @@ extent, ``1 / (extent * sum(p_i ** 2))`` for the marginal ``p`` (summing to 1):
 * 1 / extent when one column holds all of it;
 * about 1/3 when a third of the columns hold all the light, evenly.
 
-``per_spread`` splits the sweep by it, so the evaluation report shows how much of the sweep's error
-comes from kernels whose box the image hardly shows.
+``per_spread`` splits the sweep by it, so the evaluation studies show how much of the sweep's error
+comes from kernels whose box the image hardly shows (``bench/studies/eval_studies.py``).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def per_spread(spread: np.ndarray, truth: np.ndarray, sizes: np.ndarray, coarse:
     estimate to truth. Arrays hold one entry per estimate; ``coarse`` is the chosen range."""
     spread, truth = np.asarray(spread, dtype=float), np.asarray(truth, dtype=float)
     if np.isnan(spread).any():
-        raise ValueError("a kernel's light spread is unknown (a set built before it was recorded)")
+        raise ValueError("a kernel's light spread is unknown (the blurred set did not record it)")
     true_range = classes.coarse_class(truth.astype(int))
     rel = np.abs(sizes - truth) / truth
     rel_alone = np.abs(true_range_sizes - truth) / truth

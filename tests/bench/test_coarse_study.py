@@ -8,8 +8,8 @@ import pytest
 from bench.studies.coarse_study import CachedLogits, ensemble_logits, main, study
 from blurgauge.model.data.dataset import build_dataset
 from blurgauge.model.data.synthesis import SynthesisConfig
-from blurgauge.model.evaluation.evaluate import protocol_sets
 from blurgauge.model.evaluation.light_spread import SPREAD_EDGES
+from blurgauge.model.evaluation.sets import protocol_sets
 from blurgauge.model.inputs.preprocess import AUTOCORRELATION, Preprocessing
 from blurgauge.model.nets import weights
 from blurgauge.model.nets.network import NetworkSpec, build_resnet18

@@ -41,6 +41,7 @@ def _samples(features: np.ndarray, coarse: np.ndarray) -> Samples:
 
 
 def test_score_finds_what_the_features_carry_and_nothing_more():
+    pytest.importorskip("sklearn")  # the studies extra
     rng = np.random.default_rng(2)
     coarse = np.repeat(np.arange(5), 40)
     informative = rng.normal(size=(200, 8)) + 3 * coarse[:, None]
@@ -53,6 +54,7 @@ def test_score_finds_what_the_features_carry_and_nothing_more():
 
 
 def test_command_writes_the_table(tmp_path):
+    pytest.importorskip("sklearn")  # the studies extra
     # A Kodak-like folder: training-split names, images big enough for 95 px kernels.
     from PIL import Image
 
