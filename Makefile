@@ -18,7 +18,7 @@ TARGET ?= pynq-z2
 JOBS ?= auto
 PYTEST_JOBS := -n $(JOBS) --dist loadscope
 
-.PHONY: help setup demo test test-all lint lock docs photos train eval data-bench bench-host bench-separability bench-readability bench-coarse bench-eval-studies hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks clean
+.PHONY: help setup demo test test-all lint lock docs photos train eval data-bench bench-host bench-separability bench-readability bench-coarse bench-eval-studies bench-quantization hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -128,6 +128,10 @@ bench-coarse: $(STAMP)  ## coarse networks and their averages in front of one se
 
 bench-eval-studies: $(STAMP)  ## research diagnostics on eval's sets: patch pooling, the fine stage alone, coarse mistakes, per photo, light spread (minutes; build/eval-studies/)
 	$(PY) -m bench.studies.eval_studies $(if $(DATA),--data $(DATA),) --out build/eval-studies
+
+RUNS ?= $(WORK)/runs
+bench-quantization: $(STAMP)  ## what the 8-bit formats cost: one work folder's runs (RUNS=build/work/runs) with and without quantizers (build/quantization-cost/)
+	$(PY) -m bench.studies.quantization_cost --runs $(RUNS) $(if $(DATA),--data $(DATA),) --out build/quantization-cost
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache .ruff_cache

@@ -133,16 +133,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from blurgauge.host.backends import input_preprocessing, open_backend
-    from blurgauge.model.evaluation.evaluate import evaluate, quantization_cost
+    from blurgauge.model.evaluation.evaluate import evaluate
     from blurgauge.model.nets.inference import TRAINED_DIR, weight_path
     from blurgauge.model.nets.roles import CASCADE
 
-    if args.runs is not None:
-        if args.weights is not None or args.backend != "keras":
-            raise SystemExit("eval: --runs measures the training runs in Keras; it takes no --weights or --backend")
-        quantization_cost(args.runs, args.data, args.out, noise=args.noise, per_extent=args.per_extent, seed=args.seed)
-        print((args.out / "quantization_cost.md").read_text())
-        return 0
     folder = args.weights or TRAINED_DIR
     # The native baseline is not a core network (38 outputs): keras and golden run it, hls does not.
     native = args.backend != "hls" and weight_path(folder, "native").exists()
@@ -153,7 +147,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         prep = replace(prep, noise_floor=args.noise_floor)
     results = evaluate(logits, args.data, args.out, label=f"{args.backend}, {folder}", noise=args.noise,
                        per_extent=args.per_extent, seed=args.seed, with_native=native, patches=args.patches,
-                       prep=prep, region=args.region)
+                       prep=prep, region=args.region, family_per_range=args.family_per_range)
     print((args.out / "report.md").read_text())
     lv = results["levin"]
     print(f"Levin AbE {lv['abe'][results['estimate']]:.2f} px; report in {args.out}")
@@ -409,11 +403,11 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
 
     ev = sub.add_parser(
         "eval",
-        help="evaluate the cascade: Levin protocol, synthetic sweep, report",
-        description="Levin's 8 kernels on BSD68 + Set12 (640 blurry images) and a synthetic sweep "
-        "over 3..95 px on Kodak24; writes report.md, results.json and PNG plots.",
-        epilog="examples:\n  blurgauge eval --out build/eval\n"
-               "  blurgauge eval --runs WORK/runs --out build/eval-quantization",
+        help="evaluate the cascade: Levin protocol, control, synthetic sweep, kernel families, report",
+        description="Levin's 8 kernels on BSD68 + Set12 (640 blurry images), the same kernels on the held-out "
+        "Kodak24 photos, a synthetic sweep over 3..95 px and four kernel families (lines, arcs, hand shake, our "
+        "generator) on BSD68 + Set12; writes report.md, results.json and PNG plots.",
+        epilog="example:\n  blurgauge eval --out build/eval\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ev.add_argument("--data", type=Path, default=None,
@@ -428,14 +422,13 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--per-extent", type=int, default=4, help="sweep images per kernel width (4)")
     ev.add_argument("--seed", type=int, default=0, help="seed of the test blur (0)")
     ev.add_argument("--patches", type=_positive_int, default=1, metavar="K",
-                    help="patches per axis the cascade pools for the headline figures (1, the paper's); the "
-                         "report compares 1, 2, 4 and 6 in any case")
+                    help="patches per axis the cascade pools (default %(default)s, the paper's; with --region "
+                         "patch); make bench-eval-studies compares 1, 2, 4 and 6")
     ev.add_argument("--region", choices=REGIONS, default=None, help=_region_help())
-    ev.add_argument("--runs", type=Path, default=None, metavar="DIR",
-                    help="instead: what 8 bits cost, on the training runs DIR/coarse, DIR/fine1..5 (each one's "
-                         "last epoch, with and without its quantizers); writes quantization_cost.md")
+    ev.add_argument("--family-per-range", type=int, default=16, metavar="N",
+                    help="kernels of each family (lines, arcs, hand shake, our generator) per coarse range on "
+                         "BSD68 + Set12 (default %(default)s; 0: no family evaluation)")
     ev.set_defaults(func=_cmd_eval)
-
 
 
 def _add_hls(sub: argparse._SubParsersAction) -> None:

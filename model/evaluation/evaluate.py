@@ -1,9 +1,9 @@
-"""The evaluation of the shipped estimator: the paper's protocol, the control and the sweep.
+"""The evaluation of the shipped estimator: the paper's protocol, the control, the sweep and the kernel
+families held out from training.
 
 ``evaluate`` builds the blurred sets (``sets.py``), scores the cascade and the native baseline on
 them (``scoring.py``), and writes ``results.json`` (``results.py``), ``report.md`` and the plots
-(``report.py``). ``quantization_cost`` evaluates one set of training runs with and without its
-quantizers. Research diagnostics on the same sets (patch pooling, the fine stage alone, coarse
+(``report.py``). Research diagnostics on the same sets (patch pooling, the fine stage alone, coarse
 mistakes, per photo, light spread) are in ``bench/studies/eval_studies.py``.
 """
 
@@ -15,18 +15,20 @@ from pathlib import Path
 from tqdm import tqdm
 
 from blurgauge.model.cascade import LogitsFn
-from blurgauge.model.evaluation.report import md_table, plot_confusion, plot_error_vs_size, render_report
+from blurgauge.model.evaluation.report import plot_confusion, plot_error_vs_size, render_report
 from blurgauge.model.evaluation.results import EvalResults
 from blurgauge.model.evaluation.scoring import (
     Scores,
     best_estimate,
     control_results,
+    family_results,
     levin_results,
     native_results,
     score,
+    score_in_range,
     sweep_results,
 )
-from blurgauge.model.evaluation.sets import ProtocolSets, protocol_sets
+from blurgauge.model.evaluation.sets import ProtocolSets, family_sets, protocol_sets
 from blurgauge.model.inputs.preprocess import PLAIN, Preprocessing, resolve_region
 
 
@@ -34,18 +36,19 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
              label: str, noise: float = 0.01, per_extent: int = 4, seed: int = 0,
              with_native: bool = True, progress: bool = True,
              sets: ProtocolSets | None = None, patches: int = 1, prep: Preprocessing = PLAIN,
-             region: str | None = None) -> dict:
+             region: str | None = None, family_per_range: int = 0) -> dict:
     """Run every protocol, write report.md, results.json and the plots; return results.json's dictionary.
 
     ``patches``: distinct patches per axis that the cascade pools (1: the paper's method).
     ``region``: where each axis's input map is taken (``model.inputs.preprocess``; default: the
     networks' default, ``image`` for the autocorrelation, which reads one map per axis and needs
     ``patches`` 1). ``sets``: the blurred sets when already built with the same data, noise and
-    seed, and with at least ``patches`` patches per axis.
+    seed, and with at least ``patches`` patches per axis. ``family_per_range``: kernels of each family per
+    coarse range (0: no family evaluation).
     """
     results, cascade = run_evaluation(logits, data_root, label=label, noise=noise, per_extent=per_extent, seed=seed,
                                       with_native=with_native, progress=progress, sets=sets, patches=patches,
-                                      prep=prep, region=region)
+                                      prep=prep, region=region, family_per_range=family_per_range)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     est = results.estimate
@@ -62,7 +65,7 @@ def evaluate(logits: LogitsFn, data_root: str | Path | None, out_dir: str | Path
 def run_evaluation(logits: LogitsFn, data_root: str | Path | None, *, label: str, noise: float = 0.01,
                    per_extent: int = 4, seed: int = 0, with_native: bool = True, progress: bool = True,
                    sets: ProtocolSets | None = None, patches: int = 1, prep: Preprocessing = PLAIN,
-                   region: str | None = None) -> tuple[EvalResults, dict[str, Scores]]:
+                   region: str | None = None, family_per_range: int = 0) -> tuple[EvalResults, dict[str, Scores]]:
     """The figures of ``evaluate``, and the scores behind its plots (``levin``, ``sweep``: the
     cascade's; ``cascade sweep``, ``native sweep``: each arrangement's on the sweep)."""
     if patches < 1:
@@ -89,6 +92,15 @@ def run_evaluation(logits: LogitsFn, data_root: str | Path | None, *, label: str
         native = native_results(native_levin, native_sweep)
         scores["native sweep"] = native_sweep
     bar.close()
+    families = None
+    if family_per_range > 0:
+        # The families draw from seed + 3 (the protocol's sets use seed .. seed + 2).
+        by_family = family_sets(data_root, family_per_range, noise, seed + 3, progress, patches, prep)
+        families = []
+        for name, blurred in tqdm(by_family.items(), desc="scoring the kernel families", disable=not progress):
+            cascade_scores = score_in_range(blurred, logits, "cascade", patches, region)
+            native_scores = score_in_range(blurred, logits, "native", patches, region) if with_native else None
+            families.append(family_results(name, blurred, cascade_scores, estimate, native_scores))
     results = EvalResults(
         label=label, noise_sigma=noise, noise_floor=float(prep.noise_floor), input_transform=prep.transform,
         seed=seed, estimate=estimate, patches=patches, region=region,
@@ -96,41 +108,6 @@ def run_evaluation(logits: LogitsFn, data_root: str | Path | None, *, label: str
         sweep=sweep_results(sweep, cascade_sweep, estimate),
         levin_on_kodak=control_results(control, cascade_control, estimate),
         native=native,
+        families=families,
     )
     return results, scores
-
-
-def quantization_cost(runs: str | Path, data_root: str | Path | None, out_dir: str | Path, *,
-                      noise: float = 0.01, per_extent: int = 4, seed: int = 0, progress: bool = True) -> dict:
-    """What the 8-bit formats cost, on one set of trained weights: the cascade of the training runs
-    in ``runs`` evaluated with its quantizers and again without them (``inference.RunNetworks``).
-
-    Writes a full report for each under ``out_dir/quantized`` and ``out_dir/float`` and a summary
-    ``out_dir/quantization_cost.md``; returns both results (results.json's dictionaries).
-    """
-    from blurgauge.model.nets.inference import RunNetworks
-
-    out = Path(out_dir)
-    prep = RunNetworks(runs).preprocessing()
-    sets = protocol_sets(data_root, noise, per_extent, seed, progress, prep=prep)
-    results = {}
-    for form in ("quantized", "float"):
-        nets = RunNetworks(runs, quantized=form == "quantized")
-        results[form] = evaluate(nets.logits, None, out / form, label=f"{form}, training runs {runs}",
-                                 noise=noise, per_extent=per_extent, seed=seed, with_native=False,
-                                 progress=progress, sets=sets, prep=prep)
-    est = results["quantized"]["estimate"]
-    rows = [{
-        "network form": form,
-        "Levin AbE (px)": r["levin"]["abe"][est],
-        "Levin coarse accuracy": r["levin"]["coarse_accuracy"],
-        "sweep AbE (px)": r["sweep"]["abe"][est],
-        "sweep relative error": r["sweep"]["relative_error"][est],
-        "sweep coarse accuracy": r["sweep"]["coarse_accuracy"],
-    } for form, r in results.items()]
-    (out / "quantization_cost.md").write_text(
-        f"# What 8 bits cost: one set of weights with and without quantizers\n\n"
-        f"Training runs {runs} (each network's last epoch); noise sigma {noise}, seed {seed}, "
-        f"estimate {est}. Full reports: [quantized](quantized/report.md), [float](float/report.md).\n\n"
-        + md_table(rows, lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)))
-    return results

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from blurgauge.model import classes
-from blurgauge.model.evaluation.results import ControlResults, EvalResults
+from blurgauge.model.evaluation.results import ControlResults, EvalResults, FamilyResults
 from blurgauge.model.evaluation.scoring import CONSTANT_GUESS, PAPER_ABE, SWEEP_CONSTANT_GUESS, Scores
 from blurgauge.model.inputs.preprocess import IMAGE
 
@@ -64,8 +64,34 @@ def render_report(r: EvalResults) -> str:
         nat = r.native
         lines.append(f"Native baseline on the sweep: AbE {nat.sweep_abe[est]:.2f} px, relative error "
                      f"{100 * nat.sweep_relative_error[est]:.1f} %.\n")
+    if r.families:
+        lines += _families_section(r.families, est)
     lines += [f"![{caption}]({name})\n" for name, caption in PLOTS.items()]
     return "\n".join(lines)
+
+
+def _families_section(families: list[FamilyResults], est: str) -> list[str]:
+    """The kernel families: each family's error beside the constant guess, then by coarse range."""
+    rows = [{
+        "family": f.family, "axes": f.axes,
+        "relative error": f"{100 * f.relative_error[est]:.1f} %", "AbE (px)": f"{f.abe[est]:.2f}",
+        "constant guess": f"{f.constant_guess:g} px: {100 * f.constant_relative_error:.1f} %, "
+                          f"{f.constant_abe:.2f} px",
+        "coarse accuracy": f"{100 * f.coarse_accuracy:.1f} %",
+        "native relative error": "-" if f.native_relative_error is None else
+        f"{100 * f.native_relative_error[est]:.1f} %",
+    } for f in families]
+    by_range = [{"family": f.family, **{row.range.split(" ")[0]: f"{100 * row.relative:.1f} % ({row.n})"
+                                         for row in f.per_range}} for f in families]
+    return [
+        "## Kernel families (BSD68 + Set12, both axes of 3..95 px)\n",
+        "Lines, circular arcs and hand-shake paths drawn by code that shares nothing with the training "
+        "generator (model/evaluation/families.py), beside the training generator's own camera-shake "
+        "paths. The constant guess is each family's median true extent.\n",
+        md_table(rows),
+        "Relative error by the true extent's coarse range (scored axes):\n",
+        md_table(by_range),
+    ]
 
 
 def _control_section(c: ControlResults, est: str) -> list[str]:

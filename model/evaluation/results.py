@@ -107,6 +107,27 @@ class NativeResults:
 
 
 @dataclass
+class FamilyResults:
+    """One kernel family on BSD68 + Set12: every axis whose extent lies in 3..95 px."""
+
+    family: str
+    images: int
+    axes: int  # scored axes
+    abe: ByEstimate
+    relative_error: ByEstimate
+    constant_guess: float  # px: the median true extent, the constant of least AbE
+    constant_abe: float
+    constant_relative_error: float
+    coarse_accuracy: float
+    per_range: list[RangeRow]
+    native_relative_error: ByEstimate | None = None
+
+    def to_json(self) -> dict:
+        out = {**asdict(self), "per_range": [row.to_json() for row in self.per_range]}
+        return {k: v for k, v in out.items() if v is not None}
+
+
+@dataclass
 class EvalResults:
     """Everything ``evaluate`` measures, and how."""
 
@@ -122,6 +143,7 @@ class EvalResults:
     sweep: SweepResults
     levin_on_kodak: ControlResults
     native: NativeResults | None = None
+    families: list[FamilyResults] | None = None
 
     def to_json(self) -> dict:
         """The dictionary of ``results.json``."""
@@ -134,4 +156,6 @@ class EvalResults:
         }
         if self.native is not None:
             out["native"] = self.native.to_json()
+        if self.families is not None:
+            out["families"] = [f.to_json() for f in self.families]
         return out

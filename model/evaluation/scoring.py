@@ -13,8 +13,10 @@ import numpy as np
 
 from blurgauge.model import classes
 from blurgauge.model.cascade import ESTIMATES, AxisEstimate, LogitsFn, run_cascade, run_native
+from blurgauge.model.evaluation.families import scored as in_class_table
 from blurgauge.model.evaluation.results import (
     ControlResults,
+    FamilyResults,
     KernelRow,
     LevinResults,
     NativeResults,
@@ -178,4 +180,34 @@ def native_results(levin: Scores, sweep: Scores) -> NativeResults:
         levin_abe={e: levin.abe(e) for e in ESTIMATES},
         sweep_abe={e: sweep.abe(e) for e in ESTIMATES},
         sweep_relative_error={e: float(sweep.relative_error(e).mean()) for e in ESTIMATES},
+    )
+
+
+def score_in_range(blurred: list[Blurred], logits: LogitsFn, arrangement: str, patches: int = 1,
+                   region: str = PATCH) -> Scores:
+    """``score`` of every axis whose true extent lies in the class table (3..95 px): the widths, then the
+    heights."""
+    widths = [b for b in blurred if in_class_table(b.width)]
+    heights = [b for b in blurred if in_class_table(b.height)]
+    parts = [score(subset, logits, arrangement, axis, patches, region)
+             for subset, axis in ((widths, "width"), (heights, "height")) if subset]
+    return Scores(np.concatenate([p.truth for p in parts]), [e for p in parts for e in p.estimates])
+
+
+def family_results(family: str, blurred: list[Blurred], cascade: Scores, estimate: str,
+                   native: Scores | None = None) -> FamilyResults:
+    """One kernel family's figures from the cascade's (and the native baseline's) scores of its axes."""
+    truth = cascade.truth
+    guess = float(np.median(truth))
+    return FamilyResults(
+        family=family, images=len(blurred), axes=len(truth),
+        abe={e: cascade.abe(e) for e in ESTIMATES},
+        relative_error={e: float(cascade.relative_error(e).mean()) for e in ESTIMATES},
+        constant_guess=guess,
+        constant_abe=float(np.mean(np.abs(guess - truth))),
+        constant_relative_error=float(np.mean(np.abs(guess - truth) / truth)),
+        coarse_accuracy=cascade.coarse_accuracy(),
+        per_range=per_range(cascade, estimate),
+        native_relative_error=None if native is None else
+        {e: float(native.relative_error(e).mean()) for e in ESTIMATES},
     )

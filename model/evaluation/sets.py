@@ -13,6 +13,11 @@ camera-shake or line kernels from our generator, on the 8 Kodak24 images held ou
 (``splits.KODAK_HELD_OUT``; training may crop the other 16). Only the width axis is scored, so every
 size counts equally.
 
+Kernel families (``families.py``): lines, arcs, hand shake after published measurements, and our own
+generator's camera-shake paths, ``per_range`` kernels per coarse range each, on the photos of BSD68 +
+Set12, both axes. Three of the four families share no code with the training generator: what the
+networks read on them measures blur, not the generator.
+
 Every blurred image keeps up to ``patches`` distinct patches per axis (``patches.distinct_windows``,
 the first is the paper's one patch) and, for networks that read the autocorrelation, one map over
 each axis's whole gradient (the ``image`` region, ``model.inputs.preprocess``). The images are a
@@ -32,6 +37,7 @@ from blurgauge.model import classes
 from blurgauge.model.data.blur import blur_image
 from blurgauge.model.data.kernels import kernel_extent, random_kernel
 from blurgauge.model.data.reference import held_out_kodak, levin_kernels, levin_photos, resolve_data_root
+from blurgauge.model.evaluation import families as kernel_families
 from blurgauge.model.evaluation.light_spread import light_spread
 from blurgauge.model.inputs.images import load_gray
 from blurgauge.model.inputs.noise import top_up_noise
@@ -143,3 +149,31 @@ def protocol_sets(data_root: str | Path | None, noise: float = 0.01, per_extent:
     return ProtocolSets(levin_set(root, noise, seed, progress, patches, prep),
                         sweep_set(root, per_extent, noise, seed + 1, progress, patches, prep),
                         levin_on_kodak_set(root, noise, seed + 2, progress, patches, prep))
+
+
+def family_set(root: Path, family: str, per_range: int = 16, noise: float = 0.01, seed: int = 3,
+               progress: bool = True, patches: int = 1, prep: Preprocessing = PLAIN,
+               photos: list[tuple[Path, np.ndarray]] | None = None) -> list[Blurred]:
+    """``per_range`` kernels of ``family`` per coarse range on the photos of BSD68 + Set12, the photos
+    taken in a random order (each once before any twice); kernel j of family f draws from (seed, f, j)."""
+    index = kernel_families.FAMILIES.index(family)
+    photos = photos or [(path, load_gray(path)) for path in levin_photos(root)]
+    kernels = kernel_families.family_kernels(family, per_range, protocol_rng(seed, index))
+    order = protocol_rng(seed, index, len(kernels)).permutation(len(photos))
+    out = []
+    for j, k in enumerate(tqdm(kernels, desc=f"{family} kernels: blurring", disable=not progress)):
+        path, sharp = photos[order[j % len(photos)]]
+        blurred = _blurred(path.name, f"{family}{k.width}x{k.height}", sharp, k.kernel, protocol_rng(seed, index, j),
+                           noise, patches, prep)
+        blurred.collection = path.parent.name
+        out.append(blurred)
+    return out
+
+
+def family_sets(data_root: str | Path | None, per_range: int = 16, noise: float = 0.01, seed: int = 3,
+                progress: bool = True, patches: int = 1, prep: Preprocessing = PLAIN) -> dict[str, list[Blurred]]:
+    """Every kernel family's blurred images (``family_set``), by family name."""
+    root = resolve_data_root(data_root)
+    photos = [(path, load_gray(path)) for path in levin_photos(root)]
+    return {family: family_set(root, family, per_range, noise, seed, progress, patches, prep, photos)
+            for family in kernel_families.FAMILIES}

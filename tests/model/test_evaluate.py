@@ -1,4 +1,4 @@
-"""``evaluate`` and ``quantization_cost`` on tiny random networks and made-up data.
+"""``evaluate`` on tiny random networks and made-up data.
 
 The networks are untrained, so only the plumbing is checked here: the report's contents, and
 figures that can be recomputed independently from results.json.
@@ -11,7 +11,6 @@ import json
 import numpy as np
 import pytest
 
-from blurgauge.host.cli import main
 from blurgauge.model import classes
 from blurgauge.model.evaluation.evaluate import evaluate
 from blurgauge.model.evaluation.scoring import CONSTANT_GUESS, SWEEP_CONSTANT_GUESS, score
@@ -20,7 +19,7 @@ from blurgauge.model.inputs.preprocess import AUTOCORRELATION, Preprocessing, co
 from blurgauge.model.nets import weights
 from blurgauge.model.nets.inference import KerasNetworks
 from blurgauge.model.nets.network import NetworkSpec, build_resnet18
-from blurgauge.model.nets.roles import CASCADE, ROLES
+from blurgauge.model.nets.roles import ROLES
 from tests.conftest import fake_data_root
 
 
@@ -91,25 +90,31 @@ def test_networks_that_read_the_autocorrelation_are_scored_on_whole_image_maps(t
 
 
 @pytest.mark.slow
-@pytest.mark.fullsize  # twelve networks over both protocols (about 2 min); make verify runs it
-def test_quantization_cost_compares_one_set_of_weights_with_and_without_quantizers(briefly_trained, tmp_path, capsys):
-    runs = tmp_path / "runs"
-    for name in CASCADE:
-        (runs / name).mkdir(parents=True)
-        (runs / name / "config.json").write_text(json.dumps({"role": name, "width": 2}))
-        briefly_trained.trained.save_weights(str(runs / name / "model_weights.h5"))
+def test_the_kernel_families_score_every_axis_in_the_class_table(tiny_weights, tmp_path):
+    """Each family's figures come from its axes of 3..95 px; the constant guess is their median."""
+    from blurgauge.model.evaluation.families import FAMILIES
+    from blurgauge.model.evaluation.sets import family_sets
+
     root = fake_data_root(tmp_path)
-    out = tmp_path / "cost"
-    assert main(["eval", "--runs", str(runs), "--data", str(root), "--out", str(out), "--per-extent", "1"]) == 0
-    summary = (out / "quantization_cost.md").read_text()
-    assert summary in capsys.readouterr().out
-    assert "| quantized |" in summary and "| float |" in summary
-    quantized = json.loads((out / "quantized" / "results.json").read_text())
-    floating = json.loads((out / "float" / "results.json").read_text())
-    assert quantized["levin"]["images"] == floating["levin"]["images"] == 6
-    assert "native" not in quantized  # the baseline is not part of the cascade's cost
-    with pytest.raises(SystemExit, match="--runs"):
-        main(["eval", "--runs", str(runs), "--backend", "golden", "--out", str(out)])
+    networks = KerasNetworks(tiny_weights)
+    results = evaluate(networks.logits, root, tmp_path / "out", label="tiny", per_extent=1, progress=False,
+                       family_per_range=1)
+    blurred = family_sets(root, 1, seed=results["seed"] + 3, progress=False)
+    assert [f["family"] for f in results["families"]] == list(FAMILIES)
+    est = results["estimate"]
+    for f in results["families"]:
+        images = blurred[f["family"]]
+        truth = np.array([b.width for b in images if 3 <= b.width <= 95] + [b.height for b in images
+                                                                               if 3 <= b.height <= 95])
+        assert f["images"] == 5 and f["axes"] == len(truth)
+        assert f["constant_guess"] == pytest.approx(np.median(truth))
+        assert f["constant_relative_error"] == pytest.approx(np.mean(np.abs(np.median(truth) - truth) / truth))
+        assert sum(row["n"] for row in f["per_range"]) == f["axes"]
+        assert sum(row["n"] * row["relative"] for row in f["per_range"] if row["n"]) / f["axes"] \
+            == pytest.approx(f["relative_error"][est])
+        assert set(f["native_relative_error"]) == {"midpoint", "expectation"}
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "## Kernel families" in report and "| hand |" in report
 
 
 def test_run_networks_load_a_training_run_with_and_without_quantizers(briefly_trained, tmp_path):
