@@ -84,7 +84,7 @@ regs: $(STAMP)  ## regenerate the register block, C header, Python map and docs 
 	$(PY) -m blurgauge.hw.fusesoc
 
 lint-rtl: $(STAMP)  ## verilator -Wall on hw/rtl/ and the register block (waivers: hw/regs/bg_core_regs.vlt)
-	$(PY) -m pytest -q tests/test_rtl_lint.py -m "not slow"
+	$(PY) -m pytest -q tests/hw/test_rtl_lint.py -m "not slow"
 
 sim: $(STAMP)  ## RTL unit tests, Verilator + cocotb (WAVES=1: waveforms under build/sim/)
 	$(PY) -m pytest $(PYTEST_JOBS) -q tests/test_rtl_*.py -m "not slow"
@@ -93,7 +93,7 @@ sim-all: $(STAMP)  ## RTL unit tests including P=16 and the Yosys reads
 	$(PY) -m pytest $(PYTEST_JOBS) -q tests/test_rtl_*.py
 
 bench-rtl: $(STAMP)  ## RTL core on TARGET (pynq-z2: width 16 on P=16; zcu104: width 64 on P=32): per-layer cycles, MAC utilization (build/bench/rtl*.json)
-	$(PY) -m pytest -q -s "tests/test_rtl_core.py::test_core_target[$(TARGET)]"
+	$(PY) -m pytest -q -s "tests/sim/test_rtl_core.py::test_core_target[$(TARGET)]"
 
 synth: $(STAMP)  ## Yosys synth_xilinx of the whole core for TARGET (pynq-z2, or zcu104): table + fit check (build/synth/core*.md)
 	$(PY) -m blurgauge.hw.synth bg_core --target $(TARGET)

@@ -1,6 +1,6 @@
 """Reference of the core's requantization and the stimulus for bg_requant, free of cocotb and TensorFlow,
 so that the testbench (sim/tb_requant.py) and the cross-check against hw/compiler/golden.py
-(tests/test_rtl_requant.py) share one vector generator and one reference.
+(tests/sim/test_rtl_requant.py) share one vector generator and one reference.
 
 The reference rounds with exact rationals (Python's round() of a Fraction is half to even), which
 shares nothing with hw/compiler/golden.py's integer round_shift. The simulation checks the RTL against this

@@ -5,7 +5,7 @@
 * DDR: an AxiRamRead on m_axi_* (random pauses on AR and R) holding program images packed by
   blurgauge.hw.compiler.program.pack; a subclass answers SLVERR on a chosen address range.
 
-The pytest process (tests/test_rtl_core.py) builds the programs (TensorFlow), fills them with random
+The pytest process (tests/sim/test_rtl_core.py) builds the programs (TensorFlow), fills them with random
 weights, computes the expected logits with blurgauge.hw.compiler.golden.run_program and hands everything over in a
 JSON file named by CASE_ENV; this process imports neither TensorFlow nor the golden model. Every wait has
 a timeout, so a hung core fails the test instead of hanging it. Cycle counts go to RESULTS_ENV (JSON).
@@ -33,7 +33,7 @@ from blurgauge.hw import verilator
 from blurgauge.hw.regs import core_regs as regs
 from blurgauge.sim import harness
 
-CASE_ENV = "BG_CORE_CASE"        # JSON: images, patch, expected logits (tests/test_rtl_core.py)
+CASE_ENV = "BG_CORE_CASE"        # JSON: images, patch, expected logits (tests/sim/test_rtl_core.py)
 RESULTS_ENV = "BG_CORE_RESULTS"  # JSON written here: cycle counts of the good runs
 PRM = verilator.params()
 LANES = PRM.get("LANES", 16)

@@ -2,7 +2,7 @@
 into beats of random sizes, and core-program images (their whole image, header and payload CRCs), with
 random stalls on both handshakes.
 
-The program images come from the pytest process (tests/test_rtl_crc32.py) in a JSON file named by
+The program images come from the pytest process (tests/sim/test_rtl_crc32.py) in a JSON file named by
 ``IMAGES_ENV``, so that the simulator process does not build programs itself.
 """
 

@@ -2,7 +2,7 @@
 magic, version 2, a flipped header byte, programs that do not fit the parameters, and combinations that
 check the priority of the errors), each followed by a good image, with random gaps on the input handshake.
 
-The images come from the pytest process (tests/test_rtl_program_header.py builds them with
+The images come from the pytest process (tests/sim/test_rtl_program_header.py builds them with
 blurgauge.hw.compiler.cost.structure_program, which needs TensorFlow) in a JSON file named by ``IMAGES_ENV``. The
 header layout comes from blurgauge.hw.compiler.program.HEADER, the format's single source (it imports only numpy).
 """

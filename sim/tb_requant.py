@@ -1,5 +1,5 @@
 """cocotb testbench of hw/rtl/bg_requant.sv against the reference of sim/requant_ref.py, which
-tests/test_rtl_requant.py checks against hw/compiler/golden.py on the same vectors."""
+tests/sim/test_rtl_requant.py checks against hw/compiler/golden.py on the same vectors."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Export a core program from hls4ml's model graph (after its optimizer passes).
 
 The fixed-point formats are read from the graph's precision objects, not from our own tables, so
-the program is what hls4ml will build; ``tests/test_program.py`` checks that both agree with
+the program is what hls4ml will build; ``tests/hw/test_program.py`` checks that both agree with
 ``model/nets/quantizers.py``. See ``hw/compiler/program.py`` for the format and the fusions.
 """
 

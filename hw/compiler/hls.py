@@ -18,7 +18,7 @@ failure (C simulation against ``hw/compiler/golden.py``; see docs/design.md):
 
 Two changes to generated code are applied by ``patch_project`` between ``write()`` and the
 compilation (hls4ml's own ``compile()`` would rewrite the project and drop them), each with a test
-that fails without it (tests/test_hls.py):
+that fails without it (tests/hw/test_hls.py):
 
 * ``nnet_pooling_stream.h`` asserts pool size == stride; our 3x3 stride-2 max-pool (after explicit
   zero padding) is computed correctly by the line-buffer code once the assertion is gone;

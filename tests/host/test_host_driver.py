@@ -1,6 +1,6 @@
 """CoreDriver (host/driver.py): identification, program verification, runs with reuse, errors and
 bounded waits, over the register-level core model (tests/host/core_model.py). The same driver over the
-simulated RTL core is tests/test_host_rtl.py.
+simulated RTL core is tests/host/test_host_rtl.py.
 
 Programs are the six briefly trained width-2 networks of tests/conftest.py, exported for a 4 x 4
 array (4 slots of 16 KiB), so each golden run takes milliseconds.

@@ -1,7 +1,7 @@
 """The host driver over the simulated RTL core: CoreDriver -> RtlTransport -> host/transports/rtl_server.py ->
 bg_core in Verilator, exactly the path ``blurgauge estimate --backend rtl`` takes.
 
-The core is the small configuration of tests/test_rtl_core.py (4 x 4 array, 4 slots of 16 KiB, 64
+The core is the small configuration of tests/sim/test_rtl_core.py (4 x 4 array, 4 slots of 16 KiB, 64
 weight tiles) running width-2 programs; one run simulates about 0.3 M cycles in 10-15 s here. The
 first start builds the model with Verilator (about a minute; reused while the RTL is unchanged).
 """

@@ -53,7 +53,7 @@ def test_ultrascale_resources_and_a_zcu104_report(tmp_path, monkeypatch) -> None
 
 
 def test_targets_fit_their_parts_and_networks() -> None:
-    """What bg_core's elaboration checks cannot know (its parameter ranges: tests/test_rtl_lint.py lints
+    """What bg_core's elaboration checks cannot know (its parameter ranges: tests/hw/test_rtl_lint.py lints
     each target): the network width the target is sized for, and the part's DSP count."""
     from blurgauge.hw import targets
 
