@@ -9,18 +9,21 @@
 //   * AXI4 read master m_axi_*: 128-bit data, INCR bursts of up to MAX_BURST beats (bg_axi_reader).
 //   * irq: STATUS.done & CTRL.irq_enable, level.
 //
-// A run (CTRL.start), sequenced by the state machine below:
-//   1. header: the first HEADER_BEATS beats at PROGRAM_ADDR into bg_program_header (magic, version, header CRC, fit);
-//   2. payload CRC: every byte after the header through bg_crc32, compared with payload_crc, so no weight
-//      of a damaged image is ever used (skipped with CTRL.payload_checked, for an image that passed before);
+// A run (CTRL.start), sequenced by the state machine below (docs/core-rtl.md, "A run: the sequencer"):
+//   1. header: the first HEADER_BEATS beats at PROGRAM_ADDR into bg_program_header (magic, version,
+//      header CRC, fit); the record sizes of this format version (bg_program_pkg);
+//   2. payload CRC: bg_payload_crc reads every byte after the header beside the steps below, as the
+//      reader's second client (bg_read_arbiter), and no result is reported before it matches (skipped
+//      with CTRL.payload_checked, for an image that passed before);
 //   3. input: the patch from the stream into slot 0 (skipped with CTRL.reuse_input);
-//   4. per layer: its LAYER_BYTES record (LAYER_BEATS beats; bg_program_pkg), checked (BAD_LAYER / NO_FIT); per block of P output
-//      channels: that block's weight tiles into the weight buffer, its P biases, then one engine pass
-//      (bg_core_engine); after the last block, wait until every output word is written;
+//   4. per layer: its record (LAYER_BEATS beats), decoded and checked by bg_layer_decode (BAD_LAYER,
+//      NO_FIT); per block of P output channels: that block's weight tiles into the weight buffer, its P
+//      biases, then one engine pass (bg_core_engine) while the next block loads; after the last block,
+//      wait until every output word is written;
 //   5. logits of the last layer, argmax, STATUS.done.
-// Errors end the run at once (STATUS.error, error_code from hw/regs/bg_core.rdl) and cancel the AXI read
-// in flight; CTRL.soft_reset abandons the run and clears STATUS. Both flush the engine's pipelines, so
-// the next run starts clean.
+// Errors end the run (STATUS.error, error_code from the register map's enum bg_error_e) and cancel the
+// AXI read in flight; CTRL.soft_reset abandons the run and clears STATUS. Both flush the engine's
+// pipelines, so the next run starts clean.
 
 `default_nettype none
 
@@ -167,8 +170,6 @@ module bg_core
     logic [7:0]  argmax, logits_frac;
     logic [SLOTS-1:0] slot_signed;
 
-    assign abort = ctrl_soft_reset || (busy && (ctrl_start || rd_err));
-
     // ---- AXI4 read master, shared by the sequencer (priority) and the payload CRC check ----
     // The sequencer's request (header, records, weights, biases): held until granted.
     logic        rq_valid, rq_grant;
@@ -189,6 +190,8 @@ module bg_core
     logic              rd_a, rd_a_ready;   // a beat of the sequencer's request; the sequencer takes it
     logic              rd_c, rd_c_ready;   // a beat of the CRC check's request; the check takes it
     logic              cur_crc;            // the reader's beats are the CRC check's
+
+    assign abort = ctrl_soft_reset || (busy && (ctrl_start || rd_err));
 
     /* verilator lint_off UNUSEDSIGNAL */
     logic unused_rd_busy;
