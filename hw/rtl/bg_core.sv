@@ -160,8 +160,8 @@ module bg_core
     state_t state;
 
     logic        busy, err_flag, flush, cancel, done_set, done_clr;
-    logic        abort;     // this cycle ends the run without results: soft reset, start while busy, AXI error
     logic [7:0]  err_code;
+    logic        abort;     // this cycle ends the run without results: soft reset, start while busy, AXI error
     logic [7:0]  pend_code; // an error found after the header, reported once the payload CRC is known
     logic [15:0] layer;
     logic [63:0] base;
@@ -170,38 +170,62 @@ module bg_core
     logic [7:0]  argmax, logits_frac;
     logic [SLOTS-1:0] slot_signed;
 
-    // ---- AXI4 read master, shared by the sequencer (priority) and the payload CRC check ----
-    // The sequencer's request (header, records, weights, biases): held until granted.
+    // ---- AXI4 read master, shared by three clients in fixed priority: the sequencer (header, layer
+    // records), the weight fetch, the payload CRC check. Only one of the first two has a request at a
+    // time; the CRC check reads whenever neither does. ----
+    // The sequencer's request: held until granted.
     logic        rq_valid, rq_grant;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [63:0] rq_addr;   // 64-bit arithmetic, the bus takes ADDR_W bits
     /* verilator lint_on UNUSEDSIGNAL */
     logic [23:0] rq_beats;
+    // The weight fetch's request (weight tiles, then biases of one output block).
+    logic        fq_valid, fq_grant;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [63:0] fq_addr;
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [23:0] fq_beats;
     // The payload CRC check's request, in chunks, beside the first layers.
     logic              c_valid, c_grant;
     logic [ADDR_W-1:0] c_addr;
     logic [23:0]       c_beats;
 
+    logic              a_req_valid, a_req_grant;   // the sequencer's or the fetch's request
+    logic [ADDR_W-1:0] a_req_addr;
+    logic [23:0]       a_req_beats;
+    logic              a_out_valid, a_out_ready;
     logic              m_req_valid, m_req_ready;
     logic [ADDR_W-1:0] m_req_addr;
     logic [23:0]       m_req_beats;
     logic              rd_valid, rd_ready, rd_last, rd_err, rd_busy, rd_waiting;
     logic [127:0]      rd_data;
-    logic              rd_a, rd_a_ready;   // a beat of the sequencer's request; the sequencer takes it
-    logic              rd_c, rd_c_ready;   // a beat of the CRC check's request; the check takes it
-    logic              cur_crc;            // the reader's beats are the CRC check's
+    logic              rd_seq, rd_seq_ready;   // a beat of the sequencer's request; the sequencer takes it
+    logic              rd_fetch;               // a beat of the weight fetch's request (taken at once)
+    logic              rd_c, rd_c_ready;       // a beat of the CRC check's request; the check takes it
+    logic              cur_fetch;              // the reader's beats (of the first two clients) are the fetch's
+    logic              cur_crc;                // the reader's beats are the CRC check's
 
     assign abort = ctrl_soft_reset || (busy && (ctrl_start || rd_err));
 
     /* verilator lint_off UNUSEDSIGNAL */
-    logic unused_rd_busy;
-    assign unused_rd_busy = rd_busy;
+    logic unused_rd;
+    assign unused_rd = ^{rd_busy, a_req_grant, cur_fetch};
     /* verilator lint_on UNUSEDSIGNAL */
 
-    bg_read_arbiter #(.ADDR_W(ADDR_W), .BEATS_W(24)) u_arbiter (
+    bg_read_arbiter #(.ADDR_W(ADDR_W), .BEATS_W(24)) u_arbiter_seq (
         .clk(clk), .rst(rst || abort),
         .a_req_valid(rq_valid), .a_req_addr(rq_addr[ADDR_W-1:0]), .a_req_beats(rq_beats), .a_req_grant(rq_grant),
-        .a_out_valid(rd_a), .a_out_ready(rd_a_ready),
+        .a_out_valid(rd_seq), .a_out_ready(rd_seq_ready),
+        .b_req_valid(fq_valid), .b_req_addr(fq_addr[ADDR_W-1:0]), .b_req_beats(fq_beats), .b_req_grant(fq_grant),
+        .b_out_valid(rd_fetch), .b_out_ready(1'b1),
+        // the second arbiter grants this one's request whenever the reader is ready (priority A)
+        .m_req_valid(a_req_valid), .m_req_ready(m_req_ready), .m_req_addr(a_req_addr), .m_req_beats(a_req_beats),
+        .m_out_valid(a_out_valid), .m_out_ready(a_out_ready), .owner_b(cur_fetch));
+
+    bg_read_arbiter #(.ADDR_W(ADDR_W), .BEATS_W(24)) u_arbiter_crc (
+        .clk(clk), .rst(rst || abort),
+        .a_req_valid(a_req_valid), .a_req_addr(a_req_addr), .a_req_beats(a_req_beats), .a_req_grant(a_req_grant),
+        .a_out_valid(a_out_valid), .a_out_ready(a_out_ready),
         .b_req_valid(c_valid), .b_req_addr(c_addr), .b_req_beats(c_beats), .b_req_grant(c_grant),
         .b_out_valid(rd_c), .b_out_ready(rd_c_ready),
         .m_req_valid(m_req_valid), .m_req_ready(m_req_ready), .m_req_addr(m_req_addr), .m_req_beats(m_req_beats),
@@ -236,7 +260,7 @@ module bg_core
 
     bg_program_header #(.LANES(P), .SLOTS(SLOTS), .SLOT_BYTES(SLOT_BYTES)) u_header (
         .clk(clk), .rst(rst || flush), .start(hdr_start), .busy(hdr_busy),
-        .in_valid(rd_a && state == S_HDR), .in_ready(hdr_ready), .in_data(rd_data),
+        .in_valid(rd_seq && state == S_HDR), .in_ready(hdr_ready), .in_data(rd_data),
         .done(hdr_done), .error_code(hdr_error),
         .hdr_version(hdr_version), .hdr_network_id(hdr_network_id), .hdr_outputs(hdr_outputs),
         .hdr_num_classes(hdr_num_classes), .hdr_lanes(hdr_lanes), .hdr_layer_count(hdr_layer_count),
@@ -247,7 +271,7 @@ module bg_core
         .hdr_total_bytes(hdr_total_bytes), .hdr_payload_crc(hdr_payload_crc));
 
     // records, weights and biases are taken at once; the header at the parser's pace
-    assign rd_a_ready = state == S_HDR ? hdr_ready : 1'b1;
+    assign rd_seq_ready = state == S_HDR ? hdr_ready : 1'b1;
 
     // What the parser leaves to the sequencer: the record sizes of this format version, and an image
     // longer than its header that a 28-bit byte count covers.
@@ -308,13 +332,9 @@ module bg_core
 
     // ---- engine ----
     logic [15:0] in_wpr, in_row, in_wir;   // input: words per row; row and word of the next stream beat
-    typedef enum logic [1:0] { F_IDLE, F_W, F_B } fstate_t;
-    fstate_t     f_state;
     logic        f_kick, f_buf;       // f_kick: start loading block f_ob into half f_buf next cycle
     logic [15:0] f_ob;
-    logic [31:0] beat_count;
-    logic [3:0]  bias_off;
-    logic [P*16-1:0] bias_buf [2];
+    logic        f_idle, wb_buf;
     logic [1:0]  e_mode;
     logic [7:0]  e_src, e_dst, e_res, e_stride, e_pad_top, e_pad_left;
     logic [7:0]  e_bias_shift, e_shift, e_out_fmt, e_post_fmt;
@@ -343,7 +363,7 @@ module bg_core
         .pass_start(state == S_PASS_GO), .pass_ob(ob), .pass_buf(ob[0]), .pass_busy(pass_busy),
         .count_clear(count_clear), .wr_count(wr_count),
         .in_wpr(in_wpr), .in_we(in_we), .in_row(in_row), .in_wir(in_wir), .in_data(s_axis_tdata),
-        .wb_we(wb_we), .wb_buf(f_buf), .wb_idx(wb_idx), .wb_data(rd_data),
+        .wb_we(wb_we), .wb_buf(wb_buf), .wb_idx(wb_idx), .wb_data(rd_data),
         .lg_we(lg_we), .lg_ob(lg_ob), .lg_y(lg_y));
 
     // ---- input stream ----
@@ -363,19 +383,14 @@ module bg_core
     assign img_banked    = {16'd0, (img_h + 16'd7) & 16'hFFF8} * {16'd0, img_w};
 
     // ---- weight and bias fetch (runs beside the pass of the previous block) ----
-    assign wb_we  = f_state == F_W && rd_a;
-    assign wb_idx = beat_count[WIW-1:0];
-    assign bias   = bias_buf[ob[0]];
-    // block f_ob's weight tiles; its P int16 biases from the 16-byte beat that holds the first
-    logic [63:0] fetch_w_addr, fetch_b_addr;
-    logic [3:0]  fetch_b_off;
-    assign fetch_w_addr = base + {32'd0, e_w_off + ((e_tiles * {16'd0, f_ob}) << (2 * LP))};
-    assign fetch_b_off  = e_b_off[3:0] + 4'({f_ob, {(LP + 1){1'b0}}});
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [63:0] fetch_b_byte;
-    assign fetch_b_byte = base + {32'd0, e_b_off + ({16'd0, f_ob} << (LP + 1))};
-    /* verilator lint_on UNUSEDSIGNAL */
-    assign fetch_b_addr = {fetch_b_byte[63:4], 4'd0};
+    bg_weight_fetch #(.P(P), .WBUF_TILES(WBUF_TILES)) u_fetch (
+        .clk(clk), .rst(rst || abort),
+        .kick(f_kick), .ob(f_ob), .buf_half(f_buf), .base(base), .w_off(e_w_off), .b_off(e_b_off),
+        .tiles(e_tiles), .idle(f_idle),
+        .req_valid(fq_valid), .req_addr(fq_addr), .req_beats(fq_beats), .req_grant(fq_grant),
+        .in_valid(rd_fetch), .in_last(rd_last), .in_data(rd_data),
+        .wb_we(wb_we), .wb_idx(wb_idx), .wb_buf(wb_buf),
+        .bias_sel(ob[0]), .bias(bias));
 
     // ---- argmax over the first num_classes logits (lowest index on a tie) ----
     logic [7:0] best;
@@ -418,10 +433,7 @@ module bg_core
         count_clear <= 1'b0;
         if (rq_grant) rq_valid <= 1'b0;
 
-        if (rst || abort) begin
-            f_state <= F_IDLE;
-            f_kick  <= 1'b0;
-        end
+        if (rst || abort) f_kick <= 1'b0;
         if (rst) begin
             state    <= S_IDLE;
             busy     <= 1'b0;
@@ -467,39 +479,7 @@ module bg_core
                 end
             end
 
-            // weight fetch process
-            f_kick <= 1'b0;
-            case (f_state)
-                F_IDLE: begin
-                    if (f_kick) begin
-                        request(fetch_w_addr, 24'(e_tiles << (2 * LP - 4)));
-                        beat_count <= 32'd0;
-                        f_state    <= F_W;
-                    end
-                end
-                F_W: begin
-                    if (rd_a) begin
-                        beat_count <= beat_count + 32'd1;
-                        if (rd_last) begin
-                            request(fetch_b_addr, 24'((({28'd0, fetch_b_off}) + 32'(2 * P) + 32'd15) >> 4));
-                            bias_off   <= fetch_b_off;
-                            beat_count <= 32'd0;
-                            f_state    <= F_B;
-                        end
-                    end
-                end
-                default: begin   // F_B
-                    if (rd_a) begin
-                        beat_count <= beat_count + 32'd1;
-                        for (int g = 0; g < 2 * P; g++) begin
-                            if ((32'(g) + {28'd0, bias_off}) >> 4 == beat_count) begin
-                                bias_buf[f_buf][8*g +: 8] <= rd_data[8*((g + int'(bias_off)) % 16) +: 8];
-                            end
-                        end
-                        if (rd_last) f_state <= F_IDLE;
-                    end
-                end
-            endcase
+            f_kick <= 1'b0;   // a pulse: the fetch has taken it
 
             case (state)
                 S_IDLE: begin
@@ -521,7 +501,7 @@ module bg_core
                 end
 
                 S_HDR: begin
-                    if (rd_a && rd_a_ready) begin
+                    if (rd_seq && rd_seq_ready) begin
                         hdr_beat <= hdr_beat + 3'd1;
                         if (hdr_beat == 3'(HDR_HEADER_BYTES_OFFSET / BEAT_BYTES))
                             hdr_size_bad <= rd_data[8*(HDR_HEADER_BYTES_OFFSET % BEAT_BYTES) +: 16] != HEADER_BYTES16;
@@ -584,7 +564,7 @@ module bg_core
                 end
 
                 S_REC: begin
-                    if (rd_a) begin
+                    if (rd_seq) begin
                         rec[128*rec_beat +: 128] <= rd_data;
                         rec_beat <= rec_beat + 2'd1;
                         if (rd_last) state <= S_DECODE;
@@ -633,7 +613,7 @@ module bg_core
                 end
 
                 S_FIRST_FETCH: begin
-                    if (f_state == F_IDLE && !f_kick) state <= S_PASS_GO;
+                    if (f_idle && !f_kick) state <= S_PASS_GO;
                 end
 
                 S_PASS_GO: begin
@@ -647,7 +627,7 @@ module bg_core
                 end
 
                 S_PASS_WAIT: begin
-                    if (!pass_busy && f_state == F_IDLE && !f_kick) begin
+                    if (!pass_busy && f_idle && !f_kick) begin
                         if (ob == e_cob - 16'd1) begin
                             state <= S_DRAIN;
                         end else begin
