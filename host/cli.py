@@ -56,6 +56,7 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
         noise_min=args.noise[0],
         noise_max=args.noise[1],
         line_fraction=args.line_fraction,
+        curve_fraction=args.curve_fraction,
         image_folder=os.pathsep.join(str(folder) for folder in args.images) if args.images else None,
         image_fraction=args.image_fraction,
         natural_scale_min=args.natural_scale[0],
@@ -244,6 +245,8 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
                        metavar=("MIN", "MAX"), help="noise sigma range, fraction of full scale (default %(default)s)")
     build.add_argument("--line-fraction", type=float, default=syn["line_fraction"],
                        help="share of line kernels (default %(default)s)")
+    build.add_argument("--curve-fraction", type=float, default=syn["curve_fraction"],
+                       help="share of smooth-curve kernels: arcs, S-curves, hooks, loops (default %(default)s)")
     build.add_argument("--images", type=Path, nargs="+", default=None, metavar="FOLDER",
                        help="crop sharp images from these folders, every image equally often (Kodak24: "
                             "its training split only; `blurgauge data photos` fetches 49 more photos)")

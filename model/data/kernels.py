@@ -1,12 +1,15 @@
 """Motion-blur kernels with an exactly controlled width and height.
 
-Two families:
+Three families:
 
 * camera-shake kernels from a random particle trajectory in the manner of Boracchi and Foi (2012):
   a point moves with inertia, is pushed by Gaussian jitter, pulled back towards its start, and now
   and then turns suddenly; the path is sampled onto the pixel grid with bilinear (sub-pixel)
   weights, optionally weighted by a random exposure (the time the camera dwells on each part);
-* straight-line motion kernels at any angle.
+* straight-line motion kernels at any angle;
+* smooth curves: a point at constant speed whose heading turns with a smooth random curvature
+  (circular arcs when the curvature is constant, S-curves and hooks when it changes sign, loops when it
+  turns far), slowing to a dwell at one end for some, the shapes of recorded hand shake.
 
 The extent of a kernel along an axis is the number of columns (width) or rows (height) of the
 bounding box of its non-zero entries. The generator hits the requested extent exactly: the path
@@ -83,6 +86,28 @@ def shake_trajectory(rng: np.random.Generator, steps: int = 96, exposure: bool =
     return points
 
 
+def curve_trajectory(rng: np.random.Generator, steps: int = 128) -> np.ndarray:
+    """A smooth constant-speed path: (steps, 2) points as (x, y), one per equal time step.
+
+    The heading integrates a curvature made of a constant part (an arc) and a slowly varying random
+    part (Gaussian-smoothed noise), so the path bends smoothly; its total turn ranges from nearly
+    straight to more than a full loop. With probability 1/2 the first or last 10-30 % of the exposure
+    moves at 10-40 % of the speed: a dwell, where the sensor collects more light.
+    """
+    bias = rng.uniform(-1.0, 1.0) * rng.uniform(0.0, 2.0 * np.pi) / steps  # a constant turn of up to 1 loop
+    wiggle = ndimage.gaussian_filter1d(rng.standard_normal(steps), rng.uniform(4.0, 24.0), mode="nearest")
+    wiggle *= rng.uniform(0.0, 3.0 * np.pi) / steps / max(float(np.abs(wiggle).mean()), 1e-9) / 2
+    heading = rng.uniform(0.0, 2.0 * np.pi) + np.cumsum(bias + wiggle)
+    speed = np.ones(steps)
+    if rng.random() < 0.5:
+        slow = int(steps * rng.uniform(0.1, 0.3))
+        speed[:slow] = rng.uniform(0.1, 0.4)
+        if rng.random() < 0.5:
+            speed = speed[::-1]
+    steps_xy = speed[:, None] * np.stack([np.cos(heading), np.sin(heading)], axis=1)
+    return np.vstack([np.zeros((1, 2)), np.cumsum(steps_xy, axis=0)])
+
+
 def _fit_to_box(points: np.ndarray, width: int, height: int) -> np.ndarray:
     """Scale each axis so that the path spans exactly [0, width-1] x [0, height-1]."""
     out = np.empty_like(points)
@@ -143,6 +168,14 @@ def shake_kernel(
     return splat(dense, weight, width, height)
 
 
+def curve_kernel(width: int, height: int, rng: np.random.Generator) -> np.ndarray:
+    """A smooth-curve kernel (``curve_trajectory``) whose non-zero support is exactly ``width`` x ``height`` px."""
+    width, height = _check_extent("width", width), _check_extent("height", height)
+    points = _fit_to_box(curve_trajectory(rng), width, height)
+    dense, weight = _densify(points)
+    return splat(dense, weight, width, height)
+
+
 def line_kernel(width: int, height: int, rng: np.random.Generator) -> np.ndarray:
     """Straight-line motion across the box diagonal: angle atan((height-1)/(width-1)), random sign."""
     width, height = _check_extent("width", width), _check_extent("height", height)
@@ -176,16 +209,20 @@ def add_rim(kernel: np.ndarray, rim_x: int, rim_y: int, rng: np.random.Generator
 
 
 def random_kernel(
-    width: int, height: int, rng: np.random.Generator, line_fraction: float = 0.15
+    width: int, height: int, rng: np.random.Generator, line_fraction: float = 0.15, curve_fraction: float = 0.0
 ) -> tuple[np.ndarray, str]:
-    """A kernel of the requested extent from either family, with a random faint rim:
-    (kernel, "shake" | "line")."""
+    """A kernel of the requested extent from one of the families, with a random faint rim:
+    (kernel, "shake" | "line" | "curve"). With ``curve_fraction`` 0 the draws are those of the
+    two-family generator, so its data sets are reproduced."""
     width, height = _check_extent("width", width), _check_extent("height", height)
     rim = int(rng.choice(len(RIM_PROBABILITIES), p=RIM_PROBABILITIES))
     rim_x, rim_y = min(rim, (width - 1) // 2), min(rim, (height - 1) // 2)
     inner_w, inner_h = width - 2 * rim_x, height - 2 * rim_y
-    if rng.random() < line_fraction:
+    family = rng.random()
+    if family < line_fraction:
         kernel, kind = line_kernel(inner_w, inner_h, rng), "line"
+    elif family < line_fraction + curve_fraction:
+        kernel, kind = curve_kernel(inner_w, inner_h, rng), "curve"
     else:
         kernel, kind = shake_kernel(inner_w, inner_h, rng, exposure=bool(rng.random() < 0.7)), "shake"
     return add_rim(kernel, rim_x, rim_y, rng), kind

@@ -40,7 +40,7 @@ _AUGMENTATION = {"natural_scale_min": (1.0, 0.25, 1.0), "natural_scale_max": (1.
                  "natural_gamma_max": (1.0, 1.0, 8.0), "natural_soften_max": (0.0, 0.0, 4.0)}
 #: Likewise for the options that apply to every sample, dead leaves included: the grain, the
 #: aspect ratio of the kernel's box and the noise floor.
-_EVERY_SAMPLE = {"grain_max": (0.0, 0.0, 32.0), "grain_size_max": (0.0, 0.0, 4.0),
+_EVERY_SAMPLE = {"curve_fraction": (0.0, 0.0, 1.0), "grain_max": (0.0, 0.0, 32.0), "grain_size_max": (0.0, 0.0, 4.0),
                  "other_aspect_max": (0.0, 0.0, 32.0), "noise_floor": (0.0, 0.0, MAX_NOISE_FLOOR)}
 #: Outputs stored only when asked for; they draw nothing, so a sample's patch and labels do not
 #: depend on them, and they enter the manifest only when on.
@@ -60,8 +60,10 @@ class SynthesisConfig:
     #: Noise standard deviation, as a fraction of full range, drawn uniformly per sample.
     noise_min: float = 0.0
     noise_max: float = 0.01
-    #: Fraction of straight-line kernels (the rest are camera-shake trajectories).
+    #: Fraction of straight-line kernels and of smooth-curve kernels (the rest are camera-shake
+    #: trajectories); ``kernels.random_kernel``.
     line_fraction: float = 0.15
+    curve_fraction: float = 0.0
     #: Fraction of kernels whose other axis is 1-2 px (near-pure motion along the labelled axis).
     thin_fraction: float = 0.1
     #: A folder of sharp natural images to crop from, or several joined by ``os.pathsep`` as in
@@ -122,6 +124,9 @@ class SynthesisConfig:
             raise ValueError(f"noise range {self.noise_min}..{self.noise_max} is not ordered")
         if not 0 <= self.image_fraction <= 1:
             raise ValueError(f"image_fraction must lie in 0..1, got {self.image_fraction}")
+        if self.line_fraction + self.curve_fraction > 1.0:
+            raise ValueError(f"line_fraction + curve_fraction must not exceed 1, got "
+                             f"{self.line_fraction} + {self.curve_fraction}")
         if 0.0 < self.other_aspect_max < 1.0:
             raise ValueError(f"other_aspect_max must be 0 (off) or at least 1, got {self.other_aspect_max}")
         for name, (_, lo, hi) in (_AUGMENTATION | _EVERY_SAMPLE).items():
@@ -270,13 +275,14 @@ def synthesize_blurred(
     natural_soften_max: float = 0.0,
     grain: tuple[float, float] = (0.0, 0.0),
     noise_floor: float = 0.0,
+    curve_fraction: float = 0.0,
 ) -> Blurred:
     """A sharp image (dead leaves, or a crop from ``image_folder``, augmented as ``sharp_crop``
     says; with ``grain`` = (level max, size max) other than zero grained as ``add_grain`` says)
     blurred by a random kernel of exactly ``width`` x ``height`` px, its noise topped up to
     ``noise_floor`` when that is not zero."""
     shape = (image_size, image_size) if isinstance(image_size, int) else image_size
-    kernel, kind = random_kernel(width, height, rng, line_fraction=line_fraction)
+    kernel, kind = random_kernel(width, height, rng, line_fraction=line_fraction, curve_fraction=curve_fraction)
     size = sharp_size_for(shape, kernel)
     natural = image_folder is not None and rng.random() < image_fraction
     sharp = (sharp_crop(rng, size, image_folder, natural_scale, natural_gamma_max, natural_soften_max) if natural
@@ -303,7 +309,7 @@ def sample_image(seed: int, index: int, cfg: SynthesisConfig) -> tuple[Blurred, 
     made = synthesize_blurred(rng, width, height, cfg.image_size, noise, cfg.line_fraction, cfg.image_folder,
                               cfg.image_fraction, (cfg.natural_scale_min, cfg.natural_scale_max),
                               cfg.natural_gamma_max, cfg.natural_soften_max, (cfg.grain_max, cfg.grain_size_max),
-                              cfg.noise_floor)
+                              cfg.noise_floor, cfg.curve_fraction)
     return made, axis
 
 

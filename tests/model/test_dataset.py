@@ -205,3 +205,10 @@ def test_evaluation_folders_are_refused_as_training_source(tmp_path):
     test_set.mkdir()
     with pytest.raises(ValueError, match="evaluation data"):
         make_sample(0, 0, SynthesisConfig(image_size=160, image_folder=str(test_set)))
+
+
+def test_curve_share_enters_the_manifest_only_when_on():
+    assert "curve_fraction" not in SynthesisConfig().as_dict()
+    assert SynthesisConfig(curve_fraction=0.3).as_dict()["curve_fraction"] == 0.3
+    with pytest.raises(ValueError, match="line_fraction \\+ curve_fraction must not exceed 1"):
+        SynthesisConfig(line_fraction=0.5, curve_fraction=0.6)

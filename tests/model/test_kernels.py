@@ -60,6 +60,37 @@ def test_random_kernel_support_is_exact(seed):
     assert kinds == {"shake", "line"}
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_curve_kernel_support_is_exact(seed):
+    for width, height in SIZES:
+        rng = np.random.default_rng([seed, width, height])
+        kernel = kernels.curve_kernel(width, height, rng)
+        check_kernel(kernel, width, height, f"curve {width}x{height} seed {seed}")
+
+
+def test_curves_bend_smoothly_at_constant_speed():
+    """A curve's heading changes a little from step to step (no sudden turns, unlike the shake walk's),
+    and its steps are of one length but in a dwell."""
+    for seed in range(20):
+        path = kernels.curve_trajectory(np.random.default_rng(seed))
+        step = np.diff(path, axis=0)
+        length = np.hypot(step[:, 0], step[:, 1])
+        assert np.all(np.isclose(length, 1.0) | (length < 0.41)), "a step is of unit length, or slow in a dwell"
+        assert np.mean(np.isclose(length, 1.0)) >= 0.7  # a dwell takes at most 30 % of the steps
+        turn = np.angle(np.exp(1j * np.diff(np.arctan2(step[:, 1], step[:, 0]))))
+        assert np.abs(turn).max() < 0.5, f"seed {seed}: a turn of {np.abs(turn).max():.2f} rad in one step"
+
+
+def test_random_kernel_draws_curves_only_when_asked():
+    """With no curve share the generator draws exactly as the two-family one did (data sets reproduce)."""
+    first = [kernels.random_kernel(20, 30, np.random.default_rng(s)) for s in range(30)]
+    again = [kernels.random_kernel(20, 30, np.random.default_rng(s), curve_fraction=0.0) for s in range(30)]
+    assert all(np.array_equal(a[0], b[0]) and a[1] == b[1] for a, b in zip(first, again, strict=True))
+    assert {kind for _, kind in first} == {"shake", "line"}
+    mixed = {kernels.random_kernel(20, 30, np.random.default_rng(s), curve_fraction=0.5)[1] for s in range(60)}
+    assert mixed == {"shake", "line", "curve"}
+
+
 def _distance_to_line(cols, rows, x0, y0, x1, y1):
     return np.abs((x1 - x0) * (rows - y0) - (y1 - y0) * (cols - x0)) / np.hypot(x1 - x0, y1 - y0)
 
