@@ -87,13 +87,13 @@ lint-rtl: $(STAMP)  ## verilator -Wall on hw/rtl/ and the register block (waiver
 	$(PY) -m pytest -q tests/hw/test_rtl_lint.py -m "not slow"
 
 sim: $(STAMP)  ## RTL unit tests, Verilator + cocotb (WAVES=1: waveforms under build/sim/)
-	$(PY) -m pytest $(PYTEST_JOBS) -q tests/test_rtl_*.py -m "not slow"
+	$(PY) -m pytest $(PYTEST_JOBS) -q tests/sim -m "not slow"
 
 sim-all: $(STAMP)  ## RTL unit tests including P=16 and the Yosys reads
-	$(PY) -m pytest $(PYTEST_JOBS) -q tests/test_rtl_*.py
+	$(PY) -m pytest $(PYTEST_JOBS) -q tests/sim tests/hw/test_rtl_lint.py
 
 bench-rtl: $(STAMP)  ## RTL core on TARGET (pynq-z2: width 16 on P=16; zcu104: width 64 on P=32): per-layer cycles, MAC utilization (build/bench/rtl*.json)
-	$(PY) -m pytest -q -s "tests/sim/test_rtl_core.py::test_core_target[$(TARGET)]"
+	$(PY) -m bench.rtl_core --target $(TARGET)
 
 synth: $(STAMP)  ## Yosys synth_xilinx of the whole core for TARGET (pynq-z2, or zcu104): table + fit check (build/synth/core*.md)
 	$(PY) -m blurgauge.hw.synth bg_core --target $(TARGET)

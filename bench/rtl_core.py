@@ -1,0 +1,55 @@
+"""Cycles per layer and MAC utilization of the RTL core at a named configuration (``make bench-rtl``).
+
+    python -m bench.rtl_core --target pynq-z2     # width 16 on the 16 x 16 array (build/bench/rtl.json)
+    python -m bench.rtl_core --target zcu104      # width 64 on the 32 x 32 array (build/bench/rtl-zcu104.json)
+
+Runs the whole core in Verilator (sim/core_run.py) on a coarse and a fine program of the target's width with
+random weights, every handshake stalled at random, the logits checked against golden; prints the per-layer
+table of each pass, the coarse + fine total and the 3x3 convolutions' utilization per stage, and writes them
+as JSON. Cycle counts from the simulation are exact: the same on any machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from blurgauge.hw import rtl_files, targets
+from blurgauge.sim.core_run import CHECKED, pass_summary, print_bench, run_target
+
+OUT = rtl_files.REPO / "build" / "bench"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.rtl_core", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target", default=targets.DEFAULT_TARGET, choices=list(targets.TARGETS),
+                        help="named core configuration (default %(default)s)")
+    args = parser.parse_args(argv)
+    name = args.target
+    target = targets.get(name)
+    params, width, lanes = dict(target.core), target.width, target.lanes
+    with tempfile.TemporaryDirectory() as tmp:
+        results = run_target(Path(tmp), name)
+    for label in ("coarse pass", "fine pass (reuse_input)", CHECKED):
+        print_bench(f"{label}, {name}: width {width}, P={lanes}", results[label]["bench"])
+    summary = pass_summary(results, name, params, width)
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / ("rtl.json" if name == targets.DEFAULT_TARGET else f"rtl-{name}.json")
+    path.write_text(json.dumps(summary, indent=1))
+    total, checked = summary["total"], summary["payload_checked"]
+    print(f"\n{name}, coarse+fine: {total['cycles']:,} cycles, MAC utilization {total['utilization']:.0%}")
+    print(f"{name}, {CHECKED}: {checked['cycles']:,} cycles, MAC utilization {checked['utilization']:.0%}")
+    for g in summary["conv3x3"]:
+        if g["pass"] == "coarse+fine":
+            print(f"coarse+fine, {g['stage']} 3x3 convs ({g['layers']} layers): {g['cycles']:,} cycles, "
+                  f"MAC utilization {g['utilization']:.0%}")
+    print(f"written: {path.relative_to(rtl_files.REPO)}; command: python -m bench.rtl_core --target {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

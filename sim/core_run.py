@@ -1,0 +1,168 @@
+"""The whole core in Verilator through cocotb (testbench: sim/tb_core.py) on real core programs: the
+network's structure (``cost.structure_program``) filled with random weights, random int8 patches, the
+expected logits from ``golden.run_program``; and the per-layer cycles and MAC utilization of each pass.
+
+Building a program imports TensorFlow and exports through hls4ml, so the calling process makes the programs
+and the expected logits and hands them to the simulator in a file; the simulator imports neither. Used by
+tests/sim/test_rtl_core.py (bit-exactness, every fault) and bench/rtl_core.py (``make bench-rtl``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from blurgauge.hw import rtl_files, targets, verilator
+from blurgauge.hw.compiler import program
+
+TB = "blurgauge.sim.tb_core"
+SOURCES = rtl_files.core_sources()
+BUILD_ARGS = [str(rtl_files.REGS_DIR / "bg_core_regs.vlt")]
+# sim/tb_core.py CASE_ENV and RESULTS_ENV (not imported: that would import cocotb here).
+CASE_ENV, RESULTS_ENV = "BG_CORE_CASE", "BG_CORE_RESULTS"
+
+
+def _saturated(codes: np.ndarray, fmt: program.Format) -> float:
+    lo, hi = fmt.code_range
+    return float(np.mean((codes <= lo) | (codes >= hi)))
+
+
+def randomize(prog: program.CoreProgram, patch: np.ndarray, rng: np.random.Generator) -> program.CoreProgram:
+    """The program with random int8 weights and int16 biases, layer by layer as large as keeps the layer's
+    outputs mostly inside their format (at most 5% of the codes at a limit) and not mostly zero, so the
+    requantizers round, clip and wrap real values instead of saturating everything."""
+    from blurgauge.hw.compiler import golden
+
+    layers: list[program.Layer] = []
+    for layer in prog.layers:
+        if layer.weights is None:
+            layers.append(layer)
+            continue
+        shape = layer.weights.shape
+        best = None
+        for amp in (96, 64, 48, 32, 24, 16, 12, 8, 6, 4, 3, 2, 1):
+            w = rng.integers(-amp, amp + 1, size=shape).astype(np.int8)
+            b = rng.integers(-512, 513, size=layer.bias.shape).astype(np.int16)
+            cand = replace(layer, weights=w, bias=b)
+            out = golden.run_program(replace(prog, layers=[*layers, cand]), patch[None])
+            fmt = layer.post_format if layer.post_format is not None else layer.out_format
+            best = cand
+            if fmt.bits > 8 or (_saturated(out, fmt) <= 0.05 and np.mean(out != 0) > 0.2):
+                break
+        layers.append(best)
+    return replace(prog, layers=layers)
+
+
+def make_case(path: Path, width: int, lanes: int, seed: int, timeout_ns: int) -> dict[str, program.CoreProgram]:
+    from blurgauge.hw.compiler import cost, golden
+
+    rng = np.random.default_rng(seed)
+    structure = cost.structure_program(width=width, lanes=lanes)
+    patch = rng.integers(-128, 128, size=structure.input_shape[:2]).astype(np.int64)
+    coarse = randomize(structure, patch, rng)
+    fine = randomize(replace(structure, role="fine1"), patch, rng)
+    case: dict = {"images": {}, "expected": {}, "patch": patch.reshape(-1).tolist(), "timeout_ns": timeout_ns}
+    for name, prog in (("coarse", coarse), ("fine", fine)):
+        blob = program.pack(prog)
+        assert program.unpack(blob).structure_id == prog.structure_id
+        logits = golden.run_program(prog, patch[None])[0]
+        case["images"][name] = blob.hex()
+        case["expected"][name] = {
+            "logits": [int(v) for v in logits[:8]], "argmax": int(np.argmax(logits[: prog.num_classes])),
+            "logits_frac": prog.logits_frac, "layers": len(prog.layers),
+        }
+    path.write_text(json.dumps(case))
+    return {"coarse": coarse, "fine": fine}
+
+
+def run(tmp_path: Path, params: dict[str, int], width: int, testcase: str | None, seed: int,
+        timeout_ns: int) -> dict:
+    case_file = tmp_path / "case.json"
+    results_file = tmp_path / "results.json"
+    progs = make_case(case_file, width, params["LANES"], seed, timeout_ns)
+    verilator.run_cocotb("bg_core", SOURCES, TB, params, testcase=testcase, seed=seed, build_args=BUILD_ARGS,
+                       extra_env={CASE_ENV: str(case_file), RESULTS_ENV: str(results_file)})
+    results = json.loads(results_file.read_text())
+    for label, r in results.items():
+        print(f"bg_core {params} width {width}: {label}: {r['cycles']} cycles, {r['stall_cycles']} stalled")
+    for label, name in (("coarse pass", "coarse"), ("fine pass (reuse_input)", "fine"),
+                        (CHECKED, "coarse")):
+        if label in results:
+            results[label]["bench"] = bench(progs[name], results[label]["layer_cycles"], params["LANES"])
+    return results
+
+
+#: The third pass of coarse_then_fine: coarse again on the patch on chip, with CTRL.payload_checked (no CRC pass).
+CHECKED = "coarse pass (reuse_input, payload_checked)"
+
+KINDS = {program.OP_CONV: "conv", program.OP_MAXPOOL: "pool", program.OP_GAP: "gap", program.OP_DENSE: "dense"}
+
+
+def bench(prog: program.CoreProgram, cycles: list[int], lanes: int) -> dict:
+    """Per-layer cycles of one pass (the first layer's include the header, payload CRC and input), ideal
+    cycles (MACs / P^2) and MAC utilization, in the layout of build/bench/rtl.json."""
+    assert len(cycles) == len(prog.layers), (len(cycles), len(prog.layers))
+    layers = [{"name": layer.name, "kind": KINDS[layer.op], "kernel": layer.kernel, "macs": layer.macs,
+               "cycles": c, "ideal_cycles": layer.macs / lanes**2}
+              for layer, c in zip(prog.layers, cycles, strict=True)]
+    total = {"name": "total", "kind": "network", "kernel": 0, "macs": sum(x["macs"] for x in layers),
+             "cycles": sum(cycles), "ideal_cycles": sum(x["ideal_cycles"] for x in layers)}
+    for x in [*layers, total]:
+        x["utilization"] = x["ideal_cycles"] / x["cycles"] if x["cycles"] else 0.0
+    return {"layers": layers, "total": total}
+
+
+def conv3x3(layers: list[dict]) -> list[dict]:
+    """Aggregate MAC utilization (sum of ideal cycles / sum of cycles) of the 3x3 conv layers: all of them,
+    then per stage (the name's first part: conv2 .. conv5)."""
+    groups: dict[str, list[dict]] = {"all": []}
+    for x in layers:
+        if x["kind"] == "conv" and x["kernel"] == 3:
+            groups["all"].append(x)
+            groups.setdefault(x["name"].rsplit("/", 1)[-1].split("_")[0], []).append(x)
+    out = []
+    for stage, xs in groups.items():
+        cycles, ideal = sum(x["cycles"] for x in xs), sum(x["ideal_cycles"] for x in xs)
+        out.append({"stage": stage, "layers": len(xs), "macs": sum(x["macs"] for x in xs), "cycles": cycles,
+                    "ideal_cycles": ideal, "utilization": ideal / cycles if cycles else 0.0})
+    return out
+
+
+def print_bench(title: str, b: dict) -> None:
+    print(f"\n{title}\n| layer | kind | k | MACs | cycles | ideal | MAC utilization |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for x in [*b["layers"], b["total"]]:
+        print(f"| {x['name']} | {x['kind']} | {x['kernel']} | {x['macs']:,} | {x['cycles']:,} "
+              f"| {x['ideal_cycles']:,.0f} | {x['utilization']:.0%} |")
+    for g in conv3x3(b["layers"]):
+        name = "all 3x3 convs" if g["stage"] == "all" else f"{g['stage']} 3x3 convs"
+        print(f"| {name} ({g['layers']} layers) | conv | 3 | {g['macs']:,} | {g['cycles']:,} "
+              f"| {g['ideal_cycles']:,.0f} | {g['utilization']:.0%} |")
+
+
+def pass_summary(results: dict, name: str, params: dict[str, int], width: int) -> dict:
+    """build/bench/rtl*.json's content: the coarse and fine passes' layers, their total, the 3x3 convs'
+    utilization (all, then per stage, per pass and for both) and the payload-checked pass's total."""
+    coarse, fine = results["coarse pass"]["bench"], results["fine pass (reuse_input)"]["bench"]
+    checked = results[CHECKED]["bench"]
+    layers = [{**x, "name": f"coarse/{x['name']}"} for x in coarse["layers"]] + \
+             [{**x, "name": f"fine/{x['name']}"} for x in fine["layers"]]
+    total = {k: coarse["total"][k] + fine["total"][k] for k in ("macs", "cycles", "ideal_cycles")}
+    total = {"name": "coarse+fine", "kind": "network", "kernel": 0, **total,
+             "utilization": total["ideal_cycles"] / total["cycles"]}
+    groups = [{"pass": label, **g} for label, ls in (("coarse", coarse["layers"]), ("fine", fine["layers"]),
+                                                     ("coarse+fine", layers)) for g in conv3x3(ls)]
+    return {"target": name, "config": params, "width": width, "layers": layers, "total": total,
+            "conv3x3": groups, "payload_checked": {"pass": CHECKED, **checked["total"]}}
+
+
+def run_target(tmp_path: Path, name: str) -> dict:
+    """A named configuration (hw/targets.py) on the network width it is sized for: coarse, then fine reusing
+    the patch, then coarse again with the payload already checked; logits equal golden (the testbench
+    asserts it). Returns the testbench's results with each pass's per-layer bench."""
+    target = targets.get(name)
+    seed = 13 if name == targets.DEFAULT_TARGET else 14
+    return run(tmp_path, dict(target.core), target.width, "coarse_then_fine", seed, 4_000_000_000)
