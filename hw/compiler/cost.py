@@ -6,8 +6,8 @@ Two cycle figures per layer on a P x P int8 MAC array:
 * ``tiled``: the cycles of the core's own schedule, one P x P tile per cycle, with channel blocks
   padded to P (the stem maps its 49 kernel taps onto the input lanes instead of its single channel).
 
-Pooling, the average pool and requantization are not counted: the core overlaps them with the
-array (planned; see issue #5).
+Pooling, the average pool and requantization are not counted: the model assumes them overlapped with
+the array. The RTL core's measured cycles (``make bench-rtl``) include them.
 """
 
 from __future__ import annotations
