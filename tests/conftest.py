@@ -111,3 +111,17 @@ def fake_data_root(tmp_path: Path) -> Path:
         for i, name in enumerate(names):
             gray_png(root / folder / f"{name}.png", 240, 240, len(folder) + i)
     return root
+
+
+@pytest.fixture(scope="session")
+def tiny_weights(tmp_path_factory) -> Path:
+    """Untrained width-2 weight files of all seven roles: the plumbing of a weights folder, no accuracy."""
+    from blurgauge.model.nets import weights
+    from blurgauge.model.nets.network import NetworkSpec, build_resnet18
+    from blurgauge.model.nets.roles import ROLES
+
+    folder = tmp_path_factory.mktemp("tiny-weights")
+    for name, r in ROLES.items():
+        model = build_resnet18(NetworkSpec(2, r.outputs), name=name)
+        weights.save(folder / f"{name}.bgw.npz", model, name, 2, {"test": "untrained"})
+    return folder

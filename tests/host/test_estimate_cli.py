@@ -11,19 +11,7 @@ from PIL import Image
 
 from blurgauge.host.cli import main
 from blurgauge.model import classes
-from blurgauge.model.nets import weights
-from blurgauge.model.nets.network import NetworkSpec, build_resnet18
-from blurgauge.model.nets.roles import ROLES
 from tests.conftest import gray_png
-
-
-@pytest.fixture(scope="module")
-def tiny_weights(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("weights")
-    for name, r in ROLES.items():
-        model = build_resnet18(NetworkSpec(2, r.outputs), name=name)
-        weights.save(folder / f"{name}.bgw.npz", model, name, 2, {"test": "untrained"})
-    return folder
 
 
 def test_estimate_json_contract_and_bad_input(tiny_weights, tmp_path, capsys):

@@ -16,20 +16,8 @@ from blurgauge.model.evaluation.evaluate import evaluate
 from blurgauge.model.evaluation.scoring import CONSTANT_GUESS, SWEEP_CONSTANT_GUESS, score
 from blurgauge.model.evaluation.sets import protocol_sets
 from blurgauge.model.inputs.preprocess import AUTOCORRELATION, Preprocessing, codes_to_input
-from blurgauge.model.nets import weights
 from blurgauge.model.nets.inference import KerasNetworks
-from blurgauge.model.nets.network import NetworkSpec, build_resnet18
-from blurgauge.model.nets.roles import ROLES
 from tests.conftest import fake_data_root
-
-
-@pytest.fixture(scope="module")
-def tiny_weights(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("weights")
-    for name, r in ROLES.items():
-        model = build_resnet18(NetworkSpec(2, r.outputs), name=name)
-        weights.save(folder / f"{name}.bgw.npz", model, name, 2, {"test": "untrained"})
-    return folder
 
 
 @pytest.mark.slow
