@@ -9,14 +9,13 @@ patch the coarse run left on chip (``DeviceNetworks``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from blurgauge.model.inputs.preprocess import PLAIN, Preprocessing
+from blurgauge.model.inputs.preprocess import Preprocessing
 from blurgauge.model.nets.roles import CASCADE
 
 BACKENDS = ("keras", "golden", "hls", "rtl", "pynq")
@@ -32,12 +31,13 @@ def open_backend(name: str, weights_dir: Path | None = None, names: tuple[str, .
         return KerasNetworks(weights_dir or TRAINED_DIR, names=names).logits
     if name == "golden":
         from blurgauge.hw.compiler import program as prog
-        from blurgauge.hw.compiler.cascade_programs import GoldenNetworks
+        from blurgauge.hw.compiler.cascade_programs import GoldenNetworks, check_homogeneous
 
         images = bgcp_images(weights_dir, names)
         if images is not None:  # ready core programs (e.g. build/hls/images): no hls4ml conversion
-            return GoldenNetworks(programs={n: prog.unpack(blob, f"core program {n!r}") for n, blob in images.items()},
-                                  names=names).logits
+            programs = {n: prog.unpack(blob, f"core program {n!r}") for n, blob in images.items()}
+            check_homogeneous(programs)
+            return GoldenNetworks(programs=programs, names=names).logits
         return GoldenNetworks(weights_dir, names=names).logits
     if name == "hls":
         from blurgauge.hw.compiler.cascade_programs import HlsNetworks
@@ -78,36 +78,31 @@ class DeviceNetworks:
 
 
 def bgcp_images(weights: str | Path | None, names: tuple[str, ...] = CASCADE) -> dict[str, bytes] | None:
-    """The ``NAME.bgcp`` core programs in a folder, when it holds one for every name."""
+    """The ``NAME.bgcp`` core programs in a folder (None when it holds none of them), each checked to
+    hold the network of its name and bound to the folder's ``preprocess.json`` (``program.read_folder``:
+    a missing program is reported as a missing ``.bgcp``, not as a missing weight file)."""
     if weights is None:
         return None
-    files = {name: Path(weights) / f"{name}.bgcp" for name in names}
-    if not all(path.is_file() for path in files.values()):
-        return None
-    return {name: path.read_bytes() for name, path in files.items()}
+    from blurgauge.hw.compiler.program import read_folder
+
+    found = read_folder(weights, names)
+    return None if found is None else found[0]
 
 
 def input_preprocessing(weights: str | Path | None, names: tuple[str, ...] = CASCADE) -> Preprocessing:
     """What the host does to each image for the networks in ``weights`` (default: the shipped ones):
-    the noise floor they were trained at and the input transform they read. From the weight files,
-    or for a folder of core programs from its ``preprocess.json`` (none: the paper's preprocessing,
-    as for programs built before the file existed). The same precedence as ``program_images``."""
-    from blurgauge.hw.compiler.program import PREPROCESS_FILE
+    the noise floor they were trained at and the input transform they read. From the weight files
+    (each checked to hold the role of its name), or for a folder of core programs from its
+    ``preprocess.json``, which must be there and, when it records the programs' SHA-256, be theirs.
+    The same precedence as ``program_images``."""
+    from blurgauge.hw.compiler.program import PREPROCESS_FILE, read_folder
     from blurgauge.model.nets.inference import TRAINED_DIR, preprocessing
 
     folder = Path(weights) if weights is not None else TRAINED_DIR
-    if bgcp_images(folder, names) is None:
+    found = read_folder(folder, names)
+    if found is None:
         return preprocessing(folder, names)
-    path = folder / PREPROCESS_FILE
-    if not path.is_file():
-        return PLAIN
-    try:
-        settings = json.loads(path.read_text())
-    except ValueError as exc:
-        raise ValueError(f"{path}: unreadable ({exc}); expected {json.dumps(PLAIN.as_meta())}") from exc
-    if not isinstance(settings, dict):
-        raise ValueError(f"{path}: expected an object such as {json.dumps(PLAIN.as_meta())}")
-    return Preprocessing.from_meta(settings, str(path))
+    return Preprocessing.from_meta(found[1], str(folder / PREPROCESS_FILE))
 
 
 def program_images(weights: str | Path | None, lanes: int, names: tuple[str, ...] = CASCADE) -> dict[str, bytes]:

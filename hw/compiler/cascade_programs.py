@@ -8,6 +8,9 @@ of ONE hls4ml project whose weight ports receive each program's weights in turn.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -21,20 +24,84 @@ from blurgauge.model.nets.roles import CASCADE
 HLS_CACHE = Path("build") / "hls-csim"
 
 
-def build_program(path: str | Path, lanes: int = DEFAULT_LANES) -> prog.CoreProgram:
-    """The core program of one weight file (through hls4ml's graph; about a second at width 16)."""
+def program_cache_dir() -> Path:
+    """Where converted programs are kept: ``$BLURGAUGE_CACHE`` or ``~/.cache/blurgauge``, then
+    ``programs/`` (safe to delete; a missing or damaged entry is converted again)."""
+    root = os.environ.get("BLURGAUGE_CACHE") or Path.home() / ".cache" / "blurgauge"
+    return Path(root) / "programs"
+
+
+def _flow_id() -> str:
+    """What else a converted program depends on besides its weight file and lanes: the hls4ml version
+    and this flow's own source (conversion, export, the program format), so a change to either
+    converts again instead of reusing a program the new code would not build."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        hls4ml_version = version("hls4ml")
+    except PackageNotFoundError:
+        hls4ml_version = "none"
+    h = hashlib.sha256(hls4ml_version.encode())
+    here = Path(__file__).resolve().parent
+    for name in ("hls.py", "export.py", "program.py"):
+        h.update((here / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def build_program(path: str | Path, lanes: int = DEFAULT_LANES, role_name: str | None = None,
+                  cache: bool = True) -> prog.CoreProgram:
+    """The core program of one weight file (through hls4ml's graph; about 3 s at width 16), which
+    must hold network ``role_name`` when given. Converted once per file content (its SHA-256), lanes
+    and flow, then read from ``program_cache_dir()``: a golden start then takes well under a second
+    instead of converting six networks again."""
+    from blurgauge.model.nets.weight_meta import WeightFileError, read_meta
+
+    path = Path(path)
+    read_meta(path, role_name)  # missing, foreign or swapped files fail here, before the cache
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise WeightFileError(f"{path}: cannot read ({exc.strerror})") from None
+    key = f"{hashlib.sha256(content).hexdigest()[:32]}-{lanes}-{_flow_id()}"
+    cached = program_cache_dir() / f"{key}.bgcp"
+    if cache and cached.is_file():
+        try:
+            return prog.unpack(cached.read_bytes(), str(cached))
+        except (prog.ProgramError, OSError):
+            pass  # damaged (e.g. a disk error): convert again and replace it
     from blurgauge.hw.compiler import hls
     from blurgauge.model.nets import weights as weight_files
 
-    loaded = weight_files.load(path)
+    loaded = weight_files.load(path, role_name)
     hls_model = hls.convert(loaded.build_model(), write=False)
-    return from_hls_model(hls_model, loaded.role.name, loaded.width, lanes)
+    program = from_hls_model(hls_model, loaded.role.name, loaded.width, lanes)
+    if cache:
+        _store(cached, prog.pack(program))
+    return program
+
+
+def _store(path: Path, blob: bytes) -> None:
+    """Write a cache entry atomically: a temporary file in the same folder, then ``os.replace``, so
+    concurrent writers (two starts at once) never leave a half-written program for a reader."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(blob)
+            Path(tmp).replace(path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass  # a read-only home is no reason to fail: the program was built, only not kept
 
 
 def build_programs(folder: str | Path = TRAINED_DIR, names: tuple[str, ...] = CASCADE,
                    lanes: int = DEFAULT_LANES) -> dict[str, prog.CoreProgram]:
-    """Programs of the networks in a weight folder; the six cascade networks must share one structure."""
-    programs = {name: build_program(weight_path(folder, name), lanes) for name in names}
+    """Programs of the networks in a weight folder, each file checked to hold the network of its
+    name; the six cascade networks must share one structure."""
+    programs = {name: build_program(weight_path(folder, name), lanes, name) for name in names}
     check_homogeneous(programs)
     return programs
 
@@ -90,7 +157,7 @@ class HlsNetworks(_ProgramBackend):
         if not (project / "blurgauge_csim").exists():
             from blurgauge.model.nets import weights as weight_files
 
-            source = weight_files.load(weight_path(folder or TRAINED_DIR, names[0]))
+            source = weight_files.load(weight_path(folder or TRAINED_DIR, names[0]), names[0])
             hls.convert(source.build_model(), project)
         self.core = hls.HlsCore(project, structure, first.input_frac, first.outputs)
 

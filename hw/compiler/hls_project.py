@@ -59,7 +59,7 @@ def build(out: str | Path, folder: str | Path = TRAINED_DIR, names: tuple[str, .
     programs: dict[str, prog.CoreProgram] = {}
     started = time.perf_counter()
     for name in tqdm(names, desc="converting", unit="network", disable=quiet):
-        loaded = weight_files.load(weight_path(folder, name))
+        loaded = weight_files.load(weight_path(folder, name), name)
         hls_model = hls.convert(loaded.build_model(), work / name)
         programs[name] = from_hls_model(hls_model, name, loaded.width, lanes)
     first = names[0]
@@ -75,13 +75,14 @@ def build(out: str | Path, folder: str | Path = TRAINED_DIR, names: tuple[str, .
     shutil.rmtree(work)
     (project / "build_opt.tcl").write_text(BUILD_OPTIONS)
     images = {}
-    for name, p in programs.items():
-        path = prog.save(p, out / "images" / f"{name}.bgcp")
-        blob = path.read_bytes()
-        images[name] = {"file": str(path.relative_to(out)), "bytes": len(blob), "crc32": f"{zlib.crc32(blob):08x}"}
-    # The programs do not record what the host must do to an image first; the folder beside them does.
+    blobs = {name: prog.pack(p) for name, p in programs.items()}
+    # The programs do not record what the host must do to an image first; preprocess.json beside them
+    # does, bound to them by their SHA-256 so that it cannot be separated from them.
     prep = preprocessing(folder, names)
-    (out / "images" / prog.PREPROCESS_FILE).write_text(json.dumps(prep.as_meta()) + "\n")
+    prog.write_folder(blobs, out / "images", prep.as_meta())
+    for name, blob in blobs.items():
+        path = out / "images" / f"{name}.bgcp"
+        images[name] = {"file": str(path.relative_to(out)), "bytes": len(blob), "crc32": f"{zlib.crc32(blob):08x}"}
     (out / "cost.md").write_text(cost.markdown(programs[first], lanes))
     manifest = {
         "hls4ml": hls4ml.__version__,

@@ -27,8 +27,11 @@ padded to a multiple of P. Every section starts on a 16-byte boundary (one 128-b
 
 from __future__ import annotations
 
+import hashlib
+import json
 import struct
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -40,9 +43,13 @@ ALIGN = 16
 INPUT_SLOT = 0
 #: Beside a folder of ``.bgcp`` programs: what the host must do to an image before its patches,
 #: which the programs themselves do not record: ``preprocess.Preprocessing.as_meta``, e.g.
-#: ``{"noise_floor": 0.01, "input_transform": "autocorrelation"}``. ``blurgauge hls`` writes it; a
-#: folder without it means the paper's preprocessing (no top-up, the gradient patch).
+#: ``{"noise_floor": 0.01, "input_transform": "autocorrelation"}``, and ``programs``: the SHA-256 of
+#: each program it belongs to (``write_folder``), so that a foreign file is refused. ``blurgauge hls``
+#: writes it; a folder of programs without it is refused (``read_folder``): the host cannot tell
+#: which preprocessing its networks need, and the wrong one gives confident wrong sizes.
 PREPROCESS_FILE = "preprocess.json"
+#: The key of ``PREPROCESS_FILE`` that binds it to its programs.
+PROGRAMS_KEY = "programs"
 NETWORK_IDS = {"coarse": 0, "fine1": 1, "fine2": 2, "fine3": 3, "fine4": 4, "fine5": 5, "native": 6}
 
 # Operations and flags of a layer record.
@@ -445,3 +452,83 @@ def with_weights_of(program: CoreProgram, other: CoreProgram) -> CoreProgram:
         raise ProgramError("the two programs have different structures")
     layers = [replace(a, weights=b.weights, bias=b.bias) for a, b in zip(program.layers, other.layers, strict=True)]
     return replace(program, layers=layers, role=other.role, class_table=other.class_table)
+
+
+# ---------------------------------------------------------------- a folder of programs, self-describing
+
+
+def digest(blob: bytes) -> str:
+    """The SHA-256 that ``preprocess.json`` records for one program image."""
+    return hashlib.sha256(bytes(blob)).hexdigest()
+
+
+def network_of(blob: bytes, source: str) -> str:
+    """The network a program image records (its header alone, checked)."""
+    head = _header(bytes(blob), source)
+    roles = {v: k for k, v in NETWORK_IDS.items()}
+    if head["network_id"] not in roles:
+        raise ProgramError(f"{source}: unknown network id {head['network_id']}")
+    return roles[head["network_id"]]
+
+
+def expect_network(blob: bytes, name: str, source: str) -> None:
+    """Refuse an image loaded into the slot of ``name`` that holds another network (files swapped)."""
+    held = network_of(blob, source)
+    if held != name:
+        raise ProgramError(f"{source}: holds network {held!r}, loaded as {name!r} (program files swapped or copied?)")
+
+
+def write_folder(images: Mapping[str, bytes], folder: str | Path, preprocessing: Mapping[str, object]) -> Path:
+    """``NAME.bgcp`` per image and ``preprocess.json`` bound to them by their SHA-256."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, blob in images.items():
+        (folder / f"{name}.bgcp").write_bytes(bytes(blob))
+    settings = {**preprocessing, PROGRAMS_KEY: {name: digest(blob) for name, blob in images.items()}}
+    path = folder / PREPROCESS_FILE
+    path.write_text(json.dumps(settings, indent=1) + "\n")
+    return path
+
+
+def read_folder(folder: str | Path, names: tuple[str, ...]) -> tuple[dict[str, bytes], dict] | None:
+    """The images ``NAME.bgcp`` of a folder and its preprocessing settings, each checked: None when the
+    folder holds no program of ``names``; a ProgramError when one is missing, holds another network,
+    or when ``preprocess.json`` is missing or records other programs."""
+    folder = Path(folder)
+    files = {name: folder / f"{name}.bgcp" for name in names}
+    if not any(path.exists() or path.is_symlink() for path in files.values()):
+        return None
+    missing = [f"{name}.bgcp" for name, path in files.items() if not path.is_file()]
+    if missing:
+        raise ProgramError(f"{folder}: a folder of core programs, but {', '.join(missing)} "
+                           f"{'is' if len(missing) == 1 else 'are'} missing (it needs {', '.join(names)})")
+    images: dict[str, bytes] = {}
+    for name, path in files.items():
+        try:
+            images[name] = path.read_bytes()
+        except OSError as exc:
+            raise ProgramError(f"{path}: cannot read ({exc.strerror})") from None
+        expect_network(images[name], name, str(path))
+    path = folder / PREPROCESS_FILE
+    if not path.is_file():
+        raise ProgramError(
+            f"{path}: missing; a folder of core programs must say which preprocessing its networks need "
+            "(rebuild it with `blurgauge hls`, or write {\"noise_floor\": 0.0, \"input_transform\": \"gradient\"} "
+            "for networks of the paper's preprocessing)")
+    try:
+        settings = json.loads(path.read_text())
+    except (ValueError, OSError) as exc:
+        raise ProgramError(f"{path}: unreadable ({exc})") from None
+    if not isinstance(settings, dict):
+        raise ProgramError(f"{path}: expected an object such as "
+                           '{"noise_floor": 0.01, "input_transform": "autocorrelation"}')
+    bound = settings.get(PROGRAMS_KEY)
+    if bound is not None:  # absent: written by hand (the user's word); present: it must be these programs'
+        if not isinstance(bound, dict):
+            raise ProgramError(f"{path}: {PROGRAMS_KEY!r} must map network names to SHA-256 digests")
+        foreign = [name for name in names if bound.get(name) != digest(images[name])]
+        if foreign:
+            raise ProgramError(f"{path}: belongs to other programs: the SHA-256 it records for "
+                               f"{', '.join(f'{n}.bgcp' for n in foreign)} differs from the file's "
+                               "(copied from another build?)")
+    return images, settings

@@ -33,7 +33,7 @@ def preprocessing(folder: str | Path = TRAINED_DIR, names: tuple[str, ...] = CAS
     found = {}
     for name in names:
         path = weight_path(folder, name)
-        found[name] = Preprocessing.from_meta(read_meta(path), str(path))
+        found[name] = Preprocessing.from_meta(read_meta(path, name), str(path))
     return agreed(found, folder)
 
 
@@ -55,7 +55,7 @@ class KerasNetworks:
         for name in names:
             path = weight_path(self.folder, name)
             if name in CASCADE or path.exists():
-                self.weights[name] = weights.load(path)
+                self.weights[name] = weights.load(path, name)
         self._models: dict = {}
 
     def model(self, name: str):

@@ -33,7 +33,14 @@ from blurgauge.model.nets.network import FOLDED, NetworkSpec, build_resnet18
 from blurgauge.model.nets.quantizers import FORMATS
 from blurgauge.model.nets.roles import Role, role
 from blurgauge.model.nets.tf_env import keras, qkeras
-from blurgauge.model.nets.weight_meta import FORMAT, VERSION, WeightFileError, checked_meta, read_arrays
+from blurgauge.model.nets.weight_meta import (
+    FORMAT,
+    VERSION,
+    WeightFileError,
+    checked_meta,
+    expect_role,
+    read_arrays,
+)
 
 
 @dataclass
@@ -134,13 +141,14 @@ def save(path: str | Path, model: keras.Model, role_name: str, width: int, prove
     return path
 
 
-def load(path: str | Path) -> NetworkWeights:
-    """Read and verify a weight file."""
+def load(path: str | Path, role_name: str | None = None) -> NetworkWeights:
+    """Read and verify a weight file; ``role_name``: the network it is loaded as, which it must record."""
     path = Path(path)
     if not path.is_file():
         raise WeightFileError(f"{path}: no such weight file")
     arrays = read_arrays(path)
     meta = checked_meta(path, arrays.pop("meta", None))
+    expect_role(path, meta, role_name)
     saved_formats = meta.get("formats")
     if saved_formats != {k: vars(v) for k, v in FORMATS.items()}:
         raise WeightFileError(f"{path}: fixed-point formats differ from this blurgauge's: {saved_formats}")

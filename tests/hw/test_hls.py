@@ -105,7 +105,10 @@ def test_one_project_and_six_images(one_project, programs) -> None:
     assert (one_project / "project" / "build_prj.tcl").exists() and (one_project / "cost.md").exists()
     # the host's preprocessing for these programs travels beside them (the test networks have no floor)
     plain = {"noise_floor": 0.0, "input_transform": "gradient"}
-    assert json.loads((one_project / "images" / prog.PREPROCESS_FILE).read_text()) == plain
+    settings = json.loads((one_project / "images" / prog.PREPROCESS_FILE).read_text())
+    assert {k: v for k, v in settings.items() if k != prog.PROGRAMS_KEY} == plain
+    # ... bound to the programs it belongs to
+    assert prog.read_folder(one_project / "images", tuple(programs)) is not None
     assert manifest["noise_floor"] == 0.0 and manifest["input_transform"] == "gradient"
 
 

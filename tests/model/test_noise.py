@@ -102,14 +102,15 @@ def test_the_networks_carry_their_preprocessing_and_must_agree_on_it(six_network
     assert weights.load(weight_path(folder, "coarse")).preprocessing == floored
 
 
-def test_a_program_folder_carries_its_preprocessing_beside_the_programs(tmp_path) -> None:
+def test_a_program_folder_carries_its_preprocessing_beside_the_programs(six_programs, tmp_path) -> None:
     from blurgauge.host.backends import input_preprocessing
-    from blurgauge.model.inputs.preprocess import PLAIN, Preprocessing
-    from blurgauge.model.nets.roles import CASCADE
+    from blurgauge.hw.compiler import program as prog
+    from blurgauge.model.inputs.preprocess import Preprocessing
 
-    for name in CASCADE:  # input_preprocessing only looks for the files; their content is not read
-        (tmp_path / f"{name}.bgcp").write_bytes(b"BGCP")
-    assert input_preprocessing(tmp_path) == PLAIN  # built before the file existed
+    for name, p in six_programs().items():
+        (tmp_path / f"{name}.bgcp").write_bytes(prog.pack(p))
+    with pytest.raises(ValueError, match=r"preprocess\.json: missing"):  # which preprocessing: refused, not guessed
+        input_preprocessing(tmp_path)
     (tmp_path / "preprocess.json").write_text('{"noise_floor": 0.015}')  # before the transform existed
     assert input_preprocessing(tmp_path) == Preprocessing(0.015)
     (tmp_path / "preprocess.json").write_text('{"noise_floor": 0.01, "input_transform": "autocorrelation"}')
