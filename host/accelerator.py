@@ -19,10 +19,22 @@ read the autocorrelation take, by default, one map over each axis's whole gradie
 ``estimate_many`` overlaps the host's preprocessing (reading, gray conversion, patch selection,
 input codes) of the next image with the backend's work on the current one, in a worker thread, and
 yields one ``Estimate`` or one ``Failure`` per image, in order: a bad image never stops the batch.
+
+An image is a path (``str``, ``pathlib.Path`` or a ``bytes`` file name), a numpy array (by the pixel
+rules of ``model.inputs.images``) or a PIL image. ``estimate_many`` given one path (a ``str`` or a
+``Path``) treats it as one image, not as an iterable of characters. An image with too little
+structure to measure (``model.inputs.structure``: constant, black, white, pure noise, contrast below
+the noise floor) is refused (``UnmeasurableError``, a Failure with ``status == "unmeasurable"``) instead of
+given a size that means nothing.
+
+Thread safety: one ``Accelerator`` may be shared between threads. Its backend runs one cascade at a
+time (a lock around each image's backend work: a core holds one patch and one program at a time),
+so threads queue rather than fail with "busy"; preprocessing runs outside the lock, in parallel.
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -35,17 +47,26 @@ import numpy as np
 
 from blurgauge.host.backends import BACKENDS, DEVICE_BACKENDS, input_preprocessing, open_backend, open_device
 from blurgauge.model.cascade import DEFAULT_ESTIMATE, AxisEstimate, LogitsFn, run_cascade
-from blurgauge.model.inputs.images import ImageError, load_gray, to_gray
+from blurgauge.model.inputs.images import ImageError, check_pixels, load_gray, max_pixels, to_gray
 from blurgauge.model.inputs.noise import seeded_by, top_up_noise
 from blurgauge.model.inputs.patches import MIN_IMAGE_SIZE
 from blurgauge.model.inputs.preprocess import PATCH, PLAIN, Preprocessing, resolve_region
+from blurgauge.model.inputs.structure import THRESHOLD, WARN_BELOW, structure, unmeasurable_reason
 from blurgauge.model.nets.roles import CASCADE
 
 #: The core clock the board time is projected at: the PYNQ-Z2 fabric clock FCLK_CLK0 as the PYNQ
 #: base design sets it, and the clock of `blurgauge cost` (hw/compiler/cost.py); see docs/host.md.
 TARGET_CLOCK_MHZ = 100.0
 
-ImageInput = str | Path | np.ndarray
+ImageInput = str | Path | bytes | np.ndarray  # or a PIL image (not named here: Pillow loads lazily)
+
+
+class UnmeasurableError(ImageError):
+    """An image with too little structure above the noise to measure a blur in (``structure``)."""
+
+    def __init__(self, message: str, score: float) -> None:
+        super().__init__(message)
+        self.structure = score
 
 
 @dataclass(frozen=True)
@@ -72,6 +93,8 @@ class Estimate:
     seconds: float  # preprocessing + backend
     backend: str = ""
     estimate: str = DEFAULT_ESTIMATE  # "midpoint" or "expectation" (see AxisEstimate.size)
+    structure: float | None = None  # the image's content above the noise (model.inputs.structure)
+    warnings: list[str] = field(default_factory=list)  # one line each, naming the image
 
     @property
     def width_px(self) -> float:
@@ -104,6 +127,9 @@ class Estimate:
             "height_confidence": round(self.height.confidence, 4),
             "seconds": round(self.seconds, 4),
             "cycles": self.cycles,
+            "status": "ok",
+            "structure": None if self.structure is None else round(self.structure, 3),
+            "warnings": list(self.warnings),
         }
 
 
@@ -115,6 +141,17 @@ class Failure:
     error: str
     exception: BaseException | None = field(default=None, repr=False)
 
+    @property
+    def status(self) -> str:
+        """``unmeasurable`` (too little structure: refused) or ``error`` (anything else)."""
+        return "unmeasurable" if isinstance(self.exception, UnmeasurableError) else "error"
+
+    def record(self) -> dict[str, Any]:
+        """The JSON line of ``blurgauge estimate --format json`` for an image that got no size."""
+        score = getattr(self.exception, "structure", None)
+        return {"path": self.path, "status": self.status, "error": self.error,
+                "structure": None if score is None else round(score, 3)}
+
 
 @dataclass
 class Prepared:
@@ -124,6 +161,8 @@ class Prepared:
     codes: np.ndarray  # (width patches + height patches, 128, 128) int8, the width patches first
     seconds: float
     width_patches: int = 1  # how many of ``codes`` belong to the width
+    structure: float | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def owners(self) -> np.ndarray:
@@ -131,26 +170,65 @@ class Prepared:
         return (np.arange(len(self.codes)) >= self.width_patches).astype(np.int64)
 
 
-def prepare(image: ImageInput, label: str | None = None, patches: int = 1,
-            preprocessing: Preprocessing = PLAIN, region: str = PATCH) -> Prepared:
-    """Read (a path) or take (an array) an image, convert to gray, top its noise up to the networks'
-    training level (``preprocessing.noise_floor``; 0: leave it), and encode each axis as the networks
-    read it (``Preprocessing.axis_codes``): up to ``patches`` distinct patches per axis, or for the
-    ``image`` region one map over the axis's whole gradient."""
-    start = time.perf_counter()
+def _gray_of(image: object, name: str, limit: int) -> np.ndarray:
+    """The gray image of any accepted input; a TypeError that says what is accepted otherwise."""
     if isinstance(image, np.ndarray):
-        name = label or "array"
-        gray = to_gray(image, source=name)
-        if min(gray.shape) < MIN_IMAGE_SIZE:
-            raise ImageError(f"{name}: image is {gray.shape[1]}x{gray.shape[0]} px; at least "
-                             f"{MIN_IMAGE_SIZE}x{MIN_IMAGE_SIZE} is needed for a 128x128 gradient patch on both axes")
-    else:
-        name = label or str(image)
-        gray = load_gray(image, min_size=MIN_IMAGE_SIZE)
+        check_pixels(image.shape, name, limit)
+        return to_gray(image, source=name)
+    if isinstance(image, bytes):
+        image = os.fsdecode(image)  # a file name as the OS gives it
+    if isinstance(image, str | os.PathLike):
+        return load_gray(image, limit=limit)
+    if type(image).__module__.startswith("PIL.") and hasattr(image, "size") and hasattr(image, "mode"):
+        from PIL import ImageOps
+
+        width, height = image.size  # type: ignore[attr-defined]
+        check_pixels((height, width), name, limit)
+        upright = ImageOps.exif_transpose(image) or image  # type: ignore[arg-type]
+        if upright.mode not in ("1", "L", "RGB", "RGBA", "I;16", "F"):
+            upright = upright.convert("RGB")
+        return to_gray(np.asarray(upright), source=name)
+    raise TypeError(f"an image is a path (str, pathlib.Path, bytes), a numpy array or a PIL image, "
+                    f"not {type(image).__name__}")
+
+
+def prepare(image: ImageInput, label: str | None = None, patches: int = 1,
+            preprocessing: Preprocessing = PLAIN, region: str = PATCH, min_structure: float = THRESHOLD,
+            limit: int | None = None) -> Prepared:
+    """Read (a path) or take (an array, a PIL image) an image, convert to gray, measure its structure
+    above the noise (refused below ``min_structure``: ``UnmeasurableError``; 0 measures but never refuses),
+    top its noise up to the networks' training level (``preprocessing.noise_floor``; 0: leave it),
+    and encode each axis as the networks read it (``Preprocessing.axis_codes``): up to ``patches``
+    distinct patches per axis, or for the ``image`` region one map over the axis's whole gradient.
+    ``limit``: the pixel limit (default ``images.max_pixels()``)."""
+    start = time.perf_counter()
+    name = label or ("array" if isinstance(image, np.ndarray) else
+                     os.fsdecode(image) if isinstance(image, str | bytes | os.PathLike) else "image")
+    gray = _gray_of(image, name, max_pixels() if limit is None else limit)
+    if min(gray.shape) < MIN_IMAGE_SIZE:
+        raise ImageError(f"{name}: image is {gray.shape[1]}x{gray.shape[0]} px; at least "
+                         f"{MIN_IMAGE_SIZE}x{MIN_IMAGE_SIZE} is needed for a 128x128 gradient patch on both axes")
+    score = structure(gray, preprocessing.noise_floor)
+    if score < min_structure:
+        raise UnmeasurableError(f"{name}: cannot be measured: structure {score:.2f} is below {min_structure:g} "
+                           f"({unmeasurable_reason(gray, score)})", score)
+    notes = []
+    if score < WARN_BELOW * max(min_structure, THRESHOLD):
+        notes.append(f"{name}: low contrast: structure {score:.2f} is near the noise floor (refused below "
+                     f"{min_structure:g}); the estimate is less reliable")
     if preprocessing.noise_floor > 0.0:
         gray = top_up_noise(gray, preprocessing.noise_floor, seeded_by(gray))
     along_x, along_y = preprocessing.axis_codes(gray, patches, region)
-    return Prepared(name, np.concatenate([along_x, along_y]), time.perf_counter() - start, len(along_x))
+    return Prepared(name, np.concatenate([along_x, along_y]), time.perf_counter() - start, len(along_x),
+                    score, notes)
+
+
+def _check_patches(patches: object) -> int:
+    if isinstance(patches, bool) or not isinstance(patches, int | np.integer):
+        raise TypeError(f"patches must be a whole number of patches, got {patches!r}")
+    if patches < 1:
+        raise ValueError(f"patches must be at least 1, got {patches}")
+    return int(patches)
 
 
 class Accelerator:
@@ -158,7 +236,8 @@ class Accelerator:
 
     def __init__(self, backend: str = "golden", weights: str | Path | None = None, *, estimate: str = DEFAULT_ESTIMATE,
                  patches: int = 1, noise_floor: float | None = None, region: str | None = None,
-                 transport: Any = None, timeout_s: float | None = None, **transport_options: Any) -> None:
+                 transport: Any = None, timeout_s: float | None = None, min_structure: float = THRESHOLD,
+                 max_pixels: int | None = None, **transport_options: Any) -> None:
         """``weights``: a folder of weight files (default: the shipped ones) or, for rtl and pynq, of the
         six ``.bgcp`` images. ``patches``: distinct patches pooled per axis (1, the paper's method, is
         the cheapest; more lower the error, docs/results.md). ``noise_floor``: the noise level
@@ -169,11 +248,24 @@ class Accelerator:
         whole gradient, one core run per axis, ``patches`` must then be 1).
         ``transport``: a ready Transport for a device backend (else one is opened with
         ``transport_options``, e.g. ``overlay=`` for pynq).
-        ``timeout_s`` bounds each core run."""
+        ``timeout_s`` bounds each core run. ``min_structure``: images whose structure above the noise
+        (``model.inputs.structure``) is below it are refused (0: never). ``max_pixels``: the pixel
+        limit (default ``images.max_pixels()``: 50 Mpx or ``$BLURGAUGE_MAX_PIXELS``)."""
+        if not isinstance(backend, str):
+            raise TypeError(f"backend must be a name, one of {', '.join(BACKENDS)}; got {type(backend).__name__}")
         if backend not in BACKENDS and transport is None:
             raise ValueError(f"backend {backend!r} is not available; one of {', '.join(BACKENDS)}")
-        if patches < 1:
-            raise ValueError(f"patches must be at least 1, got {patches}")
+        if weights is not None and not isinstance(weights, str | os.PathLike):
+            raise TypeError(f"weights must be a folder (str or pathlib.Path), got {type(weights).__name__}")
+        patches = _check_patches(patches)
+        if isinstance(min_structure, bool) or not isinstance(min_structure, int | float) or min_structure < 0:
+            raise TypeError(f"min_structure must be a number >= 0, got {min_structure!r}")
+        if max_pixels is not None and (isinstance(max_pixels, bool) or not isinstance(max_pixels, int)
+                                       or max_pixels < 1):
+            raise TypeError(f"max_pixels must be a positive whole number, got {max_pixels!r}")
+        self.min_structure = float(min_structure)
+        self.max_pixels = max_pixels
+        self._lock = threading.Lock()  # one cascade at a time on the backend (see the module docstring)
         self.backend = backend
         self.estimate_kind = estimate
         self.patches = patches
@@ -220,7 +312,15 @@ class Accelerator:
         return logits
 
     def run(self, prepared: Prepared) -> Estimate:
-        """The cascade on an image's prepared patches."""
+        """The cascade on an image's prepared patches (one image at a time per Accelerator: threads wait)."""
+        with self._lock:
+            return self._run(prepared)
+
+    def _prepare(self, image: ImageInput, label: str | None = None) -> Prepared:
+        return prepare(image, label, self.patches, self.preprocessing, self.region, self.min_structure,
+                       self.max_pixels)
+
+    def _run(self, prepared: Prepared) -> Estimate:
         start = time.perf_counter()
         stages: list[StageTiming] = []
         if self._networks is not None:
@@ -234,11 +334,13 @@ class Accelerator:
             width, height = run_cascade(self._timed(stages, "both"), prepared.codes, prepared.owners)
         seconds = prepared.seconds + time.perf_counter() - start
         return Estimate(prepared.path, width, height, prepared.seconds, stages, seconds, self.backend,
-                        self.estimate_kind)
+                        self.estimate_kind, prepared.structure, list(prepared.warnings))
 
     def estimate(self, image: ImageInput, label: str | None = None) -> Estimate:
-        """Width and height of one image (a path or an array); raises ImageError for an unusable image."""
-        return self.run(prepare(image, label, self.patches, self.preprocessing, self.region))
+        """Width and height of one image (a path, an array or a PIL image); raises ImageError for an
+        unusable image (``UnmeasurableError`` for one with too little structure) and TypeError for
+        something that is not an image."""
+        return self.run(self._prepare(image, label))
 
     # ---------------------------------------------------------------- many images
 
@@ -246,7 +348,14 @@ class Accelerator:
                       ahead: int = 2) -> Iterator[Estimate | Failure]:
         """One Estimate or Failure per image, in order; preprocessing runs up to ``ahead`` images ahead
         in a worker thread while the backend works (numpy, Pillow, the simulator's pipe and the board's
-        waits release the GIL, so the two overlap)."""
+        waits release the GIL, so the two overlap). One path (``str`` or ``Path``), array or PIL image
+        given instead of an iterable is one image."""
+        if isinstance(images, str | bytes | os.PathLike | np.ndarray) or type(images).__module__.startswith("PIL."):
+            images = [images]  # type: ignore[list-item]
+        if images is None or not isinstance(images, Iterable):
+            raise TypeError(f"estimate_many takes an iterable of images (or one image), not {type(images).__name__}")
+        if isinstance(labels, str):
+            labels = [labels]
         items = list(images) if labels is not None else images
         names = iter(labels) if labels is not None else None
         done = object()
@@ -269,10 +378,10 @@ class Accelerator:
                 for index, item in enumerate(items):
                     label = next(names, None) if names is not None else None
                     if label is None:
-                        label = f"array #{index}" if isinstance(item, np.ndarray) else str(item)
+                        label = (os.fsdecode(item) if isinstance(item, str | bytes | os.PathLike)
+                                 else f"array #{index}" if isinstance(item, np.ndarray) else f"image #{index}")
                     try:
-                        ready: Prepared | Failure = prepare(item, label, self.patches, self.preprocessing,
-                                                            self.region)
+                        ready: Prepared | Failure = self._prepare(item, label)
                     except Exception as exc:  # any unusable input is that image's failure, not the batch's
                         ready = Failure(label, _one_line(exc, label), exc)
                     if not put(ready):

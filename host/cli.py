@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -125,6 +127,10 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         options["noise_floor"] = args.noise_floor
     if args.region is not None:
         options["region"] = args.region
+    if args.min_structure is not None:
+        options["min_structure"] = args.min_structure
+    if args.max_pixels is not None:
+        options["max_pixels"] = args.max_pixels
     failures = estimate_paths(args.paths, args.backend, args.format, args.estimate, args.weights,
                               debug=args.debug, patches=args.patches, timeout_s=args.timeout, **options)
     return 1 if failures else 0
@@ -391,6 +397,12 @@ def _add_estimate(sub: argparse._SubParsersAction) -> None:
                      help="top each image's noise up to SIGMA (fraction of full range) before its patches "
                           "(default: the level the networks were trained at, recorded with their weights)")
     est.add_argument("--region", choices=REGIONS, default=None, help=_region_help())
+    est.add_argument("--min-structure", type=float, default=None, metavar="S",
+                     help="refuse images whose structure above the noise is below S (default 0.5; 0: never "
+                          "refuse; docs/host.md, 'What the tool refuses and why')")
+    est.add_argument("--max-pixels", type=_positive_int, default=None, metavar="N",
+                     help="refuse images of more than N pixels, before decoding them (default 50000000, "
+                          "or $BLURGAUGE_MAX_PIXELS)")
     est.add_argument("--overlay", type=Path, default=Path("blurgauge.bit"),
                      help="pynq: the bitstream (.bit with its .hwh beside it; default %(default)s)")
     est.add_argument("--timeout", type=float, default=None, metavar="S",
@@ -475,20 +487,48 @@ def _add_cost(sub: argparse._SubParsersAction) -> None:
     co.set_defaults(func=_cmd_cost)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM (a service manager, ``timeout``, ``kill``) takes the Ctrl-C path: the ``with`` blocks
+    close the simulator server or the board as they do on KeyboardInterrupt."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader of stdout went away (``| head``): stop quietly, as Unix tools do. Later writes
+    (Python's own flush at exit) go to /dev/null instead of raising again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a file descriptor (tests)
+        pass
+    return 141  # 128 + SIGPIPE, as a shell reports a command killed by the broken pipe
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
-    if args.debug:
-        return func(args)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminated)
     try:
-        return func(args)
-    except (ValueError, OSError, RuntimeError) as exc:  # ImageError, DatasetError, ProgramError: ValueError
-        print(f"blurgauge: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("blurgauge: interrupted", file=sys.stderr)
-        return 130
+        if args.debug:
+            return func(args)
+        try:
+            return func(args)
+        except (ValueError, OSError, RuntimeError) as exc:  # ImageError, DatasetError, ProgramError: ValueError
+            if isinstance(exc, BrokenPipeError):
+                raise
+            print(f"blurgauge: error: {exc}", file=sys.stderr)
+            return 2
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    except KeyboardInterrupt as exc:
+        print(f"blurgauge: {'terminated' if exc.args else 'interrupted'}", file=sys.stderr)
+        return 143 if exc.args else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

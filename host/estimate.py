@@ -2,7 +2,10 @@
 
 Every image is processed on its own (``Accelerator.estimate_many``): a file that cannot be used prints
 one error line naming it (its traceback with ``--debug``) and the rest go on; the exit status is
-non-zero if any image failed.
+non-zero if any image failed. An image refused as unmeasurable (too little structure above the noise)
+is such a failure; with ``--format json`` it also gets its line on stdout, with ``"status":
+"unmeasurable"`` and its ``structure``, so a reader of the JSON sees every measured image's outcome.
+Warnings (low contrast) go to stderr, one line each, and into the JSON record's ``warnings``.
 """
 
 from __future__ import annotations
@@ -76,7 +79,13 @@ def estimate_paths(paths: list[str], backend: str, fmt: str = "text", estimate: 
                 bar.clear()
                 _report(result, err, debug)
                 failures += 1
+                if fmt == "json" and result.status == "unmeasurable":
+                    out.write(json.dumps(result.record()) + "\n")
+                    out.flush()
             else:
+                for line in result.warnings:
+                    bar.clear()
+                    err.write(f"blurgauge: warning: {line}\n")
                 _write(result, fmt, out, writer)
             bar.update()
         bar.close()

@@ -87,12 +87,24 @@ def six_programs(six_networks):
     return get
 
 
-def gray_png(path: Path, rows: int, cols: int, seed: int) -> None:
-    """A random gray PNG image."""
-    from PIL import Image
+def structured(rows: int, cols: int, seed: int, channels: int = 0) -> np.ndarray:
+    """A random blurred uint8 image with structure at every scale (dead leaves, a 9-px horizontal box
+    blur): white noise alone is refused as unmeasurable (model/inputs/structure.py)."""
+    from scipy import ndimage
+
+    from blurgauge.model.data.dead_leaves import dead_leaves
 
     rng = np.random.default_rng(seed)
-    Image.fromarray((rng.random((rows, cols)) * 255).astype(np.uint8)).save(path)
+    planes = [ndimage.uniform_filter1d(dead_leaves(rng, (rows, cols)), 9, axis=1) for _ in range(max(channels, 1))]
+    image = np.stack(planes, axis=-1) if channels else planes[0]
+    return np.round(np.clip(image, 0.0, 1.0) * 255).astype(np.uint8)
+
+
+def gray_png(path: Path, rows: int, cols: int, seed: int) -> None:
+    """A random gray PNG image with structure (``structured``)."""
+    from PIL import Image
+
+    Image.fromarray(structured(rows, cols, seed)).save(path)
 
 
 def fake_data_root(tmp_path: Path) -> Path:

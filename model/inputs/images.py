@@ -1,10 +1,28 @@
 """Loading user images: any common format or a .npy array, to a gray float image in [0, 1].
 
 Images are float64 arrays in [0, 1], gray, shape (rows, columns).
+
+The rule per pixel type (``to_gray``), one each, nothing guessed from the values:
+
+* ``uint8``: divided by 255; ``uint16``: divided by 65535 (16-bit PNG and TIFF files read so too);
+  a ``uint16`` image whose values all lie in 0..255 is refused as ambiguous (8-bit data in a 16-bit
+  type, or a 16-bit image 256 times too dark: either way its sizes would be wrong);
+* ``bool``: 0 and 1;
+* float: taken as is, and must lie in [0, 1] (half a gray level of rounding either side is clipped);
+  anything else (e.g. 0..255 values in a float TIFF) is refused, naming the range found;
+* any other integer type (signed, ``uint32``, ``uint64``) is refused: convert it to one of the above.
+
+Files are read with their EXIF orientation applied (``ImageOps.exif_transpose``): what a viewer
+shows is what is measured, so width and height are those of the upright picture. A file whose header
+claims more than ``max_pixels()`` pixels (50 Mpx by default, ``BLURGAUGE_MAX_PIXELS`` to change it)
+is refused before its pixels are decoded.
 """
 
 from __future__ import annotations
 
+import os
+import stat
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,21 +30,54 @@ import numpy as np
 #: File suffixes read as images (by Pillow) or as raw arrays (numpy).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".pgm", ".ppm", ".webp")
 ARRAY_SUFFIXES = (".npy",)
+#: The default pixel limit (rows x columns): a 50-Mpx image takes about 4 GB at its peak in the host's
+#: float64 preprocessing; larger ones are refused before decoding.
+DEFAULT_MAX_PIXELS = 50_000_000
+MAX_PIXELS_ENV = "BLURGAUGE_MAX_PIXELS"
+#: How far a float pixel may lie outside [0, 1] and still be clipped: half an 8-bit gray level of
+#: rounding (resampling and colour conversions overshoot by that much); more is another range.
+FLOAT_TOLERANCE = 0.5 / 255
 
 
 class ImageError(ValueError):
     """An input image that cannot be used; the message names the file."""
 
 
+def max_pixels() -> int:
+    """The pixel limit: ``$BLURGAUGE_MAX_PIXELS`` if set (a positive integer), else 50 Mpx."""
+    raw = os.environ.get(MAX_PIXELS_ENV)
+    if not raw:
+        return DEFAULT_MAX_PIXELS
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImageError(f"{MAX_PIXELS_ENV}={raw!r}: expected a positive number of pixels") from None
+    if value < 1:
+        raise ImageError(f"{MAX_PIXELS_ENV}={raw!r}: expected a positive number of pixels")
+    return value
+
+
+def check_pixels(shape: tuple[int, ...], source: str, limit: int | None = None) -> None:
+    """Refuse an image of more than ``limit`` pixels (default ``max_pixels()``), from its header's size."""
+    limit = max_pixels() if limit is None else limit
+    rows, cols = (int(shape[0]), int(shape[1])) if len(shape) >= 2 else (int(np.prod(shape)), 1)
+    if rows * cols > limit:
+        raise ImageError(f"{source}: {cols}x{rows} px ({rows * cols / 1e6:.1f} Mpx) is above the limit of "
+                         f"{limit / 1e6:g} Mpx (set {MAX_PIXELS_ENV} or --max-pixels to raise it)")
+
+
 _LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601, as Pillow's "L" conversion
+
+_RULE = "uint8 (0..255), uint16 (0..65535) or float in [0, 1]"
+
+
+def _value_range(arr: np.ndarray) -> str:
+    return f"{arr.min():g}..{arr.max():g}" if arr.size else "no values"
 
 
 def to_gray(pixels: np.ndarray, source: str = "image") -> np.ndarray:
-    """Gray float image in [0, 1] from a numpy array (gray, RGB or RGBA; integer or float).
-
-    Integer data is scaled by the full range of its type (8-bit by 255, 16-bit by 65535); float
-    data must be finite and is taken as already in [0, 1] (values outside are clipped).
-    """
+    """Gray float image in [0, 1] from a numpy array (gray, RGB or RGBA), by the rule of its pixel
+    type (the module docstring): anything outside the rule is refused with the range found."""
     arr = np.asarray(pixels)
     if arr.ndim == 3 and arr.shape[2] in (1, 3, 4):
         arr = arr[..., 0] if arr.shape[2] == 1 else arr[..., :3]  # alpha does not carry blur
@@ -34,68 +85,128 @@ def to_gray(pixels: np.ndarray, source: str = "image") -> np.ndarray:
         raise ImageError(f"{source}: expected a 2-D gray or 3-D colour image, got shape {arr.shape}")
     if arr.dtype == bool:
         arr = arr.astype(np.float64)
+    elif arr.dtype == np.uint8:
+        arr = arr.astype(np.float64) / 255.0
+    elif arr.dtype == np.uint16:
+        if arr.size and int(arr.max()) <= 255:
+            raise ImageError(
+                f"{source}: uint16 pixels whose values all lie in {_value_range(arr)}: 8-bit data in a 16-bit "
+                "type, or a 16-bit image 256 times too dark; convert 8-bit data to uint8 (or scale a 16-bit "
+                "image to 0..65535)")
+        arr = arr.astype(np.float64) / 65535.0
     elif np.issubdtype(arr.dtype, np.integer):
-        info = np.iinfo(arr.dtype)
-        if info.min < 0:
-            raise ImageError(f"{source}: signed integer pixels ({arr.dtype}) are not an image format")
-        arr = arr.astype(np.float64) / info.max
+        raise ImageError(f"{source}: {arr.dtype} pixels (values {_value_range(arr)}) have no defined range; "
+                         f"expected {_RULE}: convert with astype(np.uint8) or astype(np.uint16)")
     elif np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float64)
         if not np.all(np.isfinite(arr)):
             bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
             raise ImageError(f"{source}: {bad} pixel value(s) are NaN or infinite")
+        if arr.size and (arr.min() < -FLOAT_TOLERANCE or arr.max() > 1.0 + FLOAT_TOLERANCE):
+            hint = " (8-bit values? divide by 255)" if arr.max() <= 255.0 + FLOAT_TOLERANCE else ""
+            raise ImageError(f"{source}: float pixels span {_value_range(arr)}; float images must lie in "
+                             f"[0, 1]{hint}")
         arr = np.clip(arr, 0.0, 1.0)
     else:
-        raise ImageError(f"{source}: unsupported pixel type {arr.dtype}")
+        raise ImageError(f"{source}: unsupported pixel type {arr.dtype}; expected {_RULE}")
     if arr.ndim == 3:
         arr = arr @ _LUMA
     return arr
 
 
-def _read_with_pillow(path: Path) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
+# Pillow's own guard against decompression bombs at the same limit: it refuses at twice the limit in
+# open(), and warns between 1x and 2x, where check_pixels refuses first (so the warning is noise).
+warnings.filterwarnings("ignore", message="Image size .* exceeds limit", module="PIL")
 
+
+def _read_with_pillow(path: Path, limit: int) -> np.ndarray:
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = limit
     try:
         with Image.open(path) as img:
+            check_pixels((img.size[1], img.size[0]), str(path), limit)  # from the header, before decoding
             img.load()
-            mode = img.mode
+            # What a viewer shows is what is measured: a camera's rotated JPEG is turned upright.
+            upright = ImageOps.exif_transpose(img) or img
+            mode = upright.mode
             if mode in ("I;16", "I;16B", "I;16L"):
-                return np.asarray(img, dtype=np.uint16)
-            if mode == "I":  # 32-bit integer, as Pillow opens some 16-bit PNGs
-                return np.asarray(img, dtype=np.int64)
+                return np.asarray(upright, dtype=np.uint16)
+            if mode == "I":  # 32-bit integer, as Pillow opens 16-bit PNGs: 16-bit data, if it fits
+                raw = np.asarray(upright, dtype=np.int64)
+                if raw.size and (raw.min() < 0 or raw.max() > 65535):
+                    raise ImageError(f"{path}: 32-bit integer pixels ({_value_range(raw)}) are outside 16 bits; "
+                                     f"expected {_RULE}")
+                return raw.astype(np.uint16)
             if mode == "F":
-                return np.asarray(img, dtype=np.float32)
+                return np.asarray(upright, dtype=np.float32)
             if mode in ("1", "L", "RGB", "RGBA"):
-                return np.asarray(img)
-            return np.asarray(img.convert("RGBA" if "A" in mode or "transparency" in img.info else "RGB"))
+                return np.asarray(upright)
+            return np.asarray(upright.convert("RGBA" if "A" in mode or "transparency" in upright.info else "RGB"))
     except UnidentifiedImageError as exc:
         raise ImageError(f"{path}: not an image file Pillow can read") from exc
+    except Image.DecompressionBombError as exc:
+        raise ImageError(f"{path}: {exc}") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # damaged files raise any of these
+        if isinstance(exc, ImageError):
+            raise
+        raise ImageError(f"{path}: cannot read image ({' '.join(str(exc).split()) or type(exc).__name__})") from exc
+    except MemoryError as exc:
+        raise ImageError(f"{path}: too large to decode ({type(exc).__name__})") from exc
+
+
+def _read_array(path: Path, limit: int) -> np.ndarray:
+    try:
+        head = np.load(path, mmap_mode="r", allow_pickle=False)  # the header alone: shape before data
+        check_pixels(head.shape, str(path), limit)
+        del head
+        return np.load(path, allow_pickle=False)
+    except ImageError:
+        raise
+    except (ValueError, OSError, EOFError) as exc:
+        raise ImageError(f"{path}: not a readable .npy array ({exc})") from exc
+
+
+def not_a_file(path: Path) -> str | None:
+    """Why ``path`` is not a regular file one can read, in words (None when it is one): a symbolic
+    link loop, a broken link, a FIFO, a device or a folder each say so instead of "no such file"."""
+    try:
+        mode = path.stat().st_mode
     except OSError as exc:
-        raise ImageError(f"{path}: cannot read image ({exc})") from exc
+        try:
+            path.lstat()
+        except OSError:
+            return "no such file"
+        if exc.errno == 40:  # ELOOP
+            return "a symbolic link loop"
+        if path.is_symlink():
+            return f"a broken symbolic link (to {path.readlink()})"
+        return f"cannot be read ({exc.strerror})"
+    if stat.S_ISDIR(mode):
+        return "a folder, not an image file"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe), not an image file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not an image file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not an image file"
+    if not stat.S_ISREG(mode):
+        return "not a regular file"
+    return None
 
 
-def load_gray(path: str | Path, min_size: int | None = None) -> np.ndarray:
+def load_gray(path: str | Path, min_size: int | None = None, limit: int | None = None) -> np.ndarray:
     """Read an image file (any Pillow format, or a .npy array) as gray float in [0, 1].
 
-    ``min_size`` rejects images with fewer rows or columns than that, naming the file.
+    ``min_size`` rejects images with fewer rows or columns than that, naming the file; ``limit``:
+    the pixel limit (default ``max_pixels()``), checked before decoding.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ImageError(f"{path}: no such file")
-    if path.suffix.lower() in ARRAY_SUFFIXES:
-        try:
-            raw = np.load(path, allow_pickle=False)
-        except (ValueError, OSError) as exc:
-            raise ImageError(f"{path}: not a readable .npy array ({exc})") from exc
-    else:
-        raw = _read_with_pillow(path)
-    if np.issubdtype(raw.dtype, np.signedinteger):
-        if raw.size and raw.min() >= 0 and raw.max() <= 65535:
-            # Pillow's 32-bit mode and numpy's default integer hold unsigned pixel data:
-            # 8-bit if it fits, else 16-bit.
-            raw = raw.astype(np.uint8 if raw.max() <= 255 else np.uint16)
-        else:
-            raise ImageError(f"{path}: integer pixels outside 0..65535 are not an image")
+    why = not_a_file(path)
+    if why is not None:
+        raise ImageError(f"{path}: {why}")
+    limit = max_pixels() if limit is None else limit
+    raw = _read_array(path, limit) if path.suffix.lower() in ARRAY_SUFFIXES else _read_with_pillow(path, limit)
     gray = to_gray(raw, source=str(path))
     if min_size is not None and min(gray.shape) < min_size:
         raise ImageError(
@@ -110,10 +221,13 @@ def list_images(paths: list[str | Path]) -> list[Path]:
     out: list[Path] = []
     for entry in map(Path, paths):
         if entry.is_dir():
-            found = sorted(
-                p for p in entry.iterdir()
-                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES + ARRAY_SUFFIXES
-            )
+            try:
+                found = sorted(
+                    p for p in entry.iterdir()
+                    if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES + ARRAY_SUFFIXES
+                )
+            except OSError as exc:  # e.g. no read permission: this folder's error, not the batch's
+                raise ImageError(f"{entry}: cannot list the folder ({exc.strerror})") from None
             if not found:
                 raise ImageError(f"{entry}: folder holds no image files")
             out.extend(found)

@@ -108,10 +108,11 @@ def test_data_info_on_damaged_shard_is_one_line(capsys, tmp_path):
 
 
 def _png(path: Path, rows: int, cols: int, seed: int) -> Path:
-    import numpy as np
     from PIL import Image
 
-    Image.fromarray((np.random.default_rng(seed).random((rows, cols)) * 255).astype(np.uint8)).save(path)
+    from tests.conftest import structured
+
+    Image.fromarray(structured(rows, cols, seed)).save(path)
     return path
 
 
@@ -121,8 +122,8 @@ def programs(six_programs, tmp_path_factory) -> Path:
     from blurgauge.hw.compiler import program
 
     folder = tmp_path_factory.mktemp("programs")
-    for name, p in six_programs().items():
-        program.save(p, folder / f"{name}.bgcp")
+    images = {name: program.pack(p) for name, p in six_programs().items()}
+    program.write_folder(images, folder, {"noise_floor": 0.0, "input_transform": "gradient"})
     return folder
 
 

@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 from PIL import Image
 
 from blurgauge.host.cli import main
 from blurgauge.model import classes
-from tests.conftest import gray_png
+from tests.conftest import gray_png, structured
 
 
 def test_estimate_json_contract_and_bad_input(tiny_weights, tmp_path, capsys):
     good = tmp_path / "good.png"
     gray_png(good, 160, 200, 0)
     rgb = tmp_path / "colour.png"
-    Image.fromarray((np.random.default_rng(1).random((150, 150, 3)) * 255).astype(np.uint8)).save(rgb)
+    Image.fromarray(structured(150, 150, 1, channels=3)).save(rgb)
     bad = tmp_path / "bad.png"
     bad.write_text("not an image")
     small = tmp_path / "small.png"

@@ -14,12 +14,12 @@ from PIL import Image
 
 from blurgauge.host.accelerator import Accelerator, Estimate, Failure
 from blurgauge.model.inputs.images import ImageError
+from tests.conftest import structured
 from tests.host.core_model import ModelTransport
 
 
 def _png(path: Path, rows: int, cols: int, seed: int) -> Path:
-    rng = np.random.default_rng(seed)
-    Image.fromarray((rng.random((rows, cols)) * 255).astype(np.uint8)).save(path)
+    Image.fromarray(structured(rows, cols, seed)).save(path)
     return path
 
 
@@ -41,8 +41,8 @@ def programs(six_programs, tmp_path_factory) -> Path:
     from blurgauge.hw.compiler import program
 
     folder = tmp_path_factory.mktemp("programs")
-    for name, p in six_programs(4).items():
-        program.save(p, folder / f"{name}.bgcp")
+    images = {name: program.pack(p) for name, p in six_programs(4).items()}
+    program.write_folder(images, folder, {"noise_floor": 0.0, "input_transform": "gradient"})
     return folder
 
 
@@ -76,8 +76,7 @@ def test_the_device_path_equals_golden_and_reports_stages(programs, golden, imag
 
 
 def test_estimate_takes_arrays_and_names_bad_ones(golden):
-    rng = np.random.default_rng(0)
-    rgb16 = (rng.random((140, 160, 3)) * 65535).astype(np.uint16)
+    rgb16 = structured(140, 160, 0, channels=3).astype(np.uint16) * 257
     result = golden.estimate(rgb16, label="rgb16")
     assert result.path == "rgb16" and 3 <= result.width_px <= 95
     assert result.preprocess_seconds > 0 and result.seconds >= result.preprocess_seconds

@@ -24,6 +24,7 @@ from blurgauge.host.driver import CoreDriver, CoreTimeoutError
 from blurgauge.host.transports.rtl import RtlTransport, rtl_available
 from blurgauge.hw.compiler import program as prog
 from blurgauge.hw.compiler.golden import run_program
+from tests.conftest import structured
 
 pytestmark = pytest.mark.skipif(rtl_available() is not None, reason=str(rtl_available()))
 
@@ -78,7 +79,7 @@ def test_rtl_backend_estimates_equal_golden(six_networks, tmp_path: Path):
     from blurgauge.host.accelerator import Accelerator
 
     path = tmp_path / "image.png"
-    Image.fromarray((np.random.default_rng(3).random((150, 170)) * 255).astype(np.uint8)).save(path)
+    Image.fromarray(structured(150, 170, 3)).save(path)
     with Accelerator("golden", six_networks) as golden, Accelerator("rtl", six_networks, **SMALL) as rtl:
         a, b = golden.estimate(path), rtl.estimate(path)
     assert (a.width.fine, a.height.fine, a.width_px, a.height_px) == (b.width.fine, b.height.fine, b.width_px,
