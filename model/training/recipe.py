@@ -89,6 +89,9 @@ class Recipe:
     #: Where the native network's autocorrelation is taken in training; None: ``input_region``. The
     #: shipped native network reads patch maps while the shipped fine networks read whole-image maps.
     native_input_region: str | None = None
+    #: Share of smooth-curve kernels (arcs, S-curves, hooks, loops; ``kernels.curve_kernel``) in both sets
+    #: (``SynthesisConfig.curve_fraction``; 0: the two-family generator of the shipped networks).
+    curve_fraction: float = 0.0
 
 
 #: The run folder of the taught coarse network (``Recipe.taught_coarse_epochs``); ``install`` takes
@@ -185,6 +188,10 @@ PROFILES["image-map-taught"] = replace(PROFILES["image-map"], taught_coarse_epoc
 # Its sets hold ``floor``'s samples (``--image-map`` adds the maps and changes no stored patch), so the
 # native network learns from the same patches as in ``autocorrelation``. About two hours on 2 cores.
 PROFILES["shipped"] = replace(PROFILES["image-map-taught"], native_input_region="patch")
+# Research: ``shipped`` with 35 % smooth-curve kernels in both sets (docs/experiments.md, Experiment 21); its
+# sets are its own folders, so one work folder can hold both profiles.
+PROFILES["curves"] = replace(PROFILES["shipped"], curve_fraction=0.35, train_dir="train-curves",
+                             val_dir="val-curves")
 
 
 def _run(args: list[str], dry_run: bool) -> None:
@@ -215,6 +222,7 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
     # Options both sets share: what the networks are trained on must be in the validation set too.
     both_sets = ["--noise-floor", str(r.noise_floor)] if r.noise_floor != 0.0 else []
     both_sets += ["--image-map"] if r.input_region in ("image", "mixed") else []
+    both_sets += ["--curve-fraction", str(r.curve_fraction)] if r.curve_fraction else []
     out = [("photos", ["data", "photos", "--out", str(photos)])] if r.photos else []
     out += [
         # One validation set for every profile without a noise floor (Kodak24 crops only), so their
@@ -275,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
                              "schedule the networks are meant to get), short (a short full); research variants: "
                              "extended, extended2, extended3, augmented (each continues a work folder), photos, "
                              "grain, floor, autocorrelation, image-map (from scratch, with 49 Debian photos), "
-                             "image-map-long (continues image-map), image-map-mixed, image-map-taught; "
+                             "image-map-long (continues image-map), image-map-mixed, image-map-taught, curves; "
                              "see PROFILES")
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
     parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")
