@@ -9,7 +9,9 @@ of ONE hls4ml project whose weight ports receive each program's weights in turn.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import struct
 import tempfile
 from pathlib import Path
 
@@ -66,8 +68,8 @@ def build_program(path: str | Path, lanes: int = DEFAULT_LANES, role_name: str |
     cached = program_cache_dir() / f"{key}.bgcp"
     if cache and cached.is_file():
         try:
-            return prog.unpack(cached.read_bytes(), str(cached))
-        except (prog.ProgramError, OSError):
+            return _read_entry(cached.read_bytes(), str(cached))
+        except (prog.ProgramError, OSError, ValueError):
             pass  # damaged (e.g. a disk error): convert again and replace it
     from blurgauge.hw.compiler import hls
     from blurgauge.model.nets import weights as weight_files
@@ -76,7 +78,30 @@ def build_program(path: str | Path, lanes: int = DEFAULT_LANES, role_name: str |
     hls_model = hls.convert(loaded.build_model(), write=False)
     program = from_hls_model(hls_model, loaded.role.name, loaded.width, lanes)
     if cache:
-        _store(cached, prog.pack(program))
+        _store(cached, _entry(program))
+    return program
+
+
+_ENTRY_MAGIC = b"BGCC"
+
+
+def _entry(program: prog.CoreProgram) -> bytes:
+    """A cache entry: the program image and its layer names (which the image does not hold, and
+    which the exporter's program carries: tables and tests name layers by them)."""
+    names = json.dumps([layer.name for layer in program.layers]).encode()
+    return _ENTRY_MAGIC + struct.pack("<I", len(names)) + names + prog.pack(program)
+
+
+def _read_entry(blob: bytes, source: str) -> prog.CoreProgram:
+    if blob[:4] != _ENTRY_MAGIC or len(blob) < 8:
+        raise prog.ProgramError(f"{source}: not a program cache entry")
+    (size,) = struct.unpack_from("<I", blob, 4)
+    names = json.loads(blob[8 : 8 + size].decode())
+    program = prog.unpack(blob[8 + size :], source)
+    if not isinstance(names, list) or len(names) != len(program.layers):
+        raise prog.ProgramError(f"{source}: layer names do not match the program")
+    for layer, name in zip(program.layers, names, strict=True):
+        layer.name = str(name)
     return program
 
 
