@@ -7,7 +7,8 @@ and the six core programs must share one structure id. Only then is one project 
     OUT/project/        the hls4ml Vitis HLS project (weights as top-level ports; the testbench
                         passes the coarse network's weights), with build_prj.tcl for vitis_hls
     OUT/images/*.bgcp   the six core programs (docs/core-program.md), with the class tables
-    OUT/images/preprocess.json  the noise floor the host tops images up to for these networks
+    OUT/images/preprocess.json  the host preprocessing of these networks (noise floor, input
+                        transform), bound to the six programs by their SHA-256
     OUT/cost.md         MACs, weight bytes and ideal cycles per layer
     OUT/manifest.json   versions, structure id, ports, image sizes and CRCs
 """
