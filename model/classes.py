@@ -15,7 +15,7 @@ from functools import cache
 
 import numpy as np
 
-#: Coarse ranges as ``(lower edge, upper edge, interval step)``. The issue's table: R1 = [3,5] ..
+#: Coarse ranges as ``(lower edge, upper edge, interval step)``. The paper's table: R1 = [3,5] ..
 #: (17,19], R2 = (19,21] .. (33,35], R3 = (35,37] .. (47,49], R4 = (49,51] .. (61,63],
 #: R5 = (63,67] .. (91,95].
 RANGES: tuple[tuple[int, int, int], ...] = (

@@ -1,4 +1,4 @@
-"""Hostile inputs (issue 24): each case of the issue's tables with its exact outcome, refused with its
+"""Hostile inputs: each case with its exact outcome, refused with its
 message or estimated as the upright image, plus a bounded, seeded mutation fuzz of the image loader
 and of the weight and program readers. Synthetic images only (dead leaves): no reference data."""
 

@@ -1,4 +1,4 @@
-"""The class table against the issue's specification, written out independently here."""
+"""The class table against the paper's specification, written out independently here."""
 
 from __future__ import annotations
 
