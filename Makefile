@@ -59,7 +59,7 @@ photos: $(STAMP)  ## fetch the 49 training photographs from Debian's wallpaper p
 train: $(STAMP)  ## train and install the seven shipped networks (about 2 hours on 2 cores; resumable; WORK=folder, PROFILE=shipped|full|short|...: see model/training/recipe.py)
 	$(PY) -m blurgauge.model.training.recipe --work $(WORK) --profile $(PROFILE) $(if $(DATA),--data-root $(DATA),) --install
 
-eval: $(STAMP)  ## Levin protocol + synthetic sweep on the shipped weights (DATA=../shared/data)
+eval: $(STAMP)  ## Levin protocol, control, synthetic sweep, kernel families on the shipped weights (build/eval; DATA=../shared/data)
 	$(BG) eval $(if $(DATA),--data $(DATA),) --out build/eval
 
 hls: $(STAMP)  ## one hls4ml project + six core-program images from the shipped weights (build/hls)
@@ -105,7 +105,7 @@ synth-blocks: $(STAMP)  ## Yosys synth_xilinx figures of the RTL blocks (build/s
 	$(PY) -m blurgauge.hw.synth bg_core_regs
 
 data-bench: $(STAMP)  ## dataset builder throughput on this machine (patches per second)
-	$(PY) bench/data_throughput.py
+	$(PY) -m bench.data_throughput
 
 bench-host: $(STAMP)  ## images/s and per-stage time of keras, golden, hls, rtl; projected board time
 	$(PY) bench/host_throughput.py

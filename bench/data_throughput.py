@@ -1,6 +1,6 @@
 """Dataset builder throughput: patches per second on this machine, with all cores.
 
-Run with `make data-bench` (or `python bench/data_throughput.py --count 512`). Prints the figure
+Run with `make data-bench` (or `python -m bench.data_throughput --count 512`). Prints the figure
 and the command that reproduces it.
 """
 
