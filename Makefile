@@ -108,7 +108,7 @@ data-bench: $(STAMP)  ## dataset builder throughput on this machine (patches per
 	$(PY) -m bench.data_throughput
 
 bench-host: $(STAMP)  ## images/s and per-stage time of keras, golden, hls, rtl; projected board time
-	$(PY) bench/host_throughput.py
+	$(PY) -m bench.host_throughput
 
 bench-separability: $(STAMP)  ## a classic estimator on the training data and 4 variants: how separable the coarse ranges are (about 30 min; build/separability.md)
 	$(PY) -m bench.studies.separability $(if $(DATA),--data $(DATA),) --out build/separability.md

@@ -1,7 +1,8 @@
 """Host throughput: images per second and per-stage time of each backend on the same images, and the
 board time projected from the RTL core's cycle counts.
 
-Run with `make bench-host` (or `python bench/host_throughput.py --images 4`). Every backend runs the
+Run with `make bench-host` (or `python bench/host_throughput.py --images 4`; `--stages-only` for the
+host's per-stage table alone, bench/host_stages.py). Every backend runs the
 same networks on the same synthetic blurry images through ``Accelerator.estimate_many`` (preprocessing
 of the next image overlapped with the backend's work). The projected board time is the CYCLES the
 simulated core counted for the four runs of an image (coarse and fine, two axes) at
@@ -117,7 +118,20 @@ def main() -> int:
         parser.add_argument(f"--{option.replace('_', '-')}", type=int, default=default,
                             help=f"rtl: {option} of the simulated core (default {default}, bg_core's)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--stage-repeats", type=int, default=5,
+                        help="runs per stage of the per-stage host table (median; default 5)")
+    parser.add_argument("--stages-only", action="store_true",
+                        help="only the per-stage host table and the board projection, no backends")
     args = parser.parse_args()
+    try:
+        from bench.host_stages import report
+    except ImportError:  # run as a script: bench/ is on the path, the repository root is not
+        from host_stages import report  # type: ignore[no-redef]
+
+    # The host's own work first, stage by stage (build/bench/host-stages.json): what a board's ARM runs.
+    stages = report(args.stage_repeats)
+    if args.stages_only:
+        return 0 if all(r["codes_equal"] for r in stages) else 1
     command = " ".join(["python bench/host_throughput.py", *sys.argv[1:]])
     folder, label = weights_folder(args.weights, args.width)
     data, labels = images(max(args.images, args.rtl_images), args.seed)

@@ -131,6 +131,13 @@ def image_map_codes(gradient_map: np.ndarray) -> np.ndarray:
     return _scaled_codes(autocorrelation(gradient_map, PATCH_SIZE))
 
 
+def axis_maps(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The autocorrelation maps (128, 128) of a gray image's two axes over the whole image (the
+    ``image`` region): of its horizontal gradient map, and of its transpose's."""
+    return (autocorrelation(horizontal_gradient(image), PATCH_SIZE),
+            autocorrelation(horizontal_gradient(np.asarray(image).T), PATCH_SIZE))
+
+
 def codes_to_input(codes: np.ndarray) -> np.ndarray:
     """Float network input (..., 128, 128, 1) from int8 codes."""
     return (np.asarray(codes, dtype=np.float32) * np.float32(FORMATS["input"].step))[..., None]
@@ -174,8 +181,8 @@ class Preprocessing:
         check_region(region, self.transform)
         if region == IMAGE:
             check_image_size(image)
-            along_x, along_y = horizontal_gradient(image), horizontal_gradient(np.asarray(image).T)
-            return self.image_codes(along_x)[None], self.image_codes(along_y)[None]
+            width_map, height_map = axis_maps(image)
+            return _scaled_codes(width_map)[None], _scaled_codes(height_map)[None]
         return (np.stack([self.codes(p.gradient) for p in width_patches(image, patches)]),
                 np.stack([self.codes(p.gradient) for p in height_patches(image, patches)]))
 
