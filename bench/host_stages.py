@@ -138,7 +138,7 @@ def current_stages(gray: np.ndarray, floor: float = FLOOR) -> list[tuple[str, Ca
         s["rng"] = noise_mod.seeded_by(s["gray"])
 
     def top_up(s: dict) -> None:
-        s["up"] = noise_mod.top_up_noise(s["gray"], floor, s["rng"])
+        s["up"] = noise_mod.top_up_noise(s["gray"], floor, s["rng"], have=s["sigma"])  # measured once, as prepare()
 
     def maps(s: dict) -> None:
         s["mx"], s["my"] = preprocess.axis_maps(s["up"])

@@ -48,7 +48,7 @@ import numpy as np
 from blurgauge.host.backends import BACKENDS, DEVICE_BACKENDS, input_preprocessing, open_backend, open_device
 from blurgauge.model.cascade import DEFAULT_ESTIMATE, AxisEstimate, LogitsFn, run_cascade
 from blurgauge.model.inputs.images import ImageError, check_pixels, load_gray, max_pixels, to_gray
-from blurgauge.model.inputs.noise import seeded_by, top_up_noise
+from blurgauge.model.inputs.noise import noise_sigma, seeded_by, top_up_noise
 from blurgauge.model.inputs.patches import MIN_IMAGE_SIZE
 from blurgauge.model.inputs.preprocess import PATCH, PLAIN, Preprocessing, resolve_region
 from blurgauge.model.inputs.structure import THRESHOLD, WARN_BELOW, structure, unmeasurable_reason
@@ -208,7 +208,9 @@ def prepare(image: ImageInput, label: str | None = None, patches: int = 1,
     if min(gray.shape) < MIN_IMAGE_SIZE:
         raise ImageError(f"{name}: image is {gray.shape[1]}x{gray.shape[0]} px; at least "
                          f"{MIN_IMAGE_SIZE}x{MIN_IMAGE_SIZE} is needed for a 128x128 gradient patch on both axes")
-    score = structure(gray, preprocessing.noise_floor)
+    # One noise estimate serves the structure score and the top-up (the same value either would measure).
+    sigma = noise_sigma(gray)
+    score = structure(gray, preprocessing.noise_floor, sigma)
     if score < min_structure:
         raise UnmeasurableError(f"{name}: cannot be measured: structure {score:.2f} is below {min_structure:g} "
                            f"({unmeasurable_reason(gray, score)})", score)
@@ -217,7 +219,7 @@ def prepare(image: ImageInput, label: str | None = None, patches: int = 1,
         notes.append(f"{name}: low contrast: structure {score:.2f} is near the noise floor (refused below "
                      f"{min_structure:g}); the estimate is less reliable")
     if preprocessing.noise_floor > 0.0:
-        gray = top_up_noise(gray, preprocessing.noise_floor, seeded_by(gray))
+        gray = top_up_noise(gray, preprocessing.noise_floor, seeded_by(gray), have=sigma)
     along_x, along_y = preprocessing.axis_codes(gray, patches, region)
     return Prepared(name, np.concatenate([along_x, along_y]), time.perf_counter() - start, len(along_x),
                     score, notes)

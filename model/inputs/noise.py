@@ -20,15 +20,14 @@ import math
 import zlib
 
 import numpy as np
-from scipy.signal import convolve2d
 
 from blurgauge.model.data.blur import quantize_8bit
 
-# Two Laplacians' difference: zero on any locally linear image, variance 36 sigma^2 on white noise.
 #: The highest floor that means anything: half the full range.
 MAX_LEVEL = 0.5
-
-_MASK = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float64)
+#: Rows per strip: the host works on large photos a strip at a time, so its float64 temporaries
+#: stay a few MB whatever the image's size (a 512 MB board holds a 24 Mpx photo).
+STRIP_ROWS = 256
 
 
 def _gray_levels(image: np.ndarray) -> np.ndarray:
@@ -37,32 +36,49 @@ def _gray_levels(image: np.ndarray) -> np.ndarray:
     return img.astype(np.float64) if img.dtype == np.uint8 else img.astype(np.float64) * 255.0
 
 
-def _sigma(levels: np.ndarray) -> float:
-    if levels.ndim != 2 or min(levels.shape) < 3:
-        raise ValueError(f"noise_sigma needs a 2-D image of at least 3 x 3 pixels, got shape {levels.shape}")
-    response = convolve2d(levels / 255.0, _MASK, mode="valid")
-    # E|N(0, 36 s^2)| = 6 s sqrt(2 / pi)
-    return float(np.abs(response).mean() * math.sqrt(math.pi / 2.0) / 6.0)
-
-
 def noise_sigma(image: np.ndarray) -> float:
     """Estimated standard deviation of the white noise of an image (uint8, or float in [0, 1]), as a
     fraction of full range."""
-    return _sigma(_gray_levels(image))
+    img = np.asarray(image)
+    if img.ndim != 2 or min(img.shape) < 3:
+        raise ValueError(f"noise_sigma needs a 2-D image of at least 3 x 3 pixels, got shape {img.shape}")
+    rows, cols = img.shape
+    total = 0.0
+    # The two Laplacians' difference [[1, -2, 1], [-2, 4, -2], [1, -2, 1]] is the outer product of
+    # [1, -2, 1] with itself: a second difference along the rows of one along the columns, by slicing
+    # (no general 2-D convolution), a strip of rows (and the 2 below it) at a time. Zero on any locally
+    # linear image, variance 36 sigma^2 on white noise. On 8-bit levels every response is an exact integer.
+    for top in range(0, rows - 2, STRIP_ROWS):
+        levels = _gray_levels(img[top : top + STRIP_ROWS + 2])
+        across = levels[:, :-2] - 2.0 * levels[:, 1:-1] + levels[:, 2:]
+        response = across[:-2] - 2.0 * across[1:-1] + across[2:]
+        total += float(np.abs(response).sum())
+    mean_abs = total / ((rows - 2) * (cols - 2)) / 255.0
+    # E|N(0, 36 s^2)| = 6 s sqrt(2 / pi)
+    return mean_abs * math.sqrt(math.pi / 2.0) / 6.0
 
 
-def top_up_noise(image: np.ndarray, level: float, rng: np.random.Generator) -> np.ndarray:
+def top_up_noise(image: np.ndarray, level: float, rng: np.random.Generator, have: float | None = None) -> np.ndarray:
     """``image`` (uint8, or float in [0, 1]) as 8-bit gray levels, with Gaussian noise added so that
     its total noise is ``level`` (a fraction of full range); only rounded when it is already as
-    noisy, since noise cannot be taken away."""
+    noisy, since noise cannot be taken away. ``have``: the image's ``noise_sigma`` where the caller
+    has it already (the host measures it once for the structure score)."""
     if not 0.0 <= level <= MAX_LEVEL:
         raise ValueError(f"noise level must be a fraction of full range in 0..{MAX_LEVEL:g}, got {level}")
-    levels = _gray_levels(image)
-    have = _sigma(levels)
-    if have >= level:
-        return quantize_8bit(levels / 255.0)
-    extra = math.sqrt(level * level - have * have)
-    return quantize_8bit(levels / 255.0 + rng.normal(0.0, extra, levels.shape))
+    img = np.asarray(image)
+    if have is None:
+        have = noise_sigma(img)
+    extra = math.sqrt(level * level - have * have) if have < level else 0.0
+    out = np.empty(img.shape, dtype=np.uint8)
+    # Strip by strip: the generator's normal draws continue across calls, so the noise (and every
+    # rounded pixel) is the one a single draw over the whole image gives; only the memory differs.
+    for top in range(0, img.shape[0], STRIP_ROWS):
+        pixels = _gray_levels(img[top : top + STRIP_ROWS])
+        pixels /= 255.0
+        if extra:
+            pixels += rng.normal(0.0, extra, pixels.shape)
+        out[top : top + STRIP_ROWS] = quantize_8bit(pixels)
+    return out
 
 
 def seeded_by(image: np.ndarray) -> np.random.Generator:

@@ -33,13 +33,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft as sfft
 
 from blurgauge.model.inputs.noise import MAX_LEVEL
 from blurgauge.model.inputs.patches import (
     PATCH_SIZE,
     check_image_size,
     height_patches,
-    horizontal_gradient,
     width_patches,
 )
 from blurgauge.model.nets.quantizers import FORMATS
@@ -83,6 +83,10 @@ def resolve_region(region: str | None, transform: str, patches: int = 1) -> str:
     return chosen
 
 
+#: Threads per transform (scipy.fft's ``workers``).
+FFT_WORKERS = 1
+
+
 def autocorrelation(gradient: np.ndarray, size: int | None = None) -> np.ndarray:
     """Autocorrelation map (size, size) of a gradient map (rows, cols), or maps (m, size, size) of a
     batch (m, rows, cols), over the lags the module docstring names. ``size`` defaults to the side of
@@ -97,13 +101,46 @@ def autocorrelation(gradient: np.ndarray, size: int | None = None) -> np.ndarray
         raise ValueError(f"a {size}x{size} autocorrelation map needs an even size and a gradient map of more "
                          f"than {size // 2} rows and at least {size} columns, got shape {grad.shape}")
     centred = grad - grad.mean(axis=(-2, -1), keepdims=True)
-    # Padding each side by the largest lag makes the circular correlation the linear one.
-    shape = (rows + size, cols + size)
-    power = np.abs(np.fft.rfft2(centred, s=shape)) ** 2
-    full = np.fft.irfft2(power, s=shape)
-    lags = np.roll(full, size // 2, axis=-2)[..., :size, :size]  # rows: dy = -size/2 .. size/2-1; columns: dx
-    overlap = (rows - np.abs(np.arange(size) - size // 2))[:, None] * (cols - np.arange(size))[None, :]
-    return lags / overlap
+    lags = _circular_lags(centred, size, rows_one_sided=False)
+    return lags / _overlap(rows, cols, size)
+
+
+def _overlap(rows: int, cols: int, size: int) -> np.ndarray:
+    """Pixel pairs of a rows x cols map at each lag (dy = -size/2 .. size/2-1, dx = 0 .. size-1)."""
+    return (rows - np.abs(np.arange(size) - size // 2))[:, None] * (cols - np.arange(size))[None, :]
+
+
+def _circular_lags(centred: np.ndarray, size: int, rows_one_sided: bool) -> np.ndarray:
+    """Sums of products of ``centred`` (..., rows, cols) with itself shifted, over lags dy (rows) and
+    dx (columns): (..., size, size) with rows dy = -size/2 .. size/2-1 and columns dx = 0 .. size-1,
+    or with ``rows_one_sided`` rows dy = 0 .. size-1 and columns dx = -size/2 .. size/2-1.
+
+    Zero padding to at least rows + size by cols + size makes the circular correlation the linear
+    one at these lags; any larger size gives the same sums, so the transform takes the next size
+    with small prime factors (a 321x481 image's 449 rows are prime: 450 is 2 x 3^2 x 5^2). Only the
+    map's own rows are transformed along the columns (the padding rows are zero), and the inverse
+    is taken only where the kept lags lie."""
+    rows, cols = centred.shape[-2:]
+    half = size // 2
+    n_rows = sfft.next_fast_len(rows + size)  # complex transform along the rows
+    n_cols = sfft.next_fast_len(cols + size, real=True)
+    spectrum = sfft.rfft(centred, n=n_cols, axis=-1, workers=FFT_WORKERS)
+    spectrum = sfft.fft(spectrum, n=n_rows, axis=-2, overwrite_x=True, workers=FFT_WORKERS)
+    power = np.square(spectrum.real)
+    power += np.square(spectrum.imag)
+    del spectrum
+    # The inverse along the rows of a real array: ifft(p)[r] = conj(rfft(p)[r]) / n for r <= n/2, and
+    # ifft(p)[n - r] = rfft(p)[r] / n; only the kept rows' outputs go on to the inverse along columns.
+    back = sfft.rfft(power, axis=-2, workers=FFT_WORKERS)
+    del power
+    if rows_one_sided:
+        kept = np.conj(back[..., :size, :])
+    else:
+        kept = np.concatenate([back[..., half:0:-1, :], np.conj(back[..., :half, :])], axis=-2)
+    full = sfft.irfft(kept, n=n_cols, axis=-1, workers=FFT_WORKERS)
+    lags = np.concatenate([full[..., n_cols - half :], full[..., :half]], axis=-1) if rows_one_sided else \
+        full[..., :size]
+    return lags / n_rows
 
 
 def _transformed(gradient: np.ndarray, transform: str) -> np.ndarray:
@@ -133,9 +170,26 @@ def image_map_codes(gradient_map: np.ndarray) -> np.ndarray:
 
 def axis_maps(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The autocorrelation maps (128, 128) of a gray image's two axes over the whole image (the
-    ``image`` region): of its horizontal gradient map, and of its transpose's."""
-    return (autocorrelation(horizontal_gradient(image), PATCH_SIZE),
-            autocorrelation(horizontal_gradient(np.asarray(image).T), PATCH_SIZE))
+    ``image`` region): of its horizontal gradient map, and of its transpose's.
+
+    The transpose's horizontal gradient is the image's vertical one, transposed: its map is taken
+    in the image's own orientation (lags 0..127 along the rows, -64..63 along the columns) and
+    transposed at the end, so the image is never copied transposed. One axis at a time: only one
+    gradient map and one spectrum are held at once."""
+    img = np.asarray(image)
+    size = PATCH_SIZE
+    # In 8-bit gray levels, as patches.horizontal_gradient scales them.
+    levels = img.astype(np.float64) if img.dtype == np.uint8 else img.astype(np.float64) * 255.0
+    along_x = np.diff(levels, axis=1)
+    along_x -= along_x.mean()
+    width_map = _circular_lags(along_x, size, rows_one_sided=False) / _overlap(*along_x.shape, size)
+    del along_x
+    along_y = np.diff(levels, axis=0)
+    del levels
+    along_y -= along_y.mean()
+    rows, cols = along_y.shape
+    height_map = _circular_lags(along_y, size, rows_one_sided=True).T / _overlap(cols, rows, size)
+    return width_map, height_map
 
 
 def codes_to_input(codes: np.ndarray) -> np.ndarray:

@@ -40,11 +40,13 @@ THRESHOLD = 0.5
 WARN_BELOW = 2.0
 
 
-def structure(gray: np.ndarray, floor: float = 0.0) -> float:
+def structure(gray: np.ndarray, floor: float = 0.0, sigma: float | None = None) -> float:
     """The content of a gray float image in [0, 1] above its noise and the noise floor ``floor``
-    (a fraction of full range), in units of that noise (see the module docstring)."""
+    (a fraction of full range), in units of that noise (see the module docstring). ``sigma``: the
+    image's ``noise_sigma`` where the caller has it already (the host measures it once)."""
     img = np.asarray(gray, dtype=np.float64)
-    sigma = noise_sigma(img) if min(img.shape) >= 3 else 0.0
+    if sigma is None:
+        sigma = noise_sigma(img) if min(img.shape) >= 3 else 0.0
     rows, cols = (img.shape[0] // BLOCK) * BLOCK, (img.shape[1] // BLOCK) * BLOCK
     if rows == 0 or cols == 0:
         return 0.0
