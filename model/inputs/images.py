@@ -30,8 +30,8 @@ import numpy as np
 #: File suffixes read as images (by Pillow) or as raw arrays (numpy).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".pgm", ".ppm", ".webp")
 ARRAY_SUFFIXES = (".npy",)
-#: The default pixel limit (rows x columns): a 50-Mpx image takes about 4 GB at its peak in the host's
-#: float64 preprocessing; larger ones are refused before decoding.
+#: The default pixel limit (rows x columns): a 50-Mpx image takes about 0.8 GB at its peak in the host's
+#: preprocessing (about 13 bytes per pixel, docs/host.md); larger ones are refused before decoding.
 DEFAULT_MAX_PIXELS = 50_000_000
 MAX_PIXELS_ENV = "BLURGAUGE_MAX_PIXELS"
 #: How far a float pixel may lie outside [0, 1] and still be clipped: half an 8-bit gray level of
@@ -86,14 +86,14 @@ def to_gray(pixels: np.ndarray, source: str = "image") -> np.ndarray:
     if arr.dtype == bool:
         arr = arr.astype(np.float64)
     elif arr.dtype == np.uint8:
-        arr = arr.astype(np.float64) / 255.0
+        return _scaled_gray(arr, 255.0)
     elif arr.dtype == np.uint16:
         if arr.size and int(arr.max()) <= 255:
             raise ImageError(
                 f"{source}: uint16 pixels whose values all lie in {_value_range(arr)}: 8-bit data in a 16-bit "
                 "type, or a 16-bit image 256 times too dark; convert 8-bit data to uint8 (or scale a 16-bit "
                 "image to 0..65535)")
-        arr = arr.astype(np.float64) / 65535.0
+        return _scaled_gray(arr, 65535.0)
     elif np.issubdtype(arr.dtype, np.integer):
         raise ImageError(f"{source}: {arr.dtype} pixels (values {_value_range(arr)}) have no defined range; "
                          f"expected {_RULE}: convert with astype(np.uint8) or astype(np.uint16)")
@@ -112,6 +112,22 @@ def to_gray(pixels: np.ndarray, source: str = "image") -> np.ndarray:
     if arr.ndim == 3:
         arr = arr @ _LUMA
     return arr
+
+
+#: Rows converted at a time: a colour photo's float64 copy (24 bytes per pixel) is never whole.
+GRAY_STRIP_ROWS = 256
+
+
+def _scaled_gray(arr: np.ndarray, full: float) -> np.ndarray:
+    """``arr`` (integer, gray or colour) / ``full``, to gray: the values of
+    ``(arr.astype(float64) / full) @ _LUMA``, computed a strip of rows at a time into the one float64
+    result, so the peak memory is that result (8 bytes per pixel), not three float64 colour copies."""
+    out = np.empty(arr.shape[:2], dtype=np.float64)
+    for top in range(0, arr.shape[0], GRAY_STRIP_ROWS):
+        strip = arr[top : top + GRAY_STRIP_ROWS].astype(np.float64)
+        strip /= full
+        out[top : top + GRAY_STRIP_ROWS] = strip @ _LUMA if strip.ndim == 3 else strip
+    return out
 
 
 # Pillow's own guard against decompression bombs at the same limit: it refuses at twice the limit in

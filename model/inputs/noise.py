@@ -84,4 +84,5 @@ def top_up_noise(image: np.ndarray, level: float, rng: np.random.Generator, have
 def seeded_by(image: np.ndarray) -> np.random.Generator:
     """A generator seeded by the image's own pixels: the host's top-up is reproducible per image
     and differs between images."""
-    return np.random.default_rng(zlib.crc32(np.ascontiguousarray(image).tobytes()))
+    # The CRC of the pixels' bytes, read in place (the buffer itself, no bytes copy of the image).
+    return np.random.default_rng(zlib.crc32(np.ascontiguousarray(image)))

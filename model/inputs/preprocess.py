@@ -30,6 +30,7 @@ transform and the noise floor (``noise.top_up_noise``) of the training data.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,37 +111,84 @@ def _overlap(rows: int, cols: int, size: int) -> np.ndarray:
     return (rows - np.abs(np.arange(size) - size // 2))[:, None] * (cols - np.arange(size))[None, :]
 
 
+#: Rows (or columns) per strip of the large-image passes: temporaries of a few MB whatever the image.
+STRIP = 256
+
+
+def _transform_sizes(rows: int, cols: int, size: int) -> tuple[int, int]:
+    """The padded transform's (rows, columns) for a rows x cols map and lags up to ``size``.
+
+    Zero padding to at least rows + size by cols + size makes the circular correlation the linear
+    one at the kept lags; any larger size gives the same sums, so the transform takes the next size
+    with small prime factors (a 321x481 image's 449 rows are prime: 450 is 2 x 3^2 x 5^2)."""
+    return sfft.next_fast_len(rows + size), sfft.next_fast_len(cols + size, real=True)
+
+
 def _circular_lags(centred: np.ndarray, size: int, rows_one_sided: bool) -> np.ndarray:
     """Sums of products of ``centred`` (..., rows, cols) with itself shifted, over lags dy (rows) and
     dx (columns): (..., size, size) with rows dy = -size/2 .. size/2-1 and columns dx = 0 .. size-1,
-    or with ``rows_one_sided`` rows dy = 0 .. size-1 and columns dx = -size/2 .. size/2-1.
-
-    Zero padding to at least rows + size by cols + size makes the circular correlation the linear
-    one at these lags; any larger size gives the same sums, so the transform takes the next size
-    with small prime factors (a 321x481 image's 449 rows are prime: 450 is 2 x 3^2 x 5^2). Only the
-    map's own rows are transformed along the columns (the padding rows are zero), and the inverse
-    is taken only where the kept lags lie."""
+    or with ``rows_one_sided`` rows dy = 0 .. size-1 and columns dx = -size/2 .. size/2-1."""
     rows, cols = centred.shape[-2:]
+    n_rows, n_cols = _transform_sizes(rows, cols, size)
+    spectrum = np.zeros((*centred.shape[:-2], n_rows, n_cols // 2 + 1), dtype=np.complex128)
+    # Only the map's own rows are transformed along the columns (the padding rows are zero).
+    spectrum[..., :rows, :] = sfft.rfft(centred, n=n_cols, axis=-1, workers=FFT_WORKERS)
+    return _lags_of_spectrum(spectrum, n_cols, size, rows_one_sided)
+
+
+def _lags_of_spectrum(spectrum: np.ndarray, n_cols: int, size: int, rows_one_sided: bool) -> np.ndarray:
+    """``_circular_lags`` from the map's transform along the columns (..., n_rows, n_cols // 2 + 1),
+    zero-padded rows included; ``spectrum`` is overwritten. The power spectrum is written over its
+    real parts, and the inverse is taken only where the kept lags lie, so the only large array is
+    ``spectrum`` itself."""
     half = size // 2
-    n_rows = sfft.next_fast_len(rows + size)  # complex transform along the rows
-    n_cols = sfft.next_fast_len(cols + size, real=True)
-    spectrum = sfft.rfft(centred, n=n_cols, axis=-1, workers=FFT_WORKERS)
-    spectrum = sfft.fft(spectrum, n=n_rows, axis=-2, overwrite_x=True, workers=FFT_WORKERS)
-    power = np.square(spectrum.real)
-    power += np.square(spectrum.imag)
-    del spectrum
+    n_rows = spectrum.shape[-2]
+    spectrum = sfft.fft(spectrum, axis=-2, overwrite_x=True, workers=FFT_WORKERS)
+    power, imag = spectrum.real, spectrum.imag  # views: |X|^2 goes into the real parts, a strip at a time
+    for top in range(0, n_rows, STRIP):
+        band = power[..., top : top + STRIP, :]
+        np.square(band, out=band)
+        band += np.square(imag[..., top : top + STRIP, :])
     # The inverse along the rows of a real array: ifft(p)[r] = conj(rfft(p)[r]) / n for r <= n/2, and
-    # ifft(p)[n - r] = rfft(p)[r] / n; only the kept rows' outputs go on to the inverse along columns.
-    back = sfft.rfft(power, axis=-2, workers=FFT_WORKERS)
-    del power
+    # ifft(p)[n - r] = rfft(p)[r] / n; only the first ``size`` outputs are kept, a strip of columns at a time.
+    back = np.empty((*spectrum.shape[:-2], size, spectrum.shape[-1]), dtype=np.complex128)
+    for left in range(0, spectrum.shape[-1], STRIP):
+        back[..., left : left + STRIP] = sfft.rfft(power[..., left : left + STRIP], axis=-2,
+                                                   workers=FFT_WORKERS)[..., :size, :]
+    del spectrum, power, imag
     if rows_one_sided:
-        kept = np.conj(back[..., :size, :])
+        kept = np.conj(back)
     else:
         kept = np.concatenate([back[..., half:0:-1, :], np.conj(back[..., :half, :])], axis=-2)
     full = sfft.irfft(kept, n=n_cols, axis=-1, workers=FFT_WORKERS)
     lags = np.concatenate([full[..., n_cols - half :], full[..., :half]], axis=-1) if rows_one_sided else \
         full[..., :size]
     return lags / n_rows
+
+
+def _gradient_lags(image: np.ndarray, axis: int, size: int) -> np.ndarray:
+    """``_circular_lags`` of the centred forward difference of ``image`` (uint8, or float in [0, 1],
+    in 8-bit gray levels as ``patches.horizontal_gradient`` scales them) along ``axis`` (1: columns,
+    the width's map, two-sided rows; 0: rows, the height's, one-sided rows), built a strip of rows at
+    a time: no float64 copy of the image or of its gradient map is ever whole."""
+    img = np.asarray(image)
+    rows, cols = (img.shape[0], img.shape[1] - 1) if axis == 1 else (img.shape[0] - 1, img.shape[1])
+
+    def strips() -> Iterator[tuple[int, np.ndarray]]:
+        for top in range(0, rows, STRIP):
+            # The height's gradient rows top .. top+STRIP-1 need the image's rows up to top+STRIP.
+            pixels = img[top : top + STRIP + (axis == 0)]
+            levels = pixels.astype(np.float64) if img.dtype == np.uint8 else pixels.astype(np.float64) * 255.0
+            yield top, np.diff(levels, axis=axis)
+
+    # The mean first; for 8-bit images every partial sum is an exact integer, so it is the whole map's.
+    mean = sum(float(grad.sum()) for _, grad in strips()) / (rows * cols)
+    n_rows, n_cols = _transform_sizes(rows, cols, size)
+    spectrum = np.zeros((n_rows, n_cols // 2 + 1), dtype=np.complex128)
+    for top, grad in strips():
+        grad -= mean
+        spectrum[top : top + len(grad)] = sfft.rfft(grad, n=n_cols, axis=-1, workers=FFT_WORKERS)
+    return _lags_of_spectrum(spectrum, n_cols, size, rows_one_sided=axis == 0)
 
 
 def _transformed(gradient: np.ndarray, transform: str) -> np.ndarray:
@@ -174,21 +222,13 @@ def axis_maps(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     The transpose's horizontal gradient is the image's vertical one, transposed: its map is taken
     in the image's own orientation (lags 0..127 along the rows, -64..63 along the columns) and
-    transposed at the end, so the image is never copied transposed. One axis at a time: only one
-    gradient map and one spectrum are held at once."""
+    transposed at the end, so the image is never copied transposed. One axis at a time, in strips:
+    the largest array held is one axis's padded spectrum (about 9 bytes per pixel)."""
     img = np.asarray(image)
+    rows, cols = img.shape
     size = PATCH_SIZE
-    # In 8-bit gray levels, as patches.horizontal_gradient scales them.
-    levels = img.astype(np.float64) if img.dtype == np.uint8 else img.astype(np.float64) * 255.0
-    along_x = np.diff(levels, axis=1)
-    along_x -= along_x.mean()
-    width_map = _circular_lags(along_x, size, rows_one_sided=False) / _overlap(*along_x.shape, size)
-    del along_x
-    along_y = np.diff(levels, axis=0)
-    del levels
-    along_y -= along_y.mean()
-    rows, cols = along_y.shape
-    height_map = _circular_lags(along_y, size, rows_one_sided=True).T / _overlap(cols, rows, size)
+    width_map = _gradient_lags(img, 1, size) / _overlap(rows, cols - 1, size)
+    height_map = _gradient_lags(img, 0, size).T / _overlap(cols, rows - 1, size)
     return width_map, height_map
 
 

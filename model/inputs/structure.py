@@ -50,7 +50,11 @@ def structure(gray: np.ndarray, floor: float = 0.0, sigma: float | None = None) 
     rows, cols = (img.shape[0] // BLOCK) * BLOCK, (img.shape[1] // BLOCK) * BLOCK
     if rows == 0 or cols == 0:
         return 0.0
-    means = img[:rows, :cols].reshape(rows // BLOCK, BLOCK, cols // BLOCK, BLOCK).mean(axis=(1, 3))
+    # Block means a band of blocks at a time (each band's are the same numbers), so the trimmed
+    # image is never copied whole.
+    band = BLOCK * 32
+    means = np.concatenate([img[top : min(top + band, rows), :cols].reshape(-1, BLOCK, cols // BLOCK, BLOCK)
+                            .mean(axis=(1, 3)) for top in range(0, rows, band)])
     content = math.sqrt(max(0.0, float(means.var()) - sigma * sigma / BLOCK**2))
     return content / max(sigma, floor, QUANTUM)
 
