@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 OUT = Path("build") / "bench"
-#: (rows, columns) measured: the BSD-sized image the README quotes and a 1080p photo.
-SIZES = ((321, 481), (1080, 1920))
+#: (rows, columns) measured: the BSD-sized image the README quotes, VGA and a 1080p photo.
+SIZES = ((321, 481), (480, 640), (1080, 1920))
 FLOOR = 0.01  # the shipped networks' noise floor
 
 
@@ -251,8 +251,16 @@ def report(repeats: int = 5) -> list[dict]:
     print(table(results))
     print("int8 codes of reference and current equal on every image: "
           f"{'yes' if all(r['codes_equal'] for r in results) else 'NO'}")
+    try:
+        from bench import board_model
+    except ImportError:  # run as a script from bench/
+        import board_model  # type: ignore[no-redef]
+    board = board_model.report(
+        decode_x86_s={(r["rows"], r["cols"]): r["current"]["decode"] for r in results},
+        prepare_x86_s={(r["rows"], r["cols"]): r["current"]["prepare() of an array, end to end"] for r in results})
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "host-stages.json").write_text(json.dumps({"floor": FLOOR, "results": results}, indent=2))
+    (OUT / "host-stages.json").write_text(json.dumps({"floor": FLOOR, "results": results, "board": board,
+                                                      "board_source": board_model.SOURCE}, indent=2))
     return results
 
 

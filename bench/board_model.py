@@ -1,0 +1,167 @@
+"""A cost model of the host's preprocessing on the PYNQ-Z2's ARM, and the board time per image.
+
+The PYNQ-Z2's processing system is a dual-core Cortex-A9 at 650 MHz; its VFP/NEON has no float64
+SIMD. The host's work (host/accelerator.py prepare(), the image region of the shipped networks) is
+counted per stage from the code: FFT flops (5 N log2 N per complex transform of N points, 2.5 N log2 N
+per real one, at the padded sizes the product uses) and element passes (one numpy operation over one
+float64 element: a cast, a subtraction, a square, a normal draw counted as four).
+
+Calibration, the only measured inputs: ``np.fft.fft`` of 1,024 float64 points takes 391 us on a
+PYNQ-Z2 and of 16,384 points 9.14 ms (published PYNQ-Z2 numpy timings as cited in issue 27; no other
+source is used). A least-squares line through the origin of time against 5 N log2 N flops gives the
+seconds per flop (about 8 ns, 125 MFLOP/s). An element pass is costed at 2.5 flops: a radix-2 FFT
+pass does 5 flops per complex element, 2.5 per float64 it reads and writes, so the calibrated rate
+already includes the A9's memory traffic for a pass. Decoding (Pillow's C code) has no ARM
+calibration here: it is this machine's measured decode time times the ratio of the cited FFT timings
+to the same FFTs on this machine. The core: 683,183 cycles per image (four runs, build/bench/host.json
+when the rtl backend ran, else the README's figure) at 100 MHz.
+
+What the model leaves out: Python's per-call overhead (tens of numpy calls per image, about 10-50 us
+each on the A9), the second ARM core (the FFTs run on one), and cache effects beyond the 16,384-point
+calibration (whole-image transforms exceed the A9's 512 KB L2; the 1,024-point point, in L1, runs at
+nearly the same rate, so the model assumes the rate holds). It is a projection, not a measurement.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import scipy.fft as sfft
+
+#: (points, seconds) of np.fft.fft on float64 data on a PYNQ-Z2: published timings cited in issue 27.
+CALIBRATION: tuple[tuple[int, float], ...] = ((1024, 391e-6), (16384, 9.14e-3))
+SOURCE = ("np.fft.fft of 1,024 / 16,384 float64 points on a PYNQ-Z2 (650 MHz Cortex-A9): 391 us / 9.14 ms, "
+          "published PYNQ-Z2 numpy timings as cited in issue 27")
+#: Flops one numpy pass over a float64 element costs, in the calibrated rate's units (see the docstring).
+ELEMENT_PASS_FLOPS = 2.5
+CORE_CYCLES = 683_183  # four core runs per image (two axes, coarse + fine), the default core
+CORE_CLOCK_HZ = 100e6
+PATCH = 128
+#: Board sizes (rows, cols) projected.
+SIZES = ((321, 481), (480, 640), (1080, 1920))
+
+
+def complex_fft_flops(n: int) -> float:
+    return 5.0 * n * math.log2(n)
+
+
+def real_fft_flops(n: int) -> float:
+    return 2.5 * n * math.log2(n)
+
+
+def seconds_per_flop(points: tuple[tuple[int, float], ...] = CALIBRATION) -> float:
+    """Least squares through the origin of the calibration times against complex FFT flops."""
+    flops = [complex_fft_flops(n) for n, _ in points]
+    return sum(f * t for f, (_, t) in zip(flops, points, strict=True)) / sum(f * f for f in flops)
+
+
+def axis_fft_flops(rows: int, cols: int, size: int = PATCH) -> float:
+    """FFT flops of one axis's map as model/inputs/preprocess.py computes it for a rows x cols gradient
+    map: real transforms of the map's rows, complex ones of every spectrum column, real ones along the
+    power spectrum's columns, and the inverse of the ``size`` kept rows."""
+    n_rows, n_cols = sfft.next_fast_len(rows + size), sfft.next_fast_len(cols + size, real=True)
+    half_cols = n_cols // 2 + 1
+    return (rows * real_fft_flops(n_cols) + half_cols * complex_fft_flops(n_rows)
+            + half_cols * real_fft_flops(n_rows) + size * real_fft_flops(n_cols))
+
+
+def element_passes(rows: int, cols: int, size: int = PATCH) -> dict[str, float]:
+    """Element passes per stage (float64 elements touched by numpy operations), from the code."""
+    pixels = rows * cols
+    axis_spectrum = 0.0
+    for r, c in ((rows, cols - 1), (rows - 1, cols)):
+        n_rows, n_cols = sfft.next_fast_len(r + size), sfft.next_fast_len(c + size, real=True)
+        axis_spectrum += 2 * n_rows * (n_cols // 2 + 1)  # zero-fill, |X|^2 (square, square, add) on reals
+    return {
+        "gray conversion": 2 * pixels,  # cast, divide
+        "noise estimate": 9 * pixels,  # cast, 2 x (3 terms of a second difference), abs, sum
+        "structure measure": 2 * pixels,  # block means
+        "seed (CRC of the image)": 1 * pixels,  # zlib over 8 bytes per pixel
+        "noise top-up": 11 * pixels,  # cast, divide, normal draw (4), add, x255, rint, clip, to uint8
+        "gradients": 2 * 6 * pixels,  # per axis: cast + diff + sum (mean), cast + diff + centre again
+        "power spectra": axis_spectrum,
+    }
+
+
+@dataclass(frozen=True)
+class Projection:
+    rows: int
+    cols: int
+    fft_s: float
+    passes_s: dict[str, float]
+    decode_s: float
+    core_s: float
+
+    @property
+    def host_s(self) -> float:
+        return self.fft_s + sum(self.passes_s.values()) + self.decode_s
+
+    @property
+    def total_s(self) -> float:
+        return self.host_s + self.core_s
+
+
+def project(rows: int, cols: int, decode_x86_s: float = 0.0, fft_ratio: float = 0.0,
+            core_cycles: float = CORE_CYCLES) -> Projection:
+    """The board time of one rows x cols image: host stages from the op counts at the calibrated rate,
+    decode as this machine's ``decode_x86_s`` times ``fft_ratio`` (0: left out), and the core."""
+    per_flop = seconds_per_flop()
+    fft = axis_fft_flops(rows, cols - 1) + axis_fft_flops(rows - 1, cols)
+    passes = {stage: count * ELEMENT_PASS_FLOPS * per_flop for stage, count in element_passes(rows, cols).items()}
+    return Projection(rows, cols, fft * per_flop, passes, decode_x86_s * fft_ratio, core_cycles / CORE_CLOCK_HZ)
+
+
+def fft_ratio_here(repeats: int = 200) -> float:
+    """The cited PYNQ-Z2 FFT times over the same np.fft.fft calls on this machine (median of ``repeats``),
+    the geometric mean of the two points."""
+    import numpy as np
+
+    ratios = []
+    for n, board in CALIBRATION:
+        data = np.random.default_rng(0).random(n)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            np.fft.fft(data)
+            times.append(time.perf_counter() - start)
+        ratios.append(board / float(np.median(times)))
+    return math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+
+
+def report(decode_x86_s: dict[tuple[int, int], float] | None = None,
+           prepare_x86_s: dict[tuple[int, int], float] | None = None, core_cycles: float = CORE_CYCLES) -> list[dict]:
+    """Print the projection table with its model and sources; returns its rows. ``decode_x86_s`` and
+    ``prepare_x86_s``: this machine's measured decode and prepare() per size, where measured (the
+    latter only for the cross-check: prepare() times the FFT ratio)."""
+    ratio = fft_ratio_here()
+    decode_x86_s, prepare_x86_s = decode_x86_s or {}, prepare_x86_s or {}
+    print(f"board projection (PYNQ-Z2, one 650 MHz Cortex-A9 core for the host; the core at "
+          f"{CORE_CLOCK_HZ / 1e6:g} MHz, {core_cycles:,.0f} cycles per image):")
+    print(f"  calibration: {SOURCE}; {seconds_per_flop() * 1e9:.2f} ns per flop "
+          f"({1e-6 / seconds_per_flop():.0f} MFLOP/s); an element pass = {ELEMENT_PASS_FLOPS:g} flops; "
+          f"the cited times are {ratio:.0f}x this machine's for the same np.fft.fft calls")
+    print("| image | host FFTs ms | host element passes ms | decode ms (x86 x FFT ratio) | host ms | core ms "
+          "| board ms | core share | cross-check: x86 prepare() x FFT ratio, ms |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    rows_out = []
+    for rows, cols in SIZES:
+        p = project(rows, cols, decode_x86_s.get((rows, cols), 0.0), ratio, core_cycles)
+        check = prepare_x86_s.get((rows, cols))
+        print(f"| {cols}x{rows} | {p.fft_s * 1e3:.0f} | {sum(p.passes_s.values()) * 1e3:.0f} "
+              f"| {p.decode_s * 1e3:.0f} | {p.host_s * 1e3:.0f} | {p.core_s * 1e3:.2f} | {p.total_s * 1e3:.0f} "
+              f"| {p.core_s / p.total_s:.1%} | {check * ratio * 1e3:.0f} |" if check else
+              f"| {cols}x{rows} | {p.fft_s * 1e3:.0f} | {sum(p.passes_s.values()) * 1e3:.0f} "
+              f"| {p.decode_s * 1e3:.0f} | {p.host_s * 1e3:.0f} | {p.core_s * 1e3:.2f} | {p.total_s * 1e3:.0f} "
+              f"| {p.core_s / p.total_s:.1%} | |")
+        rows_out.append({"rows": rows, "cols": cols, "fft_s": p.fft_s, "passes_s": p.passes_s,
+                         "decode_s": p.decode_s, "host_s": p.host_s, "core_s": p.core_s, "board_s": p.total_s,
+                         "x86_prepare_times_ratio_s": check * ratio if check else None})
+    print("  (model: bench/board_model.py; decode is left out where it was not measured here; Python's "
+          "per-call overhead, the second ARM core and caches beyond the calibration are not modelled)")
+    return rows_out
+
+
+if __name__ == "__main__":
+    report()
