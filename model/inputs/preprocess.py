@@ -150,11 +150,13 @@ def _lags_of_spectrum(spectrum: np.ndarray, n_cols: int, size: int, rows_one_sid
         np.square(band, out=band)
         band += np.square(imag[..., top : top + STRIP, :])
     # The inverse along the rows of a real array: ifft(p)[r] = conj(rfft(p)[r]) / n for r <= n/2, and
-    # ifft(p)[n - r] = rfft(p)[r] / n; only the first ``size`` outputs are kept, a strip of columns at a time.
-    back = np.empty((*spectrum.shape[:-2], size, spectrum.shape[-1]), dtype=np.complex128)
+    # ifft(p)[n - r] = rfft(p)[r] / n; only the outputs the kept lags need (r <= size/2 for two-sided rows,
+    # r < size for one-sided), a strip of columns at a time.
+    keep = size if rows_one_sided else half + 1
+    back = np.empty((*spectrum.shape[:-2], keep, spectrum.shape[-1]), dtype=np.complex128)
     for left in range(0, spectrum.shape[-1], STRIP):
         back[..., left : left + STRIP] = sfft.rfft(power[..., left : left + STRIP], axis=-2,
-                                                   workers=FFT_WORKERS)[..., :size, :]
+                                                   workers=FFT_WORKERS)[..., :keep, :]
     del spectrum, power, imag
     if rows_one_sided:
         kept = np.conj(back)

@@ -23,7 +23,7 @@ from blurgauge.model.data.blur import blur_image, quantize_8bit
 from blurgauge.model.data.dead_leaves import dead_leaves
 from blurgauge.model.data.kernels import random_kernel
 from blurgauge.model.inputs.noise import noise_sigma, seeded_by, top_up_noise
-from blurgauge.model.inputs.preprocess import AUTOCORRELATION, IMAGE, Preprocessing, input_codes
+from blurgauge.model.inputs.preprocess import AUTOCORRELATION, IMAGE, Preprocessing, autocorrelation, input_codes
 from blurgauge.model.nets.quantizers import FORMATS
 
 _MASK = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float64)
@@ -107,3 +107,11 @@ def test_the_patch_codes_of_a_batch_equal_the_old_ones() -> None:
     patches = np.diff(rng.integers(0, 256, (3, 128, 129)).astype(np.float64), axis=-1)
     np.testing.assert_array_equal(input_codes(patches, AUTOCORRELATION),
                                   _old_codes(_old_autocorrelation(patches, 128)))
+
+
+def test_a_short_gradient_map_gives_the_old_map() -> None:
+    # More than 64 rows is all a 128-lag map needs; the transform then has fewer than 128 rows of output.
+    rng = np.random.default_rng(6)
+    grad = np.diff(rng.integers(0, 256, (70, 201)).astype(np.float64), axis=-1)
+    np.testing.assert_allclose(autocorrelation(grad, 128), _old_autocorrelation(grad, 128), rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(_old_codes(autocorrelation(grad, 128)), _old_codes(_old_autocorrelation(grad, 128)))
