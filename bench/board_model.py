@@ -6,15 +6,15 @@ counted per stage from the code: FFT flops (5 N log2 N per complex transform of 
 per real one, at the padded sizes the product uses) and element passes (one numpy operation over one
 float64 element: a cast, a subtraction, a square, a normal draw counted as four).
 
-Calibration, the only measured inputs: ``np.fft.fft`` of 1,024 float64 points takes 391 us on a
-PYNQ-Z2 and of 16,384 points 9.14 ms (published PYNQ-Z2 numpy timings as cited in issue 27; no other
-source is used). A least-squares line through the origin of time against 5 N log2 N flops gives the
-seconds per flop (about 8 ns, 125 MFLOP/s). An element pass is costed at 2.5 flops: a radix-2 FFT
-pass does 5 flops per complex element, 2.5 per float64 it reads and writes, so the calibrated rate
-already includes the A9's memory traffic for a pass. Decoding (Pillow's C code) has no ARM
-calibration here: it is this machine's measured decode time times the ratio of the cited FFT timings
-to the same FFTs on this machine. The core: 683,183 cycles per image (four runs, build/bench/host.json
-when the rtl backend ran, else the README's figure) at 100 MHz.
+Calibration, the only measured inputs: ``np.fft.fft`` of 1,024 float64 points takes 391 us on a PYNQ-Z2
+and of 16,384 points 9.14 ms (published PYNQ-Z2 numpy timings as the issue tracker cites them,
+docs/experiments.md Experiment 22; no other source is used). A least-squares line through the origin of
+time against 5 N log2 N flops gives the seconds per flop (about 8 ns, 125 MFLOP/s). An element pass is
+costed at 2.5 flops: a radix-2 FFT pass does 5 flops per complex element, 2.5 per float64 it reads and
+writes, so the calibrated rate already includes the A9's memory traffic for a pass. Decoding (Pillow's C
+code) has no ARM calibration here: it is this machine's measured decode time times the ratio of the
+cited FFT timings to the same FFTs on this machine. The core: 683,183 cycles per image (four runs,
+build/bench/host.json when the rtl backend ran, else the README's figure) at 100 MHz.
 
 What the model leaves out: Python's per-call overhead (tens of numpy calls per image, about 10-50 us
 each on the A9), the second ARM core (the FFTs run on one), and cache effects beyond the 16,384-point
@@ -30,10 +30,10 @@ from dataclasses import dataclass
 
 import scipy.fft as sfft
 
-#: (points, seconds) of np.fft.fft on float64 data on a PYNQ-Z2: published timings cited in issue 27.
+#: (points, seconds) of np.fft.fft on float64 data on a PYNQ-Z2: published timings as the issue tracker cites them.
 CALIBRATION: tuple[tuple[int, float], ...] = ((1024, 391e-6), (16384, 9.14e-3))
 SOURCE = ("np.fft.fft of 1,024 / 16,384 float64 points on a PYNQ-Z2 (650 MHz Cortex-A9): 391 us / 9.14 ms, "
-          "published PYNQ-Z2 numpy timings as cited in issue 27")
+          "published PYNQ-Z2 numpy timings as cited by the issue tracker (docs/experiments.md, Experiment 22)")
 #: Flops one numpy pass over a float64 element costs, in the calibrated rate's units (see the docstring).
 ELEMENT_PASS_FLOPS = 2.5
 CORE_CYCLES = 683_183  # four core runs per image (two axes, coarse + fine), the default core

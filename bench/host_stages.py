@@ -5,7 +5,7 @@ image region, a 1 % noise floor) is, per image: decode the file, convert to gray
 (Immerkaer) and the structure above it (the refusal measure), seed a generator with the image's CRC
 and top its noise up, then per axis a gradient map, its autocorrelation and the int8 codes. Each
 stage is timed on its own, the median of ``repeats`` runs, for two implementations in the same
-process on the same images: ``reference``, the preprocessing as it was before issue 27 (kept here,
+process on the same images: ``reference``, the preprocessing as it was before the 6 Dec 2026 rewrite (kept here,
 and only here, for this comparison), and ``current``, the product's. The last row, ``prepare()``, is
 the product's whole call end to end (without decode, which takes an array).
 
@@ -35,7 +35,7 @@ SIZES = ((321, 481), (480, 640), (1080, 1920))
 FLOOR = 0.01  # the shipped networks' noise floor
 
 
-# --- the reference: the preprocessing before issue 27, verbatim in what it computes ----------------
+# --- the reference: the preprocessing before the rewrite, verbatim in what it computes ------------
 
 def _ref_sigma(levels: np.ndarray) -> float:
     from scipy.signal import convolve2d
@@ -246,8 +246,9 @@ def table(results: list[dict]) -> str:
 def report(repeats: int = 5) -> list[dict]:
     """Measure every size, print the table, write build/bench/host-stages.json."""
     results = [measure(rows, cols, repeats) for rows, cols in SIZES]
-    print(f"host preprocessing per image, by stage (median of {repeats} runs; reference = before issue 27, "
-          f"current = the product; same process, same images; {os.cpu_count()} CPU core(s) shared with other work):")
+    print(f"host preprocessing per image, by stage (median of {repeats} runs; reference = before the "
+          f"6 Dec 2026 rewrite, current = the product; same process, same images; {os.cpu_count()} CPU core(s) "
+          "shared with other work):")
     print(table(results))
     print("int8 codes of reference and current equal on every image: "
           f"{'yes' if all(r['codes_equal'] for r in results) else 'NO'}")

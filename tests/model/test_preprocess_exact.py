@@ -1,6 +1,6 @@
-"""The lean preprocessing (issue 27) gives the int8 codes of the one it replaced, bit for bit.
+"""The lean preprocessing (6 Dec 2026) gives the int8 codes of the one it replaced, bit for bit.
 
-The reference below is the host's preprocessing before issue 27, kept here only as this test's
+The reference below is the host's preprocessing before that rewrite, kept here only as this test's
 oracle: Immerkaer's estimate by a general 2-D convolution, the top-up of the whole image at once,
 the transpose's gradient, numpy.fft at the exact padded sizes (449 rows for a 321x481 image). The
 product now takes separable differences in strips, scipy.fft at sizes with small prime factors and
@@ -62,7 +62,7 @@ def _old_codes(mapped: np.ndarray) -> np.ndarray:
 
 
 def _old_axis_codes(gray: np.ndarray, floor: float) -> np.ndarray:
-    """(2, 128, 128): the width's and the height's codes of the image region, as before issue 27."""
+    """(2, 128, 128): the width's and the height's codes of the image region, as before the rewrite."""
     image = _old_top_up(gray, floor) if floor > 0 else gray
     img = np.asarray(image)
     levels = img.astype(np.float64) if img.dtype == np.uint8 else img.astype(np.float64) * 255.0
