@@ -14,7 +14,7 @@ costed at 2.5 flops: a radix-2 FFT pass does 5 flops per complex element, 2.5 pe
 writes, so the calibrated rate already includes the A9's memory traffic for a pass. Decoding (Pillow's C
 code) has no ARM calibration here: it is this machine's measured decode time times the ratio of the
 cited FFT timings to the same FFTs on this machine. The core: 683,183 cycles per image (four runs,
-build/bench/host.json when the rtl backend ran, else the README's figure) at 100 MHz.
+the README's figure; bench-host's rtl row measures the same within 0.1 %) at 100 MHz.
 
 What the model leaves out: Python's per-call overhead (tens of numpy calls per image, about 10-50 us
 each on the A9), the second ARM core (the FFTs run on one), and cache effects beyond the 16,384-point
