@@ -122,17 +122,13 @@ def current_stages(gray: np.ndarray, floor: float = FLOOR) -> list[tuple[str, Ca
     """The product's prepare() after gray conversion, split at the same points where it can be."""
     from blurgauge.model.inputs import noise as noise_mod
     from blurgauge.model.inputs import preprocess
-    from blurgauge.model.inputs.structure import BLOCK, QUANTUM
+    from blurgauge.model.inputs import structure as structure_mod
 
     def noise(s: dict) -> None:
         s["sigma"] = noise_mod.noise_sigma(s["gray"])
 
     def structure(s: dict) -> None:
-        img = np.asarray(s["gray"], dtype=np.float64)
-        rows, cols = (img.shape[0] // BLOCK) * BLOCK, (img.shape[1] // BLOCK) * BLOCK
-        means = img[:rows, :cols].reshape(rows // BLOCK, BLOCK, cols // BLOCK, BLOCK).mean(axis=(1, 3))
-        s["structure"] = math.sqrt(max(0.0, float(means.var()) - s["sigma"] ** 2 / BLOCK**2)) / max(
-            s["sigma"], floor, QUANTUM)
+        s["structure"] = structure_mod.structure(s["gray"], floor, s["sigma"])
 
     def seed(s: dict) -> None:
         s["rng"] = noise_mod.seeded_by(s["gray"])
