@@ -46,13 +46,14 @@ def _ref_sigma(levels: np.ndarray) -> float:
 
 
 def _ref_autocorrelation(grad: np.ndarray, size: int = 128) -> np.ndarray:
+    """One map (rows, cols) or a batch (m, rows, cols), as the product's ``autocorrelation``."""
     grad = np.asarray(grad, dtype=np.float64)
-    rows, cols = grad.shape
-    centred = grad - grad.mean()
+    rows, cols = grad.shape[-2:]
+    centred = grad - grad.mean(axis=(-2, -1), keepdims=True)
     shape = (rows + size, cols + size)
     power = np.abs(np.fft.rfft2(centred, s=shape)) ** 2
     full = np.fft.irfft2(power, s=shape)
-    lags = np.roll(full, size // 2, axis=-2)[:size, :size]
+    lags = np.roll(full, size // 2, axis=-2)[..., :size, :size]
     overlap = (rows - np.abs(np.arange(size) - size // 2))[:, None] * (cols - np.arange(size))[None, :]
     return lags / overlap
 
@@ -60,8 +61,8 @@ def _ref_autocorrelation(grad: np.ndarray, size: int = 128) -> np.ndarray:
 def _ref_codes(mapped: np.ndarray) -> np.ndarray:
     from blurgauge.model.nets.quantizers import FORMATS
 
-    std = mapped.std()
-    scaled = mapped / max(std, 1e-6)
+    std = mapped.std(axis=(-2, -1), keepdims=True)
+    scaled = mapped / np.maximum(std, 1e-6)
     lo, hi = FORMATS["input"].code_range
     return np.clip(np.rint(scaled / FORMATS["input"].step), lo, hi).astype(np.int8)
 

@@ -1,7 +1,7 @@
 """The lean preprocessing (6 Dec 2026) gives the int8 codes of the one it replaced, bit for bit.
 
-The reference below is the host's preprocessing before that rewrite, kept here only as this test's
-oracle: Immerkaer's estimate by a general 2-D convolution, the top-up of the whole image at once,
+The reference is the host's preprocessing before that rewrite, kept in bench/host_stages.py (the
+benchmark's "before" column) and used here as the oracle: Immerkaer's estimate by a general 2-D convolution, the top-up of the whole image at once,
 the transpose's gradient, numpy.fft at the exact padded sizes (449 rows for a 321x481 image). The
 product now takes separable differences in strips, scipy.fft at sizes with small prime factors and
 a pruned inverse; the maps agree to about 1e-15 relative, far below half a code step, and these
@@ -16,24 +16,19 @@ import zlib
 
 import numpy as np
 import pytest
-from scipy.signal import convolve2d
 
+from bench.host_stages import _ref_autocorrelation, _ref_codes, _ref_sigma
 from blurgauge.host.accelerator import prepare
 from blurgauge.model.data.blur import blur_image, quantize_8bit
 from blurgauge.model.data.dead_leaves import dead_leaves
 from blurgauge.model.data.kernels import random_kernel
 from blurgauge.model.inputs.noise import noise_sigma, seeded_by, top_up_noise
 from blurgauge.model.inputs.preprocess import AUTOCORRELATION, IMAGE, Preprocessing, autocorrelation, input_codes
-from blurgauge.model.nets.quantizers import FORMATS
-
-_MASK = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float64)
 
 
 def _old_sigma(image: np.ndarray) -> float:
     img = np.asarray(image)
-    levels = img.astype(np.float64) if img.dtype == np.uint8 else img.astype(np.float64) * 255.0
-    response = convolve2d(levels / 255.0, _MASK, mode="valid")
-    return float(np.abs(response).mean() * math.sqrt(math.pi / 2.0) / 6.0)
+    return _ref_sigma(img.astype(np.float64) if img.dtype == np.uint8 else img.astype(np.float64) * 255.0)
 
 
 def _old_top_up(image: np.ndarray, level: float) -> np.ndarray:
@@ -45,30 +40,14 @@ def _old_top_up(image: np.ndarray, level: float) -> np.ndarray:
     return quantize_8bit(levels / 255.0 + rng.normal(0.0, math.sqrt(level * level - have * have), levels.shape))
 
 
-def _old_autocorrelation(grad: np.ndarray, size: int) -> np.ndarray:
-    rows, cols = grad.shape[-2:]
-    centred = grad - grad.mean(axis=(-2, -1), keepdims=True)
-    shape = (rows + size, cols + size)
-    full = np.fft.irfft2(np.abs(np.fft.rfft2(centred, s=shape)) ** 2, s=shape)
-    lags = np.roll(full, size // 2, axis=-2)[..., :size, :size]
-    overlap = (rows - np.abs(np.arange(size) - size // 2))[:, None] * (cols - np.arange(size))[None, :]
-    return lags / overlap
-
-
-def _old_codes(mapped: np.ndarray) -> np.ndarray:
-    fmt = FORMATS["input"]
-    scaled = mapped / np.maximum(mapped.std(axis=(-2, -1), keepdims=True), 1e-6)
-    return np.clip(np.rint(scaled / fmt.step), *fmt.code_range).astype(np.int8)
-
-
 def _old_axis_codes(gray: np.ndarray, floor: float) -> np.ndarray:
     """(2, 128, 128): the width's and the height's codes of the image region, as before the rewrite."""
     image = _old_top_up(gray, floor) if floor > 0 else gray
     img = np.asarray(image)
     levels = img.astype(np.float64) if img.dtype == np.uint8 else img.astype(np.float64) * 255.0
     levels_t = img.T.astype(np.float64) if img.dtype == np.uint8 else img.T.astype(np.float64) * 255.0
-    return np.stack([_old_codes(_old_autocorrelation(np.diff(levels, axis=1), 128)),
-                     _old_codes(_old_autocorrelation(np.diff(levels_t, axis=1), 128))])
+    return np.stack([_ref_codes(_ref_autocorrelation(np.diff(levels, axis=1), 128)),
+                     _ref_codes(_ref_autocorrelation(np.diff(levels_t, axis=1), 128))])
 
 
 def _blurred(rows: int, cols: int, seed: int) -> np.ndarray:
@@ -106,12 +85,12 @@ def test_the_patch_codes_of_a_batch_equal_the_old_ones() -> None:
     rng = np.random.default_rng(5)
     patches = np.diff(rng.integers(0, 256, (3, 128, 129)).astype(np.float64), axis=-1)
     np.testing.assert_array_equal(input_codes(patches, AUTOCORRELATION),
-                                  _old_codes(_old_autocorrelation(patches, 128)))
+                                  _ref_codes(_ref_autocorrelation(patches, 128)))
 
 
 def test_a_short_gradient_map_gives_the_old_map() -> None:
     # More than 64 rows is all a 128-lag map needs; the transform then has fewer than 128 rows of output.
     rng = np.random.default_rng(6)
     grad = np.diff(rng.integers(0, 256, (70, 201)).astype(np.float64), axis=-1)
-    np.testing.assert_allclose(autocorrelation(grad, 128), _old_autocorrelation(grad, 128), rtol=1e-9, atol=1e-9)
-    np.testing.assert_array_equal(_old_codes(autocorrelation(grad, 128)), _old_codes(_old_autocorrelation(grad, 128)))
+    np.testing.assert_allclose(autocorrelation(grad, 128), _ref_autocorrelation(grad, 128), rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(_ref_codes(autocorrelation(grad, 128)), _ref_codes(_ref_autocorrelation(grad, 128)))
