@@ -2,7 +2,8 @@
 
 The reference is the host's preprocessing before that rewrite, kept in bench/host_stages.py (the
 benchmark's "before" column) and used here as the oracle: Immerkaer's estimate by a general 2-D
-convolution, the top-up of the whole image at once, the transpose's gradient, numpy.fft at the exact padded sizes (449 rows for a 321x481 image). The
+convolution, the top-up of the whole image at once, the transpose's gradient, numpy.fft at the exact
+padded sizes (449 rows for a 321x481 image). The
 product now takes separable differences in strips, scipy.fft at sizes with small prime factors and
 a pruned inverse; the maps agree to about 1e-15 relative, far below half a code step, and these
 tests pin that the codes, the only thing the core sees, are equal on blurred dead-leaves images of
