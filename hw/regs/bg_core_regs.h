@@ -20,7 +20,7 @@ extern "C" {
 #define BG_CORE__VERSION__MINOR_bm 0xff
 #define BG_CORE__VERSION__MINOR_bp 0
 #define BG_CORE__VERSION__MINOR_bw 8
-#define BG_CORE__VERSION__MINOR_reset 0x2
+#define BG_CORE__VERSION__MINOR_reset 0x3
 #define BG_CORE__VERSION__MAJOR_bm 0xff00
 #define BG_CORE__VERSION__MAJOR_bp 8
 #define BG_CORE__VERSION__MAJOR_bw 8
@@ -62,6 +62,10 @@ extern "C" {
 #define BG_CORE__CTRL__PAYLOAD_CHECKED_bp 4
 #define BG_CORE__CTRL__PAYLOAD_CHECKED_bw 1
 #define BG_CORE__CTRL__PAYLOAD_CHECKED_reset 0x0
+#define BG_CORE__CTRL__INPUT_FROM_MEMORY_bm 0x20
+#define BG_CORE__CTRL__INPUT_FROM_MEMORY_bp 5
+#define BG_CORE__CTRL__INPUT_FROM_MEMORY_bw 1
+#define BG_CORE__CTRL__INPUT_FROM_MEMORY_reset 0x0
 
 // reg - bg_core::STATUS
 #define BG_CORE__STATUS__BUSY_bm 0x1
@@ -111,6 +115,18 @@ extern "C" {
 #define BG_CORE__RESULT__LOGITS_FRAC_bp 8
 #define BG_CORE__RESULT__LOGITS_FRAC_bw 8
 
+// reg - bg_core::INPUT_ADDR_LO
+#define BG_CORE__INPUT_ADDR_LO__ADDR_bm 0xffffffff
+#define BG_CORE__INPUT_ADDR_LO__ADDR_bp 0
+#define BG_CORE__INPUT_ADDR_LO__ADDR_bw 32
+#define BG_CORE__INPUT_ADDR_LO__ADDR_reset 0x0
+
+// reg - bg_core::INPUT_ADDR_HI
+#define BG_CORE__INPUT_ADDR_HI__ADDR_bm 0xffffffff
+#define BG_CORE__INPUT_ADDR_HI__ADDR_bp 0
+#define BG_CORE__INPUT_ADDR_HI__ADDR_bw 32
+#define BG_CORE__INPUT_ADDR_HI__ADDR_reset 0x0
+
 // reg - bg_core::LOGIT
 #define BG_CORE__LOGIT__VALUE_bm 0xffffffff
 #define BG_CORE__LOGIT__VALUE_bp 0
@@ -129,7 +145,10 @@ typedef struct __attribute__ ((__packed__)) {
     uint32_t CYCLES;
     uint32_t STALL_CYCLES;
     uint32_t RESULT;
-    uint8_t RESERVED_2c_3f[0x14];
+    uint8_t RESERVED_2c_2f[0x4];
+    uint32_t INPUT_ADDR_LO;
+    uint32_t INPUT_ADDR_HI;
+    uint8_t RESERVED_38_3f[0x8];
     uint32_t LOGIT[8];
 } bg_core_t;
 
@@ -147,6 +166,7 @@ static_assert(sizeof(bg_core_t) == 0x60, "Packing error");
 #define BG_CORE_ERROR_AXI_READ 7
 #define BG_CORE_ERROR_START_BUSY 8
 #define BG_CORE_ERROR_STREAM_LENGTH 9
+#define BG_CORE_ERROR_INPUT_ALIGN 10
 
 #ifdef __cplusplus
 }

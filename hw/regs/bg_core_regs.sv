@@ -235,6 +235,8 @@ module bg_core_regs (
         logic CYCLES;
         logic STALL_CYCLES;
         logic RESULT;
+        logic INPUT_ADDR_LO;
+        logic INPUT_ADDR_HI;
         logic LOGIT[8];
     } decoded_reg_strb_t;
     decoded_reg_strb_t decoded_reg_strb;
@@ -280,6 +282,12 @@ module bg_core_regs (
         decoded_reg_strb.RESULT = cpuif_req_masked & (cpuif_addr == 7'h28) & !cpuif_req_is_wr;
         is_valid_addr |= cpuif_req_masked & (cpuif_addr == 7'h28);
         is_valid_rw |= cpuif_req_masked & (cpuif_addr == 7'h28) & !cpuif_req_is_wr;
+        decoded_reg_strb.INPUT_ADDR_LO = cpuif_req_masked & (cpuif_addr == 7'h30);
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 7'h30);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 7'h30);
+        decoded_reg_strb.INPUT_ADDR_HI = cpuif_req_masked & (cpuif_addr == 7'h34);
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 7'h34);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 7'h34);
         for(int i0=0; i0<8; i0++) begin
             decoded_reg_strb.LOGIT[i0] = cpuif_req_masked & (cpuif_addr == 7'h40 + (7)'(i0) * 7'h4) & !cpuif_req_is_wr;
             is_valid_addr |= cpuif_req_masked & (cpuif_addr == 7'h40 + (7)'(i0) * 7'h4);
@@ -320,6 +328,10 @@ module bg_core_regs (
                 logic next;
                 logic load_next;
             } payload_checked;
+            struct {
+                logic next;
+                logic load_next;
+            } input_from_memory;
         } CTRL;
         struct {
             struct {
@@ -339,6 +351,18 @@ module bg_core_regs (
                 logic load_next;
             } addr;
         } PROGRAM_ADDR_HI;
+        struct {
+            struct {
+                logic [31:0] next;
+                logic load_next;
+            } addr;
+        } INPUT_ADDR_LO;
+        struct {
+            struct {
+                logic [31:0] next;
+                logic load_next;
+            } addr;
+        } INPUT_ADDR_HI;
     } field_combo_t;
     field_combo_t field_combo;
 
@@ -359,6 +383,9 @@ module bg_core_regs (
             struct {
                 logic value;
             } payload_checked;
+            struct {
+                logic value;
+            } input_from_memory;
         } CTRL;
         struct {
             struct {
@@ -375,6 +402,16 @@ module bg_core_regs (
                 logic [31:0] value;
             } addr;
         } PROGRAM_ADDR_HI;
+        struct {
+            struct {
+                logic [31:0] value;
+            } addr;
+        } INPUT_ADDR_LO;
+        struct {
+            struct {
+                logic [31:0] value;
+            } addr;
+        } INPUT_ADDR_HI;
     } field_storage_t;
     field_storage_t field_storage;
 
@@ -499,6 +536,29 @@ module bg_core_regs (
         end
     end
     assign hwif_out.CTRL.payload_checked.value = field_storage.CTRL.payload_checked.value;
+    // Field: bg_core.CTRL.input_from_memory
+    always_comb begin
+        automatic logic [0:0] next_c;
+        automatic logic load_next_c;
+        next_c = field_storage.CTRL.input_from_memory.value;
+        load_next_c = '0;
+        if(decoded_reg_strb.CTRL && decoded_req_is_wr) begin // SW write
+            next_c = (field_storage.CTRL.input_from_memory.value & ~decoded_wr_biten[5:5]) | (decoded_wr_data[5:5] & decoded_wr_biten[5:5]);
+            load_next_c = '1;
+        end
+        field_combo.CTRL.input_from_memory.next = next_c;
+        field_combo.CTRL.input_from_memory.load_next = load_next_c;
+    end
+    always_ff @(posedge clk) begin
+        if(rst) begin
+            field_storage.CTRL.input_from_memory.value <= 1'h0;
+        end else begin
+            if(field_combo.CTRL.input_from_memory.load_next) begin
+                field_storage.CTRL.input_from_memory.value <= field_combo.CTRL.input_from_memory.next;
+            end
+        end
+    end
+    assign hwif_out.CTRL.input_from_memory.value = field_storage.CTRL.input_from_memory.value;
     // Field: bg_core.STATUS.done
     always_comb begin
         automatic logic [0:0] next_c;
@@ -574,6 +634,52 @@ module bg_core_regs (
         end
     end
     assign hwif_out.PROGRAM_ADDR_HI.addr.value = field_storage.PROGRAM_ADDR_HI.addr.value;
+    // Field: bg_core.INPUT_ADDR_LO.addr
+    always_comb begin
+        automatic logic [31:0] next_c;
+        automatic logic load_next_c;
+        next_c = field_storage.INPUT_ADDR_LO.addr.value;
+        load_next_c = '0;
+        if(decoded_reg_strb.INPUT_ADDR_LO && decoded_req_is_wr) begin // SW write
+            next_c = (field_storage.INPUT_ADDR_LO.addr.value & ~decoded_wr_biten[31:0]) | (decoded_wr_data[31:0] & decoded_wr_biten[31:0]);
+            load_next_c = '1;
+        end
+        field_combo.INPUT_ADDR_LO.addr.next = next_c;
+        field_combo.INPUT_ADDR_LO.addr.load_next = load_next_c;
+    end
+    always_ff @(posedge clk) begin
+        if(rst) begin
+            field_storage.INPUT_ADDR_LO.addr.value <= 32'h0;
+        end else begin
+            if(field_combo.INPUT_ADDR_LO.addr.load_next) begin
+                field_storage.INPUT_ADDR_LO.addr.value <= field_combo.INPUT_ADDR_LO.addr.next;
+            end
+        end
+    end
+    assign hwif_out.INPUT_ADDR_LO.addr.value = field_storage.INPUT_ADDR_LO.addr.value;
+    // Field: bg_core.INPUT_ADDR_HI.addr
+    always_comb begin
+        automatic logic [31:0] next_c;
+        automatic logic load_next_c;
+        next_c = field_storage.INPUT_ADDR_HI.addr.value;
+        load_next_c = '0;
+        if(decoded_reg_strb.INPUT_ADDR_HI && decoded_req_is_wr) begin // SW write
+            next_c = (field_storage.INPUT_ADDR_HI.addr.value & ~decoded_wr_biten[31:0]) | (decoded_wr_data[31:0] & decoded_wr_biten[31:0]);
+            load_next_c = '1;
+        end
+        field_combo.INPUT_ADDR_HI.addr.next = next_c;
+        field_combo.INPUT_ADDR_HI.addr.load_next = load_next_c;
+    end
+    always_ff @(posedge clk) begin
+        if(rst) begin
+            field_storage.INPUT_ADDR_HI.addr.value <= 32'h0;
+        end else begin
+            if(field_combo.INPUT_ADDR_HI.addr.load_next) begin
+                field_storage.INPUT_ADDR_HI.addr.value <= field_combo.INPUT_ADDR_HI.addr.next;
+            end
+        end
+    end
+    assign hwif_out.INPUT_ADDR_HI.addr.value = field_storage.INPUT_ADDR_HI.addr.value;
 
     //--------------------------------------------------------------------------
     // Write response
@@ -599,7 +705,7 @@ module bg_core_regs (
             readback_data_var[31:0] = 32'h42474352;
         end
         if(rd_mux_addr == 7'h4) begin
-            readback_data_var[7:0] = 8'h2;
+            readback_data_var[7:0] = 8'h3;
             readback_data_var[15:8] = 8'h0;
             readback_data_var[23:16] = 8'h1;
         end
@@ -614,6 +720,7 @@ module bg_core_regs (
             readback_data_var[2] = field_storage.CTRL.reuse_input.value;
             readback_data_var[3] = field_storage.CTRL.irq_enable.value;
             readback_data_var[4] = field_storage.CTRL.payload_checked.value;
+            readback_data_var[5] = field_storage.CTRL.input_from_memory.value;
         end
         if(rd_mux_addr == 7'h14) begin
             readback_data_var[0] = hwif_in.STATUS.busy.next;
@@ -637,6 +744,12 @@ module bg_core_regs (
         if(rd_mux_addr == 7'h28) begin
             readback_data_var[7:0] = hwif_in.RESULT.argmax.next;
             readback_data_var[15:8] = hwif_in.RESULT.logits_frac.next;
+        end
+        if(rd_mux_addr == 7'h30) begin
+            readback_data_var[31:0] = field_storage.INPUT_ADDR_LO.addr.value;
+        end
+        if(rd_mux_addr == 7'h34) begin
+            readback_data_var[31:0] = field_storage.INPUT_ADDR_HI.addr.value;
         end
         for(int i0=0; i0<8; i0++) begin
             if(rd_mux_addr == 7'h40 + (7)'(i0) * 7'h4) begin

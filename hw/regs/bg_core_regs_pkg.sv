@@ -121,11 +121,16 @@ package bg_core_regs_pkg;
     } bg_core__CTRL__payload_checked__out_t;
 
     typedef struct {
+        logic value;
+    } bg_core__CTRL__input_from_memory__out_t;
+
+    typedef struct {
         bg_core__CTRL__start__out_t start;
         bg_core__CTRL__soft_reset__out_t soft_reset;
         bg_core__CTRL__reuse_input__out_t reuse_input;
         bg_core__CTRL__irq_enable__out_t irq_enable;
         bg_core__CTRL__payload_checked__out_t payload_checked;
+        bg_core__CTRL__input_from_memory__out_t input_from_memory;
     } bg_core__CTRL__out_t;
 
     typedef struct {
@@ -153,10 +158,28 @@ package bg_core_regs_pkg;
     } bg_core__PROGRAM_ADDR_HI__out_t;
 
     typedef struct {
+        logic [31:0] value;
+    } bg_core__INPUT_ADDR_LO__addr__out_t;
+
+    typedef struct {
+        bg_core__INPUT_ADDR_LO__addr__out_t addr;
+    } bg_core__INPUT_ADDR_LO__out_t;
+
+    typedef struct {
+        logic [31:0] value;
+    } bg_core__INPUT_ADDR_HI__addr__out_t;
+
+    typedef struct {
+        bg_core__INPUT_ADDR_HI__addr__out_t addr;
+    } bg_core__INPUT_ADDR_HI__out_t;
+
+    typedef struct {
         bg_core__CTRL__out_t CTRL;
         bg_core__STATUS__out_t STATUS;
         bg_core__PROGRAM_ADDR_LO__out_t PROGRAM_ADDR_LO;
         bg_core__PROGRAM_ADDR_HI__out_t PROGRAM_ADDR_HI;
+        bg_core__INPUT_ADDR_LO__out_t INPUT_ADDR_LO;
+        bg_core__INPUT_ADDR_HI__out_t INPUT_ADDR_HI;
     } bg_core__out_t;
 
     typedef enum logic [3:0] {
@@ -169,6 +192,7 @@ package bg_core_regs_pkg;
         bg_error_e__BAD_LAYER = 'h6,
         bg_error_e__AXI_READ = 'h7,
         bg_error_e__START_BUSY = 'h8,
-        bg_error_e__STREAM_LENGTH = 'h9
+        bg_error_e__STREAM_LENGTH = 'h9,
+        bg_error_e__INPUT_ALIGN = 'ha
     } bg_error_e_e;
 endpackage

@@ -43,6 +43,7 @@ class ErrorCode(IntEnum):
     AXI_READ = 7
     START_BUSY = 8
     STREAM_LENGTH = 9
+    INPUT_ALIGN = 10
 
 
 ERROR_TEXT: dict[ErrorCode, str] = {
@@ -62,6 +63,7 @@ ERROR_TEXT: dict[ErrorCode, str] = {
         'is abandoned.',
     ErrorCode.STREAM_LENGTH: 'The input patch stream had the wrong length: TLAST came early, or did '
         'not come on the last byte.',
+    ErrorCode.INPUT_ALIGN: 'CTRL.input_from_memory with an INPUT_ADDR that is not 16-byte aligned.',
 }
 
 
@@ -75,6 +77,8 @@ PROGRAM_ADDR_HI = 0x1C
 CYCLES = 0x20
 STALL_CYCLES = 0x24
 RESULT = 0x28
+INPUT_ADDR_LO = 0x30
+INPUT_ADDR_HI = 0x34
 LOGIT0 = 0x40
 LOGIT1 = 0x44
 LOGIT2 = 0x48
@@ -96,6 +100,8 @@ ADDRESSES: dict[str, int] = {
     "CYCLES": CYCLES,
     "STALL_CYCLES": STALL_CYCLES,
     "RESULT": RESULT,
+    "INPUT_ADDR_LO": INPUT_ADDR_LO,
+    "INPUT_ADDR_HI": INPUT_ADDR_HI,
     "LOGIT0": LOGIT0,
     "LOGIT1": LOGIT1,
     "LOGIT2": LOGIT2,
@@ -112,7 +118,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "id": Field("ID", "id", 0, 32, "RO", 0x42474352),
     },
     "VERSION": {
-        "minor": Field("VERSION", "minor", 0, 8, "RO", 0x2),
+        "minor": Field("VERSION", "minor", 0, 8, "RO", 0x3),
         "major": Field("VERSION", "major", 8, 8, "RO", 0x0),
         "program_format": Field("VERSION", "program_format", 16, 8, "RO", 0x1),
     },
@@ -127,6 +133,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "reuse_input": Field("CTRL", "reuse_input", 2, 1, "RW", 0x0),
         "irq_enable": Field("CTRL", "irq_enable", 3, 1, "RW", 0x0),
         "payload_checked": Field("CTRL", "payload_checked", 4, 1, "RW", 0x0),
+        "input_from_memory": Field("CTRL", "input_from_memory", 5, 1, "RW", 0x0),
     },
     "STATUS": {
         "busy": Field("STATUS", "busy", 0, 1, "RO", None),
@@ -151,10 +158,16 @@ FIELDS: dict[str, dict[str, Field]] = {
         "argmax": Field("RESULT", "argmax", 0, 8, "RO", None),
         "logits_frac": Field("RESULT", "logits_frac", 8, 8, "RO", None),
     },
+    "INPUT_ADDR_LO": {
+        "addr": Field("INPUT_ADDR_LO", "addr", 0, 32, "RW", 0x0),
+    },
+    "INPUT_ADDR_HI": {
+        "addr": Field("INPUT_ADDR_HI", "addr", 0, 32, "RW", 0x0),
+    },
     "LOGIT": {
         "value": Field("LOGIT", "value", 0, 32, "RO", None),
     },
 }
 
 ID_VALUE = 0x42474352  # ASCII "BGCR"
-VERSION_VALUE = 0x00010002
+VERSION_VALUE = 0x00010003
