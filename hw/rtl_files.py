@@ -25,8 +25,8 @@ PACKAGES = (REGS_DIR / "bg_core_regs_pkg.sv", RTL_DIR / "bg_program_pkg.sv")
 
 #: The core's modules under hw/rtl/, one per file, leaves first; bg_core is the top.
 CORE_MODULES = ("bg_sdp_ram", "bg_axi_reader", "bg_read_arbiter", "bg_crc32", "bg_payload_crc", "bg_program_header",
-                "bg_layer_decode", "bg_weight_fetch", "bg_mac_array", "bg_requant", "bg_maxpool", "bg_conv_addr_gen",
-                "bg_stem_window", "bg_core_engine", "bg_core")
+                "bg_layer_decode", "bg_weight_fetch", "bg_input_words", "bg_mac_array", "bg_requant", "bg_maxpool",
+                "bg_conv_addr_gen", "bg_stem_window", "bg_core_engine", "bg_core")
 
 #: Verilator lint waivers of the generated register block.
 REGS_WAIVERS = REGS_DIR / "bg_core_regs.vlt"
@@ -45,3 +45,17 @@ def rtl_sources(*names: str) -> list[Path]:
 def core_sources() -> list[Path]:
     """Every file of the core in order: the packages, the register block, then the modules."""
     return [*PACKAGES, REGS_DIR / "bg_core_regs.sv", *module_sources(*CORE_MODULES)]
+
+
+#: The board wrapper: the Verilog-2001 top of bg_core that Vivado's module reference takes (hw/boards/,
+#: docs/board.md), and its test adapter (bg_core's port names around it, for sim/tb_core.py).
+BOARDS_DIR = REPO / "hw" / "boards"
+WRAPPER = BOARDS_DIR / "blurgauge_core.v"
+WRAPPER_TOP = "blurgauge_core"
+WRAPPER_TB = BOARDS_DIR / "sim" / "blurgauge_core_tb.sv"
+
+
+def board_sources() -> list[Path]:
+    """What a board build compiles: every file of the core, then the wrapper (hw/bitstream.py, the board
+    scripts' file list)."""
+    return [*core_sources(), WRAPPER]

@@ -1,7 +1,8 @@
 """cocotb testbench of the whole core, hw/rtl/bg_core.sv, end to end over its AXI interfaces.
 
 * registers: cocotbext-axi AxiLiteMaster on s_axil_* (random pauses on all five channels);
-* input patch: AxiStreamSource on s_axis_* (LANES bytes per beat, random pauses);
+* input patch: AxiStreamSource on s_axis_* (LANES bytes per beat, random pauses), or from DDR with
+  CTRL.input_from_memory (the patch at INPUT_ADDR, read through m_axi_*);
 * DDR: an AxiRamRead on m_axi_* (random pauses on AR and R) holding program images packed by
   blurgauge.hw.compiler.program.pack; a subclass answers SLVERR on a chosen address range.
 
@@ -42,6 +43,7 @@ ERR = regs.ErrorCode
 ST = regs.FIELDS["STATUS"]
 CTRL_START, CTRL_SOFT_RESET, CTRL_REUSE, CTRL_IRQ = 1, 2, 4, 8
 CTRL_CHECKED = regs.FIELDS["CTRL"]["payload_checked"].mask
+CTRL_MEMORY = regs.FIELDS["CTRL"]["input_from_memory"].mask
 HEADER_BYTES, LAYER_BYTES = 64, 48
 MEM_SIZE = 1 << 24
 ADDR = {"coarse": 0x0010_0000, "fine": 0x0040_0000, "bad": 0x0080_0000}
@@ -49,19 +51,21 @@ MIB = 1 << 20
 
 
 def layout(coarse_bytes: int, fine_bytes: int) -> tuple[dict[str, int], int]:
-    """(addresses of the coarse, fine and bad images, DDR size): ADDR while the images fit between its
-    addresses (the burst splits, and so the cycle counts, stay comparable from run to run), else each
-    image 1 MiB-aligned after the one before (the width-64 images are 11 MB)."""
+    """(addresses of the coarse, fine and bad images and of the input patch, DDR size): ADDR while the
+    images fit between its addresses (the burst splits, and so the cycle counts, stay comparable from run to
+    run), else each image 1 MiB-aligned after the one before (the width-64 images are 11 MB). The input
+    patch (CTRL.input_from_memory) has the last MiB."""
     def up(n: int) -> int:
         return -(-n // MIB) * MIB
 
     if ADDR["coarse"] + coarse_bytes <= ADDR["fine"] and ADDR["fine"] + fine_bytes <= ADDR["bad"] \
-            and ADDR["bad"] + max(coarse_bytes, fine_bytes) <= MEM_SIZE:
-        return dict(ADDR), MEM_SIZE
+            and ADDR["bad"] + max(coarse_bytes, fine_bytes) <= MEM_SIZE - MIB:
+        return {**ADDR, "input": MEM_SIZE - MIB}, MEM_SIZE
     coarse = ADDR["coarse"]
     fine = up(coarse + coarse_bytes)
     bad = up(fine + fine_bytes)
-    return {"coarse": coarse, "fine": fine, "bad": bad}, up(bad + max(coarse_bytes, fine_bytes))
+    top = up(bad + max(coarse_bytes, fine_bytes))
+    return {"coarse": coarse, "fine": fine, "bad": bad, "input": top}, top + MIB
 
 
 class FaultyRam(AxiRamRead):
@@ -103,6 +107,7 @@ class Env:
         for name, image in self.images.items():
             self.ram.write(self.addr[name], image)
         self.patch = bytes(v & 0xFF for v in case["patch"])
+        self.ram.write(self.addr["input"], self.patch)
         self.timeout_ns = int(case["timeout_ns"])
         self.results: dict[str, Any] = {}
 
@@ -129,15 +134,22 @@ class Env:
         resp = await self.axil.write(addr, value.to_bytes(4, "little"))
         assert resp.resp == AxiResp.OKAY, f"write 0x{addr:02X}: {resp.resp}"
 
-    async def start(self, addr: int, reuse: bool, patch: bytes | None, checked: bool = False) -> None:
+    async def start(self, addr: int, reuse: bool, patch: bytes | None, checked: bool = False,
+                    input_addr: int | None = None) -> None:
+        """Start a run of the program at ``addr``: the patch on the stream, or with ``input_addr`` read by
+        the core from DDR there (CTRL.input_from_memory)."""
         await self.write(regs.STATUS, ST["done"].mask)  # clear done (and with it irq)
         await self.write(regs.PROGRAM_ADDR_LO, addr & 0xFFFFFFFF)
         await self.write(regs.PROGRAM_ADDR_HI, addr >> 32)
         ctrl = CTRL_IRQ | (CTRL_REUSE if reuse else 0) | (CTRL_CHECKED if checked else 0)
+        if input_addr is not None:
+            await self.write(regs.INPUT_ADDR_LO, input_addr & 0xFFFFFFFF)
+            await self.write(regs.INPUT_ADDR_HI, input_addr >> 32)
+            ctrl |= CTRL_MEMORY
         await self.write(regs.CTRL, ctrl)
         assert not self.dut.irq.value, "irq high with done cleared"
         await self.write(regs.CTRL, ctrl | CTRL_START)
-        if patch is not None:
+        if patch is not None and input_addr is None:
             await self.source.send(AxiStreamFrame(patch))
             self.streaming = True
 
@@ -186,9 +198,9 @@ class Env:
         return out
 
     async def run(self, name: str, reuse: bool, addr: int | None = None, patch: bytes | None = None,
-                  stream_ends: bool = True, checked: bool = False) -> dict:
+                  stream_ends: bool = True, checked: bool = False, input_addr: int | None = None) -> dict:
         await self.start(self.addr[name] if addr is None else addr, reuse, None if reuse else (patch or self.patch),
-                         checked)
+                         checked, input_addr)
         return await self.wait_done(stream_ends)
 
     def check_good(self, out: dict, name: str, label: str) -> None:
@@ -371,3 +383,39 @@ async def wait_layer(env: Env, layer: int) -> None:
             return
         await ClockCycles(env.dut.clk, 50)
     raise AssertionError(f"layer {layer} never reached")
+
+
+@cocotb.test(timeout_time=4000, timeout_unit="ms")
+async def input_from_memory(dut: Any) -> None:
+    """The patch read from DDR (CTRL.input_from_memory) gives the stream's logits bit for bit, coarse then
+    fine; a misaligned INPUT_ADDR and SLVERR on the patch end the run with their codes and leave nothing
+    behind; the stream and the memory path alternate freely."""
+    env = await setup(dut, cocotb.RANDOM_SEED + 2)
+    where = env.addr["input"]
+    out = await env.run("coarse", reuse=False, input_addr=where)
+    env.check_good(out, "coarse", "coarse pass (input from memory)")
+    env.check_good(await env.run("fine", reuse=True), "fine", "fine pass (reuse after memory input)")
+
+    # A patch that is not 16-byte aligned: INPUT_ALIGN before any read of it.
+    read = env.ram.bytes_read
+    out = await env.run("coarse", reuse=False, input_addr=where + 8, checked=True)
+    await env.check_error(out, ERR.INPUT_ALIGN, "misaligned INPUT_ADDR")
+    assert env.ram.bytes_read - read < len(env.patch), "the misaligned patch was read"
+
+    # SLVERR in the middle of the patch: AXI_READ; the half-read patch must not leak into the next run.
+    env.ram.fault = range(where + len(env.patch) // 2, where + len(env.patch))
+    out = await env.run("coarse", reuse=False, input_addr=where, checked=True)
+    env.ram.fault = None
+    await env.check_error(out, ERR.AXI_READ, "SLVERR on the input patch")
+    env.check_good(await env.run("coarse", reuse=False, input_addr=where, checked=True), "coarse",
+                   "after SLVERR on the input patch")
+
+    # A different patch in DDR changes the result; the stream path right after still gives the golden one.
+    env.ram.write(where, bytes(len(env.patch)))
+    zero = await env.run("coarse", reuse=False, input_addr=where, checked=True)
+    assert (zero["error"], zero["done"]) == (0, 1) and zero["logits"] != env.case["expected"]["coarse"]["logits"]
+    env.check_good(await env.run("coarse", reuse=False, checked=True), "coarse", "stream after memory input")
+    env.ram.write(where, env.patch)
+    env.check_good(await env.run("coarse", reuse=False, input_addr=where, checked=True), "coarse",
+                   "memory input after stream")
+    env.save()

@@ -6,6 +6,8 @@
 //   * AXI4-Stream slave s_axis_*: the input patch, row-major, LANES bytes per beat (byte i of a beat at
 //     [8*i +: 8], the earlier pixel in the lower byte), input_height*input_width/LANES beats, TLAST on the
 //     last one. Early or missing TLAST ends the run with STREAM_LENGTH. No TKEEP: every beat is full.
+//     With CTRL.input_from_memory the patch comes from DDR at INPUT_ADDR instead (same bytes, same order,
+//     through the AXI4 read master and bg_input_words), and a board design needs no DMA.
 //   * AXI4 read master m_axi_*: 128-bit data, INCR bursts of up to MAX_BURST beats (bg_axi_reader).
 //   * irq: STATUS.done & CTRL.irq_enable, level.
 //
@@ -15,7 +17,8 @@
 //   2. payload CRC: bg_payload_crc reads every byte after the header beside the steps below, as the
 //      reader's second client (bg_read_arbiter), and no result is reported before it matches (skipped
 //      with CTRL.payload_checked, for an image that passed before);
-//   3. input: the patch from the stream into slot 0 (skipped with CTRL.reuse_input);
+//   3. input: the patch from the stream, or from DDR with CTRL.input_from_memory, into slot 0 (skipped
+//      with CTRL.reuse_input);
 //   4. per layer: its record (LAYER_BEATS beats), decoded and checked by bg_layer_decode (BAD_LAYER,
 //      NO_FIT); per block of P output channels: that block's weight tiles into the weight buffer, its P
 //      biases, then one engine pass (bg_core_engine) while the next block loads; after the last block,
@@ -114,6 +117,7 @@ module bg_core
     localparam logic [7:0] E_AXI_READ      = 8'(bg_core_regs_pkg::bg_error_e__AXI_READ);
     localparam logic [7:0] E_START_BUSY    = 8'(bg_core_regs_pkg::bg_error_e__START_BUSY);
     localparam logic [7:0] E_STREAM_LENGTH = 8'(bg_core_regs_pkg::bg_error_e__STREAM_LENGTH);
+    localparam logic [7:0] E_INPUT_ALIGN   = 8'(bg_core_regs_pkg::bg_error_e__INPUT_ALIGN);
 
     // The program format (bg_program_pkg, from hw/compiler/program.py) in the widths used below.
     localparam logic [31:0] HEADER_BYTES32 = HEADER_BYTES;
@@ -138,23 +142,26 @@ module bg_core
         .s_axil_rresp(s_axil_rresp),
         .hwif_in(hwif_in), .hwif_out(hwif_out));
 
-    logic ctrl_start, ctrl_soft_reset, ctrl_reuse, ctrl_irq_en, ctrl_checked;
+    logic ctrl_start, ctrl_soft_reset, ctrl_reuse, ctrl_irq_en, ctrl_checked, ctrl_mem_in;
     assign ctrl_start      = hwif_out.CTRL.start.value;
     assign ctrl_soft_reset = hwif_out.CTRL.soft_reset.value;
     assign ctrl_reuse      = hwif_out.CTRL.reuse_input.value;
     assign ctrl_irq_en     = hwif_out.CTRL.irq_enable.value;
     assign ctrl_checked    = hwif_out.CTRL.payload_checked.value;
+    assign ctrl_mem_in     = hwif_out.CTRL.input_from_memory.value;
     assign irq             = hwif_out.STATUS.done.value && ctrl_irq_en;
 
     /* verilator lint_off UNUSEDSIGNAL */
     // 64-bit address arithmetic; an ADDR_W-bit bus takes the low bits.
     logic [63:0] prog_addr64;
     assign prog_addr64 = {hwif_out.PROGRAM_ADDR_HI.addr.value, hwif_out.PROGRAM_ADDR_LO.addr.value};
+    logic [63:0] input_addr64;
+    assign input_addr64 = {hwif_out.INPUT_ADDR_HI.addr.value, hwif_out.INPUT_ADDR_LO.addr.value};
     /* verilator lint_on UNUSEDSIGNAL */
 
     // ---- state ----
     typedef enum logic [3:0] {
-        S_IDLE, S_HDR, S_HOLD, S_STREAM, S_REC, S_DECODE, S_FIRST_FETCH, S_PASS_GO,
+        S_IDLE, S_HDR, S_HOLD, S_STREAM, S_MEM_IN, S_REC, S_DECODE, S_FIRST_FETCH, S_PASS_GO,
         S_PASS_WAIT, S_DRAIN, S_FINISH
     } state_t;
     state_t state;
@@ -270,8 +277,10 @@ module bg_core
         .hdr_weight_offset(hdr_weight_offset), .hdr_weight_bytes(hdr_weight_bytes),
         .hdr_total_bytes(hdr_total_bytes), .hdr_payload_crc(hdr_payload_crc));
 
-    // records, weights and biases are taken at once; the header at the parser's pace
-    assign rd_seq_ready = state == S_HDR ? hdr_ready : 1'b1;
+    // records, weights and biases are taken at once; the header at the parser's pace, the input patch
+    // from DDR at bg_input_words' pace
+    logic mi_ready;
+    assign rd_seq_ready = state == S_HDR ? hdr_ready : state == S_MEM_IN ? mi_ready : 1'b1;
 
     // What the parser leaves to the sequencer: the record sizes of this format version, and an image
     // longer than its header that a 28-bit byte count covers.
@@ -362,17 +371,25 @@ module bg_core
         .cfg_round(e_round), .cfg_sat(e_sat), .cfg_is_last(e_is_last), .cfg_bias(bias),
         .pass_start(state == S_PASS_GO), .pass_ob(ob), .pass_buf(ob[0]), .pass_busy(pass_busy),
         .count_clear(count_clear), .wr_count(wr_count),
-        .in_wpr(in_wpr), .in_we(in_we), .in_row(in_row), .in_wir(in_wir), .in_data(s_axis_tdata),
+        .in_wpr(in_wpr), .in_we(in_we), .in_row(in_row), .in_wir(in_wir), .in_data(in_data),
         .wb_we(wb_we), .wb_buf(wb_buf), .wb_idx(wb_idx), .wb_data(rd_data),
         .lg_we(lg_we), .lg_ob(lg_ob), .lg_y(lg_y));
 
-    // ---- input stream ----
-    logic [31:0] in_count, in_beats;   // beats taken, beats expected
+    // ---- input patch: from the stream, or from DDR through the reader ----
+    logic [31:0] in_count, in_beats;   // words taken, words expected
     logic [15:0] img_h, img_w;         // input_height, input_width (from the header beats)
     logic [31:0] img_pixels;
+    logic            mi_valid;         // a word of the patch read from DDR
+    logic [8*P-1:0]  mi_data, in_data;
     assign img_pixels    = {16'd0, img_h} * {16'd0, img_w};
     assign s_axis_tready = state == S_STREAM;
-    assign in_we         = s_axis_tvalid && s_axis_tready;
+    assign in_we         = (s_axis_tvalid && s_axis_tready) || (state == S_MEM_IN && mi_valid);
+    assign in_data       = state == S_MEM_IN ? mi_data : s_axis_tdata;
+
+    bg_input_words #(.P(P)) u_input_words (
+        .clk(clk), .rst(rst || abort),
+        .in_valid(rd_seq && state == S_MEM_IN), .in_ready(mi_ready), .in_data(rd_data),
+        .out_valid(mi_valid), .out_data(mi_data));
     /* verilator lint_off UNUSEDSIGNAL */
     logic [15:0] img_w_words;
     assign img_w_words   = img_w >> LP;
@@ -532,6 +549,15 @@ module bg_core
                             end else if (ctrl_reuse) begin
                                 request_record(16'd0);
                                 state <= S_REC;
+                            end else if (ctrl_mem_in) begin
+                                if (input_addr64[3:0] != 4'd0) begin
+                                    pend_code <= E_INPUT_ALIGN;
+                                    state     <= S_HOLD;
+                                end else begin
+                                    // img_pixels is a multiple of ROW_ALIGN >= 16: whole beats
+                                    request(input_addr64, 24'(img_pixels >> 4));
+                                    state <= S_MEM_IN;
+                                end
                             end else begin
                                 state <= S_STREAM;
                             end
@@ -544,7 +570,7 @@ module bg_core
                     if (crc_done) fail(crc_ok ? pend_code : E_PAYLOAD_CRC);
                 end
 
-                S_STREAM: begin
+                S_STREAM, S_MEM_IN: begin
                     if (in_we) begin
                         in_count <= in_count + 32'd1;
                         if (in_wir == in_wpr - 16'd1) begin
@@ -553,7 +579,13 @@ module bg_core
                         end else begin
                             in_wir <= in_wir + 16'd1;
                         end
-                        if (s_axis_tlast != (in_count == in_beats - 32'd1)) begin
+                        if (state == S_MEM_IN) begin
+                            // the reader's request covers exactly the patch: its last word ends the input
+                            if (in_count == in_beats - 32'd1) begin
+                                request_record(16'd0);
+                                state <= S_REC;
+                            end
+                        end else if (s_axis_tlast != (in_count == in_beats - 32'd1)) begin
                             pend_code <= E_STREAM_LENGTH;
                             state     <= S_HOLD;
                         end else if (s_axis_tlast) begin

@@ -48,6 +48,7 @@ BAD_PARAMETERS: dict[str, list[tuple[str, str]]] = {
                        ("STEM_K=0", "STEM_K must be in 1..8"), ("STEM_K=9", "STEM_K must be in 1..8"),
                        ("WBUF_TILES=3", "WBUF_TILES must be a power of two in 2..65536"),
                        ("DSP_PRODUCTS=4097", "DSP_PRODUCTS must be in 0..4096")],
+    "bg_input_words": [("P=2", "P must be 4, 8, 16, 32 or 64"), ("P=12", "P must be 4, 8, 16, 32 or 64")],
     "bg_read_arbiter": [("ADDR_W=0", "ADDR_W must be in 1..64"), ("ADDR_W=65", "ADDR_W must be in 1..64"),
                         ("BEATS_W=0", "BEATS_W must be in 1..32"), ("BEATS_W=33", "BEATS_W must be in 1..32")],
     "bg_payload_crc": [("ADDR_W=4", "ADDR_W must be in 5..64"), ("ADDR_W=65", "ADDR_W must be in 5..64"),

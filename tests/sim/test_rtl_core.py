@@ -26,6 +26,18 @@ def test_core_errors(tmp_path: Path) -> None:
     run(tmp_path, SMALL, 2, "errors_then_good_runs", 12, 200_000_000)
 
 
+@pytest.mark.parametrize("config", [
+    pytest.param(SMALL, id="P4"),
+    pytest.param({**SMALL, "LANES": 32}, id="P32", marks=[pytest.mark.fullsize, pytest.mark.slow]),
+])
+def test_core_input_from_memory(tmp_path: Path, config: dict[str, int]) -> None:
+    """The patch from DDR through the core's own AXI master (CTRL.input_from_memory): at P=4 a 16-byte beat
+    is cut into four words, at P=32 two beats make one (bg_input_words); bit for bit the stream's logits;
+    its faults."""
+    results = run(tmp_path, config, 2, "input_from_memory", 13, 200_000_000)
+    assert "coarse pass (input from memory)" in results
+
+
 @pytest.mark.fullsize
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(targets.TARGETS))
