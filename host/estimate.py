@@ -17,8 +17,6 @@ import traceback
 from pathlib import Path
 from typing import Any, TextIO
 
-from tqdm import tqdm
-
 from blurgauge.host.accelerator import Accelerator, Estimate, Failure
 from blurgauge.model.cascade import DEFAULT_ESTIMATE
 from blurgauge.model.inputs.images import ImageError, list_images
@@ -42,6 +40,28 @@ def _write(result: Estimate, fmt: str, out: TextIO, writer: csv.DictWriter | Non
             f"(R{rec['height_coarse'] + 1}, confidence {rec['height_confidence']:.2f}){cycles}\n"
         )
     out.flush()
+
+
+class _NoBar:
+    """The progress bar where tqdm (an extra: blurgauge[train]) is not installed, as on a board: none."""
+
+    def clear(self) -> None:
+        pass
+
+    def update(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(total: int, err: TextIO) -> Any:
+    """tqdm's bar on stderr for a batch of three images or more on a terminal, where tqdm is installed."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _NoBar()
+    return tqdm(total=total, desc="estimating", unit="image", file=err, disable=total < 3 or not err.isatty())
 
 
 def _report(failure: Failure, err: TextIO, debug: bool) -> None:
@@ -72,8 +92,7 @@ def estimate_paths(paths: list[str], backend: str, fmt: str = "text", estimate: 
     if writer is not None:
         writer.writeheader()
     with Accelerator(backend, weights_dir, estimate=estimate, patches=patches, **backend_options) as acc:
-        bar = tqdm(total=len(files), desc="estimating", unit="image", file=err,
-                   disable=len(files) < 3 or not err.isatty())
+        bar = _progress_bar(len(files), err)
         for result in acc.estimate_many(files):
             if isinstance(result, Failure):
                 bar.clear()

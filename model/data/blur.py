@@ -8,13 +8,15 @@ blurry image of a given size generate the sharp image larger by the kernel size 
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import fftconvolve
 
 
 def convolve_valid(sharp: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Sharp image convolved with the kernel, valid region only (shrinks by kernel size - 1)."""
     if sharp.shape[0] < kernel.shape[0] or sharp.shape[1] < kernel.shape[1]:
         raise ValueError(f"image {sharp.shape} is smaller than the kernel {kernel.shape}")
+    # Imported here: the host imports quantize_8bit on a board, where scipy (blurgauge[train]) is absent.
+    from scipy.signal import fftconvolve
+
     return fftconvolve(sharp, kernel, mode="valid")
 
 

@@ -34,8 +34,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.fft as sfft
 
+from blurgauge.model.inputs import fft as sfft
 from blurgauge.model.inputs.noise import MAX_LEVEL
 from blurgauge.model.inputs.patches import (
     PATCH_SIZE,
