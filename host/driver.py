@@ -2,26 +2,44 @@
 
 ``CoreDriver`` speaks the core's protocol (docs/core-registers.md) using only the names of the
 generated register map (``hw/regs/core_regs.py``). It never touches a bus itself: every word and
-byte goes through a ``Transport`` (read/write a register, allocate and write device memory, send
-the input stream, let time pass). The ``rtl`` transport (host/transports/rtl.py) moves them into the
-Verilator simulation of ``bg_core``, the ``pynq`` transport (host/transports/pynq.py) into a Zynq
-board; so the code that runs on the board is the code the simulation tests.
+byte goes through a ``Transport`` (read/write a register, allocate and write device memory, let time
+pass; a ``StreamTransport`` can also feed the core's AXI4-Stream input). The ``rtl`` transport
+(host/transports/rtl.py) moves them into the Verilator simulation of ``bg_core``, the ``pynq``
+transport (host/transports/pynq.py) into a Zynq board; so the code that runs on the board is the
+code the simulation tests.
+
+The input patch reaches the core one of two ways (``CoreDriver(..., input_path=...)``):
+
+* ``memory`` (the default; a board design without a DMA): the driver writes the patch into one
+  device buffer of its own (allocated once, 16-byte aligned) and the core reads it through its AXI4
+  master from ``INPUT_ADDR`` (``CTRL.input_from_memory``);
+* ``stream``: the patch on the core's AXI4-Stream input, for transports that have one.
 
 One run of a network:
 
-1. ``PROGRAM_ADDR_LO/HI`` = the program's device address (written to device memory once, verified
-   before: format, version, CRCs, one ``structure_id`` for all six, lanes and slots fit ``CONFIG``);
-2. ``CTRL`` = ``irq_enable`` (+ ``reuse_input`` for the fine network: the patch stays on chip;
-   + ``payload_checked`` once the program's image has passed the core's payload CRC in an earlier run,
-   so the core reads its weights once per run, not twice), then the same with ``start``; then the patch
-   on the AXI4-Stream unless reused;
-3. wait for ``STATUS.done``, bounded: a timeout reads ``STATUS`` (error code, layer) into the
-   message and soft-resets the core so the next run starts clean;
-4. read ``LOGIT0..7``, ``RESULT``, ``CYCLES``, ``STALL_CYCLES``; clear ``STATUS.done``.
+1. the core must be idle (``STATUS.busy`` clear), else the run is refused and the core left alone
+   (starting would abandon a run in progress, error START_BUSY);
+2. unless the patch is reused: on the memory path the patch into the input buffer and
+   ``INPUT_ADDR_LO/HI`` = its address; ``PROGRAM_ADDR_LO/HI`` = the program's device address (written
+   to device memory once, verified before: format, version, CRCs, one ``structure_id`` for all six,
+   lanes and slots fit ``CONFIG``);
+3. ``CTRL`` = ``irq_enable`` (+ ``reuse_input`` for the fine network: the patch stays on chip;
+   + ``input_from_memory`` on the memory path; + ``payload_checked`` once the program's image has
+   passed the core's payload CRC in an earlier run, so the core reads its weights once per run, not
+   twice), then the same with ``start``; on the stream path the patch then goes on the stream;
+4. wait for ``STATUS.done``, bounded: every transport wait is bounded, and at the run's deadline a
+   ``CoreTimeoutError`` carries ``STATUS`` (error code, layer) as read then;
+5. read ``LOGIT0..7``, ``RESULT``, ``CYCLES``, ``STALL_CYCLES``; clear ``STATUS.done``.
+
+Any exception from step 2 on (a core error, a timeout, an error of the transport itself, even a
+KeyboardInterrupt) aborts the run before it propagates: ``CTRL.soft_reset``, the rest of a queued
+stream dropped, ``STATUS.done`` cleared, and the patch on chip forgotten. The core is then idle and
+the next run starts clean and streams or reads its patch again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,18 +50,22 @@ import numpy as np
 from blurgauge.hw.compiler import program as prog
 from blurgauge.hw.regs import core_regs as regs
 
-#: Bytes of one input patch on the AXI4-Stream (128 x 128 int8 codes, row-major, TLAST on the last).
+#: The input patch: 128 x 128 int8 codes, row-major (on the stream TLAST comes with the last byte).
 PATCH_SHAPE = (128, 128)
 PATCH_BYTES = PATCH_SHAPE[0] * PATCH_SHAPE[1]
+#: How the patch reaches the core (see the module docstring).
+INPUT_PATHS = ("memory", "stream")
+#: Alignment the core requires of INPUT_ADDR (error INPUT_ALIGN otherwise).
+INPUT_ALIGN = 16
 #: Bound of one run when the transport does not name its own (a board run takes milliseconds).
 DEFAULT_TIMEOUT_S = 5.0
-#: Longest sleep between two STATUS reads; a transport that sees the interrupt returns earlier.
+#: Longest wait between two STATUS reads; a transport that sees the interrupt returns earlier.
 POLL_S = 0.05
 
 
 @runtime_checkable
 class Transport(Protocol):
-    """What a driver needs from a bus: words, device memory, the input stream and time."""
+    """What a driver needs from a bus: words, device memory and time."""
 
     def read32(self, offset: int) -> int:
         """A 32-bit register at a byte offset from the core's AXI4-Lite base."""
@@ -61,20 +83,25 @@ class Transport(Protocol):
         """Copy bytes into device memory at an address from ``alloc`` (visible to the core afterwards)."""
         ...
 
+    def wait(self, seconds: float) -> None:
+        """Let the device work for up to ``seconds`` (wall clock, bounded), returning early on the interrupt."""
+        ...
+
+    def close(self) -> None:
+        """Release the device (buffers, simulator process, overlay handles)."""
+        ...
+
+
+@runtime_checkable
+class StreamTransport(Transport, Protocol):
+    """A transport that can also feed the core's AXI4-Stream input (``input_path="stream"``)."""
+
     def send_stream(self, data: bytes) -> None:
         """Queue bytes on the core's AXI4-Stream input, TLAST with the last byte; returns at once."""
         ...
 
     def reset_stream(self) -> None:
         """Drop what the core did not take of a queued stream (after a failed or abandoned run)."""
-        ...
-
-    def wait(self, seconds: float) -> None:
-        """Let the device work for up to ``seconds`` (wall clock), returning early on the interrupt."""
-        ...
-
-    def close(self) -> None:
-        """Release the device (buffers, simulator process, overlay handles)."""
         ...
 
 
@@ -174,14 +201,24 @@ def verify_images(images: Mapping[str, bytes], info: CoreInfo | None = None) -> 
 class CoreDriver:
     """Runs core programs on one blurgauge core through a Transport."""
 
-    def __init__(self, transport: Transport, timeout_s: float | None = None, recheck_payload: bool = False) -> None:
-        """``recheck_payload``: let the core check every run's payload CRC, not only a program's first run."""
+    def __init__(self, transport: Transport, timeout_s: float | None = None, recheck_payload: bool = False,
+                 input_path: str = "memory") -> None:
+        """``recheck_payload``: let the core check every run's payload CRC, not only a program's first run.
+        ``input_path``: ``memory`` (the patch from a device buffer, the default) or ``stream`` (the
+        AXI4-Stream input; the transport must be a StreamTransport)."""
+        if input_path not in INPUT_PATHS:
+            raise ValueError(f"input_path must be one of {', '.join(INPUT_PATHS)}, got {input_path!r}")
+        if input_path == "stream" and not isinstance(transport, StreamTransport):
+            raise CoreError(f"input_path 'stream' needs a transport with an AXI4-Stream input (send_stream, "
+                            f"reset_stream); {type(transport).__name__} has none: use input_path 'memory'")
         self.transport = transport
+        self.input_path = input_path
         self.recheck_payload = recheck_payload
         self.timeout_s = timeout_s if timeout_s is not None else getattr(transport, "default_timeout_s",
                                                                          DEFAULT_TIMEOUT_S)
         self.info = self.probe()
         self._loaded: dict[str, _Loaded] = {}
+        self._input_address: int | None = None  # the device buffer of the memory path, once allocated
         self._on_chip: bytes | None = None  # the patch slot 0 holds, when the driver knows it
         # Programs whose image passed the core's payload CRC since it was written: their later runs set
         # CTRL.payload_checked, so each run reads the weights once instead of twice.
@@ -240,32 +277,55 @@ class CoreDriver:
         return tuple(self._loaded)
 
     def on_chip(self, codes: np.ndarray) -> bool:
-        """Whether slot 0 holds exactly these codes (from the last run that streamed them)."""
+        """Whether slot 0 holds exactly these codes (from the last run that read them and succeeded)."""
         return self._on_chip is not None and np.asarray(codes, np.int8).tobytes() == self._on_chip
 
     # ---------------------------------------------------------------- runs
 
-    def start(self, name: str, reuse_input: bool = False) -> None:
-        """Point the core at a loaded program and pulse CTRL.start (the stream is the caller's)."""
-        entry = self._loaded.get(name)
-        if entry is None:
+    def start(self, name: str, reuse_input: bool = False, input_from_memory: bool = False) -> None:
+        """Point the core at a loaded program and pulse CTRL.start; the core must be idle. The patch is
+        the caller's: with ``input_from_memory`` the core reads it from the driver's input buffer (which
+        ``run`` fills), else from the stream."""
+        self._check_idle(name)
+        self._start(name, reuse_input, input_from_memory)
+
+    def _check_idle(self, name: str) -> None:
+        if name not in self._loaded:
             raise KeyError(f"network {name!r} is not loaded into device memory")
         status = self.transport.read32(regs.STATUS)
         if _field("STATUS", "busy").get(status):
-            # Starting now would abandon that run (error START_BUSY); refuse instead.
+            # Starting now would abandon that run (error START_BUSY); refuse, and leave it running.
             raise CoreError(f"the core is busy with another run; {describe_status(status)}")
+
+    def _start(self, name: str, reuse_input: bool, input_from_memory: bool) -> None:
+        entry = self._loaded[name]
+        if input_from_memory:
+            address = self._input_buffer()
+            self.transport.write32(regs.INPUT_ADDR_LO, address & 0xFFFFFFFF)
+            self.transport.write32(regs.INPUT_ADDR_HI, address >> 32)
         self.transport.write32(regs.PROGRAM_ADDR_LO, entry.address & 0xFFFFFFFF)
         self.transport.write32(regs.PROGRAM_ADDR_HI, entry.address >> 32)
         ctrl = _field("CTRL", "irq_enable").put(0, 1)  # the interrupt lets a transport stop waiting early
         ctrl = _field("CTRL", "reuse_input").put(ctrl, int(reuse_input))
+        ctrl = _field("CTRL", "input_from_memory").put(ctrl, int(input_from_memory and not reuse_input))
         checked = name in self._checked and not self.recheck_payload
         ctrl = _field("CTRL", "payload_checked").put(ctrl, int(checked))
         # The bits are set before the start pulse, so the core sees them settled when the run begins.
         self.transport.write32(regs.CTRL, ctrl)
         self.transport.write32(regs.CTRL, _field("CTRL", "start").put(ctrl, 1))
 
+    def _input_buffer(self) -> int:
+        """The device address of the memory path's input buffer, allocated on first use."""
+        if self._input_address is None:
+            address = self.transport.alloc(PATCH_BYTES)
+            if address % INPUT_ALIGN:
+                raise CoreError(f"device memory at {address:#x} is not {INPUT_ALIGN}-byte aligned (INPUT_ADDR)")
+            self._input_address = address
+        return self._input_address
+
     def wait_done(self, timeout_s: float | None = None) -> int:
-        """STATUS once STATUS.done is set; CoreTimeoutError (with STATUS decoded) after ``timeout_s``."""
+        """STATUS once STATUS.done is set; CoreTimeoutError (with STATUS decoded) after ``timeout_s``,
+        the run then aborted (``abort``)."""
         timeout = self.timeout_s if timeout_s is None else timeout_s
         deadline = time.monotonic() + timeout
         while True:
@@ -276,22 +336,26 @@ class CoreDriver:
             if remaining <= 0:
                 self.abort()
                 raise CoreTimeoutError(f"the core did not finish within {timeout:g} s; {describe_status(status)}; "
-                                  "the core was soft-reset")
+                                       "the core was soft-reset")
             self.transport.wait(min(remaining, POLL_S))
 
     def abort(self) -> None:
-        """Abandon any run (CTRL.soft_reset), drop the rest of the stream, forget what is on chip."""
+        """Abandon any run: forget the patch on chip, CTRL.soft_reset, drop the rest of a queued stream,
+        clear STATUS.done (and with it the interrupt). The core is idle afterwards."""
+        self._on_chip = None  # first: whatever fails below, slot 0 is no longer known
         self.transport.write32(regs.CTRL, _field("CTRL", "soft_reset").put(0, 1))
-        self.transport.reset_stream()
-        self._on_chip = None
+        if isinstance(self.transport, StreamTransport):
+            self.transport.reset_stream()
+        self.transport.write32(regs.STATUS, _field("STATUS", "done").put(0, 1))
 
     def run(self, name: str, codes: np.ndarray | None = None, reuse_input: bool | None = None,
             timeout_s: float | None = None) -> RunResult:
-        """One run of network ``name``: stream ``codes`` (128x128 int8), or with ``reuse_input`` use the
-        patch already on chip (default: reuse exactly when ``codes`` is what the last run streamed)."""
+        """One run of network ``name`` on ``codes`` (128x128 int8), or with ``reuse_input`` on the patch
+        already on chip (default: reuse exactly when ``codes`` is what the last successful run read)."""
         began = time.perf_counter()
         if reuse_input is None:
             reuse_input = codes is not None and self.on_chip(codes)
+        data = b""
         if not reuse_input:
             if codes is None:
                 raise ValueError("a run without reuse_input needs the input codes")
@@ -301,20 +365,33 @@ class CoreDriver:
             data = patch.tobytes()
         elif codes is not None and not self.on_chip(codes):
             raise CoreError("reuse_input asked for, but these codes are not the patch on chip")
-        self.start(name, reuse_input)
-        if not reuse_input:
-            self._on_chip = None  # slot 0 is being overwritten; known again once the run succeeds
-            self.transport.send_stream(data)
-        status = self.wait_done(timeout_s)
-        if _field("STATUS", "error").get(status):
-            self.abort()  # the stream may be half taken: drop it, and slot 0 is unknown
+        self._check_idle(name)
+        from_memory = self.input_path == "memory" and not reuse_input
+        try:
+            if not reuse_input:
+                self._on_chip = None  # slot 0 is about to be overwritten; known again once the run succeeds
+                if from_memory:
+                    self.transport.write_memory(self._input_buffer(), data)
+            self._start(name, reuse_input, from_memory)
+            if not reuse_input and not from_memory:
+                self.transport.send_stream(data)  # a StreamTransport: checked in __init__
+            status = self.wait_done(timeout_s)
+            if _field("STATUS", "error").get(status):
+                raise CoreError(f"network {name!r}: the run failed; {describe_status(status)}")
+            logits = np.array([self.transport.read32(regs.LOGIT0 + 4 * i) for i in range(regs.LOGIT_COUNT)],
+                              np.uint32)
+            result = self.transport.read32(regs.RESULT)
+            cycles = self.transport.read32(regs.CYCLES)
+            stall = self.transport.read32(regs.STALL_CYCLES)
             self.transport.write32(regs.STATUS, _field("STATUS", "done").put(0, 1))
-            raise CoreError(f"network {name!r}: the run failed; {describe_status(status)}")
-        logits = np.array([self.transport.read32(regs.LOGIT0 + 4 * i) for i in range(regs.LOGIT_COUNT)], np.uint32)
-        result = self.transport.read32(regs.RESULT)
-        cycles = self.transport.read32(regs.CYCLES)
-        stall = self.transport.read32(regs.STALL_CYCLES)
-        self.transport.write32(regs.STATUS, _field("STATUS", "done").put(0, 1))
+        except BaseException:
+            # Whatever failed (the core, the deadline, the transport, the user), leave the core idle with
+            # nothing on chip the driver would trust. The original exception is what the caller needs;
+            # a transport that cannot even reset fails the next run's first access with its own message.
+            with contextlib.suppress(Exception):
+                self.abort()
+            self._on_chip = None
+            raise
         self._checked.add(name)  # a run without error passed the payload CRC (or had it vouched for)
         if not reuse_input:
             self._on_chip = data

@@ -1,12 +1,15 @@
 """A register-level model of the core behind the Transport interface, for driver tests without RTL.
 
 ``ModelTransport`` behaves as docs/core-registers.md describes bg_core: ID, VERSION and CONFIG;
-PROGRAM_ADDR; CTRL start / soft_reset / reuse_input / irq_enable / payload_checked; STATUS busy / done (write 1 to
-clear) / error / error_code / layer; the program read from device memory and checked in the core's
-order (magic, version, header CRC, fit, payload CRC); the patch from the stream (exactly 16384 bytes);
-logits computed by the golden integer reference (hw/compiler/golden.py), the RTL's own truth. A run ends only
-when time passes (``wait``), so a driver's wait loop is exercised as on real hardware, and a run
-without a patch stays busy, which is how the tests reach a timeout.
+PROGRAM_ADDR and INPUT_ADDR; CTRL start / soft_reset / reuse_input / irq_enable / payload_checked /
+input_from_memory; STATUS busy / done (write 1 to clear) / error / error_code / layer; the program read
+from device memory and checked in the core's order (magic, version, header CRC, fit, payload CRC, then
+INPUT_ALIGN for an input address that is not 16-byte aligned); the patch (exactly 16384 bytes) from
+device memory at INPUT_ADDR with input_from_memory, read when the run takes its input (an address
+outside the allocated memory answers AXI_READ), else from the stream; logits computed by the golden
+integer reference (hw/compiler/golden.py), the RTL's own truth. A run ends only when time passes
+(``wait``), so a driver's wait loop is exercised as on real hardware, and a stream run without a patch
+stays busy, which is how the tests reach a timeout.
 
 It counts no cycles: CYCLES and STALL_CYCLES read 0. It is not a backend; the ``rtl`` transport is the
 real simulated core.
@@ -40,7 +43,8 @@ class ModelTransport:
                        | _f("CONFIG", "log2_slot_bytes").put(0, log2_slot_bytes))
         self.memory: dict[int, bytearray] = {}
         self._next = 0x1000_0000
-        self.regs = {regs.PROGRAM_ADDR_LO: 0, regs.PROGRAM_ADDR_HI: 0, regs.CTRL: 0}
+        self.regs = {regs.PROGRAM_ADDR_LO: 0, regs.PROGRAM_ADDR_HI: 0, regs.INPUT_ADDR_LO: 0, regs.INPUT_ADDR_HI: 0,
+                     regs.CTRL: 0}
         self.status = 0
         self.logits = [0] * regs.LOGIT_COUNT
         self.result = 0
@@ -50,6 +54,7 @@ class ModelTransport:
         self.closed = False
         self.payload_checks = 0  # runs whose payload CRC the model checked (not vouched for)
         self.axi_error = False  # when set, the core's AXI4 reads answer SLVERR (error AXI_READ)
+        self.memory_inputs = 0  # patches read from device memory (input_from_memory)
 
     # ---------------------------------------------------------------- Transport
 
@@ -123,12 +128,26 @@ class ModelTransport:
         self.status = word
         self._pending = None
 
-    def _image(self) -> bytes | None:
-        address = (self.regs[regs.PROGRAM_ADDR_HI] << 32) | self.regs[regs.PROGRAM_ADDR_LO]
+    def _read(self, address: int, nbytes: int | None = None) -> bytes | None:
+        """Device memory from ``address`` (to the end of its buffer, or ``nbytes``); None where the AXI4
+        read would answer an error (outside every buffer, or ``axi_error``)."""
+        if self.axi_error:
+            return None
         for base, buf in self.memory.items():
             if base <= address < base + len(buf):
-                return bytes(buf[address - base:])
+                data = bytes(buf[address - base:])
+                return data if nbytes is None else data[:nbytes] if len(data) >= nbytes else None
         return None
+
+    def _image(self) -> bytes | None:
+        return self._read((self.regs[regs.PROGRAM_ADDR_HI] << 32) | self.regs[regs.PROGRAM_ADDR_LO])
+
+    def _input_address(self) -> int:
+        return (self.regs[regs.INPUT_ADDR_HI] << 32) | self.regs[regs.INPUT_ADDR_LO]
+
+    def _from_memory(self) -> bool:
+        ctrl = self.regs[regs.CTRL]  # reuse_input wins: input_from_memory is ignored with it
+        return bool(_f("CTRL", "input_from_memory").get(ctrl)) and not _f("CTRL", "reuse_input").get(ctrl)
 
     def _start(self) -> None:
         if _f("STATUS", "busy").get(self.status):
@@ -136,7 +155,7 @@ class ModelTransport:
             return
         self.status = _f("STATUS", "busy").put(0, 1)
         blob = self._image()
-        if blob is None or self.axi_error:
+        if blob is None:
             self._end(regs.ErrorCode.AXI_READ)
             return
         magic, version, header_bytes = _HEAD.unpack_from(blob)
@@ -157,12 +176,20 @@ class ModelTransport:
             self.payload_checks += 1
             if zlib.crc32(blob[header_bytes:total]) != int.from_bytes(head[52:56], "little"):
                 return self._end(regs.ErrorCode.PAYLOAD_CRC)
+        if self._from_memory() and self._input_address() % 16:
+            return self._end(regs.ErrorCode.INPUT_ALIGN)
         self._pending = prog.unpack(blob[:total], "program in device memory")
 
     def _step(self) -> None:
         program = self._pending
         assert program is not None
-        if not _f("CTRL", "reuse_input").get(self.regs[regs.CTRL]):
+        if self._from_memory():
+            data = self._read(self._input_address(), PATCH_BYTES)
+            if data is None:
+                return self._end(regs.ErrorCode.AXI_READ)
+            self.memory_inputs += 1
+            self.slot0 = np.frombuffer(data, np.int8).reshape(128, 128)
+        elif not _f("CTRL", "reuse_input").get(self.regs[regs.CTRL]):
             if len(self.stream) < PATCH_BYTES:
                 return  # still waiting for the patch: the run stays busy
             data, self.stream = self.stream[:PATCH_BYTES], self.stream[PATCH_BYTES:]

@@ -1,6 +1,7 @@
-"""CoreDriver (host/driver.py): identification, program verification, runs with reuse, errors and
-bounded waits, over the register-level core model (tests/host/core_model.py). The same driver over the
-simulated RTL core is tests/host/test_host_rtl.py.
+"""CoreDriver (host/driver.py): identification, program verification, runs with reuse on both input
+paths (device memory, stream), errors, aborts and bounded waits, over the register-level core model
+(tests/host/core_model.py). The same driver over the simulated RTL core is tests/host/test_host_rtl.py,
+and through a fake of PYNQ onto that core tests/host/test_pynq_transport.py.
 
 Programs are the six briefly trained width-2 networks of tests/conftest.py, exported for a 4 x 4
 array (4 slots of 16 KiB), so each golden run takes milliseconds.
@@ -14,7 +15,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from blurgauge.host.driver import CoreDriver, CoreError, CoreTimeoutError, describe_status, verify_images
+from blurgauge.host.driver import (
+    PATCH_BYTES,
+    CoreDriver,
+    CoreError,
+    CoreTimeoutError,
+    describe_status,
+    verify_images,
+)
 from blurgauge.hw import rtl_files
 from blurgauge.hw.compiler import program as prog
 from blurgauge.hw.compiler.golden import run_program
@@ -29,8 +37,8 @@ def six_images(six_programs) -> dict[str, bytes]:
     return {name: prog.pack(p) for name, p in six_programs(LANES).items()}
 
 
-def _driver(timeout_s: float = 2.0) -> CoreDriver:
-    return CoreDriver(ModelTransport(LANES, SLOTS, LOG2_SLOT), timeout_s=timeout_s)
+def _driver(timeout_s: float = 2.0, input_path: str = "memory") -> CoreDriver:
+    return CoreDriver(ModelTransport(LANES, SLOTS, LOG2_SLOT), timeout_s=timeout_s, input_path=input_path)
 
 
 def _codes(seed: int) -> np.ndarray:
@@ -52,8 +60,9 @@ def test_a_device_that_is_not_a_core_is_refused():
         CoreDriver(Elsewhere())
 
 
-def test_coarse_then_fine_reuses_the_patch_and_equals_golden(six_images):
-    driver = _driver()
+@pytest.mark.parametrize("input_path", ["memory", "stream"])
+def test_coarse_then_fine_reuses_the_patch_and_equals_golden(six_images, input_path):
+    driver = _driver(input_path=input_path)
     programs = driver.load_programs(six_images)
     transport = driver.transport
     written = dict(transport.memory)
@@ -62,15 +71,24 @@ def test_coarse_then_fine_reuses_the_patch_and_equals_golden(six_images):
     codes = _codes(1)
     coarse = driver.run("coarse", codes)
     assert not coarse.reused_input and transport.stream == b""
-    fine = driver.run("fine3", codes)  # the same patch: stays on chip, nothing streamed
-    assert fine.reused_input
+    assert transport.memory_inputs == (input_path == "memory")
+    fine = driver.run("fine3", codes)  # the same patch: stays on chip, neither read nor streamed again
+    assert fine.reused_input and transport.memory_inputs == (input_path == "memory")
     for result in (coarse, fine):
         expect = run_program(programs[result.network], codes[None])[0]
         assert result.logits.tolist() == expect.tolist()
         assert result.argmax == int(np.argmax(expect[: programs[result.network].num_classes]))
         assert result.logits_frac == programs[result.network].logits_frac
-    other = driver.run("coarse", _codes(2))  # a new patch is streamed again
+    other = driver.run("coarse", _codes(2))  # a new patch is read again
     assert not other.reused_input
+    assert other.logits.tolist() == run_program(programs["coarse"], _codes(2)[None])[0].tolist()
+    # The memory path has one input buffer, allocated on the first run and reused by every later one.
+    buffers = set(transport.memory) - set(written)
+    assert len(buffers) == (input_path == "memory")
+    if buffers:
+        (address,) = buffers
+        assert len(transport.memory[address]) == PATCH_BYTES and address % 16 == 0
+        assert transport.regs[regs.INPUT_ADDR_LO] == address and transport.regs[regs.INPUT_ADDR_HI] == 0
 
 
 def test_a_program_s_payload_crc_is_checked_on_its_first_run_only(six_images):
@@ -177,3 +195,128 @@ def test_the_simulated_default_core_is_bg_cores_default() -> None:
     assert {name: declared[name.upper()] for name in DEFAULT_CORE} == DEFAULT_CORE
     default = targets.get(targets.DEFAULT_TARGET).core
     assert {name: declared[name] for name in default} == default
+
+
+# ---------------------------------------------------------------- aborts: any failure leaves the core idle
+
+
+class FailingWait(ModelTransport):
+    """The model, with a transport that fails once while a run is in progress (a bus error, a lost
+    interrupt handle, Ctrl-C): ``fail_with`` is raised from the next ``wait``."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fail_with: BaseException | None = None
+
+    def wait(self, seconds: float) -> None:
+        if self.fail_with is not None:
+            exc, self.fail_with = self.fail_with, None
+            raise exc
+        super().wait(seconds)
+
+
+def _idle(model: ModelTransport) -> bool:
+    busy, done = regs.FIELDS["STATUS"]["busy"], regs.FIELDS["STATUS"]["done"]
+    return not busy.get(model.status) and not done.get(model.status) and model._pending is None
+
+
+@pytest.mark.parametrize("input_path", ["memory", "stream"])
+@pytest.mark.parametrize("failure", [OSError("bus error"), KeyboardInterrupt()], ids=["OSError", "KeyboardInterrupt"])
+def test_a_transport_error_mid_run_aborts_it_and_the_next_run_is_correct(six_images, input_path, failure):
+    model = FailingWait(LANES, SLOTS, LOG2_SLOT)
+    driver = CoreDriver(model, timeout_s=2.0, input_path=input_path)
+    programs = driver.load_programs(six_images)
+    first, second = _codes(7), _codes(8)
+    assert driver.run("coarse", first).network == "coarse"
+    model.fail_with = failure
+    with pytest.raises(type(failure)):
+        driver.run("coarse", second)  # started, then the transport fails before the core is done
+    assert _idle(model), describe_status(model.status)  # soft-reset, done cleared: not left busy
+    assert model.stream == b""  # nothing of the failed run's patch left to feed the next run
+    # Slot 0 is unknown after the failure: the first patch is read again, not reused, and both are right.
+    for codes in (first, second):
+        result = driver.run("coarse", codes)
+        assert not result.reused_input
+        assert result.logits.tolist() == run_program(programs["coarse"], codes[None])[0].tolist()
+
+
+def test_a_core_error_drops_the_stream_it_left_and_the_next_patch_is_its_own(six_images):
+    """A run that fails before taking its patch leaves all of it queued; the abort drops it, so the next
+    run reads its own patch, not the stale one."""
+    driver = _driver(input_path="stream")
+    programs = driver.load_programs(six_images)
+    driver.transport.axi_error = True  # the program read fails at once: the stream is never taken
+    with pytest.raises(CoreError, match="AXI_READ"):
+        driver.run("fine1", _codes(9))
+    driver.transport.axi_error = False
+    assert driver.transport.stream == b""
+    result = driver.run("fine1", _codes(10))
+    assert result.logits.tolist() == run_program(programs["fine1"], _codes(10)[None])[0].tolist()
+
+
+def test_a_busy_core_is_refused_and_left_running(six_images):
+    """A run in progress that the driver did not start (or cannot know about) is not abandoned."""
+    driver = _driver()
+    driver.load_programs(six_images)
+    driver.start("coarse")  # a stream run without a patch: busy until it gets one
+    with pytest.raises(CoreError, match="busy with another run"):
+        driver.run("fine1", _codes(11))
+    assert regs.FIELDS["STATUS"]["busy"].get(driver.transport.status) and driver.transport._pending is not None
+
+
+def test_the_memory_path_needs_an_aligned_buffer_and_the_stream_path_a_stream(six_images):
+    class Misaligned(ModelTransport):
+        def alloc(self, nbytes: int) -> int:
+            return super().alloc(nbytes + 16) + 8 if nbytes == PATCH_BYTES else super().alloc(nbytes)
+
+    driver = CoreDriver(Misaligned(LANES, SLOTS, LOG2_SLOT), timeout_s=2.0)
+    driver.load_programs(six_images)
+    with pytest.raises(CoreError, match="not 16-byte aligned"):
+        driver.run("coarse", _codes(12))
+    assert _idle(driver.transport)
+
+    class NoStream:  # a board transport: registers, memory and time, no AXI4-Stream
+        def __init__(self) -> None:
+            self.model = ModelTransport(LANES, SLOTS, LOG2_SLOT)
+            for name in ("read32", "write32", "alloc", "write_memory", "wait", "close"):
+                setattr(self, name, getattr(self.model, name))
+
+    with pytest.raises(CoreError, match="input_path 'stream' needs a transport with an AXI4-Stream"):
+        CoreDriver(NoStream(), input_path="stream")
+    board = CoreDriver(NoStream(), timeout_s=2.0)  # the default memory path needs no stream, nor reset_stream
+    programs = board.load_programs(six_images)
+    board.start("coarse")  # a stream run on a core with no stream: never ends
+    with pytest.raises(CoreTimeoutError):
+        board.wait_done(0.2)
+    result = board.run("coarse", _codes(13))
+    assert result.logits.tolist() == run_program(programs["coarse"], _codes(13)[None])[0].tolist()
+    with pytest.raises(ValueError, match="input_path must be one of memory, stream"):
+        CoreDriver(ModelTransport(LANES, SLOTS, LOG2_SLOT), input_path="dma")
+
+
+def test_the_model_reads_its_input_from_memory_as_the_register_map_says(six_images):
+    """The model itself (what the driver tests rely on): INPUT_ALIGN for a misaligned INPUT_ADDR,
+    AXI_READ for one outside device memory, reuse_input winning over input_from_memory."""
+    ctrl = regs.FIELDS["CTRL"]
+    model = ModelTransport(LANES, SLOTS, LOG2_SLOT)
+    program = model.alloc(len(six_images["coarse"]))
+    model.write_memory(program, six_images["coarse"])
+    patch = model.alloc(PATCH_BYTES)
+    model.write_memory(patch, _codes(14).tobytes())
+    model.write32(regs.PROGRAM_ADDR_LO, program)
+
+    def run(input_address: int, bits: int) -> int:
+        model.write32(regs.STATUS, regs.FIELDS["STATUS"]["done"].put(0, 1))
+        model.write32(regs.INPUT_ADDR_LO, input_address)
+        model.write32(regs.CTRL, bits | ctrl["start"].put(0, 1))
+        model.wait(0.0)
+        return model.status
+
+    error_code = regs.FIELDS["STATUS"]["error_code"]
+    from_memory = ctrl["input_from_memory"].put(0, 1)
+    assert error_code.get(run(patch + 4, from_memory)) == regs.ErrorCode.INPUT_ALIGN
+    assert error_code.get(run(0x10, from_memory)) == regs.ErrorCode.AXI_READ
+    assert error_code.get(run(patch, from_memory)) == regs.ErrorCode.NONE and model.memory_inputs == 1
+    np.testing.assert_array_equal(model.slot0, _codes(14))
+    reuse = from_memory | ctrl["reuse_input"].put(0, 1)
+    assert error_code.get(run(patch + 4, reuse)) == regs.ErrorCode.NONE and model.memory_inputs == 1
