@@ -18,7 +18,7 @@ TARGET ?= pynq-z2
 JOBS ?= auto
 PYTEST_JOBS := -n $(JOBS) --dist loadscope
 
-.PHONY: help setup demo test test-all lint lock docs photos train eval data-bench bench-host bench-separability bench-readability bench-coarse bench-eval-studies bench-quantization hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks clean
+.PHONY: help setup demo test test-all lint lock docs photos train eval data-bench bench-host bench-separability bench-readability bench-coarse bench-eval-studies bench-quantization hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks bitstream clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -97,6 +97,9 @@ bench-rtl: $(STAMP)  ## RTL core on TARGET (pynq-z2: width 16 on P=16; zcu104: w
 
 synth: $(STAMP)  ## Yosys synth_xilinx of the whole core for TARGET (pynq-z2, or zcu104): table + fit check (build/synth/core*.md)
 	$(PY) -m blurgauge.hw.synth bg_core --target $(TARGET)
+
+bitstream: $(STAMP)  ## Vivado batch build of the PYNQ overlay for BOARD (pynq-z2, or zcu104): build/bitstream/BOARD/blurgauge.{bit,hwh} (needs Vivado; docs/board.md)
+	$(PY) -m blurgauge.hw.bitstream --board $(or $(BOARD),$(TARGET)) $(if $(CLOCK_MHZ),--clock-mhz $(CLOCK_MHZ),)
 
 synth-blocks: $(STAMP)  ## Yosys synth_xilinx figures of the RTL blocks (build/synth/)
 	$(PY) -m blurgauge.hw.synth bg_mac_array -p P=16

@@ -29,6 +29,8 @@ class Target:
     width: int
     #: Extra ``synth_xilinx`` options.
     synth_options: tuple[str, ...] = field(default=())
+    #: The PL clock a board build runs the core at, in MHz (``make bitstream``: hw/bitstream.py).
+    clock_mhz: int = 100
 
     @property
     def lanes(self) -> int:
@@ -46,6 +48,7 @@ TARGETS: dict[str, Target] = {
         totals={"LUT": 53_200, "FF": 106_400, "DSP48E1": 220, "BRAM36": 140, "CARRY4": 13_300},
         core={"LANES": 16, "SLOTS": 4, "SLOT_BYTES": 65536, "WBUF_TILES": 128, "DSP_PRODUCTS": 168},
         width=16,
+        clock_mhz=100,  # host/accelerator.py TARGET_CLOCK_MHZ: the board times the docs project
     ),
     # The paper's width 64 on a 32 x 32 array for a ZCU104 (XCZU7EV, AMD DS891): every product in a DSP48E2,
     # 256 KiB slots (the stem's 64 x 64 x 64 output) and a weight buffer of two 256-tile blocks (conv5: 512
@@ -60,6 +63,7 @@ TARGETS: dict[str, Target] = {
         core={"LANES": 32, "SLOTS": 4, "SLOT_BYTES": 262144, "WBUF_TILES": 256, "DSP_PRODUCTS": 1024},
         width=64,
         synth_options=("-uram",),
+        clock_mhz=200,  # the figure docs/core-rtl.md quotes; met timing only a Vivado run can show
     ),
 }
 
