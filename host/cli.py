@@ -244,7 +244,7 @@ def _extra_message(command: str, exc: ModuleNotFoundError) -> str:
     distribution, extra = _missing_extra(exc) or ("?", "all")
     text = (f"{command} needs {distribution}, which is not installed (an extra of blurgauge): "
             f'pip install "blurgauge[{extra}]"')
-    if extra == "convert":
+    if command == "blurgauge estimate" and extra in ("train", "convert"):
         text += ("; golden, rtl and pynq run without it on ready core programs: --weights FOLDER of .bgcp files "
                  "with their preprocess.json (`blurgauge hls` writes them on a development machine)")
     return text
