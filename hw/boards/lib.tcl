@@ -96,8 +96,8 @@ proc bg_create_system {ps} {
     connect_bd_net [get_bd_pins proc_sys_reset_0/peripheral_aresetn] [get_bd_pins $bg_core_name/aresetn]
 
     # Interrupt straight to the PS's first fabric interrupt line, no AXI interrupt controller: PYNQ
-    # (2.6 and later) handles one interrupt wired to IRQ_F2P[0] / pl_ps_irq0[0] directly (PYNQ's
-    # "Interrupt" documentation; docs/board.md).
+    # (the 2.7 and 3.x images) handles one interrupt wired to IRQ_F2P[0] / pl_ps_irq0[0] directly
+    # (PYNQ's "Interrupt" documentation; docs/board.md).
     connect_bd_net [get_bd_pins $bg_core_name/irq] [bg_pin $ps irq]
 
     # Address map: the registers at the PS master's usual PL base, the core's master onto DDR only.
@@ -126,10 +126,11 @@ proc bg_build_and_export {} {
     update_compile_order -fileset sources_1
 
     launch_runs impl_1 -to_step write_bitstream -jobs $bg(jobs)
-    wait_on_run impl_1
-    set status [get_property STATUS [get_runs impl_1]]
-    if {![string match "*write_bitstream Complete*" $status]} {
-        error "blurgauge: implementation did not finish ($status); see [get_property DIRECTORY [get_runs impl_1]]/runme.log"
+    wait_on_runs impl_1
+    # wait_on_runs returns however the run ended; PROGRESS says whether it got to the end (UG835).
+    if {[get_property PROGRESS [get_runs impl_1]] ne "100%"} {
+        error "blurgauge: implementation stopped at [get_property PROGRESS [get_runs impl_1]]\
+               ([get_property STATUS [get_runs impl_1]]); see [get_property DIRECTORY [get_runs impl_1]]/runme.log"
     }
 
     file mkdir $bg(out)

@@ -334,3 +334,20 @@ def test_make_bitstream_runs_vivado_when_it_is_on_path(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert (out / "blurgauge.bit").is_file() and (out / "blurgauge.hwh").is_file()
     assert f"-source {bitstream.ENTRY_TCL} -tclargs {out / 'config.tcl'}" in result.stdout
+
+
+def test_fusesoc_synth_targets_use_the_wrapper_and_each_board() -> None:
+    """blurgauge_core.core's Vivado targets (hw/fusesoc.py): the wrapper as top, each board's part and its
+    target's parameters."""
+    import yaml
+
+    from blurgauge.hw import fusesoc
+
+    core = yaml.safe_load(fusesoc.PATH.read_text())
+    assert core["filesets"]["board"]["files"] == [str(WRAPPER.relative_to(rtl_files.REPO))]
+    assert core["filesets"]["board"]["file_type"] == "verilogSource"
+    for board in bitstream.BOARDS.values():
+        target = core["targets"][f"synth-{board.name}"]
+        assert target["toplevel"] == rtl_files.WRAPPER_TOP and target["default_tool"] == "vivado"
+        assert target["tools"]["vivado"] == {"part": board.part, "pnr": "none"}
+        assert target["parameters"] == [f"{k}={v}" for k, v in targets.get(board.target).core.items()]

@@ -63,7 +63,7 @@ DOCUMENTED: dict[str, dict[str, bool]] = {
     "current_fileset": {**_QV, "-constrset": False, "-simset": False},
     "launch_runs": {**_QV, "-jobs": True, "-scripts_only": False, "-dir": True, "-to_step": True,
                     "-next_step": False, "-force": False},
-    "wait_on_run": {**_QV, "-timeout": True},
+    "wait_on_runs": {**_QV, "-timeout": True, "-exit_condition": True},
     "get_runs": {**_GET},
     "open_run": {**_QV, "-name": True},
     "report_utilization": {**_QV, "-file": True, "-append": False, "-hierarchical": False},
@@ -313,6 +313,8 @@ class FakeVivado:
         prop, obj = pos
         if obj == "impl_1" and prop == "STATUS":
             return "write_bitstream Complete!" if self.ran else "Not started"
+        if obj == "impl_1" and prop == "PROGRESS":
+            return "100%" if self.ran else "0%"
         if obj == "impl_1" and prop == "DIRECTORY":
             return str(self.project_dir / f"{self.project_name}.runs" / "impl_1")
         if obj == "project" and prop == "DIRECTORY":
@@ -419,7 +421,7 @@ class FakeVivado:
         self.launched = (pos, opts.get("-to_step"))
         return ""
 
-    def cmd_wait_on_run(self, opts: dict[str, str], pos: list[str]) -> str:
+    def cmd_wait_on_runs(self, opts: dict[str, str], pos: list[str]) -> str:
         # What an implementation run to write_bitstream leaves behind, where Vivado puts it.
         runs = self.project_dir / f"{self.project_name}.runs" / "impl_1"
         runs.mkdir(parents=True, exist_ok=True)
