@@ -61,7 +61,7 @@ proc bg_intf_pin {ps key} {
 }
 
 proc bg_create_system {ps} {
-    global bg bg_core_name
+    global bg bg_core_name bg_overlay_name
     # The core: module reference of the wrapper, parameters from hw/targets.py.
     create_bd_cell -type module -reference blurgauge_core $bg_core_name
     set core [get_bd_cells $bg_core_name]
@@ -111,6 +111,10 @@ proc bg_create_system {ps} {
 
     validate_bd_design
     save_bd_design
+    # The block design as Vivado holds it, re-creatable, written before the long runs so that it is
+    # there to inspect even when implementation fails.
+    file mkdir $bg(out)
+    write_bd_tcl -force [file join $bg(out) $bg_overlay_name.tcl]
     puts "blurgauge: PL clock requested $bg(clock_mhz) MHz, the PS gives [bg_actual_mhz $ps] MHz"
 }
 
@@ -137,7 +141,6 @@ proc bg_build_and_export {} {
     open_run impl_1
     report_utilization -file [file join $bg(out) utilization.rpt]
     report_timing_summary -file [file join $bg(out) timing_summary.rpt]
-    write_bd_tcl -force [file join $bg(out) $bg_overlay_name.tcl]
 
     # The overlay: the bitstream and the hardware handoff under one base name. Vivado writes the .hwh
     # with the block design's generated products: <project>.gen/sources_1/bd/<bd>/hw_handoff/<bd>.hwh

@@ -25,10 +25,9 @@ from pathlib import Path
 
 import pytest
 
+from blurgauge.host.transports.pynq import PynqTransport
 from blurgauge.hw import bitstream, rtl_files, targets, verilator
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from vivado_fake import FakeVivado, Module, VivadoError
+from tests.hw.vivado_fake import FakeVivado, Module, VivadoError
 
 WRAPPER = rtl_files.WRAPPER
 CORE_SV = rtl_files.RTL_DIR / "bg_core.sv"
@@ -238,8 +237,7 @@ def test_block_design(board: str, tmp_path: Path) -> None:
     assert fake.files == rtl_files.board_sources() and all(p.is_file() for p in fake.files)
 
     # The core: the module reference of the wrapper, under the name the driver looks up.
-    driver_default = inspect.signature(__import__("blurgauge.host.transports.pynq", fromlist=["x"]).PynqTransport)
-    core_name = driver_default.parameters["core"].default
+    core_name = inspect.signature(PynqTransport).parameters["core"].default
     assert core_name == "bg_core_0"
     core = fake.cells[core_name]
     assert core.module is not None and core.module.name == rtl_files.WRAPPER_TOP and core.module.path == WRAPPER
