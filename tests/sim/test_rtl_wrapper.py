@@ -1,9 +1,9 @@
 """The board wrapper (hw/boards/blurgauge_core.v) in Verilator through cocotb: bg_core's own end-to-end
-tests (sim/tb_core.py, unchanged) with the wrapper in the loop, at tests/sim/test_rtl_core.py's reduced
-configuration. The testbench drives bg_core's port names; hw/boards/sim/blurgauge_core_tb.sv renames
-them to the wrapper's (active-low reset, the wrapper's reset register) and nothing else, so every
-register access, streamed beat and DDR read crosses the wrapper's ports, with random stalls on all of
-them (sim/tb_core.py)."""
+tests (sim/tb_core.py, unchanged; those tests/sim/test_rtl_core.py runs in `make test`) with the wrapper
+in the loop, at tests/sim/test_rtl_core.py's reduced configuration. The testbench drives bg_core's port
+names; hw/boards/sim/blurgauge_core_tb.sv renames them to the wrapper's (active-low reset, the wrapper's
+reset register) and nothing else, so every register access, streamed beat and DDR read crosses the
+wrapper's ports, with random stalls on all of them (sim/tb_core.py)."""
 
 from __future__ import annotations
 
@@ -42,3 +42,10 @@ def test_wrapper_errors(tmp_path: Path) -> None:
     """Every error code the core reports, each followed by a correct run, through the wrapper."""
     results = run_through_wrapper(tmp_path, "errors_then_good_runs", 22)
     assert {"after early TLAST", "after SLVERR", "after soft reset"} <= set(results)
+
+
+def test_wrapper_input_from_memory(tmp_path: Path) -> None:
+    """The board's input path: the patch read from DDR through the wrapper's AXI master
+    (CTRL.input_from_memory), bit for bit the stream's logits, with its faults."""
+    results = run_through_wrapper(tmp_path, "input_from_memory", 23)
+    assert "coarse pass (input from memory)" in results
