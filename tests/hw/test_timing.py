@@ -370,7 +370,7 @@ def _toy_sources() -> timing.Sources:
 def test_real_place_and_route_agrees_with_nextpnr() -> None:
     """The SDF walk's worst path of a real routed design is nextpnr's critical path, to the picosecond,
     and names the toy's RTL registers."""
-    result = timing.place_and_route("bg_timing_toy", {}, _toy_sources(), WORK / "toy")
+    result = timing.place_and_route("bg_timing_toy", {}, _toy_sources(), WORK / "toy" / "ecp5")
     (crit,) = [p for p in result.critical if p.clock_from == p.clock_to]
     assert result.fmax_mhz > 0 and result.ranked
     assert abs(result.ranked[0].delay_ns - crit.delay_ns) < 0.002, (result.ranked[0], crit.delay_ns)
@@ -379,6 +379,10 @@ def test_real_place_and_route_agrees_with_nextpnr() -> None:
     assert {p.endpoint for p in result.ranked} == {"acc", "y", "a_q", "b_q"} and result.ranked[0].endpoint == "acc"
     assert any("bg_timing_toy.sv:" in s for p in result.ranked for s in p.sources)
     assert result.utilization["MULT18X18D"]["used"] >= 1 and result.utilization["TRELLIS_IO"]["used"] == 4
+    # The report again from the run's files (--report-only) is the same report.
+    text = timing.write_report(result, None, META, WORK / "toy")
+    assert f"**{result.fmax_mhz:.1f} MHz** (PASS at 100 MHz)" in text
+    assert timing.rewrite_report(WORK / "toy") == text
 
 
 @pytest.mark.slow
