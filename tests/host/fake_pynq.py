@@ -55,7 +55,7 @@ import numpy as np
 from blurgauge.hw.regs import core_regs as regs
 
 #: Where the PS's first general-purpose master maps the PL, and the range the block design gives the core.
-PL_BASE = {"zynq": 0x4000_0000, "zynq_us": 0xA000_0000}
+PL_BASE = {"zynq": 0x43C0_0000, "zynq_us": 0xA000_0000}  # hw/boards/ (docs/board.md)
 CORE_RANGE = 0x1_0000
 #: PYNQ's GIC number of the first fabric interrupt line (pynq/pl_server/hwh_parser.py).
 RAW_IRQ = {"zynq": 61, "zynq_us": 121}

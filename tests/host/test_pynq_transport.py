@@ -283,7 +283,7 @@ def test_the_fake_keeps_unflushed_writes_in_the_cache_and_checks_mmio_as_pynq_do
     with pytest.raises(ValueError, match="No Pin of name bg_core_0/absent found"):
         pynq.Interrupt("bg_core_0/absent")
     with pytest.raises(BusError):
-        pynq.MMIO(0x4000_0000 + 0x2_0000, 4).read(0)
+        pynq.MMIO(0x43C0_0000 + 0x2_0000, 4).read(0)
     stale = pynq.Overlay(str(bit), download=False)  # the bitstream in the PL already: usable
     assert stale.is_loaded()
     fake.loaded = "/elsewhere/base.bit"
