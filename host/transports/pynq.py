@@ -19,7 +19,7 @@ synchronous caller may itself be running inside an event loop (a Jupyter noteboo
 ``asyncio.run`` nor ``run_until_complete`` may be called; so the interrupt lives in an event loop on a
 thread of its own and every wait is a bounded call into it. An interrupt that does not come although
 the core is done (a design or image whose interrupt routing PYNQ cannot use) is noticed, and after
-a few the transport polls instead, with a warning.
+a few in a row the transport polls instead, with a warning.
 
 pynq is imported only when a PynqTransport is made, so the module imports anywhere; the syntax is
 Python 3.10's (PYNQ images for the Z2 run 3.10). Verified here against tests/host/fake_pynq.py, a fake
@@ -49,7 +49,8 @@ POLL_S = 2e-4
 IRQ_PIN = "irq"
 #: Beyond a wait's own bound: how long the interrupt thread may take to answer at all.
 THREAD_MARGIN_S = 5.0
-#: Interrupts that did not come although the core was done, before the transport polls instead.
+#: Interrupts in a row that did not come although the core was done, before the transport polls instead
+#: (one alone can be a run that ended between the wait's bound and the STATUS read).
 MISSED_IRQ_LIMIT = 3
 #: The registers the driver uses must lie inside the IP's address range.
 REGISTER_SPAN = regs.LOGIT0 + 4 * regs.LOGIT_COUNT
@@ -245,6 +246,7 @@ class PynqTransport:
             time.sleep(max(0.0, min(seconds, self.poll_s)))
             return
         if self._irq.wait(max(0.0, seconds)):
+            self.missed_interrupts = 0
             return
         # No interrupt within the bound: a run still going, or an interrupt that does not reach PYNQ.
         done = regs.FIELDS["STATUS"]["done"].get(self.read32(regs.STATUS))

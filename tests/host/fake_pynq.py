@@ -83,6 +83,8 @@ class Design:
     other_ip: dict[str, int] = field(default_factory=dict)  # name -> range, placed after the core
     #: Whether the Linux image has a UIO device for the fabric interrupt line (PYNQ's ValueError if not).
     uio: bool = True
+    #: Whether the core's interrupt, listed in the .hwh, ever reaches PYNQ (a routing PYNQ cannot use).
+    irq_reaches_ps: bool = True
 
     def ip_dict(self) -> dict[str, dict[str, Any]]:
         ps_name, ps_type, _ = PS[self.arch]
@@ -249,8 +251,8 @@ class FakePynq:
 
             async def wait(self) -> None:
                 self.waits += 1
-                if asyncio.get_running_loop() is not self._loop:
-                    await asyncio.Event().wait()  # the reader is on another loop: nothing ever wakes this one
+                if asyncio.get_running_loop() is not self._loop or not board.design.irq_reaches_ps:
+                    await asyncio.Event().wait()  # the reader is on another loop, or no line: nothing wakes it
                 while not board._pl().irq:
                     await asyncio.sleep(0)  # a cancellation point, as an event wait is
                     board._pl().run(MAX_CATCH_UP_S)

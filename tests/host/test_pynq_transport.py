@@ -217,6 +217,21 @@ def test_an_interrupt_pynq_cannot_attach_falls_back_to_polling_unless_required(b
         PynqTransport(bit, interrupt=True)
 
 
+def test_an_interrupt_that_never_arrives_although_the_core_is_done_turns_into_polling(board):
+    fake, bit = board(_RecordingPL(), Design(irq_reaches_ps=False))
+    transport = PynqTransport(bit)
+    assert transport.uses_interrupt
+    fake.pl.words[regs.STATUS] = regs.FIELDS["STATUS"]["done"].put(0, 1)
+    fake.pl.words[regs.CTRL] = regs.FIELDS["CTRL"]["irq_enable"].put(0, 1)
+    transport.wait(0.01)
+    transport.wait(0.01)
+    assert transport.uses_interrupt and transport.missed_interrupts == 2
+    with pytest.warns(RuntimeWarning, match="did not reach PYNQ 3 times although the core was done; polling"):
+        transport.wait(0.01)
+    assert not transport.uses_interrupt
+    transport.close()
+
+
 def test_the_module_imports_without_pynq_and_says_where_pynq_runs(monkeypatch):
     monkeypatch.setitem(sys.modules, "pynq", None)  # import pynq fails as it does off a board
     with pytest.raises(RuntimeError, match="exists only on a Zynq board with a PYNQ image"):
