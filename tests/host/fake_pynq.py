@@ -59,7 +59,7 @@ PL_BASE = {"zynq": 0x43C0_0000, "zynq_us": 0xA000_0000}  # hw/boards/ (docs/boar
 CORE_RANGE = 0x1_0000
 #: PYNQ's GIC number of the first fabric interrupt line (pynq/pl_server/hwh_parser.py).
 RAW_IRQ = {"zynq": 61, "zynq_us": 121}
-PS = {"zynq": ("processing_system7_0", "xilinx.com:ip:processing_system7:5.5", "IRQ_F2P"),
+PS = {"zynq": ("ps7", "xilinx.com:ip:processing_system7:5.5", "IRQ_F2P"),  # instance names of hw/boards/
       "zynq_us": ("zynq_ultra_ps_e_0", "xilinx.com:ip:zynq_ultra_ps_e:3.5", "pl_ps_irq0")}
 #: Longest stretch of simulation one register access catches up on (the PL only gets slower).
 MAX_CATCH_UP_S = 0.25
