@@ -56,6 +56,19 @@ class AxisEstimate:
         return float(self.coarse_confidence * self.fine_probabilities.max())
 
 
+def choose_range(coarse_logits: np.ndarray) -> int:
+    """The coarse range one patch's coarse logits choose: their argmax, the lowest index on a tie.
+
+    Softmax keeps the order of the logits, so for an estimate of one patch this is ``run_cascade``'s
+    choice; the core's image job (CTRL.image_job) makes it in hardware, and the golden reference of the
+    job (``hw.compiler.golden.run_image_job``) calls this function.
+    """
+    logits = np.asarray(coarse_logits)
+    if logits.ndim != 1 or len(logits) == 0:
+        raise ValueError(f"one patch's coarse logits are a non-empty vector, got shape {logits.shape}")
+    return int(np.argmax(logits))
+
+
 def _owners(codes: np.ndarray, owners: np.ndarray | None) -> tuple[np.ndarray, int]:
     """Each patch's estimate index, checked: every estimate 0..n-1 has at least one patch."""
     if owners is None:

@@ -74,8 +74,46 @@ def make_case(path: Path, width: int, lanes: int, seed: int, timeout_ns: int) ->
             "logits": [int(v) for v in logits[:8]], "argmax": int(np.argmax(logits[: prog.num_classes])),
             "logits_frac": prog.logits_frac, "layers": len(prog.layers),
         }
+    case["job"] = image_job_case(coarse, fine, patch, rng)
     path.write_text(json.dumps(case))
     return {"coarse": coarse, "fine": fine}
+
+
+#: The image job's fine programs in the testbench: one per range, the width-2 fine program with its last
+#: biases moved by a different amount for each, so that every table entry gives different logits.
+JOB_FINES = 5
+
+
+def image_job_case(coarse: program.CoreProgram, fine: program.CoreProgram, patch: np.ndarray,
+                   rng: np.random.Generator) -> dict:
+    """What sim/tb_core.py's image_job test needs: five distinct fine images, a height map, a coarse image
+    whose argmax is always 7 (no fine program: JOB_RANGE), and the golden job's results per axis."""
+    from blurgauge.hw.compiler import golden
+
+    def last_bias(prog: program.CoreProgram, change) -> program.CoreProgram:
+        last = prog.layers[-1]
+        return replace(prog, layers=[*prog.layers[:-1], replace(last, bias=change(last.bias.copy()))])
+
+    def shifted(bias: np.ndarray, k: int) -> np.ndarray:
+        bias[: len(bias)] += np.int16(97 * k)
+        return bias
+
+    def seven_wins(bias: np.ndarray) -> np.ndarray:
+        bias[7] = np.iinfo(np.int16).max  # logit 7 wins on any map
+        return bias
+
+    fines = [last_bias(fine, lambda b, k=k: shifted(b, k)) for k in range(JOB_FINES)]
+    maps = np.stack([patch, rng.integers(-128, 128, size=patch.shape)])
+    wide = replace(last_bias(coarse, seven_wins), num_classes=8)
+    jobs = golden.run_image_job(coarse, fines, maps)
+    axes = [{"range": job.range, "coarse_logits": [int(v) for v in job.coarse_logits[:8]],
+             "fine_logits": [int(v) for v in job.fine_logits[:8]],
+             "fine_argmax": int(np.argmax(job.fine_logits[: fines[job.range].num_classes])),
+             "coarse_frac": coarse.logits_frac, "fine_frac": fines[job.range].logits_frac}
+            for job in jobs]
+    images = {f"fine{k}": program.pack(prog).hex() for k, prog in enumerate(fines)}
+    return {"map_h": maps[1].reshape(-1).tolist(), "axes": axes,
+            "images": {**images, "coarse_wide": program.pack(wide).hex()}}
 
 
 def run(tmp_path: Path, params: dict[str, int], width: int, testcase: str | None, seed: int,

@@ -419,3 +419,127 @@ async def input_from_memory(dut: Any) -> None:
     env.check_good(await env.run("coarse", reuse=False, input_addr=where, checked=True), "coarse",
                    "memory input after stream")
     env.save()
+
+
+# ---- the image job: one start, four runs -------------------------------------------------------------
+
+JOB_START = regs.FIELDS["CTRL"]["image_job"].mask
+JS = regs.FIELDS["JOB_STATUS"]
+AR = regs.FIELDS["AXIS_RESULT"]
+
+
+async def count_rises(dut: Any, seen: list[int]) -> None:
+    while True:
+        await RisingEdge(dut.irq)
+        seen.append(int(get_sim_time("ns")))
+
+
+async def job(env: Env, coarse: int, table: list[int], width_map: int, height_map: int) -> dict:
+    """One image job from one start; its status, both axes' results and the 32 job logits."""
+    await env.write(regs.STATUS, ST["done"].mask)
+    await env.write(regs.PROGRAM_ADDR_LO, coarse & 0xFFFFFFFF)
+    await env.write(regs.PROGRAM_ADDR_HI, coarse >> 32)
+    for i, addr in enumerate(table):
+        await env.write(regs.FINE_ADDR_LO0 + 4 * i, addr & 0xFFFFFFFF)
+    await env.write(regs.FINE_ADDR_HI, table[0] >> 32)
+    await env.write(regs.INPUT_ADDR_LO, width_map & 0xFFFFFFFF)
+    await env.write(regs.INPUT_ADDR_HI, width_map >> 32)
+    await env.write(regs.INPUT_H_ADDR_LO, height_map & 0xFFFFFFFF)
+    await env.write(regs.INPUT_H_ADDR_HI, height_map >> 32)
+    await env.write(regs.CTRL, CTRL_IRQ | JOB_START)
+    await env.write(regs.CTRL, CTRL_IRQ | JOB_START | CTRL_START)
+    out = await env.wait_done()
+    status = await env.read(regs.JOB_STATUS)
+    out["runs_done"], out["run"], out["job"] = JS["runs_done"].get(status), JS["run"].get(status), JS["job"].get(status)
+    out["axes"] = []
+    for a in range(2):
+        word = await env.read(regs.AXIS_RESULT0 + 4 * a)
+        out["axes"].append({name: AR[name].get(word) for name in ("range", "fine", "coarse_frac", "fine_frac")})
+    codes = [await env.read(regs.JOB_LOGIT0 + 4 * i) for i in range(32)]
+    out["job_logits"] = [v - (1 << 32) if v >> 31 else v for v in codes]
+    return out
+
+
+def check_axes(out: dict, expected: list[dict], runs: int, label: str) -> None:
+    """The results of the job's first ``runs`` runs equal golden's; the later runs' logits are zero."""
+    for r in range(4):
+        axis, fine = expected[r // 2], r % 2
+        got = out["job_logits"][8 * r: 8 * r + 8]
+        want = (axis["fine_logits"] if fine else axis["coarse_logits"]) if r < runs else [0] * 8
+        assert got == want, f"{label}: run {r} logits {got} != {want}"
+        if r < runs:
+            res = out["axes"][r // 2]
+            if fine:
+                assert (res["fine"], res["fine_frac"]) == (axis["fine_argmax"], axis["fine_frac"]), (label, r, res)
+            else:
+                assert (res["range"], res["coarse_frac"]) == (axis["range"], axis["coarse_frac"]), (label, r, res)
+
+
+@cocotb.test(timeout_time=8000, timeout_unit="ms")
+async def image_job(dut: Any) -> None:
+    """CTRL.image_job: both axes' coarse and fine runs from one start and one interrupt, the fine program
+    picked by the core from the FINE_ADDR table, bit for bit the golden job; a damaged fine program, SLVERR
+    in the height axis's fine run and a range with no fine program end the job with their error and the
+    finished runs' results readable; the next job is correct."""
+    env = await setup(dut, cocotb.RANDOM_SEED + 3)
+    spec = env.case["job"]
+    images = {k: bytes.fromhex(v) for k, v in spec["images"].items()}
+    # the five fine images and coarse_wide where the error tests keep their bad images, 256 KiB apart
+    where = {name: env.addr["bad"] + i * 0x4_0000 for i, name in enumerate(images)}
+    where["coarse"] = env.addr["coarse"]
+    for name, image in images.items():
+        assert len(image) <= 0x4_0000, "the image job test places width-2 images 256 KiB apart"
+        env.ram.write(where[name], image)
+    width_map, height_map = env.addr["input"], env.addr["input"] + 0x1_0000
+    env.ram.write(height_map, bytes(v & 0xFF for v in spec["map_h"]))
+    table = [where[f"fine{k}"] for k in range(5)]
+    expected = spec["axes"]
+    rises: list[int] = []
+    watcher = cocotb.start_soon(count_rises(dut, rises))
+
+    out = await job(env, where["coarse"], table, width_map, height_map)
+    assert (out["error"], out["runs_done"], out["job"]) == (0, 0b1111, 1), f"good job: {out}"
+    check_axes(out, expected, 4, "good job")
+    assert len(rises) == 1, f"{len(rises)} interrupts for one image job"
+    dut._log.info("image job: %d cycles (%d stalled), ranges %s", out["cycles"], out["stall_cycles"],
+                  [a["range"] for a in out["axes"]])
+    env.results["image job"] = {"cycles": out["cycles"], "stall_cycles": out["stall_cycles"],
+                                "layer_cycles": []}
+
+    # The width axis's fine program damaged (header CRC): the job ends in run 1, the coarse result stands.
+    chosen = table[expected[0]["range"]]
+    good = images[f"fine{expected[0]['range']}"]
+    bad = bytearray(good)
+    bad[9] ^= 0x40
+    env.ram.write(chosen, bytes(bad))
+    out = await job(env, where["coarse"], table, width_map, height_map)
+    env.ram.write(chosen, good)
+    assert (out["error"], out["error_code"], out["runs_done"], out["run"]) == (1, ERR.HEADER_CRC, 0b0001, 1), out
+    check_axes(out, expected, 1, "damaged fine program")
+
+    # SLVERR on the weights of the height axis's fine program, switched on once the job reaches run 3.
+    fine_h = table[expected[1]["range"]]
+    fine_h_image = images[f"fine{expected[1]['range']}"]
+    await env.write(regs.STATUS, ST["done"].mask)
+    task = cocotb.start_soon(job(env, where["coarse"], table, width_map, height_map))
+    for _ in range(200000):
+        await ClockCycles(dut.clk, 100)
+        if int(dut.job_run.value) == 3:
+            break
+    env.ram.fault = range(fine_h + HEADER_BYTES, fine_h + len(fine_h_image))  # records, weights, CRC reads
+    out = await task
+    env.ram.fault = None
+    assert (out["error"], out["error_code"], out["runs_done"], out["run"]) == (1, ERR.AXI_READ, 0b0111, 3), out
+    check_axes(out, expected, 3, "SLVERR in the height axis's fine run")
+
+    # A coarse program whose argmax is 7: no fine program for that range.
+    out = await job(env, where["coarse_wide"], table, width_map, height_map)
+    assert (out["error"], out["error_code"], out["runs_done"], out["run"]) == (1, ERR.JOB_RANGE, 0b0001, 0), out
+
+    # And the next image is correct, with one interrupt per job throughout.
+    out = await job(env, where["coarse"], table, width_map, height_map)
+    assert (out["error"], out["runs_done"]) == (0, 0b1111), out
+    check_axes(out, expected, 4, "after the faults")
+    assert len(rises) == 5, f"{len(rises)} interrupts for five jobs"
+    watcher.cancel()
+    env.save()

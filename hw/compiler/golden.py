@@ -195,3 +195,34 @@ def run_program(program, codes: np.ndarray) -> np.ndarray:
             raise ValueError(f"layer {layer.name}: unknown op {layer.op}")
         slots[layer.dst] = out
     return slots[program.layers[-1].dst].reshape(len(codes), -1)
+
+
+@dataclass(frozen=True)
+class AxisJob:
+    """One axis of the core's image job: the coarse run's output codes, the range they choose, and the
+    output codes of that range's fine program (binary points: the programs' ``logits_frac``)."""
+
+    coarse_logits: np.ndarray
+    range: int
+    fine_logits: np.ndarray
+
+
+class JobRangeError(ValueError):
+    """The coarse program chose a range that has no fine program (the core's error JOB_RANGE)."""
+
+
+def run_image_job(coarse, fines, maps: np.ndarray) -> list[AxisJob]:
+    """The core's image job (CTRL.image_job, docs/core-rtl.md) in the integer reference: for each axis's
+    int8 map in ``maps`` (2, H, W: width, then height), the coarse program, the range
+    ``model.cascade.choose_range`` picks from its first ``num_classes`` codes, and ``fines[range]`` on the
+    same map."""
+    from blurgauge.model.cascade import choose_range
+
+    out = []
+    for codes in np.asarray(maps):
+        coarse_logits = run_program(coarse, codes[None])[0]
+        k = choose_range(coarse_logits[: coarse.num_classes])
+        if k >= len(fines):
+            raise JobRangeError(f"the coarse program chose range {k}; fine programs exist for 0..{len(fines) - 1}")
+        out.append(AxisJob(coarse_logits, k, run_program(fines[k], codes[None])[0]))
+    return out

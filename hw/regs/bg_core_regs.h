@@ -20,7 +20,7 @@ extern "C" {
 #define BG_CORE__VERSION__MINOR_bm 0xff
 #define BG_CORE__VERSION__MINOR_bp 0
 #define BG_CORE__VERSION__MINOR_bw 8
-#define BG_CORE__VERSION__MINOR_reset 0x3
+#define BG_CORE__VERSION__MINOR_reset 0x4
 #define BG_CORE__VERSION__MAJOR_bm 0xff00
 #define BG_CORE__VERSION__MAJOR_bp 8
 #define BG_CORE__VERSION__MAJOR_bw 8
@@ -66,6 +66,10 @@ extern "C" {
 #define BG_CORE__CTRL__INPUT_FROM_MEMORY_bp 5
 #define BG_CORE__CTRL__INPUT_FROM_MEMORY_bw 1
 #define BG_CORE__CTRL__INPUT_FROM_MEMORY_reset 0x0
+#define BG_CORE__CTRL__IMAGE_JOB_bm 0x40
+#define BG_CORE__CTRL__IMAGE_JOB_bp 6
+#define BG_CORE__CTRL__IMAGE_JOB_bw 1
+#define BG_CORE__CTRL__IMAGE_JOB_reset 0x0
 
 // reg - bg_core::STATUS
 #define BG_CORE__STATUS__BUSY_bm 0x1
@@ -115,6 +119,17 @@ extern "C" {
 #define BG_CORE__RESULT__LOGITS_FRAC_bp 8
 #define BG_CORE__RESULT__LOGITS_FRAC_bw 8
 
+// reg - bg_core::JOB_STATUS
+#define BG_CORE__JOB_STATUS__RUNS_DONE_bm 0xf
+#define BG_CORE__JOB_STATUS__RUNS_DONE_bp 0
+#define BG_CORE__JOB_STATUS__RUNS_DONE_bw 4
+#define BG_CORE__JOB_STATUS__RUN_bm 0x30
+#define BG_CORE__JOB_STATUS__RUN_bp 4
+#define BG_CORE__JOB_STATUS__RUN_bw 2
+#define BG_CORE__JOB_STATUS__JOB_bm 0x100
+#define BG_CORE__JOB_STATUS__JOB_bp 8
+#define BG_CORE__JOB_STATUS__JOB_bw 1
+
 // reg - bg_core::INPUT_ADDR_LO
 #define BG_CORE__INPUT_ADDR_LO__ADDR_bm 0xffffffff
 #define BG_CORE__INPUT_ADDR_LO__ADDR_bp 0
@@ -127,10 +142,53 @@ extern "C" {
 #define BG_CORE__INPUT_ADDR_HI__ADDR_bw 32
 #define BG_CORE__INPUT_ADDR_HI__ADDR_reset 0x0
 
+// reg - bg_core::INPUT_H_ADDR_LO
+#define BG_CORE__INPUT_H_ADDR_LO__ADDR_bm 0xffffffff
+#define BG_CORE__INPUT_H_ADDR_LO__ADDR_bp 0
+#define BG_CORE__INPUT_H_ADDR_LO__ADDR_bw 32
+#define BG_CORE__INPUT_H_ADDR_LO__ADDR_reset 0x0
+
+// reg - bg_core::INPUT_H_ADDR_HI
+#define BG_CORE__INPUT_H_ADDR_HI__ADDR_bm 0xffffffff
+#define BG_CORE__INPUT_H_ADDR_HI__ADDR_bp 0
+#define BG_CORE__INPUT_H_ADDR_HI__ADDR_bw 32
+#define BG_CORE__INPUT_H_ADDR_HI__ADDR_reset 0x0
+
 // reg - bg_core::LOGIT
 #define BG_CORE__LOGIT__VALUE_bm 0xffffffff
 #define BG_CORE__LOGIT__VALUE_bp 0
 #define BG_CORE__LOGIT__VALUE_bw 32
+
+// reg - bg_core::FINE_ADDR_LO
+#define BG_CORE__FINE_ADDR_LO__ADDR_bm 0xffffffff
+#define BG_CORE__FINE_ADDR_LO__ADDR_bp 0
+#define BG_CORE__FINE_ADDR_LO__ADDR_bw 32
+#define BG_CORE__FINE_ADDR_LO__ADDR_reset 0x0
+
+// reg - bg_core::FINE_ADDR_HI
+#define BG_CORE__FINE_ADDR_HI__ADDR_bm 0xffffffff
+#define BG_CORE__FINE_ADDR_HI__ADDR_bp 0
+#define BG_CORE__FINE_ADDR_HI__ADDR_bw 32
+#define BG_CORE__FINE_ADDR_HI__ADDR_reset 0x0
+
+// reg - bg_core::AXIS_RESULT
+#define BG_CORE__AXIS_RESULT__RANGE_bm 0xff
+#define BG_CORE__AXIS_RESULT__RANGE_bp 0
+#define BG_CORE__AXIS_RESULT__RANGE_bw 8
+#define BG_CORE__AXIS_RESULT__FINE_bm 0xff00
+#define BG_CORE__AXIS_RESULT__FINE_bp 8
+#define BG_CORE__AXIS_RESULT__FINE_bw 8
+#define BG_CORE__AXIS_RESULT__COARSE_FRAC_bm 0xff0000
+#define BG_CORE__AXIS_RESULT__COARSE_FRAC_bp 16
+#define BG_CORE__AXIS_RESULT__COARSE_FRAC_bw 8
+#define BG_CORE__AXIS_RESULT__FINE_FRAC_bm 0xff000000
+#define BG_CORE__AXIS_RESULT__FINE_FRAC_bp 24
+#define BG_CORE__AXIS_RESULT__FINE_FRAC_bw 8
+
+// reg - bg_core::JOB_LOGIT
+#define BG_CORE__JOB_LOGIT__VALUE_bm 0xffffffff
+#define BG_CORE__JOB_LOGIT__VALUE_bp 0
+#define BG_CORE__JOB_LOGIT__VALUE_bw 32
 
 // addrmap - bg_core
 typedef struct __attribute__ ((__packed__)) {
@@ -145,15 +203,20 @@ typedef struct __attribute__ ((__packed__)) {
     uint32_t CYCLES;
     uint32_t STALL_CYCLES;
     uint32_t RESULT;
-    uint8_t RESERVED_2c_2f[0x4];
+    uint32_t JOB_STATUS;
     uint32_t INPUT_ADDR_LO;
     uint32_t INPUT_ADDR_HI;
-    uint8_t RESERVED_38_3f[0x8];
+    uint32_t INPUT_H_ADDR_LO;
+    uint32_t INPUT_H_ADDR_HI;
     uint32_t LOGIT[8];
+    uint32_t FINE_ADDR_LO[5];
+    uint32_t FINE_ADDR_HI;
+    uint32_t AXIS_RESULT[2];
+    uint32_t JOB_LOGIT[32];
 } bg_core_t;
 
 
-static_assert(sizeof(bg_core_t) == 0x60, "Packing error");
+static_assert(sizeof(bg_core_t) == 0x100, "Packing error");
 
 // STATUS.error_code values (enum bg_error_e), added by hw/regs/generate.py
 #define BG_CORE_ERROR_NONE 0
@@ -167,6 +230,7 @@ static_assert(sizeof(bg_core_t) == 0x60, "Packing error");
 #define BG_CORE_ERROR_START_BUSY 8
 #define BG_CORE_ERROR_STREAM_LENGTH 9
 #define BG_CORE_ERROR_INPUT_ALIGN 10
+#define BG_CORE_ERROR_JOB_RANGE 11
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,7 @@ module bg_core_regs (
 
         output logic s_axil_awready,
         input wire s_axil_awvalid,
-        input wire [6:0] s_axil_awaddr,
+        input wire [7:0] s_axil_awaddr,
         input wire [2:0] s_axil_awprot,
         output logic s_axil_wready,
         input wire s_axil_wvalid,
@@ -18,7 +18,7 @@ module bg_core_regs (
         output logic [1:0] s_axil_bresp,
         output logic s_axil_arready,
         input wire s_axil_arvalid,
-        input wire [6:0] s_axil_araddr,
+        input wire [7:0] s_axil_araddr,
         input wire [2:0] s_axil_arprot,
         input wire s_axil_rready,
         output logic s_axil_rvalid,
@@ -34,7 +34,7 @@ module bg_core_regs (
     //--------------------------------------------------------------------------
     logic cpuif_req;
     logic cpuif_req_is_wr;
-    logic [6:0] cpuif_addr;
+    logic [7:0] cpuif_addr;
     logic [31:0] cpuif_wr_data;
     logic [31:0] cpuif_wr_biten;
     logic cpuif_req_stall_wr;
@@ -51,10 +51,10 @@ module bg_core_regs (
     logic [1:0] axil_n_in_flight;
     logic axil_prev_was_rd;
     logic axil_arvalid;
-    logic [6:0] axil_araddr;
+    logic [7:0] axil_araddr;
     logic axil_ar_accept;
     logic axil_awvalid;
-    logic [6:0] axil_awaddr;
+    logic [7:0] axil_awaddr;
     logic axil_wvalid;
     logic [31:0] axil_wdata;
     logic [3:0] axil_wstrb;
@@ -132,17 +132,17 @@ module bg_core_regs (
             if(axil_arvalid && !axil_prev_was_rd) begin
                 cpuif_req = '1;
                 cpuif_req_is_wr = '0;
-                cpuif_addr = {axil_araddr[6:2], 2'b0};
+                cpuif_addr = {axil_araddr[7:2], 2'b0};
                 if(!cpuif_req_stall_rd) axil_ar_accept = '1;
             end else if(axil_awvalid && axil_wvalid) begin
                 cpuif_req = '1;
                 cpuif_req_is_wr = '1;
-                cpuif_addr = {axil_awaddr[6:2], 2'b0};
+                cpuif_addr = {axil_awaddr[7:2], 2'b0};
                 if(!cpuif_req_stall_wr) axil_aw_accept = '1;
             end else if(axil_arvalid) begin
                 cpuif_req = '1;
                 cpuif_req_is_wr = '0;
-                cpuif_addr = {axil_araddr[6:2], 2'b0};
+                cpuif_addr = {axil_araddr[7:2], 2'b0};
                 if(!cpuif_req_stall_rd) axil_ar_accept = '1;
             end
         end
@@ -235,13 +235,20 @@ module bg_core_regs (
         logic CYCLES;
         logic STALL_CYCLES;
         logic RESULT;
+        logic JOB_STATUS;
         logic INPUT_ADDR_LO;
         logic INPUT_ADDR_HI;
+        logic INPUT_H_ADDR_LO;
+        logic INPUT_H_ADDR_HI;
         logic LOGIT[8];
+        logic FINE_ADDR_LO[5];
+        logic FINE_ADDR_HI;
+        logic AXIS_RESULT[2];
+        logic JOB_LOGIT[32];
     } decoded_reg_strb_t;
     decoded_reg_strb_t decoded_reg_strb;
     logic decoded_err;
-    logic [6:0] decoded_addr;
+    logic [7:0] decoded_addr;
     logic decoded_req;
     logic decoded_req_is_wr;
     logic [31:0] decoded_wr_data;
@@ -252,46 +259,73 @@ module bg_core_regs (
         automatic logic is_valid_rw;
         is_valid_addr = '0;
         is_valid_rw = '0;
-        decoded_reg_strb.ID = cpuif_req_masked & (cpuif_addr == 7'h0) & !cpuif_req_is_wr;
-        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 7'h0);
-        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 7'h0) & !cpuif_req_is_wr;
-        decoded_reg_strb.VERSION = cpuif_req_masked & (cpuif_addr == 7'h4) & !cpuif_req_is_wr;
-        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 7'h4);
-        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 7'h4) & !cpuif_req_is_wr;
-        decoded_reg_strb.CONFIG = cpuif_req_masked & (cpuif_addr == 7'h8) & !cpuif_req_is_wr;
-        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 7'h8);
-        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 7'h8) & !cpuif_req_is_wr;
-        decoded_reg_strb.CTRL = cpuif_req_masked & (cpuif_addr == 7'h10);
-        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 7'h10);
-        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 7'h10);
-        decoded_reg_strb.STATUS = cpuif_req_masked & (cpuif_addr == 7'h14);
-        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 7'h14);
-        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 7'h14);
-        decoded_reg_strb.PROGRAM_ADDR_LO = cpuif_req_masked & (cpuif_addr == 7'h18);
-        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 7'h18);
-        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 7'h18);
-        decoded_reg_strb.PROGRAM_ADDR_HI = cpuif_req_masked & (cpuif_addr == 7'h1c);
-        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 7'h1c);
-        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 7'h1c);
-        decoded_reg_strb.CYCLES = cpuif_req_masked & (cpuif_addr == 7'h20) & !cpuif_req_is_wr;
-        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 7'h20);
-        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 7'h20) & !cpuif_req_is_wr;
-        decoded_reg_strb.STALL_CYCLES = cpuif_req_masked & (cpuif_addr == 7'h24) & !cpuif_req_is_wr;
-        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 7'h24);
-        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 7'h24) & !cpuif_req_is_wr;
-        decoded_reg_strb.RESULT = cpuif_req_masked & (cpuif_addr == 7'h28) & !cpuif_req_is_wr;
-        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 7'h28);
-        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 7'h28) & !cpuif_req_is_wr;
-        decoded_reg_strb.INPUT_ADDR_LO = cpuif_req_masked & (cpuif_addr == 7'h30);
-        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 7'h30);
-        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 7'h30);
-        decoded_reg_strb.INPUT_ADDR_HI = cpuif_req_masked & (cpuif_addr == 7'h34);
-        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 7'h34);
-        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 7'h34);
+        decoded_reg_strb.ID = cpuif_req_masked & (cpuif_addr == 8'h0) & !cpuif_req_is_wr;
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h0);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h0) & !cpuif_req_is_wr;
+        decoded_reg_strb.VERSION = cpuif_req_masked & (cpuif_addr == 8'h4) & !cpuif_req_is_wr;
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h4);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h4) & !cpuif_req_is_wr;
+        decoded_reg_strb.CONFIG = cpuif_req_masked & (cpuif_addr == 8'h8) & !cpuif_req_is_wr;
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h8);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h8) & !cpuif_req_is_wr;
+        decoded_reg_strb.CTRL = cpuif_req_masked & (cpuif_addr == 8'h10);
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h10);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h10);
+        decoded_reg_strb.STATUS = cpuif_req_masked & (cpuif_addr == 8'h14);
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h14);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h14);
+        decoded_reg_strb.PROGRAM_ADDR_LO = cpuif_req_masked & (cpuif_addr == 8'h18);
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h18);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h18);
+        decoded_reg_strb.PROGRAM_ADDR_HI = cpuif_req_masked & (cpuif_addr == 8'h1c);
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h1c);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h1c);
+        decoded_reg_strb.CYCLES = cpuif_req_masked & (cpuif_addr == 8'h20) & !cpuif_req_is_wr;
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h20);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h20) & !cpuif_req_is_wr;
+        decoded_reg_strb.STALL_CYCLES = cpuif_req_masked & (cpuif_addr == 8'h24) & !cpuif_req_is_wr;
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h24);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h24) & !cpuif_req_is_wr;
+        decoded_reg_strb.RESULT = cpuif_req_masked & (cpuif_addr == 8'h28) & !cpuif_req_is_wr;
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h28);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h28) & !cpuif_req_is_wr;
+        decoded_reg_strb.JOB_STATUS = cpuif_req_masked & (cpuif_addr == 8'h2c) & !cpuif_req_is_wr;
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h2c);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h2c) & !cpuif_req_is_wr;
+        decoded_reg_strb.INPUT_ADDR_LO = cpuif_req_masked & (cpuif_addr == 8'h30);
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h30);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h30);
+        decoded_reg_strb.INPUT_ADDR_HI = cpuif_req_masked & (cpuif_addr == 8'h34);
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h34);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h34);
+        decoded_reg_strb.INPUT_H_ADDR_LO = cpuif_req_masked & (cpuif_addr == 8'h38);
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h38);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h38);
+        decoded_reg_strb.INPUT_H_ADDR_HI = cpuif_req_masked & (cpuif_addr == 8'h3c);
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h3c);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h3c);
         for(int i0=0; i0<8; i0++) begin
-            decoded_reg_strb.LOGIT[i0] = cpuif_req_masked & (cpuif_addr == 7'h40 + (7)'(i0) * 7'h4) & !cpuif_req_is_wr;
-            is_valid_addr |= cpuif_req_masked & (cpuif_addr == 7'h40 + (7)'(i0) * 7'h4);
-            is_valid_rw |= cpuif_req_masked & (cpuif_addr == 7'h40 + (7)'(i0) * 7'h4) & !cpuif_req_is_wr;
+            decoded_reg_strb.LOGIT[i0] = cpuif_req_masked & (cpuif_addr == 8'h40 + (8)'(i0) * 8'h4) & !cpuif_req_is_wr;
+            is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h40 + (8)'(i0) * 8'h4);
+            is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h40 + (8)'(i0) * 8'h4) & !cpuif_req_is_wr;
+        end
+        for(int i0=0; i0<5; i0++) begin
+            decoded_reg_strb.FINE_ADDR_LO[i0] = cpuif_req_masked & (cpuif_addr == 8'h60 + (8)'(i0) * 8'h4);
+            is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h60 + (8)'(i0) * 8'h4);
+            is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h60 + (8)'(i0) * 8'h4);
+        end
+        decoded_reg_strb.FINE_ADDR_HI = cpuif_req_masked & (cpuif_addr == 8'h74);
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h74);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h74);
+        for(int i0=0; i0<2; i0++) begin
+            decoded_reg_strb.AXIS_RESULT[i0] = cpuif_req_masked & (cpuif_addr == 8'h78 + (8)'(i0) * 8'h4) & !cpuif_req_is_wr;
+            is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h78 + (8)'(i0) * 8'h4);
+            is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h78 + (8)'(i0) * 8'h4) & !cpuif_req_is_wr;
+        end
+        for(int i0=0; i0<32; i0++) begin
+            decoded_reg_strb.JOB_LOGIT[i0] = cpuif_req_masked & (cpuif_addr == 8'h80 + (8)'(i0) * 8'h4) & !cpuif_req_is_wr;
+            is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h80 + (8)'(i0) * 8'h4);
+            is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h80 + (8)'(i0) * 8'h4) & !cpuif_req_is_wr;
         end
         decoded_err = (~is_valid_addr | (is_valid_addr & ~is_valid_rw)) & decoded_req;
     end
@@ -332,6 +366,10 @@ module bg_core_regs (
                 logic next;
                 logic load_next;
             } input_from_memory;
+            struct {
+                logic next;
+                logic load_next;
+            } image_job;
         } CTRL;
         struct {
             struct {
@@ -363,6 +401,30 @@ module bg_core_regs (
                 logic load_next;
             } addr;
         } INPUT_ADDR_HI;
+        struct {
+            struct {
+                logic [31:0] next;
+                logic load_next;
+            } addr;
+        } INPUT_H_ADDR_LO;
+        struct {
+            struct {
+                logic [31:0] next;
+                logic load_next;
+            } addr;
+        } INPUT_H_ADDR_HI;
+        struct {
+            struct {
+                logic [31:0] next;
+                logic load_next;
+            } addr;
+        } FINE_ADDR_LO[5];
+        struct {
+            struct {
+                logic [31:0] next;
+                logic load_next;
+            } addr;
+        } FINE_ADDR_HI;
     } field_combo_t;
     field_combo_t field_combo;
 
@@ -386,6 +448,9 @@ module bg_core_regs (
             struct {
                 logic value;
             } input_from_memory;
+            struct {
+                logic value;
+            } image_job;
         } CTRL;
         struct {
             struct {
@@ -412,6 +477,26 @@ module bg_core_regs (
                 logic [31:0] value;
             } addr;
         } INPUT_ADDR_HI;
+        struct {
+            struct {
+                logic [31:0] value;
+            } addr;
+        } INPUT_H_ADDR_LO;
+        struct {
+            struct {
+                logic [31:0] value;
+            } addr;
+        } INPUT_H_ADDR_HI;
+        struct {
+            struct {
+                logic [31:0] value;
+            } addr;
+        } FINE_ADDR_LO[5];
+        struct {
+            struct {
+                logic [31:0] value;
+            } addr;
+        } FINE_ADDR_HI;
     } field_storage_t;
     field_storage_t field_storage;
 
@@ -559,6 +644,29 @@ module bg_core_regs (
         end
     end
     assign hwif_out.CTRL.input_from_memory.value = field_storage.CTRL.input_from_memory.value;
+    // Field: bg_core.CTRL.image_job
+    always_comb begin
+        automatic logic [0:0] next_c;
+        automatic logic load_next_c;
+        next_c = field_storage.CTRL.image_job.value;
+        load_next_c = '0;
+        if(decoded_reg_strb.CTRL && decoded_req_is_wr) begin // SW write
+            next_c = (field_storage.CTRL.image_job.value & ~decoded_wr_biten[6:6]) | (decoded_wr_data[6:6] & decoded_wr_biten[6:6]);
+            load_next_c = '1;
+        end
+        field_combo.CTRL.image_job.next = next_c;
+        field_combo.CTRL.image_job.load_next = load_next_c;
+    end
+    always_ff @(posedge clk) begin
+        if(rst) begin
+            field_storage.CTRL.image_job.value <= 1'h0;
+        end else begin
+            if(field_combo.CTRL.image_job.load_next) begin
+                field_storage.CTRL.image_job.value <= field_combo.CTRL.image_job.next;
+            end
+        end
+    end
+    assign hwif_out.CTRL.image_job.value = field_storage.CTRL.image_job.value;
     // Field: bg_core.STATUS.done
     always_comb begin
         automatic logic [0:0] next_c;
@@ -680,6 +788,100 @@ module bg_core_regs (
         end
     end
     assign hwif_out.INPUT_ADDR_HI.addr.value = field_storage.INPUT_ADDR_HI.addr.value;
+    // Field: bg_core.INPUT_H_ADDR_LO.addr
+    always_comb begin
+        automatic logic [31:0] next_c;
+        automatic logic load_next_c;
+        next_c = field_storage.INPUT_H_ADDR_LO.addr.value;
+        load_next_c = '0;
+        if(decoded_reg_strb.INPUT_H_ADDR_LO && decoded_req_is_wr) begin // SW write
+            next_c = (field_storage.INPUT_H_ADDR_LO.addr.value & ~decoded_wr_biten[31:0]) | (decoded_wr_data[31:0] & decoded_wr_biten[31:0]);
+            load_next_c = '1;
+        end
+        field_combo.INPUT_H_ADDR_LO.addr.next = next_c;
+        field_combo.INPUT_H_ADDR_LO.addr.load_next = load_next_c;
+    end
+    always_ff @(posedge clk) begin
+        if(rst) begin
+            field_storage.INPUT_H_ADDR_LO.addr.value <= 32'h0;
+        end else begin
+            if(field_combo.INPUT_H_ADDR_LO.addr.load_next) begin
+                field_storage.INPUT_H_ADDR_LO.addr.value <= field_combo.INPUT_H_ADDR_LO.addr.next;
+            end
+        end
+    end
+    assign hwif_out.INPUT_H_ADDR_LO.addr.value = field_storage.INPUT_H_ADDR_LO.addr.value;
+    // Field: bg_core.INPUT_H_ADDR_HI.addr
+    always_comb begin
+        automatic logic [31:0] next_c;
+        automatic logic load_next_c;
+        next_c = field_storage.INPUT_H_ADDR_HI.addr.value;
+        load_next_c = '0;
+        if(decoded_reg_strb.INPUT_H_ADDR_HI && decoded_req_is_wr) begin // SW write
+            next_c = (field_storage.INPUT_H_ADDR_HI.addr.value & ~decoded_wr_biten[31:0]) | (decoded_wr_data[31:0] & decoded_wr_biten[31:0]);
+            load_next_c = '1;
+        end
+        field_combo.INPUT_H_ADDR_HI.addr.next = next_c;
+        field_combo.INPUT_H_ADDR_HI.addr.load_next = load_next_c;
+    end
+    always_ff @(posedge clk) begin
+        if(rst) begin
+            field_storage.INPUT_H_ADDR_HI.addr.value <= 32'h0;
+        end else begin
+            if(field_combo.INPUT_H_ADDR_HI.addr.load_next) begin
+                field_storage.INPUT_H_ADDR_HI.addr.value <= field_combo.INPUT_H_ADDR_HI.addr.next;
+            end
+        end
+    end
+    assign hwif_out.INPUT_H_ADDR_HI.addr.value = field_storage.INPUT_H_ADDR_HI.addr.value;
+    for(genvar i0=0; i0<5; i0++) begin
+        // Field: bg_core.FINE_ADDR_LO[].addr
+        always_comb begin
+            automatic logic [31:0] next_c;
+            automatic logic load_next_c;
+            next_c = field_storage.FINE_ADDR_LO[i0].addr.value;
+            load_next_c = '0;
+            if(decoded_reg_strb.FINE_ADDR_LO[i0] && decoded_req_is_wr) begin // SW write
+                next_c = (field_storage.FINE_ADDR_LO[i0].addr.value & ~decoded_wr_biten[31:0]) | (decoded_wr_data[31:0] & decoded_wr_biten[31:0]);
+                load_next_c = '1;
+            end
+            field_combo.FINE_ADDR_LO[i0].addr.next = next_c;
+            field_combo.FINE_ADDR_LO[i0].addr.load_next = load_next_c;
+        end
+        always_ff @(posedge clk) begin
+            if(rst) begin
+                field_storage.FINE_ADDR_LO[i0].addr.value <= 32'h0;
+            end else begin
+                if(field_combo.FINE_ADDR_LO[i0].addr.load_next) begin
+                    field_storage.FINE_ADDR_LO[i0].addr.value <= field_combo.FINE_ADDR_LO[i0].addr.next;
+                end
+            end
+        end
+        assign hwif_out.FINE_ADDR_LO[i0].addr.value = field_storage.FINE_ADDR_LO[i0].addr.value;
+    end
+    // Field: bg_core.FINE_ADDR_HI.addr
+    always_comb begin
+        automatic logic [31:0] next_c;
+        automatic logic load_next_c;
+        next_c = field_storage.FINE_ADDR_HI.addr.value;
+        load_next_c = '0;
+        if(decoded_reg_strb.FINE_ADDR_HI && decoded_req_is_wr) begin // SW write
+            next_c = (field_storage.FINE_ADDR_HI.addr.value & ~decoded_wr_biten[31:0]) | (decoded_wr_data[31:0] & decoded_wr_biten[31:0]);
+            load_next_c = '1;
+        end
+        field_combo.FINE_ADDR_HI.addr.next = next_c;
+        field_combo.FINE_ADDR_HI.addr.load_next = load_next_c;
+    end
+    always_ff @(posedge clk) begin
+        if(rst) begin
+            field_storage.FINE_ADDR_HI.addr.value <= 32'h0;
+        end else begin
+            if(field_combo.FINE_ADDR_HI.addr.load_next) begin
+                field_storage.FINE_ADDR_HI.addr.value <= field_combo.FINE_ADDR_HI.addr.next;
+            end
+        end
+    end
+    assign hwif_out.FINE_ADDR_HI.addr.value = field_storage.FINE_ADDR_HI.addr.value;
 
     //--------------------------------------------------------------------------
     // Write response
@@ -692,7 +894,7 @@ module bg_core_regs (
     // Readback
     //--------------------------------------------------------------------------
 
-    logic [6:0] rd_mux_addr;
+    logic [7:0] rd_mux_addr;
     assign rd_mux_addr = decoded_addr;
 
     logic readback_err;
@@ -701,59 +903,92 @@ module bg_core_regs (
     always_comb begin
         automatic logic [31:0] readback_data_var;
         readback_data_var = '0;
-        if(rd_mux_addr == 7'h0) begin
+        if(rd_mux_addr == 8'h0) begin
             readback_data_var[31:0] = 32'h42474352;
         end
-        if(rd_mux_addr == 7'h4) begin
-            readback_data_var[7:0] = 8'h3;
+        if(rd_mux_addr == 8'h4) begin
+            readback_data_var[7:0] = 8'h4;
             readback_data_var[15:8] = 8'h0;
             readback_data_var[23:16] = 8'h1;
         end
-        if(rd_mux_addr == 7'h8) begin
+        if(rd_mux_addr == 8'h8) begin
             readback_data_var[7:0] = hwif_in.CONFIG.lanes.next;
             readback_data_var[15:8] = hwif_in.CONFIG.slots.next;
             readback_data_var[23:16] = hwif_in.CONFIG.log2_slot_bytes.next;
         end
-        if(rd_mux_addr == 7'h10) begin
+        if(rd_mux_addr == 8'h10) begin
             readback_data_var[0] = field_storage.CTRL.start.value;
             readback_data_var[1] = field_storage.CTRL.soft_reset.value;
             readback_data_var[2] = field_storage.CTRL.reuse_input.value;
             readback_data_var[3] = field_storage.CTRL.irq_enable.value;
             readback_data_var[4] = field_storage.CTRL.payload_checked.value;
             readback_data_var[5] = field_storage.CTRL.input_from_memory.value;
+            readback_data_var[6] = field_storage.CTRL.image_job.value;
         end
-        if(rd_mux_addr == 7'h14) begin
+        if(rd_mux_addr == 8'h14) begin
             readback_data_var[0] = hwif_in.STATUS.busy.next;
             readback_data_var[1] = field_storage.STATUS.done.value;
             readback_data_var[2] = hwif_in.STATUS.error.next;
             readback_data_var[15:8] = hwif_in.STATUS.error_code.next;
             readback_data_var[31:16] = hwif_in.STATUS.layer.next;
         end
-        if(rd_mux_addr == 7'h18) begin
+        if(rd_mux_addr == 8'h18) begin
             readback_data_var[31:0] = field_storage.PROGRAM_ADDR_LO.addr.value;
         end
-        if(rd_mux_addr == 7'h1c) begin
+        if(rd_mux_addr == 8'h1c) begin
             readback_data_var[31:0] = field_storage.PROGRAM_ADDR_HI.addr.value;
         end
-        if(rd_mux_addr == 7'h20) begin
+        if(rd_mux_addr == 8'h20) begin
             readback_data_var[31:0] = hwif_in.CYCLES.count.next;
         end
-        if(rd_mux_addr == 7'h24) begin
+        if(rd_mux_addr == 8'h24) begin
             readback_data_var[31:0] = hwif_in.STALL_CYCLES.count.next;
         end
-        if(rd_mux_addr == 7'h28) begin
+        if(rd_mux_addr == 8'h28) begin
             readback_data_var[7:0] = hwif_in.RESULT.argmax.next;
             readback_data_var[15:8] = hwif_in.RESULT.logits_frac.next;
         end
-        if(rd_mux_addr == 7'h30) begin
+        if(rd_mux_addr == 8'h2c) begin
+            readback_data_var[3:0] = hwif_in.JOB_STATUS.runs_done.next;
+            readback_data_var[5:4] = hwif_in.JOB_STATUS.run.next;
+            readback_data_var[8] = hwif_in.JOB_STATUS.job.next;
+        end
+        if(rd_mux_addr == 8'h30) begin
             readback_data_var[31:0] = field_storage.INPUT_ADDR_LO.addr.value;
         end
-        if(rd_mux_addr == 7'h34) begin
+        if(rd_mux_addr == 8'h34) begin
             readback_data_var[31:0] = field_storage.INPUT_ADDR_HI.addr.value;
         end
+        if(rd_mux_addr == 8'h38) begin
+            readback_data_var[31:0] = field_storage.INPUT_H_ADDR_LO.addr.value;
+        end
+        if(rd_mux_addr == 8'h3c) begin
+            readback_data_var[31:0] = field_storage.INPUT_H_ADDR_HI.addr.value;
+        end
         for(int i0=0; i0<8; i0++) begin
-            if(rd_mux_addr == 7'h40 + (7)'(i0) * 7'h4) begin
+            if(rd_mux_addr == 8'h40 + (8)'(i0) * 8'h4) begin
                 readback_data_var[31:0] = hwif_in.LOGIT[i0].value.next;
+            end
+        end
+        for(int i0=0; i0<5; i0++) begin
+            if(rd_mux_addr == 8'h60 + (8)'(i0) * 8'h4) begin
+                readback_data_var[31:0] = field_storage.FINE_ADDR_LO[i0].addr.value;
+            end
+        end
+        if(rd_mux_addr == 8'h74) begin
+            readback_data_var[31:0] = field_storage.FINE_ADDR_HI.addr.value;
+        end
+        for(int i0=0; i0<2; i0++) begin
+            if(rd_mux_addr == 8'h78 + (8)'(i0) * 8'h4) begin
+                readback_data_var[7:0] = hwif_in.AXIS_RESULT[i0].range.next;
+                readback_data_var[15:8] = hwif_in.AXIS_RESULT[i0].fine.next;
+                readback_data_var[23:16] = hwif_in.AXIS_RESULT[i0].coarse_frac.next;
+                readback_data_var[31:24] = hwif_in.AXIS_RESULT[i0].fine_frac.next;
+            end
+        end
+        for(int i0=0; i0<32; i0++) begin
+            if(rd_mux_addr == 8'h80 + (8)'(i0) * 8'h4) begin
+                readback_data_var[31:0] = hwif_in.JOB_LOGIT[i0].value.next;
             end
         end
         readback_data = readback_data_var;

@@ -4,8 +4,8 @@
 package bg_core_regs_pkg;
 
     localparam BG_CORE_REGS_DATA_WIDTH = 32;
-    localparam BG_CORE_REGS_MIN_ADDR_WIDTH = 7;
-    localparam BG_CORE_REGS_SIZE = 'h60;
+    localparam BG_CORE_REGS_MIN_ADDR_WIDTH = 8;
+    localparam BG_CORE_REGS_SIZE = 'h100;
 
     typedef struct {
         logic [7:0] next;
@@ -84,6 +84,24 @@ package bg_core_regs_pkg;
     } bg_core__RESULT__in_t;
 
     typedef struct {
+        logic [3:0] next;
+    } bg_core__JOB_STATUS__runs_done__in_t;
+
+    typedef struct {
+        logic [1:0] next;
+    } bg_core__JOB_STATUS__run__in_t;
+
+    typedef struct {
+        logic next;
+    } bg_core__JOB_STATUS__job__in_t;
+
+    typedef struct {
+        bg_core__JOB_STATUS__runs_done__in_t runs_done;
+        bg_core__JOB_STATUS__run__in_t run;
+        bg_core__JOB_STATUS__job__in_t job;
+    } bg_core__JOB_STATUS__in_t;
+
+    typedef struct {
         logic [31:0] next;
     } bg_core__LOGIT__value__in_t;
 
@@ -92,12 +110,46 @@ package bg_core_regs_pkg;
     } bg_core__LOGIT__in_t;
 
     typedef struct {
+        logic [7:0] next;
+    } bg_core__AXIS_RESULT__range__in_t;
+
+    typedef struct {
+        logic [7:0] next;
+    } bg_core__AXIS_RESULT__fine__in_t;
+
+    typedef struct {
+        logic [7:0] next;
+    } bg_core__AXIS_RESULT__coarse_frac__in_t;
+
+    typedef struct {
+        logic [7:0] next;
+    } bg_core__AXIS_RESULT__fine_frac__in_t;
+
+    typedef struct {
+        bg_core__AXIS_RESULT__range__in_t range;
+        bg_core__AXIS_RESULT__fine__in_t fine;
+        bg_core__AXIS_RESULT__coarse_frac__in_t coarse_frac;
+        bg_core__AXIS_RESULT__fine_frac__in_t fine_frac;
+    } bg_core__AXIS_RESULT__in_t;
+
+    typedef struct {
+        logic [31:0] next;
+    } bg_core__JOB_LOGIT__value__in_t;
+
+    typedef struct {
+        bg_core__JOB_LOGIT__value__in_t value;
+    } bg_core__JOB_LOGIT__in_t;
+
+    typedef struct {
         bg_core__CONFIG__in_t CONFIG;
         bg_core__STATUS__in_t STATUS;
         bg_core__CYCLES__in_t CYCLES;
         bg_core__STALL_CYCLES__in_t STALL_CYCLES;
         bg_core__RESULT__in_t RESULT;
+        bg_core__JOB_STATUS__in_t JOB_STATUS;
         bg_core__LOGIT__in_t LOGIT[8];
+        bg_core__AXIS_RESULT__in_t AXIS_RESULT[2];
+        bg_core__JOB_LOGIT__in_t JOB_LOGIT[32];
     } bg_core__in_t;
 
     typedef struct {
@@ -125,12 +177,17 @@ package bg_core_regs_pkg;
     } bg_core__CTRL__input_from_memory__out_t;
 
     typedef struct {
+        logic value;
+    } bg_core__CTRL__image_job__out_t;
+
+    typedef struct {
         bg_core__CTRL__start__out_t start;
         bg_core__CTRL__soft_reset__out_t soft_reset;
         bg_core__CTRL__reuse_input__out_t reuse_input;
         bg_core__CTRL__irq_enable__out_t irq_enable;
         bg_core__CTRL__payload_checked__out_t payload_checked;
         bg_core__CTRL__input_from_memory__out_t input_from_memory;
+        bg_core__CTRL__image_job__out_t image_job;
     } bg_core__CTRL__out_t;
 
     typedef struct {
@@ -174,12 +231,48 @@ package bg_core_regs_pkg;
     } bg_core__INPUT_ADDR_HI__out_t;
 
     typedef struct {
+        logic [31:0] value;
+    } bg_core__INPUT_H_ADDR_LO__addr__out_t;
+
+    typedef struct {
+        bg_core__INPUT_H_ADDR_LO__addr__out_t addr;
+    } bg_core__INPUT_H_ADDR_LO__out_t;
+
+    typedef struct {
+        logic [31:0] value;
+    } bg_core__INPUT_H_ADDR_HI__addr__out_t;
+
+    typedef struct {
+        bg_core__INPUT_H_ADDR_HI__addr__out_t addr;
+    } bg_core__INPUT_H_ADDR_HI__out_t;
+
+    typedef struct {
+        logic [31:0] value;
+    } bg_core__FINE_ADDR_LO__addr__out_t;
+
+    typedef struct {
+        bg_core__FINE_ADDR_LO__addr__out_t addr;
+    } bg_core__FINE_ADDR_LO__out_t;
+
+    typedef struct {
+        logic [31:0] value;
+    } bg_core__FINE_ADDR_HI__addr__out_t;
+
+    typedef struct {
+        bg_core__FINE_ADDR_HI__addr__out_t addr;
+    } bg_core__FINE_ADDR_HI__out_t;
+
+    typedef struct {
         bg_core__CTRL__out_t CTRL;
         bg_core__STATUS__out_t STATUS;
         bg_core__PROGRAM_ADDR_LO__out_t PROGRAM_ADDR_LO;
         bg_core__PROGRAM_ADDR_HI__out_t PROGRAM_ADDR_HI;
         bg_core__INPUT_ADDR_LO__out_t INPUT_ADDR_LO;
         bg_core__INPUT_ADDR_HI__out_t INPUT_ADDR_HI;
+        bg_core__INPUT_H_ADDR_LO__out_t INPUT_H_ADDR_LO;
+        bg_core__INPUT_H_ADDR_HI__out_t INPUT_H_ADDR_HI;
+        bg_core__FINE_ADDR_LO__out_t FINE_ADDR_LO[5];
+        bg_core__FINE_ADDR_HI__out_t FINE_ADDR_HI;
     } bg_core__out_t;
 
     typedef enum logic [3:0] {
@@ -193,6 +286,7 @@ package bg_core_regs_pkg;
         bg_error_e__AXI_READ = 'h7,
         bg_error_e__START_BUSY = 'h8,
         bg_error_e__STREAM_LENGTH = 'h9,
-        bg_error_e__INPUT_ALIGN = 'ha
+        bg_error_e__INPUT_ALIGN = 'ha,
+        bg_error_e__JOB_RANGE = 'hb
     } bg_error_e_e;
 endpackage

@@ -44,6 +44,7 @@ class ErrorCode(IntEnum):
     START_BUSY = 8
     STREAM_LENGTH = 9
     INPUT_ALIGN = 10
+    JOB_RANGE = 11
 
 
 ERROR_TEXT: dict[ErrorCode, str] = {
@@ -63,7 +64,10 @@ ERROR_TEXT: dict[ErrorCode, str] = {
         'is abandoned.',
     ErrorCode.STREAM_LENGTH: 'The input patch stream had the wrong length: TLAST came early, or did '
         'not come on the last byte.',
-    ErrorCode.INPUT_ALIGN: 'CTRL.input_from_memory with an INPUT_ADDR that is not 16-byte aligned.',
+    ErrorCode.INPUT_ALIGN: 'CTRL.input_from_memory (or an image job) with an input address that is'
+        ' not 16-byte aligned.',
+    ErrorCode.JOB_RANGE: 'In an image job, the coarse network chose a range with no fine program'
+        ' (its argmax is 5 or more).',
 }
 
 
@@ -77,8 +81,11 @@ PROGRAM_ADDR_HI = 0x1C
 CYCLES = 0x20
 STALL_CYCLES = 0x24
 RESULT = 0x28
+JOB_STATUS = 0x2C
 INPUT_ADDR_LO = 0x30
 INPUT_ADDR_HI = 0x34
+INPUT_H_ADDR_LO = 0x38
+INPUT_H_ADDR_HI = 0x3C
 LOGIT0 = 0x40
 LOGIT1 = 0x44
 LOGIT2 = 0x48
@@ -87,6 +94,46 @@ LOGIT4 = 0x50
 LOGIT5 = 0x54
 LOGIT6 = 0x58
 LOGIT7 = 0x5C
+FINE_ADDR_LO0 = 0x60
+FINE_ADDR_LO1 = 0x64
+FINE_ADDR_LO2 = 0x68
+FINE_ADDR_LO3 = 0x6C
+FINE_ADDR_LO4 = 0x70
+FINE_ADDR_HI = 0x74
+AXIS_RESULT0 = 0x78
+AXIS_RESULT1 = 0x7C
+JOB_LOGIT0 = 0x80
+JOB_LOGIT1 = 0x84
+JOB_LOGIT2 = 0x88
+JOB_LOGIT3 = 0x8C
+JOB_LOGIT4 = 0x90
+JOB_LOGIT5 = 0x94
+JOB_LOGIT6 = 0x98
+JOB_LOGIT7 = 0x9C
+JOB_LOGIT8 = 0xA0
+JOB_LOGIT9 = 0xA4
+JOB_LOGIT10 = 0xA8
+JOB_LOGIT11 = 0xAC
+JOB_LOGIT12 = 0xB0
+JOB_LOGIT13 = 0xB4
+JOB_LOGIT14 = 0xB8
+JOB_LOGIT15 = 0xBC
+JOB_LOGIT16 = 0xC0
+JOB_LOGIT17 = 0xC4
+JOB_LOGIT18 = 0xC8
+JOB_LOGIT19 = 0xCC
+JOB_LOGIT20 = 0xD0
+JOB_LOGIT21 = 0xD4
+JOB_LOGIT22 = 0xD8
+JOB_LOGIT23 = 0xDC
+JOB_LOGIT24 = 0xE0
+JOB_LOGIT25 = 0xE4
+JOB_LOGIT26 = 0xE8
+JOB_LOGIT27 = 0xEC
+JOB_LOGIT28 = 0xF0
+JOB_LOGIT29 = 0xF4
+JOB_LOGIT30 = 0xF8
+JOB_LOGIT31 = 0xFC
 LOGIT_COUNT = 8
 
 ADDRESSES: dict[str, int] = {
@@ -100,8 +147,11 @@ ADDRESSES: dict[str, int] = {
     "CYCLES": CYCLES,
     "STALL_CYCLES": STALL_CYCLES,
     "RESULT": RESULT,
+    "JOB_STATUS": JOB_STATUS,
     "INPUT_ADDR_LO": INPUT_ADDR_LO,
     "INPUT_ADDR_HI": INPUT_ADDR_HI,
+    "INPUT_H_ADDR_LO": INPUT_H_ADDR_LO,
+    "INPUT_H_ADDR_HI": INPUT_H_ADDR_HI,
     "LOGIT0": LOGIT0,
     "LOGIT1": LOGIT1,
     "LOGIT2": LOGIT2,
@@ -110,6 +160,46 @@ ADDRESSES: dict[str, int] = {
     "LOGIT5": LOGIT5,
     "LOGIT6": LOGIT6,
     "LOGIT7": LOGIT7,
+    "FINE_ADDR_LO0": FINE_ADDR_LO0,
+    "FINE_ADDR_LO1": FINE_ADDR_LO1,
+    "FINE_ADDR_LO2": FINE_ADDR_LO2,
+    "FINE_ADDR_LO3": FINE_ADDR_LO3,
+    "FINE_ADDR_LO4": FINE_ADDR_LO4,
+    "FINE_ADDR_HI": FINE_ADDR_HI,
+    "AXIS_RESULT0": AXIS_RESULT0,
+    "AXIS_RESULT1": AXIS_RESULT1,
+    "JOB_LOGIT0": JOB_LOGIT0,
+    "JOB_LOGIT1": JOB_LOGIT1,
+    "JOB_LOGIT2": JOB_LOGIT2,
+    "JOB_LOGIT3": JOB_LOGIT3,
+    "JOB_LOGIT4": JOB_LOGIT4,
+    "JOB_LOGIT5": JOB_LOGIT5,
+    "JOB_LOGIT6": JOB_LOGIT6,
+    "JOB_LOGIT7": JOB_LOGIT7,
+    "JOB_LOGIT8": JOB_LOGIT8,
+    "JOB_LOGIT9": JOB_LOGIT9,
+    "JOB_LOGIT10": JOB_LOGIT10,
+    "JOB_LOGIT11": JOB_LOGIT11,
+    "JOB_LOGIT12": JOB_LOGIT12,
+    "JOB_LOGIT13": JOB_LOGIT13,
+    "JOB_LOGIT14": JOB_LOGIT14,
+    "JOB_LOGIT15": JOB_LOGIT15,
+    "JOB_LOGIT16": JOB_LOGIT16,
+    "JOB_LOGIT17": JOB_LOGIT17,
+    "JOB_LOGIT18": JOB_LOGIT18,
+    "JOB_LOGIT19": JOB_LOGIT19,
+    "JOB_LOGIT20": JOB_LOGIT20,
+    "JOB_LOGIT21": JOB_LOGIT21,
+    "JOB_LOGIT22": JOB_LOGIT22,
+    "JOB_LOGIT23": JOB_LOGIT23,
+    "JOB_LOGIT24": JOB_LOGIT24,
+    "JOB_LOGIT25": JOB_LOGIT25,
+    "JOB_LOGIT26": JOB_LOGIT26,
+    "JOB_LOGIT27": JOB_LOGIT27,
+    "JOB_LOGIT28": JOB_LOGIT28,
+    "JOB_LOGIT29": JOB_LOGIT29,
+    "JOB_LOGIT30": JOB_LOGIT30,
+    "JOB_LOGIT31": JOB_LOGIT31,
 }
 
 # Fields by register; an array register's fields are listed once under its base name (LOGIT).
@@ -118,7 +208,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "id": Field("ID", "id", 0, 32, "RO", 0x42474352),
     },
     "VERSION": {
-        "minor": Field("VERSION", "minor", 0, 8, "RO", 0x3),
+        "minor": Field("VERSION", "minor", 0, 8, "RO", 0x4),
         "major": Field("VERSION", "major", 8, 8, "RO", 0x0),
         "program_format": Field("VERSION", "program_format", 16, 8, "RO", 0x1),
     },
@@ -134,6 +224,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "irq_enable": Field("CTRL", "irq_enable", 3, 1, "RW", 0x0),
         "payload_checked": Field("CTRL", "payload_checked", 4, 1, "RW", 0x0),
         "input_from_memory": Field("CTRL", "input_from_memory", 5, 1, "RW", 0x0),
+        "image_job": Field("CTRL", "image_job", 6, 1, "RW", 0x0),
     },
     "STATUS": {
         "busy": Field("STATUS", "busy", 0, 1, "RO", None),
@@ -158,16 +249,42 @@ FIELDS: dict[str, dict[str, Field]] = {
         "argmax": Field("RESULT", "argmax", 0, 8, "RO", None),
         "logits_frac": Field("RESULT", "logits_frac", 8, 8, "RO", None),
     },
+    "JOB_STATUS": {
+        "runs_done": Field("JOB_STATUS", "runs_done", 0, 4, "RO", None),
+        "run": Field("JOB_STATUS", "run", 4, 2, "RO", None),
+        "job": Field("JOB_STATUS", "job", 8, 1, "RO", None),
+    },
     "INPUT_ADDR_LO": {
         "addr": Field("INPUT_ADDR_LO", "addr", 0, 32, "RW", 0x0),
     },
     "INPUT_ADDR_HI": {
         "addr": Field("INPUT_ADDR_HI", "addr", 0, 32, "RW", 0x0),
     },
+    "INPUT_H_ADDR_LO": {
+        "addr": Field("INPUT_H_ADDR_LO", "addr", 0, 32, "RW", 0x0),
+    },
+    "INPUT_H_ADDR_HI": {
+        "addr": Field("INPUT_H_ADDR_HI", "addr", 0, 32, "RW", 0x0),
+    },
     "LOGIT": {
         "value": Field("LOGIT", "value", 0, 32, "RO", None),
+    },
+    "FINE_ADDR_LO": {
+        "addr": Field("FINE_ADDR_LO", "addr", 0, 32, "RW", 0x0),
+    },
+    "FINE_ADDR_HI": {
+        "addr": Field("FINE_ADDR_HI", "addr", 0, 32, "RW", 0x0),
+    },
+    "AXIS_RESULT": {
+        "range": Field("AXIS_RESULT", "range", 0, 8, "RO", None),
+        "fine": Field("AXIS_RESULT", "fine", 8, 8, "RO", None),
+        "coarse_frac": Field("AXIS_RESULT", "coarse_frac", 16, 8, "RO", None),
+        "fine_frac": Field("AXIS_RESULT", "fine_frac", 24, 8, "RO", None),
+    },
+    "JOB_LOGIT": {
+        "value": Field("JOB_LOGIT", "value", 0, 32, "RO", None),
     },
 }
 
 ID_VALUE = 0x42474352  # ASCII "BGCR"
-VERSION_VALUE = 0x00010003
+VERSION_VALUE = 0x00010004

@@ -24,6 +24,12 @@
 //      biases, then one engine pass (bg_core_engine) while the next block loads; after the last block,
 //      wait until every output word is written;
 //   5. logits of the last layer, argmax, STATUS.done.
+// An image job (CTRL.image_job) chains four such runs from one start: the coarse program on the width
+// axis's map (from DDR at INPUT_ADDR), the fine program that the FINE_ADDR table names for the range the
+// coarse run chose (its argmax), on the map kept on chip; then both again on the height axis's map
+// (INPUT_H_ADDR). Each run's logits, argmax and binary point are kept (JOB_LOGIT, AXIS_RESULT); STATUS.done
+// and the interrupt come once, after the fourth run or with the error that ended the job (JOB_STATUS says
+// which runs ended with results: a fault in a fine run leaves the coarse results readable).
 // Errors end the run (STATUS.error, error_code from the register map's enum bg_error_e) and cancel the
 // AXI read in flight; CTRL.soft_reset abandons the run and clears STATUS. Both flush the engine's
 // pipelines, so the next run starts clean.
@@ -51,7 +57,7 @@ module bg_core
     // AXI4-Lite slave (registers)
     output logic                s_axil_awready,
     input  wire                 s_axil_awvalid,
-    input  wire  [6:0]          s_axil_awaddr,
+    input  wire  [7:0]          s_axil_awaddr,
     input  wire  [2:0]          s_axil_awprot,
     output logic                s_axil_wready,
     input  wire                 s_axil_wvalid,
@@ -62,7 +68,7 @@ module bg_core
     output logic [1:0]          s_axil_bresp,
     output logic                s_axil_arready,
     input  wire                 s_axil_arvalid,
-    input  wire  [6:0]          s_axil_araddr,
+    input  wire  [7:0]          s_axil_araddr,
     input  wire  [2:0]          s_axil_arprot,
     input  wire                 s_axil_rready,
     output logic                s_axil_rvalid,
@@ -118,6 +124,8 @@ module bg_core
     localparam logic [7:0] E_START_BUSY    = 8'(bg_core_regs_pkg::bg_error_e__START_BUSY);
     localparam logic [7:0] E_STREAM_LENGTH = 8'(bg_core_regs_pkg::bg_error_e__STREAM_LENGTH);
     localparam logic [7:0] E_INPUT_ALIGN   = 8'(bg_core_regs_pkg::bg_error_e__INPUT_ALIGN);
+    localparam logic [7:0] E_JOB_RANGE     = 8'(bg_core_regs_pkg::bg_error_e__JOB_RANGE);
+    localparam int         FINE_PROGRAMS   = 5;   // FINE_ADDR_LO entries: one per coarse range
 
     // The program format (bg_program_pkg, from hw/compiler/program.py) in the widths used below.
     localparam logic [31:0] HEADER_BYTES32 = HEADER_BYTES;
@@ -142,21 +150,23 @@ module bg_core
         .s_axil_rresp(s_axil_rresp),
         .hwif_in(hwif_in), .hwif_out(hwif_out));
 
-    logic ctrl_start, ctrl_soft_reset, ctrl_reuse, ctrl_irq_en, ctrl_checked, ctrl_mem_in;
+    logic ctrl_start, ctrl_soft_reset, ctrl_reuse, ctrl_irq_en, ctrl_checked, ctrl_mem_in, ctrl_job;
     assign ctrl_start      = hwif_out.CTRL.start.value;
     assign ctrl_soft_reset = hwif_out.CTRL.soft_reset.value;
     assign ctrl_reuse      = hwif_out.CTRL.reuse_input.value;
     assign ctrl_irq_en     = hwif_out.CTRL.irq_enable.value;
     assign ctrl_checked    = hwif_out.CTRL.payload_checked.value;
     assign ctrl_mem_in     = hwif_out.CTRL.input_from_memory.value;
+    assign ctrl_job        = hwif_out.CTRL.image_job.value;
     assign irq             = hwif_out.STATUS.done.value && ctrl_irq_en;
 
     /* verilator lint_off UNUSEDSIGNAL */
     // 64-bit address arithmetic; an ADDR_W-bit bus takes the low bits.
     logic [63:0] prog_addr64;
     assign prog_addr64 = {hwif_out.PROGRAM_ADDR_HI.addr.value, hwif_out.PROGRAM_ADDR_LO.addr.value};
-    logic [63:0] input_addr64;
-    assign input_addr64 = {hwif_out.INPUT_ADDR_HI.addr.value, hwif_out.INPUT_ADDR_LO.addr.value};
+    logic [63:0] input_addr64, input_h_addr64;
+    assign input_addr64   = {hwif_out.INPUT_ADDR_HI.addr.value, hwif_out.INPUT_ADDR_LO.addr.value};
+    assign input_h_addr64 = {hwif_out.INPUT_H_ADDR_HI.addr.value, hwif_out.INPUT_H_ADDR_LO.addr.value};
     /* verilator lint_on UNUSEDSIGNAL */
 
     // ---- state ----
@@ -176,6 +186,20 @@ module bg_core
     logic [31:0] logits [8];
     logic [7:0]  argmax, logits_frac;
     logic [SLOTS-1:0] slot_signed;
+    // The settings of the run in progress, registered at its start: from CTRL for a single run, from the
+    // job's step for an image job.
+    logic        run_reuse, run_mem_in;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [63:0] run_in_addr;
+    /* verilator lint_on UNUSEDSIGNAL */
+    // ---- image job ----
+    logic        job_active;          // the runs in progress belong to an image job
+    logic [1:0]  job_run;             // 0: coarse W, 1: fine W, 2: coarse H, 3: fine H
+    logic [3:0]  job_done;            // runs that ended with results
+    logic        job_last;            // the last start was an image job
+    logic [31:0] job_logits [32];     // run r's logit j at 8*r + j
+    logic [7:0]  job_argmax [4];
+    logic [7:0]  job_frac   [4];
 
     // ---- AXI4 read master, shared by three clients in fixed priority: the sequencer (header, layer
     // records), the weight fetch, the payload CRC check. Only one of the first two has a request at a
@@ -418,6 +442,22 @@ module bg_core
         end
     end
 
+    // The image job's fine program for the range the coarse run chose (best): the FINE_ADDR table.
+    logic        best_has_fine;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [63:0] fine_addr64;
+    /* verilator lint_on UNUSEDSIGNAL */
+    always_comb begin
+        best_has_fine = 1'b0;
+        fine_addr64   = 64'd0;
+        for (int i = 0; i < FINE_PROGRAMS; i++) begin
+            if (best == 8'(i)) begin
+                best_has_fine = 1'b1;
+                fine_addr64   = {hwif_out.FINE_ADDR_HI.addr.value, hwif_out.FINE_ADDR_LO[i].addr.value};
+            end
+        end
+    end
+
     // ---- sequencer ----
     // The sequencer's read request: held (rq_valid) until the arbiter grants it.
     task automatic request(input logic [63:0] addr, input logic [23:0] beats);
@@ -432,13 +472,32 @@ module bg_core
         rec_beat <= 2'd0;
     endtask
 
-    // End the run with an error: STATUS.error with `code`, STATUS.done, back to idle.
+    // Start one run of the program at `addr` (bits 3:0 taken as zero): the header request; the input from
+    // the stream, from DDR at `in_addr` (`mem_in`), or the patch on chip (`reuse`).
+    /* verilator lint_off UNUSEDSIGNAL */
+    task automatic launch(input logic [63:0] addr, input logic reuse, input logic mem_in,
+                          input logic [63:0] in_addr);
+        layer       <= 16'd0;
+        base        <= {addr[63:4], 4'd0};
+        request({addr[63:4], 4'd0}, HEADER_BEATS24);
+        hdr_start   <= 1'b1;
+        hdr_beat    <= 3'd0;
+        run_reuse   <= reuse;
+        run_mem_in  <= mem_in;
+        run_in_addr <= in_addr;
+        for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
+        state       <= S_HDR;
+    endtask
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    // End the run (and the job it belongs to) with an error: STATUS.error with `code`, STATUS.done, idle.
     task automatic fail(input logic [7:0] code);
-        state    <= S_IDLE;
-        busy     <= 1'b0;
-        err_flag <= 1'b1;
-        err_code <= code;
-        done_set <= 1'b1;
+        state      <= S_IDLE;
+        busy       <= 1'b0;
+        err_flag   <= 1'b1;
+        err_code   <= code;
+        done_set   <= 1'b1;
+        job_active <= 1'b0;
     endtask
 
     always_ff @(posedge clk) begin
@@ -464,12 +523,22 @@ module bg_core
             logits_frac <= 8'd0;
             slot_signed <= '0;
             for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
+            job_active <= 1'b0;
+            job_run    <= 2'd0;
+            job_done   <= 4'd0;
+            job_last   <= 1'b0;
+            for (int i = 0; i < 32; i++) job_logits[i] <= 32'd0;
+            for (int i = 0; i < 4; i++) begin
+                job_argmax[i] <= 8'd0;
+                job_frac[i]   <= 8'd0;
+            end
         end else if (ctrl_soft_reset) begin
             state    <= S_IDLE;
             busy     <= 1'b0;
             err_flag <= 1'b0;
             err_code <= E_NONE;
             rq_valid <= 1'b0;
+            job_active <= 1'b0;
             flush    <= 1'b1;
             cancel   <= 1'b1;
             done_clr <= 1'b1;
@@ -501,19 +570,19 @@ module bg_core
             case (state)
                 S_IDLE: begin
                     if (ctrl_start) begin
-                        busy      <= 1'b1;
-                        err_flag  <= 1'b0;
-                        err_code  <= E_NONE;
-                        layer     <= 16'd0;
-                        cycles    <= 32'd1;
-                        stalls    <= 32'd0;
-                        done_clr  <= 1'b1;
-                        base      <= {prog_addr64[63:4], 4'd0};
-                        request({prog_addr64[63:4], 4'd0}, HEADER_BEATS24);
-                        hdr_start <= 1'b1;
-                        hdr_beat  <= 3'd0;
-                        for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
-                        state     <= S_HDR;
+                        busy       <= 1'b1;
+                        err_flag   <= 1'b0;
+                        err_code   <= E_NONE;
+                        cycles     <= 32'd1;
+                        stalls     <= 32'd0;
+                        done_clr   <= 1'b1;
+                        job_active <= ctrl_job;
+                        job_last   <= ctrl_job;
+                        job_run    <= 2'd0;
+                        job_done   <= 4'd0;
+                        for (int i = 0; i < 32; i++) job_logits[i] <= 32'd0;
+                        if (ctrl_job) launch(prog_addr64, 1'b0, 1'b1, input_addr64);
+                        else          launch(prog_addr64, ctrl_reuse, ctrl_mem_in, input_addr64);
                     end
                 end
 
@@ -546,16 +615,16 @@ module bg_core
                                 || img_banked > SLOT_BYTES32) begin
                                 pend_code <= E_NO_FIT;
                                 state     <= S_HOLD;
-                            end else if (ctrl_reuse) begin
+                            end else if (run_reuse) begin
                                 request_record(16'd0);
                                 state <= S_REC;
-                            end else if (ctrl_mem_in) begin
-                                if (input_addr64[3:0] != 4'd0) begin
+                            end else if (run_mem_in) begin
+                                if (run_in_addr[3:0] != 4'd0) begin
                                     pend_code <= E_INPUT_ALIGN;
                                     state     <= S_HOLD;
                                 end else begin
                                     // img_pixels is a multiple of ROW_ALIGN >= 16: whole beats
-                                    request(input_addr64, 24'(img_pixels >> 4));
+                                    request(run_in_addr, 24'(img_pixels >> 4));
                                     state <= S_MEM_IN;
                                 end
                             end else begin
@@ -684,17 +753,32 @@ module bg_core
                 end
 
                 S_FINISH: begin
-                    if (crc_done) begin
-                        argmax   <= best;
-                        busy     <= 1'b0;
-                        done_set <= 1'b1;
-                        state    <= S_IDLE;
-                        if (!crc_ok) begin
-                            // logits of a damaged image are not results
-                            err_flag <= 1'b1;
-                            err_code <= E_PAYLOAD_CRC;
-                            argmax   <= 8'd0;
-                            for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
+                    if (crc_done && !crc_ok) begin
+                        // logits of a damaged image are not results
+                        fail(E_PAYLOAD_CRC);
+                        argmax <= 8'd0;
+                        for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
+                    end else if (crc_done) begin
+                        argmax <= best;
+                        if (job_active) begin
+                            for (int i = 0; i < 8; i++) job_logits[{job_run, 3'(i)}] <= logits[i];
+                            job_argmax[job_run] <= best;
+                            job_frac[job_run]   <= logits_frac;
+                            job_done[job_run]   <= 1'b1;
+                        end
+                        if (job_active && !job_run[0] && !best_has_fine) begin
+                            fail(E_JOB_RANGE);   // a coarse run chose a range beyond the table
+                        end else if (job_active && job_run != 2'd3) begin
+                            // the next run of the job: the chosen fine program on the map on chip, or
+                            // the coarse program on the height axis's map
+                            job_run <= job_run + 2'd1;
+                            if (!job_run[0]) launch(fine_addr64, 1'b1, 1'b0, 64'd0);
+                            else             launch(prog_addr64, 1'b0, 1'b1, input_h_addr64);
+                        end else begin
+                            busy       <= 1'b0;
+                            done_set   <= 1'b1;
+                            job_active <= 1'b0;
+                            state      <= S_IDLE;
                         end
                     end
                 end
@@ -720,6 +804,16 @@ module bg_core
         hwif_in.RESULT.argmax.next          = argmax;
         hwif_in.RESULT.logits_frac.next     = logits_frac;
         for (int i = 0; i < 8; i++) hwif_in.LOGIT[i].value.next = logits[i];
+        hwif_in.JOB_STATUS.runs_done.next = job_done;
+        hwif_in.JOB_STATUS.run.next       = job_run;
+        hwif_in.JOB_STATUS.job.next       = job_last;
+        for (int a = 0; a < 2; a++) begin
+            hwif_in.AXIS_RESULT[a].range.next       = job_argmax[2 * a];
+            hwif_in.AXIS_RESULT[a].fine.next        = job_argmax[2 * a + 1];
+            hwif_in.AXIS_RESULT[a].coarse_frac.next = job_frac[2 * a];
+            hwif_in.AXIS_RESULT[a].fine_frac.next   = job_frac[2 * a + 1];
+        end
+        for (int i = 0; i < 32; i++) hwif_in.JOB_LOGIT[i].value.next = job_logits[i];
     end
 
 endmodule

@@ -26,6 +26,14 @@ def test_core_errors(tmp_path: Path) -> None:
     run(tmp_path, SMALL, 2, "errors_then_good_runs", 12, 200_000_000)
 
 
+def test_core_image_job(tmp_path: Path) -> None:
+    """One start per image (CTRL.image_job): coarse and fine on both axes' maps from DDR, the fine program
+    chosen by the core, one interrupt; equal to the golden job (``golden.run_image_job``); faults in the
+    middle of the cascade end the job with the coarse results kept, and the next job is correct."""
+    results = run(tmp_path, SMALL, 2, "image_job", 15, 400_000_000)
+    assert "image job" in results
+
+
 @pytest.mark.parametrize("config", [
     pytest.param(SMALL, id="P4"),
     pytest.param({**SMALL, "LANES": 32}, id="P32", marks=[pytest.mark.fullsize, pytest.mark.slow]),
