@@ -32,13 +32,13 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 
 setup: $(STAMP)  ## create .venv and install the pinned packages (idempotent)
 
-# board-py310: the board's install on Python 3.10 with the lowest numpy and Pillow pyproject.toml admits
+# board-check: the board's install on Python 3.10 with the lowest numpy and Pillow pyproject.toml admits
 # (what a PYNQ 3.x image has), fetched from the package index; tests/test_board_install.py then installs
 # the wheel into a venv of that interpreter and runs golden and the checks there.
 PYTHON310 ?= $(shell for p in python3.10 $(HOME)/.pyenv/versions/3.10*/bin/python3.10; do $$p -c '' 2>/dev/null && { command -v $$p || echo $$p; } && break; done)
 BOARD_DEPS ?= numpy==1.21.6 pillow==9.0.1
-.PHONY: board-py310
-board-py310: $(STAMP)  ## the board install test on Python 3.10 with numpy 1.21 and Pillow 9.0 (needs python3.10 and the package index)
+.PHONY: board-check
+board-check: $(STAMP)  ## the board install test on Python 3.10 with numpy 1.21 and Pillow 9.0 (needs python3.10 and the package index)
 	@test -n "$(PYTHON310)" || { echo "no Python 3.10 found: install one (e.g. pyenv install 3.10) or pass PYTHON310=/path/to/python3.10" >&2; exit 1; }
 	BLURGAUGE_BOARD_PYTHON="$(PYTHON310)" BLURGAUGE_BOARD_DEPS="$(BOARD_DEPS)" $(PY) -m pytest -n 0 -q tests/test_board_install.py
 

@@ -8,7 +8,7 @@ dependency beyond those two fails the install), and run there what a board runs:
 and the commands that need an extra, which must name it. numpy and Pillow are the development
 environment's own, linked into the new environment, so nothing is fetched.
 
-``make board-py310`` runs the same tests with the board environment on a Python 3.10 interpreter and
+``make board-check`` runs the same tests with the board environment on a Python 3.10 interpreter and
 the lowest numpy and Pillow pyproject.toml admits, fetched from the package index
 (``BLURGAUGE_BOARD_PYTHON``, ``BLURGAUGE_BOARD_DEPS``). ``make test`` checks Python 3.10 compatibility
 statically: ruff's target version (syntax) and vermin over the installed packages (standard-library
@@ -120,10 +120,10 @@ def board(wheel, tmp_path_factory) -> BoardEnv:
     _run([base_python, "-m", "venv", str(root / "venv")], root)
     python = root / "venv" / "bin" / "python"
     deps = os.environ.get("BLURGAUGE_BOARD_DEPS")
-    if deps:  # make board-py310: the lowest admitted numpy and Pillow, from the package index
+    if deps:  # make board-check: the lowest admitted numpy and Pillow, from the package index
         _run([str(python), "-m", "pip", "install", "--quiet", *deps.split()], root)
     elif os.environ.get("BLURGAUGE_BOARD_PYTHON"):
-        pytest.skip("BLURGAUGE_BOARD_PYTHON needs BLURGAUGE_BOARD_DEPS (make board-py310 sets both)")
+        pytest.skip("BLURGAUGE_BOARD_PYTHON needs BLURGAUGE_BOARD_DEPS (make board-check sets both)")
     else:
         site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                          root).stdout.strip())
@@ -218,7 +218,7 @@ def test_golden_on_the_board_gives_the_development_estimate(board, programs, pho
                      *map(str, photos))
     _assert_same(_records(done.stdout), expected)
     # and the Accelerator API, as a board script uses it, on an image given as an array: the same floats
-    # (to the last bits, which another numpy's exp may round otherwise: make board-py310)
+    # (to the last bits, which another numpy's exp may round otherwise: make board-check)
     code = ("from PIL import Image\n"
             "import numpy as np\n"
             "from blurgauge.host.accelerator import Accelerator\n"
