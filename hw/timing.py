@@ -539,16 +539,22 @@ CARRY_TYPES = frozenset({"CARRY4", "CARRY8"})
 ASYNC_READ_PINS = re.compile(r"^(A\d*|ADDR[A-H]|DPRA\d*|A_?\d+|RADR\d*)$")
 
 
+#: Chain length fields, in the order the ranked tables show them.
+DEPTH_FIELDS = ("lut_levels", "dsps", "carries", "muxes")
+
+
 @dataclass
 class DepthPath:
-    """The deepest combinational chain into one endpoint (a register input, a DSP or block RAM pin)."""
+    """The deepest combinational chain into one endpoint (a register input, a DSP, block RAM or LUT-RAM
+    write pin, or a top output)."""
 
-    endpoint: str  # the RTL name of the register or the cell and pin
+    endpoint: str  # the RTL name of the register, or of the net into a DSP / RAM pin
     lut_levels: int
     muxes: int
     carries: int
-    names: list[str]  # RTL nets along the chain, start to end
+    names: list[str]  # RTL nets along the chain, start to end (names Yosys made up left out)
     sources: list[str]  # file:line of those nets, where Yosys knows it
+    dsps: int = 0  # DSP48 slices passed without a register (a multiply inside the cycle)
 
     @property
     def group(self) -> str:
@@ -556,21 +562,54 @@ class DepthPath:
         return re.sub(r"\[\d+\]", "", self.endpoint)
 
 
+DSP_TYPES = frozenset({"DSP48E1", "DSP48E2"})
+
+
+def _param(cell: Mapping, name: str, default: int = 1) -> int:
+    """An integer cell parameter (Yosys writes them as binary strings)."""
+    value = cell.get("parameters", {}).get(name)
+    if value is None:
+        return default
+    try:
+        return int(value, 2) if isinstance(value, str) else int(value)
+    except ValueError:
+        return default
+
+
 def _is_comb(cell: Mapping) -> bool:
+    """Whether some input of the cell reaches an output within the cycle: LUTs, multiplexers, carry
+    chains, LUT-RAM reads, and DSP slices without their output register (PREG = 0)."""
     t = cell["type"]
+    if t in DSP_TYPES:
+        return _param(cell, "PREG") == 0
     return t in LUT_TYPES or t in MUX_TYPES or t in CARRY_TYPES
 
 
-def _weight(cell_type: str) -> tuple[int, int, int]:
-    """What a cell adds to a chain's (LUT levels, carry cells, multiplexers)."""
-    return (int(cell_type in LUT_TYPES), int(cell_type in CARRY_TYPES), int(cell_type in MUX_TYPES))
+def _weight(cell_type: str) -> tuple[int, int, int, int]:
+    """What a cell adds to a chain, in DEPTH_FIELDS order."""
+    return (int(cell_type in LUT_TYPES), int(cell_type in DSP_TYPES), int(cell_type in CARRY_TYPES),
+            int(cell_type in MUX_TYPES))
+
+
+#: A DSP48 input and the register parameters that, when set, stop it within the slice (UG479): the
+#: port's own register, and for the multiplier's operands the multiplier register.
+DSP_PIN_REGISTERS = {"A": ("AREG", "MREG"), "ACIN": ("AREG", "MREG"), "B": ("BREG", "MREG"),
+                     "BCIN": ("BREG", "MREG"), "D": ("DREG", "MREG"), "C": ("CREG",), "PCIN": (),
+                     "CARRYIN": ("CARRYINREG",)}
 
 
 def _through(cell: Mapping, pin: str) -> bool:
     """Whether a change on ``pin`` reaches the cell's outputs in the same cycle."""
     t = cell["type"]
-    if t.startswith(("RAM", "SRL")):
+    if t in LUT_TYPES and t.startswith(("RAM", "SRL")):
         return bool(ASYNC_READ_PINS.match(pin))
+    if t in DSP_TYPES:
+        if pin not in DSP_PIN_REGISTERS:
+            return False  # control pins (OPMODE, INMODE, ALUMODE, CE, RST): treated as registered
+        registers = DSP_PIN_REGISTERS[pin]
+        if "MREG" in registers and cell.get("parameters", {}).get("USE_MULT", "MULTIPLY") == "NONE":
+            registers = registers[:1]
+        return all(_param(cell, r) == 0 for r in registers)
     return True
 
 
@@ -607,11 +646,20 @@ def normalize_source(src: str) -> str:
     return re.sub(r"\.\d+(-\d+\.\d+)?$", "", first)
 
 
-def logic_depth(netlist: Mapping, top: str | None = None, count: int = 10) -> list[DepthPath]:
+def logic_depth(netlist: Mapping, top: str | None = None, count: int = 10, rank_by: str = "luts") -> list[DepthPath]:
     """The ``count`` deepest register-to-register chains of a flattened 7-series netlist (Yosys JSON), one
-    per endpoint vector, deepest first. Depth is counted in LUT levels (LUTs and LUT-based memory reads),
-    then carry cells, then wide-function multiplexers; a chain starts at a register, DSP, block RAM output
-    or top input and ends at any input of a register, DSP or block RAM, or at a top output."""
+    per endpoint vector, deepest first. ``rank_by="luts"`` counts LUT levels (LUTs and LUT-RAM reads)
+    first, then DSP slices passed without a register, carry cells, wide multiplexers; ``rank_by="dsps"``
+    puts the DSP slices first. A chain starts at a register, a registered DSP or block RAM output, or a top
+    input, and ends at an input that is taken at the clock edge (a register, a registered DSP or block RAM
+    pin, a LUT-RAM write pin) or at a top output."""
+    order = {"luts": (0, 1, 2, 3), "dsps": (1, 0, 2, 3)}.get(rank_by)
+    if order is None:
+        raise ValueError(f"rank_by must be 'luts' or 'dsps', not {rank_by!r}")
+
+    def key(depth: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(depth[i] for i in order)
+
     modules = netlist["modules"]
     if top is None:
         tops = [n for n, m in modules.items() if int(m.get("attributes", {}).get("top", 0))]
@@ -619,27 +667,25 @@ def logic_depth(netlist: Mapping, top: str | None = None, count: int = 10) -> li
     module = modules[top]
     cells = module["cells"]
     names, srcs = bit_names(module)
-    driver: dict[int, tuple[str, str]] = {}  # bit -> (cell, pin) driving it, combinational cells only
+    driver: dict[int, str] = {}  # bit -> the combinational cell driving it
     for cname, cell in cells.items():
-        if not _is_comb(cell):
-            continue
-        for pin, bits in cell["connections"].items():
-            if cell.get("port_directions", {}).get(pin) == "output":
-                for b in bits:
-                    if isinstance(b, int):
-                        driver[b] = (cname, pin)
+        if _is_comb(cell):
+            dirs = cell.get("port_directions", {})
+            for pin, bits in cell["connections"].items():
+                if dirs.get(pin) == "output":
+                    driver.update((b, cname) for b in bits if isinstance(b, int))
 
-    # bit -> ((LUT levels, carry cells, multiplexers) of the deepest chain to it, the previous bit on that chain)
-    memo: dict[int, tuple[tuple[int, int, int], int | None]] = {}
+    zero = (0, 0, 0, 0)
+    # bit -> (the deepest chain to it in DEPTH_FIELDS order, the previous bit on that chain)
+    memo: dict[int, tuple[tuple[int, int, int, int], int | None]] = {}
 
     def inputs_of(bit: int) -> list[int]:
-        cname, _ = driver[bit]
-        cell = cells[cname]
+        cell = cells[driver[bit]]
         dirs = cell.get("port_directions", {})
         return [x for pin, bits in cell["connections"].items() if dirs.get(pin) == "input" and _through(cell, pin)
                 for x in bits if isinstance(x, int)]
 
-    def depth_of(bit: int) -> tuple[int, int, int]:
+    def depth_of(bit: int) -> tuple[int, int, int, int]:
         # Iterative depth-first search (a carry chain is deeper than Python's recursion limit): a bit is
         # entered, its driver's inputs are evaluated, then it is finished. Bits entered and not finished
         # are the current chain, so meeting one again is a combinational loop.
@@ -650,7 +696,7 @@ def logic_depth(netlist: Mapping, top: str | None = None, count: int = 10) -> li
             if b in memo:
                 continue
             if b not in driver:
-                memo[b] = ((0, 0, 0), None)
+                memo[b] = (zero, None)
                 continue
             if not finish:
                 if b in entered:
@@ -660,52 +706,53 @@ def logic_depth(netlist: Mapping, top: str | None = None, count: int = 10) -> li
                 for x in inputs_of(b):
                     if x in entered and x not in memo:
                         raise ValueError(f"combinational loop through {names.get(x, x)} "
-                                         f"({cells[driver[b][0]]['type']} {driver[b][0]})")
+                                         f"({cells[driver[b]]['type']} {driver[b]})")
                     if x not in memo:
                         stack.append((x, False))
                 continue
-            best: tuple[int, int, int] = (0, 0, 0)
-            prev = None
+            best, prev = zero, None
             for x in inputs_of(b):
-                if prev is None or memo[x][0] > best:
+                if prev is None or key(memo[x][0]) > key(best):
                     best, prev = memo[x][0], x
-            w = _weight(cells[driver[b][0]]["type"])
-            memo[b] = ((best[0] + w[0], best[1] + w[1], best[2] + w[2]), prev)
+            w = _weight(cells[driver[b]]["type"])
+            memo[b] = ((best[0] + w[0], best[1] + w[1], best[2] + w[2], best[3] + w[3]), prev)
         return memo[bit][0]
 
-    endpoints: list[tuple[tuple[int, int, int], str, int]] = []
+    clock_pins = ("C", "CLK", "CLKARDCLK", "CLKBWRCLK", "WCLK")
+    endpoints: list[tuple[tuple[int, ...], str, int]] = []
     for cname, cell in cells.items():
-        if _is_comb(cell):
-            continue
         dirs = cell.get("port_directions", {})
+        comb = _is_comb(cell)
         q = [b for pin, bits in cell["connections"].items() if dirs.get(pin) == "output" for b in bits
              if isinstance(b, int)]
         for pin, bits in cell["connections"].items():
-            if dirs.get(pin) != "input" or pin in ("C", "CLK", "CLKARDCLK", "CLKBWRCLK", "WCLK"):
+            if dirs.get(pin) != "input" or pin in clock_pins or (comb and _through(cell, pin)):
                 continue
             for b in bits:
-                if isinstance(b, int):
-                    if cell["type"].startswith("FD") and pin == "D" and q:
-                        label = names.get(q[0], cname)
-                    elif cell["type"].startswith("FD"):
-                        label = f"{names.get(q[0], cname) if q else cname} ({pin})"
-                    else:  # a DSP, block RAM or LUT-RAM write pin: named after the net that drives it
-                        label = f"{names.get(b, cname)} → {cell['type']}.{pin}"
-                    endpoints.append((depth_of(b), label, b))
+                if not isinstance(b, int):
+                    continue
+                if cell["type"].startswith("FD"):
+                    reg = names.get(q[0], cname) if q else cname
+                    label = reg if pin == "D" else f"{reg} ({pin})"
+                else:  # a DSP, block RAM or LUT-RAM write pin: named after the net that drives it
+                    label = f"{names.get(b, '$')} → {cell['type']}.{pin}"
+                d = depth_of(b)
+                endpoints.append((key(d), label, b))
     for pname, port in module.get("ports", {}).items():
         if port["direction"] == "output":
             for i, b in enumerate(port["bits"]):
                 if isinstance(b, int):
-                    endpoints.append((depth_of(b), f"{pname}[{i}] (output)", b))
+                    endpoints.append((key(depth_of(b)), f"{pname}[{i}] (output)", b))
     endpoints.sort(key=lambda e: (e[0], e[1]), reverse=True)
 
     paths: list[DepthPath] = []
     seen: set[str] = set()
-    for d, label, b in endpoints:
-        path = DepthPath(rtl_name(label), lut_levels=d[0], muxes=d[2], carries=d[1], names=[], sources=[])
-        if path.group in seen:
-            continue
-        seen.add(path.group)
+    for _, label, b in endpoints:
+        luts, dsps, carries, muxes = memo[b][0] if b in memo else zero
+        if rank_by == "dsps" and dsps == 0:
+            break
+        path = DepthPath(rtl_name(label), lut_levels=luts, muxes=muxes, carries=carries, names=[], sources=[],
+                         dsps=dsps)
         chain, cursor = [], b
         while cursor is not None:
             chain.append(cursor)
@@ -717,6 +764,12 @@ def logic_depth(netlist: Mapping, top: str | None = None, count: int = 10) -> li
             if not path.names or path.names[-1] != name:
                 path.names.append(name)
                 path.sources.append(srcs.get(bit, ""))
+        if path.endpoint.startswith("$") and " → " in path.endpoint and path.names:
+            # a pin fed by a made-up net: named after the last RTL name before it
+            path.endpoint = f"{path.names[-1]} → {path.endpoint.split(' → ', 1)[1]}"
+        if path.group in seen:
+            continue
+        seen.add(path.group)
         paths.append(path)
         if len(paths) == count:
             break
@@ -794,8 +847,9 @@ class Xc7Result:
     target: str
     part: str
     parameters: dict[str, int]
-    paths: list[DepthPath]
+    paths: list[DepthPath]  # ranked by LUT levels
     seconds: float
+    dsp_paths: list[DepthPath] = field(default_factory=list)  # ranked by DSP slices passed unregistered
 
 
 def xc7_synth_command(target: targets.Target, sources: Sources, netlist: Path) -> list[str]:
@@ -807,8 +861,9 @@ def xc7_synth_command(target: targets.Target, sources: Sources, netlist: Path) -
 
 
 def xc7_depth(target: targets.Target, netlist: Path, seconds: float, count: int = 10) -> Xc7Result:
-    paths = logic_depth(json.loads(netlist.read_text()), "bg_core", count)
-    return Xc7Result(target.name, target.part, dict(target.core), paths, round(seconds, 1))
+    design = json.loads(netlist.read_text())
+    return Xc7Result(target.name, target.part, dict(target.core), logic_depth(design, "bg_core", count),
+                     round(seconds, 1), logic_depth(design, "bg_core", count, rank_by="dsps"))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -836,6 +891,16 @@ def _fmt_names(names: Sequence[str], limit: int = 8) -> str:
     if len(names) > limit:
         names = [*names[: limit // 2], "…", *names[-(limit // 2):]]
     return " → ".join(f"`{n}`" for n in names)
+
+
+def _depth_table(paths: Sequence[DepthPath]) -> list[str]:
+    lines = ["| rank | LUT levels | DSP | CARRY4 | MUXF | endpoint | through (RTL names) | RTL lines |",
+             "| ---: | ---: | ---: | ---: | ---: | --- | --- | --- |"]
+    for i, p in enumerate(paths, 1):
+        srcs = sorted({s for s in p.sources if s})
+        lines.append(f"| {i} | {p.lut_levels} | {p.dsps} | {p.carries} | {p.muxes} | `{p.endpoint}` | "
+                     f"{_fmt_names(p.names)} | {', '.join(srcs[:4])} |")
+    return [*lines, ""]
 
 
 def report_json(ecp5: Ecp5Result | None, xc7: Xc7Result | None, meta: Mapping) -> dict:
@@ -893,14 +958,13 @@ def report_markdown(ecp5: Ecp5Result | None, xc7: Xc7Result | None, meta: Mappin
         params = ", ".join(f"{k}={v}" for k, v in xc7.parameters.items())
         lines += [f"## Logic depth of the {xc7.part} netlist (Yosys synth_xilinx, {xc7.target}: {params})", "",
                   f"{xc7.seconds:,.0f} s of Yosys. The deepest register-to-register chains, one per endpoint "
-                  "vector: LUT levels (LUT1-6 and LUT-RAM reads), then CARRY4 cells, then MUXF7/F8.", "",
-                  "| rank | LUT levels | CARRY4 | MUXF | endpoint | through (RTL names) | RTL lines |",
-                  "| ---: | ---: | ---: | ---: | --- | --- | --- |"]
-        for i, p in enumerate(xc7.paths, 1):
-            srcs = sorted({s for s in p.sources if s})
-            lines.append(f"| {i} | {p.lut_levels} | {p.carries} | {p.muxes} | `{p.endpoint}` | "
-                         f"{_fmt_names(p.names)} | {', '.join(srcs[:4])} |")
-        lines.append("")
+                  "vector, by LUT levels (LUT1-6 and LUT-RAM reads), then DSP48 slices passed without a "
+                  "register, CARRY4 cells, MUXF7/F8. `(CE)`, `(R)`: the register's enable or reset pin.", ""]
+        lines += _depth_table(xc7.paths)
+        if xc7.dsp_paths:
+            lines += ["The deepest chains through DSP48 slices without registers (a multiply inside the cycle, "
+                      "several LUT levels of delay each), by the number of such slices:", ""]
+            lines += _depth_table(xc7.dsp_paths)
     lines += [ECP5_VS_ZYNQ]
     return "\n".join(lines)
 

@@ -286,6 +286,32 @@ def test_logic_depth_counts_luts_carries_and_muxes() -> None:
     assert paths[0].endpoint == "q"  # deepest first
 
 
+def _dsp_netlist(areg: int) -> dict:
+    """r (bit 2) -> LUT2 -> DSP48E1 A (AREG = areg, no M or P register) -> LUT1 -> block RAM address."""
+    dsp = _cell("DSP48E1", {"CLK": [1], "A": [3], "B": [2], "OPMODE": [2]}, {"P": [4]})
+    dsp["parameters"] = {"AREG": f"{areg:032b}", "BREG": "1", "MREG": "0" * 32, "PREG": "0" * 32,
+                         "USE_MULT": "MULTIPLY"}
+    cells = {"ff_r": _cell("FDRE", {"C": [1], "D": [2]}, {"Q": [2]}),
+             "l2": _cell("LUT2", {"I0": [2], "I1": [2]}, {"O": [3]}), "dsp": dsp,
+             "l1": _cell("LUT1", {"I0": [4]}, {"O": [5]}),
+             "ram": _cell("RAMB36E1", {"CLKARDCLK": [1], "ADDRARDADDR": [5]}, {"DOADO": [6]})}
+    netnames = {"r": {"bits": [2]}, "prod": {"bits": [4]}, "$addr": {"bits": [5]}, "a_in": {"bits": [3]}}
+    return {"modules": {"top": {"attributes": {"top": "1"}, "ports": {}, "cells": cells, "netnames": netnames}}}
+
+
+def test_logic_depth_passes_dsp_slices_without_registers() -> None:
+    (ram,) = [p for p in timing.logic_depth(_dsp_netlist(areg=0), rank_by="dsps") if "RAMB36E1" in p.endpoint]
+    assert (ram.lut_levels, ram.dsps) == (2, 1) and ram.names == ["r", "a_in", "prod"]
+    assert ram.endpoint == "prod → RAMB36E1.ADDRARDADDR"  # named after the last RTL net, not `$addr`
+    # With the A register on, the chain ends at the DSP's A pin, and a new one starts at its output.
+    by_end = {p.endpoint: p for p in timing.logic_depth(_dsp_netlist(areg=1))}
+    assert (by_end["a_in → DSP48E1.A"].lut_levels, by_end["a_in → DSP48E1.A"].dsps) == (1, 0)
+    assert (by_end["prod → RAMB36E1.ADDRARDADDR"].lut_levels, by_end["prod → RAMB36E1.ADDRARDADDR"].dsps) == (1, 1)
+    # B is registered (BREG = 1): an endpoint, as the control pins are.
+    ends = {p.endpoint for p in timing.logic_depth(_dsp_netlist(areg=0))}
+    assert {"r → DSP48E1.B", "r → DSP48E1.OPMODE"} <= ends and "a_in → DSP48E1.A" not in ends
+
+
 def test_logic_depth_rejects_a_combinational_loop() -> None:
     netlist = _netlist()
     netlist["modules"]["top"]["cells"]["l6"]["connections"]["I0"] = [4]  # l6 <- l3 <- l6
@@ -326,7 +352,7 @@ def test_report_states_part_fmax_verdict_paths_and_depth(tmp_path) -> None:
     assert "| 1.000 | `u_mac.a0[3]` | hw/rtl/m.sv:9 |" in text
     assert "<async>" not in text  # the harness pins' paths are left out
     assert "| 1 | 2.50 | 400 | `u_mac.sum` |" in text
-    assert "| 1 | 9 | 3 | 0 | `u_engine.u_addr.addr_q[11]` |" in text
+    assert "| 1 | 9 | 0 | 3 | 0 | `u_engine.u_addr.addr_q[11]` |" in text
     assert "MULT18X18D | 42 of 156 (27%)" in text
     assert "What an ECP5 figure says about the Zynq-7020" in text
     data = json.loads((tmp_path / "report.json").read_text())
