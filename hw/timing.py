@@ -434,6 +434,13 @@ def rtl_of_cell(instance: str) -> str:
     return "(input port)" if name.startswith("in_sr") else name
 
 
+def endpoint_group(name: str) -> str:
+    """What one row of the ranked table stands for: an RTL register vector or memory, whatever its bit,
+    generate-loop instance or block RAM tile (``u_engine.g_slot[3].u_ram.mem.0.12`` ->
+    ``u_engine.g_slot.u_ram.mem``)."""
+    return re.sub(r"\[\d+\]", "", re.sub(r"(\.mem)\..*$", r"\1", name))
+
+
 @dataclass
 class RoutedPath:
     """The worst routed path into one endpoint, from the SDF walk."""
@@ -503,7 +510,7 @@ def routed_paths(sdf: SdfTiming, count: int = 10, within: str = "") -> list[Rout
     paths: list[RoutedPath] = []
     seen: set[str] = set()
     for delay, pin in ends:
-        endpoint = re.sub(r"\[\d+\]$", "", rtl_of_cell(pin.rsplit("/", 1)[0]))
+        endpoint = endpoint_group(rtl_of_cell(pin.rsplit("/", 1)[0]))
         if endpoint in seen:
             continue
         seen.add(endpoint)
@@ -642,7 +649,7 @@ def bit_names(module: Mapping) -> tuple[dict[int, str], dict[int, str]]:
 def is_design_source(src: str) -> bool:
     """A location in the design's files (relative to the repository), not in Yosys' own cell libraries
     (``/share/...``)."""
-    return bool(src) and not src.startswith("/")
+    return bool(src) and not src.startswith("/") and HARNESS_TOP not in src
 
 
 def normalize_source(src: str) -> str:

@@ -215,6 +215,8 @@ def test_rtl_names_of_cells() -> None:
     assert timing.rtl_of_cell("dut.sum2_TRELLIS_FF_Q_DI_CCU2C_S1_2_A0_LUT4_Z") == "sum2"
     assert timing.rtl_of_cell("dut.g_row[3].p_CCU2C_S0$CCU2_COMB0") == "g_row[3].p"
     assert timing.rtl_of_cell("in_sr_TRELLIS_FF_Q_3") == "(input port)"  # the harness's input register
+    assert timing.endpoint_group("u_engine.g_slot[3].u_ram.mem.0.2_DOB2") == "u_engine.g_slot.u_ram.mem"
+    assert timing.endpoint_group("u_engine.u_mac.acc[12]") == "u_engine.u_mac.acc"
     assert timing.normalize_source("build/timing/src/0123456789ab/hw/rtl/bg_mac_array.sv:129.38-129.41") == \
         "hw/rtl/bg_mac_array.sv:129"
 
