@@ -66,7 +66,19 @@ def check_pixels(shape: tuple[int, ...], source: str, limit: int | None = None) 
                          f"{limit / 1e6:g} Mpx (set {MAX_PIXELS_ENV} or --max-pixels to raise it)")
 
 
-_LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601, as Pillow's "L" conversion
+_LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as Pillow's "L" conversion
+
+
+def _luma(rgb: np.ndarray) -> np.ndarray:
+    """Gray from float64 RGB: three products and two sums, one numpy operation each, in this order. A
+    matrix product (``rgb @ luma``) would leave the rounding to the BLAS build, which differs between
+    machines in the last bit (an x86 OpenBLAS and a board's numpy disagree on about one pixel in ten); the
+    noise top-up is seeded by the gray image's bytes, so a board would draw other noise than this machine.
+    Separate elementwise operations are IEEE-rounded the same everywhere."""
+    out = rgb[..., 0] * _LUMA[0]
+    out += rgb[..., 1] * _LUMA[1]
+    out += rgb[..., 2] * _LUMA[2]
+    return out
 
 _RULE = "uint8 (0..255), uint16 (0..65535) or float in [0, 1]"
 
@@ -110,7 +122,7 @@ def to_gray(pixels: np.ndarray, source: str = "image") -> np.ndarray:
     else:
         raise ImageError(f"{source}: unsupported pixel type {arr.dtype}; expected {_RULE}")
     if arr.ndim == 3:
-        arr = arr @ _LUMA
+        arr = _luma(arr)
     return arr
 
 
@@ -120,13 +132,13 @@ GRAY_STRIP_ROWS = 256
 
 def _scaled_gray(arr: np.ndarray, full: float) -> np.ndarray:
     """``arr`` (integer, gray or colour) / ``full``, to gray: the values of
-    ``(arr.astype(float64) / full) @ _LUMA``, computed a strip of rows at a time into the one float64
+    ``_luma(arr.astype(float64) / full)``, computed a strip of rows at a time into the one float64
     result, so the peak memory is that result (8 bytes per pixel), not three float64 colour copies."""
     out = np.empty(arr.shape[:2], dtype=np.float64)
     for top in range(0, arr.shape[0], GRAY_STRIP_ROWS):
         strip = arr[top : top + GRAY_STRIP_ROWS].astype(np.float64)
         strip /= full
-        out[top : top + GRAY_STRIP_ROWS] = strip @ _LUMA if strip.ndim == 3 else strip
+        out[top : top + GRAY_STRIP_ROWS] = _luma(strip) if strip.ndim == 3 else strip
     return out
 
 

@@ -173,3 +173,20 @@ def test_dead_leaves(seed):
     np.testing.assert_array_equal(image, again)
     other = dead_leaves(np.random.default_rng(seed + 100), (96, 130))
     assert not np.array_equal(image, other)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float64])
+def test_colour_to_gray_is_the_same_bits_on_every_machine(dtype):
+    """Gray is r*0.299 + g*0.587 + b*0.114 as separate IEEE operations, bit for bit: a matrix product would
+    round by the BLAS build (different on a board's numpy), and the noise top-up is seeded by these bytes."""
+    from blurgauge.model.inputs.images import to_gray
+
+    rng = np.random.default_rng(9)
+    full = {np.uint8: 255.0, np.uint16: 65535.0, np.float64: 1.0}[dtype]
+    raw = rng.integers(0, int(full) + 1 if full > 1 else 256, (300, 301, 3))
+    pixels = raw.astype(dtype) if full > 1 else (raw / 255.0).astype(dtype)
+    rgb = pixels.astype(np.float64) / full if full > 1 else pixels
+    want = rgb[..., 0] * 0.299
+    want = want + rgb[..., 1] * 0.587
+    want = want + rgb[..., 2] * 0.114
+    assert np.array_equal(to_gray(pixels), want)
