@@ -5,8 +5,10 @@
 
 Runs the whole core in Verilator (sim/core_run.py) on a coarse and a fine program of the target's width with
 random weights, every handshake stalled at random, the logits checked against golden; prints the per-layer
-table of each pass, the coarse + fine total and the 3x3 convolutions' utilization per stage, and writes them
-as JSON. Cycle counts from the simulation are exact: the same on any machine.
+table of each pass, the coarse + fine total and the 3x3 convolutions' utilization per stage; then one image
+job (one start: coarse and fine on both axes' maps, read from DDR, the golden job's logits) with its cycles,
+MAC utilization, starts and bytes read from DDR; and writes them as JSON. Cycle counts from the simulation
+are exact: the same on any machine.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from blurgauge.hw import rtl_files, targets
-from blurgauge.sim.core_run import CHECKED, pass_summary, print_bench, run_target
+from blurgauge.sim.core_run import CHECKED, pass_summary, print_bench, run_target, run_target_job
 
 OUT = rtl_files.REPO / "build" / "bench"
 
@@ -34,15 +36,23 @@ def main(argv: list[str] | None = None) -> int:
     params, width, lanes = dict(target.core), target.width, target.lanes
     with tempfile.TemporaryDirectory() as tmp:
         results = run_target(Path(tmp), name)
+    with tempfile.TemporaryDirectory() as tmp:
+        job = run_target_job(Path(tmp), name)
     for label in ("coarse pass", "fine pass (reuse_input)", CHECKED):
         print_bench(f"{label}, {name}: width {width}, P={lanes}", results[label]["bench"])
     summary = pass_summary(results, name, params, width)
+    summary["image"] = {k: job[k] for k in ("cycles", "stall_cycles", "macs", "ideal_cycles", "utilization",
+                                            "bytes_read", "starts", "ranges")}
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / ("rtl.json" if name == targets.DEFAULT_TARGET else f"rtl-{name}.json")
     path.write_text(json.dumps(summary, indent=1))
     total, checked = summary["total"], summary["payload_checked"]
     print(f"\n{name}, coarse+fine: {total['cycles']:,} cycles, MAC utilization {total['utilization']:.0%}")
     print(f"{name}, {CHECKED}: {checked['cycles']:,} cycles, MAC utilization {checked['utilization']:.0%}")
+    image = summary["image"]
+    print(f"{name}, one image (image job: coarse + fine on both axes, {image['starts']} start): "
+          f"{image['cycles']:,} cycles ({image['stall_cycles']:,} stalled), MAC utilization "
+          f"{image['utilization']:.0%}, {image['bytes_read']:,} bytes read from DDR")
     for g in summary["conv3x3"]:
         if g["pass"] == "coarse+fine":
             print(f"coarse+fine, {g['stage']} 3x3 convs ({g['layers']} layers): {g['cycles']:,} cycles, "

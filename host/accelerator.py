@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from blurgauge.host.backends import BACKENDS, DEVICE_BACKENDS, input_preprocessing, open_backend, open_device
+from blurgauge.host.driver import CoreError
 from blurgauge.model.cascade import DEFAULT_ESTIMATE, AxisEstimate, LogitsFn, run_cascade
 from blurgauge.model.inputs.images import ImageError, check_pixels, load_gray, max_pixels, to_gray
 from blurgauge.model.inputs.noise import noise_sigma, seeded_by, top_up_noise
@@ -73,7 +74,7 @@ class UnmeasurableError(ImageError):
 class StageTiming:
     """One backend call of the cascade: one network on one or more patches."""
 
-    stage: str  # "coarse" or "fine"
+    stage: str  # "coarse", "fine", or "image" (a device's one start for both axes' coarse and fine runs)
     network: str
     axis: str  # "width", "height" or "both" (host backends run both patches in one call)
     seconds: float  # host wall time of the call
@@ -325,7 +326,9 @@ class Accelerator:
     def _run(self, prepared: Prepared) -> Estimate:
         start = time.perf_counter()
         stages: list[StageTiming] = []
-        if self._networks is not None:
+        if self._networks is not None and prepared.width_patches == 1 and len(prepared.codes) == 2:
+            width, height = self._image_job(prepared.codes, stages)
+        elif self._networks is not None:
             # The core holds one patch at a time: coarse then fine for the width, then for the height.
             split = prepared.width_patches
             width = run_cascade(self._timed(stages, "width"), prepared.codes[:split],
@@ -337,6 +340,25 @@ class Accelerator:
         seconds = prepared.seconds + time.perf_counter() - start
         return Estimate(prepared.path, width, height, prepared.seconds, stages, seconds, self.backend,
                         self.estimate_kind, prepared.structure, list(prepared.warnings))
+
+    def _image_job(self, codes: np.ndarray, stages: list[StageTiming]) -> tuple[AxisEstimate, AxisEstimate]:
+        """Both axes from one start of the core's image job; the estimates then come from ``run_cascade``
+        on the job's logits, so the decision rule stays the cascade's, and a core whose choice of fine
+        network differs from it is an error, not an estimate."""
+        job = self._networks.image(codes[0], codes[1])
+        stages.append(StageTiming("image", "coarse+fine", "both", job.seconds, job.cycles, job.stall_cycles))
+        out = []
+        for axis, runs in (("width", job.width), ("height", job.height)):
+            logits = {runs.coarse.network: runs.coarse.values, runs.fine.network: runs.fine.values}
+
+            def lookup(name: str, batch: np.ndarray, logits: dict = logits, axis: str = axis) -> np.ndarray:
+                if name not in logits:
+                    raise CoreError(f"{axis} axis: the cascade's rule chooses {name}, the core ran "
+                                    f"{', '.join(logits)}")
+                return logits[name][None]
+
+            out.append(run_cascade(lookup, codes[None, 0 if axis == "width" else 1], np.zeros(1, np.int64))[0])
+        return out[0], out[1]
 
     def estimate(self, image: ImageInput, label: str | None = None) -> Estimate:
         """Width and height of one image (a path, an array or a PIL image); raises ImageError for an

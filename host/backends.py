@@ -3,8 +3,9 @@ cascade's decisions live once in ``model/cascade.py``. Imports are lazy: naming 
 ``--help``) must not load TensorFlow.
 
 Host backends (keras, golden, hls) take a batch of patches per call. Device backends (rtl, pynq)
-drive a core through ``CoreDriver`` over a Transport, one patch per run, the fine run reusing the
-patch the coarse run left on chip (``DeviceNetworks``).
+drive a core through ``CoreDriver`` over a Transport (``DeviceNetworks``): an image of one map per axis
+is one start of the core's image job (``image``), which runs both axes' coarse and fine networks;
+otherwise one patch per run, the fine run reusing the patch the coarse run left on chip.
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ class DeviceNetworks:
             self.runs.append(result)
             out.append(result.values)
         return np.array(out).reshape(len(out), -1)
+
+    def image(self, width_codes: np.ndarray, height_codes: np.ndarray) -> Any:
+        """One image job on the core (``CoreDriver.run_image``): both axes' maps, one start."""
+        return self.driver.run_image(np.asarray(width_codes, np.int8), np.asarray(height_codes, np.int8))
 
     def take_runs(self) -> list:
         runs, self.runs = self.runs, []

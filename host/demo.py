@@ -71,7 +71,7 @@ def _estimate(blurry: np.ndarray, truth: tuple[int, int], backend: str, weights:
         print(f"{axis:>6}: {est.size():5.1f} px  (R{est.coarse + 1}, interval {iv.label}, class {est.fine}, "
               f"confidence {est.confidence:.2f}); ground truth {true} px")
     if result.cycles is not None:
-        print(f"core: {result.cycles:,} cycles for the four runs (coarse + fine, two axes), "
+        print(f"core: {result.cycles:,} cycles for the image job (one start: coarse + fine, two axes), "
               f"{result.cycles / TARGET_CLOCK_MHZ / 1e3:.2f} ms at {TARGET_CLOCK_MHZ:g} MHz")
     print(f"host time {result.seconds:.2f} s")
 

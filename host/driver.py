@@ -35,6 +35,15 @@ Any exception from step 2 on (a core error, a timeout, an error of the transport
 KeyboardInterrupt) aborts the run before it propagates: ``CTRL.soft_reset``, the rest of a queued
 stream dropped, ``STATUS.done`` cleared, and the patch on chip forgotten. The core is then idle and
 the next run starts clean and streams or reads its patch again.
+
+One image (``run_image``): one start of the core's image job (``CTRL.image_job``) instead of four runs.
+The two axes' maps go into two device buffers (``INPUT_ADDR``, ``INPUT_H_ADDR``), the five fine programs'
+addresses into the ``FINE_ADDR`` table (written once per set of loaded programs); the core runs the
+coarse network on each map, picks the fine network of the range it chose (the coarse argmax, the rule of
+``model.cascade.choose_range``), runs it on the map still on chip, and raises one interrupt. The driver
+reads ``JOB_STATUS``, ``AXIS_RESULT0..1`` and ``JOB_LOGIT0..31``. A fault in the middle (a damaged fine
+program, a bus error) ends the job with the error code; ``CoreJobError`` carries the runs that did end,
+so a coarse result is not lost.
 """
 
 from __future__ import annotations
@@ -109,6 +118,15 @@ class CoreError(RuntimeError):
     """The core is missing, refused a program, or a run ended with an error."""
 
 
+class CoreJobError(CoreError):
+    """An image job ended with an error; ``finished`` holds the axes' runs that ended before it (the
+    coarse result of an axis whose fine run failed, for instance)."""
+
+    def __init__(self, message: str, finished: dict[str, RunResult]) -> None:
+        super().__init__(message)
+        self.finished = finished
+
+
 class CoreTimeoutError(CoreError):
     """A run did not end within its bound; the message holds STATUS as read at the deadline."""
 
@@ -146,6 +164,33 @@ class RunResult:
     def values(self) -> np.ndarray:
         """The logits as numbers: code * 2**-logits_frac."""
         return self.logits.astype(np.float64) * 2.0**-self.logits_frac
+
+
+#: The image job's four runs, in the core's order (JOB_STATUS.run, JOB_LOGIT[8*r + j]).
+JOB_RUNS = ("width coarse", "width fine", "height coarse", "height fine")
+#: The networks of an image job: the coarse one at PROGRAM_ADDR, the fine one of range k at FINE_ADDR_LOk.
+JOB_COARSE = "coarse"
+JOB_FINES = tuple(f"fine{k + 1}" for k in range(5))
+
+
+@dataclass(frozen=True)
+class AxisRuns:
+    """One axis of an image job: the coarse run, the range it chose, the fine run of that range."""
+
+    coarse: RunResult
+    range: int
+    fine: RunResult
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    """One image job: both axes, and the job's cycles from its start to its one interrupt."""
+
+    width: AxisRuns
+    height: AxisRuns
+    cycles: int
+    stall_cycles: int
+    seconds: float  # host wall time, register traffic included
 
 
 @dataclass(frozen=True)
@@ -219,6 +264,8 @@ class CoreDriver:
         self.info = self.probe()
         self._loaded: dict[str, _Loaded] = {}
         self._input_address: int | None = None  # the device buffer of the memory path, once allocated
+        self._height_address: int | None = None  # the image job's second map buffer, once allocated
+        self._table_written = False  # FINE_ADDR holds the loaded fine programs' addresses
         self._on_chip: bytes | None = None  # the patch slot 0 holds, when the driver knows it
         # Programs whose image passed the core's payload CRC since it was written: their later runs set
         # CTRL.payload_checked, so each run reads the weights once instead of twice.
@@ -265,6 +312,7 @@ class CoreDriver:
             self.transport.write_memory(address, blob)
             self._loaded[name] = _Loaded(programs[name], address, blob)
             self._checked.discard(name)
+            self._table_written = False
         return {name: entry.program for name, entry in self._loaded.items()}
 
     def program(self, name: str) -> prog.CoreProgram:
@@ -317,11 +365,20 @@ class CoreDriver:
     def _input_buffer(self) -> int:
         """The device address of the memory path's input buffer, allocated on first use."""
         if self._input_address is None:
-            address = self.transport.alloc(PATCH_BYTES)
-            if address % INPUT_ALIGN:
-                raise CoreError(f"device memory at {address:#x} is not {INPUT_ALIGN}-byte aligned (INPUT_ADDR)")
-            self._input_address = address
+            self._input_address = self._alloc_map("INPUT_ADDR")
         return self._input_address
+
+    def _height_buffer(self) -> int:
+        """The image job's buffer for the height axis's map, allocated on first use."""
+        if self._height_address is None:
+            self._height_address = self._alloc_map("INPUT_H_ADDR")
+        return self._height_address
+
+    def _alloc_map(self, register: str) -> int:
+        address = self.transport.alloc(PATCH_BYTES)
+        if address % INPUT_ALIGN:
+            raise CoreError(f"device memory at {address:#x} is not {INPUT_ALIGN}-byte aligned ({register})")
+        return address
 
     def wait_done(self, timeout_s: float | None = None) -> int:
         """STATUS once STATUS.done is set; CoreTimeoutError (with STATUS decoded) after ``timeout_s``,
@@ -399,14 +456,108 @@ class CoreDriver:
         codes_out = logits.view(np.int32)[: program.outputs].astype(np.int64)
         frac = _field("RESULT", "logits_frac").get(result)
         argmax = _field("RESULT", "argmax").get(result)
+        self._check_result(name, program, codes_out, frac, argmax)
+        return RunResult(name, codes_out, frac, argmax, cycles, stall, time.perf_counter() - began, reuse_input)
+
+    def run_image(self, width_codes: np.ndarray, height_codes: np.ndarray,
+                  timeout_s: float | None = None) -> ImageResult:
+        """One image job: the coarse network and the fine network of the range it chooses, on each axis's
+        map (128x128 int8), from one start and one interrupt (see the module docstring). Needs the six
+        cascade programs loaded; ``timeout_s`` bounds the whole job (default: four runs' bound)."""
+        began = time.perf_counter()
+        missing = [n for n in (JOB_COARSE, *JOB_FINES) if n not in self._loaded]
+        if missing:
+            raise KeyError(f"an image job needs the six cascade programs loaded; missing {', '.join(missing)}")
+        maps = []
+        for axis, codes in (("width", width_codes), ("height", height_codes)):
+            patch = np.asarray(codes)
+            if patch.shape != PATCH_SHAPE or patch.dtype != np.int8:
+                raise ValueError(f"the {axis} map must be int8 of shape {PATCH_SHAPE}, got {patch.dtype} {patch.shape}")
+            maps.append(patch.tobytes())
+        self._check_idle(JOB_COARSE)
+        job_names = (JOB_COARSE, *JOB_FINES)
+        checked = not self.recheck_payload and all(n in self._checked for n in job_names)
+        try:
+            self._on_chip = None
+            self._write_fine_table()
+            for address, data, register in ((self._input_buffer(), maps[0], "INPUT_ADDR"),
+                                             (self._height_buffer(), maps[1], "INPUT_H_ADDR")):
+                self.transport.write_memory(address, data)
+                self.transport.write32(getattr(regs, f"{register}_LO"), address & 0xFFFFFFFF)
+                self.transport.write32(getattr(regs, f"{register}_HI"), address >> 32)
+            coarse = self._loaded[JOB_COARSE].address
+            self.transport.write32(regs.PROGRAM_ADDR_LO, coarse & 0xFFFFFFFF)
+            self.transport.write32(regs.PROGRAM_ADDR_HI, coarse >> 32)
+            ctrl = _field("CTRL", "irq_enable").put(0, 1)
+            ctrl = _field("CTRL", "image_job").put(ctrl, 1)
+            ctrl = _field("CTRL", "payload_checked").put(ctrl, int(checked))
+            self.transport.write32(regs.CTRL, ctrl)
+            self.transport.write32(regs.CTRL, _field("CTRL", "start").put(ctrl, 1))
+            status = self.wait_done(self.timeout_s * 4 if timeout_s is None else timeout_s)
+            job = self.transport.read32(regs.JOB_STATUS)
+            runs = self._job_runs(_field("JOB_STATUS", "runs_done").get(job), time.perf_counter() - began)
+            if _field("STATUS", "error").get(status):
+                failed = JOB_RUNS[_field("JOB_STATUS", "run").get(job)]
+                raise CoreJobError(f"image job: the {failed} run failed; {describe_status(status)}; "
+                                   f"runs that ended: {', '.join(runs) or 'none'}", runs)
+            cycles = self.transport.read32(regs.CYCLES)
+            stall = self.transport.read32(regs.STALL_CYCLES)
+            self.transport.write32(regs.STATUS, _field("STATUS", "done").put(0, 1))
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.abort()
+            self._on_chip = None
+            raise
+        self._checked.update((JOB_COARSE, runs["width fine"].network, runs["height fine"].network))
+        self._on_chip = maps[1]  # the job ends with the height map in slot 0
+        axes = [AxisRuns(runs[f"{axis} coarse"], int(runs[f"{axis} fine"].network[4:]) - 1, runs[f"{axis} fine"])
+                for axis in ("width", "height")]
+        return ImageResult(axes[0], axes[1], cycles, stall, time.perf_counter() - began)
+
+    def _write_fine_table(self) -> None:
+        """FINE_ADDR_LO0..4 and FINE_ADDR_HI: the fine programs' addresses (one high word for all five)."""
+        if self._table_written:
+            return
+        addresses = [self._loaded[name].address for name in JOB_FINES]
+        if len({a >> 32 for a in addresses}) != 1:
+            raise CoreError("the five fine programs must share address bits 63:32 (one FINE_ADDR_HI); got "
+                            + ", ".join(f"{a:#x}" for a in addresses))
+        for k, address in enumerate(addresses):
+            self.transport.write32(regs.FINE_ADDR_LO0 + 4 * k, address & 0xFFFFFFFF)
+        self.transport.write32(regs.FINE_ADDR_HI, addresses[0] >> 32)
+        self._table_written = True
+
+    def _job_runs(self, done: int, seconds: float) -> dict[str, RunResult]:
+        """The job's runs that ended (JOB_STATUS.runs_done), as RunResults (cycles: the job's, on the
+        last run only), each checked against its program's binary point and argmax."""
+        runs: dict[str, RunResult] = {}
+        for r, label in enumerate(JOB_RUNS):
+            if not done >> r & 1:
+                continue
+            axis = self.transport.read32(regs.AXIS_RESULT0 + 4 * (r // 2))
+            fine = r % 2 == 1
+            if fine:
+                name = JOB_FINES[_field("AXIS_RESULT", "range").get(axis)]
+                frac, argmax = _field("AXIS_RESULT", "fine_frac").get(axis), _field("AXIS_RESULT", "fine").get(axis)
+            else:
+                name = JOB_COARSE
+                frac, argmax = _field("AXIS_RESULT", "coarse_frac").get(axis), _field("AXIS_RESULT", "range").get(axis)
+            words = np.array([self.transport.read32(regs.JOB_LOGIT0 + 4 * (8 * r + j)) for j in range(8)], np.uint32)
+            program = self._loaded[name].program
+            codes_out = words.view(np.int32)[: program.outputs].astype(np.int64)
+            self._check_result(name, program, codes_out, frac, argmax)
+            runs[label] = RunResult(name, codes_out, frac, argmax, 0, 0, seconds, fine)
+        return runs
+
+    @staticmethod
+    def _check_result(name: str, program: prog.CoreProgram, codes_out: np.ndarray, frac: int, argmax: int) -> None:
         if frac != program.logits_frac:
-            raise CoreError(f"network {name!r}: RESULT.logits_frac {frac}, the program's last layer has "
+            raise CoreError(f"network {name!r}: the core reports logits_frac {frac}, the program's last layer has "
                             f"{program.logits_frac}")
         expected = int(np.argmax(codes_out[: program.num_classes]))
         if argmax != expected:
-            raise CoreError(f"network {name!r}: RESULT.argmax {argmax} disagrees with the logits read "
+            raise CoreError(f"network {name!r}: the core's argmax {argmax} disagrees with the logits read "
                             f"({codes_out.tolist()}: index {expected})")
-        return RunResult(name, codes_out, frac, argmax, cycles, stall, time.perf_counter() - began, reuse_input)
 
     def close(self) -> None:
         self.transport.close()

@@ -56,7 +56,10 @@ def randomize(prog: program.CoreProgram, patch: np.ndarray, rng: np.random.Gener
     return replace(prog, layers=layers)
 
 
-def make_case(path: Path, width: int, lanes: int, seed: int, timeout_ns: int) -> dict[str, program.CoreProgram]:
+def make_case(path: Path, width: int, lanes: int, seed: int, timeout_ns: int,
+              job: bool = False) -> dict[str, program.CoreProgram]:
+    """The case file of sim/tb_core.py: a coarse and a fine program with random weights, a patch, golden's
+    logits; with ``job`` also what the image_job test needs (``image_job_case``)."""
     from blurgauge.hw.compiler import cost, golden
 
     rng = np.random.default_rng(seed)
@@ -74,7 +77,8 @@ def make_case(path: Path, width: int, lanes: int, seed: int, timeout_ns: int) ->
             "logits": [int(v) for v in logits[:8]], "argmax": int(np.argmax(logits[: prog.num_classes])),
             "logits_frac": prog.logits_frac, "layers": len(prog.layers),
         }
-    case["job"] = image_job_case(coarse, fine, patch, rng)
+    if job:
+        case["job"] = image_job_case(coarse, fine, patch, rng)
     path.write_text(json.dumps(case))
     return {"coarse": coarse, "fine": fine}
 
@@ -117,12 +121,12 @@ def image_job_case(coarse: program.CoreProgram, fine: program.CoreProgram, patch
 
 
 def run(tmp_path: Path, params: dict[str, int], width: int, testcase: str | None, seed: int,
-        timeout_ns: int) -> dict:
+        timeout_ns: int, extra_env: dict[str, str] | None = None) -> dict:
     case_file = tmp_path / "case.json"
     results_file = tmp_path / "results.json"
-    progs = make_case(case_file, width, params["LANES"], seed, timeout_ns)
+    progs = make_case(case_file, width, params["LANES"], seed, timeout_ns, job=testcase == "image_job")
     verilator.run_cocotb("bg_core", SOURCES, TB, params, testcase=testcase, seed=seed, build_args=BUILD_ARGS,
-                       extra_env={CASE_ENV: str(case_file), RESULTS_ENV: str(results_file)})
+                       extra_env={CASE_ENV: str(case_file), RESULTS_ENV: str(results_file), **(extra_env or {})})
     results = json.loads(results_file.read_text())
     for label, r in results.items():
         print(f"bg_core {params} width {width}: {label}: {r['cycles']} cycles, {r['stall_cycles']} stalled")
@@ -130,7 +134,28 @@ def run(tmp_path: Path, params: dict[str, int], width: int, testcase: str | None
                         (CHECKED, "coarse")):
         if label in results:
             results[label]["bench"] = bench(progs[name], results[label]["layer_cycles"], params["LANES"])
+    if JOB in results:
+        # the job's five fine programs share the fine program's structure: the same MACs whichever is chosen
+        macs = 2 * (sum(layer.macs for layer in progs["coarse"].layers)
+                    + sum(layer.macs for layer in progs["fine"].layers))
+        ideal = macs / params["LANES"] ** 2
+        results[JOB].update(macs=macs, ideal_cycles=ideal, utilization=ideal / results[JOB]["cycles"])
     return results
+
+
+#: The image job's result label in sim/tb_core.py (one start: coarse and fine on both axes).
+JOB = "image job"
+#: sim/tb_core.py JOB_ONLY_ENV (not imported: that would import cocotb here).
+JOB_ONLY_ENV = "BG_CORE_JOB_ONLY"
+
+
+def run_target_job(tmp_path: Path, name: str) -> dict:
+    """One image job (one start: coarse and fine on both axes' maps from DDR) at a named configuration on
+    its width, bit for bit against the golden job; its cycles, MAC utilization, bytes read from DDR."""
+    target = targets.get(name)
+    seed = 13 if name == targets.DEFAULT_TARGET else 14
+    return run(tmp_path, dict(target.core), target.width, "image_job", seed, 16_000_000_000,
+               extra_env={JOB_ONLY_ENV: "1"})[JOB]
 
 
 #: The third pass of coarse_then_fine: coarse again on the patch on chip, with CTRL.payload_checked (no CRC pass).

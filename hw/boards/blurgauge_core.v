@@ -7,7 +7,8 @@
 //
 // Interfaces, as IP Integrator infers them from the X_INTERFACE_* attributes (UG994, "HDL Parameters
 // for Interface Inference"):
-//   * S_AXIL  AXI4-Lite slave, 7-bit addresses, 32-bit data: the registers (docs/core-registers.md);
+//   * S_AXIL  AXI4-Lite slave, 32-bit data, addresses as wide as the register package's
+//             BG_CORE_REGS_MIN_ADDR_WIDTH (8; a test keeps the two equal): the registers;
 //   * S_AXIS  AXI4-Stream slave, LANES bytes per beat, TLAST, no TKEEP: the streamed input patch;
 //   * M_AXI   AXI4 master, read only (no write-channel ports), 128-bit data, 1-bit ID: programs,
 //             weights and, with CTRL.input_from_memory, the input patch, all from DDR;
@@ -44,8 +45,8 @@ module blurgauge_core #(
 
     // AXI4-Lite slave: the registers
     (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 S_AXIL AWADDR" *)
-    (* X_INTERFACE_PARAMETER = "PROTOCOL AXI4LITE, READ_WRITE_MODE READ_WRITE, ADDR_WIDTH 7, DATA_WIDTH 32" *)
-    input  wire [6:0]           s_axil_awaddr,
+    (* X_INTERFACE_PARAMETER = "PROTOCOL AXI4LITE, READ_WRITE_MODE READ_WRITE, ADDR_WIDTH 8, DATA_WIDTH 32" *)
+    input  wire [7:0]           s_axil_awaddr,
     (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 S_AXIL AWPROT" *)
     input  wire [2:0]           s_axil_awprot,
     (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 S_AXIL AWVALID" *)
@@ -67,7 +68,7 @@ module blurgauge_core #(
     (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 S_AXIL BREADY" *)
     input  wire                 s_axil_bready,
     (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 S_AXIL ARADDR" *)
-    input  wire [6:0]           s_axil_araddr,
+    input  wire [7:0]           s_axil_araddr,
     (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 S_AXIL ARPROT" *)
     input  wire [2:0]           s_axil_arprot,
     (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 S_AXIL ARVALID" *)

@@ -57,7 +57,7 @@ module bg_core
     // AXI4-Lite slave (registers)
     output logic                s_axil_awready,
     input  wire                 s_axil_awvalid,
-    input  wire  [7:0]          s_axil_awaddr,
+    input  wire  [bg_core_regs_pkg::BG_CORE_REGS_MIN_ADDR_WIDTH-1:0] s_axil_awaddr,
     input  wire  [2:0]          s_axil_awprot,
     output logic                s_axil_wready,
     input  wire                 s_axil_wvalid,
@@ -68,7 +68,7 @@ module bg_core
     output logic [1:0]          s_axil_bresp,
     output logic                s_axil_arready,
     input  wire                 s_axil_arvalid,
-    input  wire  [7:0]          s_axil_araddr,
+    input  wire  [bg_core_regs_pkg::BG_CORE_REGS_MIN_ADDR_WIDTH-1:0] s_axil_araddr,
     input  wire  [2:0]          s_axil_arprot,
     input  wire                 s_axil_rready,
     output logic                s_axil_rvalid,

@@ -10,6 +10,10 @@ outside the allocated memory answers AXI_READ), else from the stream; logits com
 integer reference (hw/compiler/golden.py), the RTL's own truth. A run ends only when time passes
 (``wait``), so a driver's wait loop is exercised as on real hardware, and a stream run without a patch
 stays busy, which is how the tests reach a timeout.
+The image job (CTRL.image_job): coarse at PROGRAM_ADDR on the map at INPUT_ADDR, the fine program the
+FINE_ADDR table names for the range chosen, on the same map; then the same on the map at INPUT_H_ADDR;
+JOB_STATUS, AXIS_RESULT0..1 and JOB_LOGIT0..31 kept per run; JOB_RANGE for a coarse argmax beyond the
+table; one done at the end or at the first error.
 
 It counts no cycles: CYCLES and STALL_CYCLES read 0. It is not a backend; the ``rtl`` transport is the
 real simulated core.
@@ -44,7 +48,13 @@ class ModelTransport:
         self.memory: dict[int, bytearray] = {}
         self._next = 0x1000_0000
         self.regs = {regs.PROGRAM_ADDR_LO: 0, regs.PROGRAM_ADDR_HI: 0, regs.INPUT_ADDR_LO: 0, regs.INPUT_ADDR_HI: 0,
-                     regs.CTRL: 0}
+                     regs.INPUT_H_ADDR_LO: 0, regs.INPUT_H_ADDR_HI: 0, regs.FINE_ADDR_HI: 0, regs.CTRL: 0,
+                     **{regs.FINE_ADDR_LO0 + 4 * k: 0 for k in range(5)}}
+        # the image job (CTRL.image_job): JOB_STATUS, AXIS_RESULT0..1, JOB_LOGIT0..31
+        self.job_status = 0
+        self.axis_result = [0, 0]
+        self.job_logits = [0] * 32
+        self.jobs = 0  # image jobs started
         self.status = 0
         self.logits = [0] * regs.LOGIT_COUNT
         self.result = 0
@@ -71,6 +81,12 @@ class ModelTransport:
             return 0
         if offset == regs.RESULT:
             return self.result
+        if offset == regs.JOB_STATUS:
+            return self.job_status
+        if offset in (regs.AXIS_RESULT0, regs.AXIS_RESULT1):
+            return self.axis_result[(offset - regs.AXIS_RESULT0) // 4]
+        if regs.JOB_LOGIT0 <= offset < regs.JOB_LOGIT0 + 4 * 32 and offset % 4 == 0:
+            return self.job_logits[(offset - regs.JOB_LOGIT0) // 4] & 0xFFFFFFFF
         if regs.LOGIT0 <= offset < regs.LOGIT0 + 4 * regs.LOGIT_COUNT and offset % 4 == 0:
             return self.logits[(offset - regs.LOGIT0) // 4] & 0xFFFFFFFF
         if offset in self.regs:
@@ -154,35 +170,98 @@ class ModelTransport:
             self._end(regs.ErrorCode.START_BUSY)
             return
         self.status = _f("STATUS", "busy").put(0, 1)
-        blob = self._image()
-        if blob is None:
-            self._end(regs.ErrorCode.AXI_READ)
+        if _f("CTRL", "image_job").get(self.regs[regs.CTRL]):
+            self.jobs += 1
+            self.job_status = _f("JOB_STATUS", "job").put(0, 1)
+            self.job_logits = [0] * 32
+            self._pending = "job"  # type: ignore[assignment]  # runs when time passes
             return
+        self.job_status = 0
+        loaded = self._load(self._image())
+        if isinstance(loaded, regs.ErrorCode):
+            return self._end(loaded)
+        if self._from_memory() and self._input_address() % 16:
+            return self._end(regs.ErrorCode.INPUT_ALIGN)
+        self._pending = loaded
+
+    def _load(self, blob: bytes | None) -> prog.CoreProgram | regs.ErrorCode:
+        """The program at a device address, checked in the core's order, or the error the core reports."""
+        if blob is None:
+            return regs.ErrorCode.AXI_READ
         magic, version, header_bytes = _HEAD.unpack_from(blob)
         if magic != prog.MAGIC:
-            return self._end(regs.ErrorCode.BAD_MAGIC)
+            return regs.ErrorCode.BAD_MAGIC
         if version != prog.FORMAT_VERSION:
-            return self._end(regs.ErrorCode.BAD_VERSION)
+            return regs.ErrorCode.BAD_VERSION
         head = blob[: prog.HEADER_BYTES]
         if zlib.crc32(head[:-4]) != int.from_bytes(head[-4:], "little"):
-            return self._end(regs.ErrorCode.HEADER_CRC)
+            return regs.ErrorCode.HEADER_CRC
         lanes, slot_count = head[11], head[22]
         slot_bytes, total = int.from_bytes(head[24:28], "little"), int.from_bytes(head[48:52], "little")
         info = regs.FIELDS["CONFIG"]
         if (lanes != info["lanes"].get(self.config) or slot_count > info["slots"].get(self.config)
                 or slot_bytes > 1 << info["log2_slot_bytes"].get(self.config)):
-            return self._end(regs.ErrorCode.NO_FIT)
+            return regs.ErrorCode.NO_FIT
         if not _f("CTRL", "payload_checked").get(self.regs[regs.CTRL]):
             self.payload_checks += 1
             if zlib.crc32(blob[header_bytes:total]) != int.from_bytes(head[52:56], "little"):
-                return self._end(regs.ErrorCode.PAYLOAD_CRC)
-        if self._from_memory() and self._input_address() % 16:
-            return self._end(regs.ErrorCode.INPUT_ALIGN)
-        self._pending = prog.unpack(blob[:total], "program in device memory")
+                return regs.ErrorCode.PAYLOAD_CRC
+        return prog.unpack(blob[:total], "program in device memory")
+
+    def _address(self, lo: int, hi: int) -> int:
+        return (self.regs[hi] << 32) | self.regs[lo]
+
+    def _job(self) -> None:
+        """The image job as docs/core-registers.md describes it: coarse, then the chosen range's fine
+        program, on the width map, then on the height map; results kept per run; one done at the end."""
+        from blurgauge.hw.compiler.golden import run_program
+
+        coarse_at = self._address(regs.PROGRAM_ADDR_LO, regs.PROGRAM_ADDR_HI)
+        maps = (self._address(regs.INPUT_ADDR_LO, regs.INPUT_ADDR_HI),
+                self._address(regs.INPUT_H_ADDR_LO, regs.INPUT_H_ADDR_HI))
+        done = 0
+        for r in range(4):
+            self.job_status = (_f("JOB_STATUS", "job").put(0, 1) | _f("JOB_STATUS", "run").put(0, r)
+                               | _f("JOB_STATUS", "runs_done").put(0, done))
+            axis = r // 2
+            if r % 2 == 0:
+                address = coarse_at
+            else:
+                k = _f("AXIS_RESULT", "range").get(self.axis_result[axis])
+                address = (self.regs[regs.FINE_ADDR_HI] << 32) | self.regs[regs.FINE_ADDR_LO0 + 4 * k]
+            loaded = self._load(self._read(address))
+            if isinstance(loaded, regs.ErrorCode):
+                return self._end(loaded)
+            if r % 2 == 0:
+                if maps[axis] % 16:
+                    return self._end(regs.ErrorCode.INPUT_ALIGN)
+                data = self._read(maps[axis], PATCH_BYTES)
+                if data is None:
+                    return self._end(regs.ErrorCode.AXI_READ)
+                self.memory_inputs += 1
+                self.slot0 = np.frombuffer(data, np.int8).reshape(128, 128)
+            out = run_program(loaded, self.slot0[None])[0]
+            argmax = int(np.argmax(out[: loaded.num_classes]))
+            self.job_logits[8 * r: 8 * r + 8] = [int(v) for v in out[:8]] + [0] * (8 - min(8, len(out)))
+            word = self.axis_result[axis]
+            if r % 2 == 0:
+                word = _f("AXIS_RESULT", "range").put(word, argmax)
+                word = _f("AXIS_RESULT", "coarse_frac").put(word, loaded.logits_frac)
+            else:
+                word = _f("AXIS_RESULT", "fine").put(word, argmax)
+                word = _f("AXIS_RESULT", "fine_frac").put(word, loaded.logits_frac)
+            self.axis_result[axis] = word
+            done |= 1 << r
+            self.job_status = _f("JOB_STATUS", "runs_done").put(self.job_status, done)
+            if r % 2 == 0 and argmax >= 5:
+                return self._end(regs.ErrorCode.JOB_RANGE)
+        self._end(regs.ErrorCode.NONE, len(loaded.layers) - 1)
 
     def _step(self) -> None:
         program = self._pending
         assert program is not None
+        if program == "job":
+            return self._job()
         if self._from_memory():
             data = self._read(self._input_address(), PATCH_BYTES)
             if data is None:

@@ -62,15 +62,15 @@ def test_golden_and_keras_agree(six_networks, golden, images):
 
 
 def test_the_device_path_equals_golden_and_reports_stages(programs, golden, images):
-    # The register-level core model: the driver's protocol, one patch on chip, coarse then fine with reuse.
-    with Accelerator("model", programs, transport=ModelTransport(4, 4, 14)) as device:
+    # The register-level core model: one start of the image job per image (both axes, coarse and fine).
+    transport = ModelTransport(4, 4, 14)
+    with Accelerator("model", programs, transport=transport) as device:
         assert device.driver.info.lanes == 4
-        for path in images:
+        for n, path in enumerate(images, start=1):
             a, b = golden.estimate(path), device.estimate(path)
             assert _key(a) == _key(b)
-            assert [(s.stage, s.axis) for s in b.stages] == [("coarse", "width"), ("fine", "width"),
-                                                            ("coarse", "height"), ("fine", "height")]
-            assert b.stages[1].network == f"fine{b.width.coarse + 1}"
+            assert [(s.stage, s.network, s.axis) for s in b.stages] == [("image", "coarse+fine", "both")]
+            assert transport.jobs == n  # one start per image
             assert b.cycles == 0  # the model counts no cycles; the rtl backend does
             assert a.cycles is None and a.record()["cycles"] is None
 
@@ -156,8 +156,9 @@ def test_pooled_patches_take_the_same_path_on_host_and_device(programs, images, 
             alone = run_cascade(host._logits, np.stack(along_x), np.zeros(len(along_x), np.int64))[0]
             assert (alone.coarse, alone.fine) == (a.width.coarse, a.width.fine)
             pooled += len(along_x) > 1
-            # the device ran every patch: coarse and fine once per patch, per axis
-            assert len(b.stages) == 4
+            # one patch per axis: one image job; several: coarse and fine once per axis, on every patch
+            one_each = prepared.width_patches == 1 and len(prepared.codes) == 2
+            assert [s.stage for s in b.stages] == (["image"] if one_each else ["coarse", "fine"] * 2)
         assert pooled  # at least one image offered more than one distinct patch
 
 

@@ -320,3 +320,87 @@ def test_the_model_reads_its_input_from_memory_as_the_register_map_says(six_imag
     np.testing.assert_array_equal(model.slot0, _codes(14))
     reuse = from_memory | ctrl["reuse_input"].put(0, 1)
     assert error_code.get(run(patch + 4, reuse)) == regs.ErrorCode.NONE and model.memory_inputs == 1
+
+
+# ---- the image job: one start per image ---------------------------------------------------------------
+
+
+def test_an_image_job_is_one_start_and_equals_the_golden_job(six_images):
+    from blurgauge.hw.compiler.golden import run_image_job
+
+    driver = _driver()
+    programs = driver.load_programs(six_images)
+    model = driver.transport
+    maps = np.stack([_codes(5), _codes(6)])
+    fines = [programs[f"fine{k + 1}"] for k in range(5)]
+    starts, checks = model.jobs, model.payload_checks
+    job = driver.run_image(maps[0], maps[1])
+    assert model.jobs == starts + 1
+    # not every program has passed the core's payload CRC yet: the core checks each of the four runs
+    assert model.payload_checks == checks + 4 and not _f_ctrl(model, "payload_checked")
+    expected = run_image_job(programs["coarse"], fines, maps)
+    for axis, want in zip((job.width, job.height), expected, strict=True):
+        assert axis.coarse.logits.tolist() == want.coarse_logits.tolist()
+        assert axis.range == want.range and axis.fine.network == f"fine{want.range + 1}"
+        assert axis.fine.logits.tolist() == want.fine_logits.tolist()
+        assert axis.fine.logits_frac == fines[want.range].logits_frac
+    # the FINE_ADDR table holds each range's fine program
+    assert [model.regs[regs.FINE_ADDR_LO0 + 4 * k] for k in range(5)] == \
+        [driver._loaded[f"fine{k + 1}"].address & 0xFFFFFFFF for k in range(5)]
+    # once all six have passed, a job vouches for them: no payload CRC pass, the same results
+    for name in ("fine1", "fine2", "fine3", "fine4", "fine5"):
+        driver.run(name, maps[0])
+    checks = model.payload_checks
+    again = driver.run_image(maps[0], maps[1])
+    assert model.payload_checks == checks and _f_ctrl(model, "payload_checked")
+    assert again.height.fine.logits.tolist() == job.height.fine.logits.tolist()
+
+
+def _f_ctrl(model: ModelTransport, name: str) -> int:
+    return regs.FIELDS["CTRL"][name].get(model.regs[regs.CTRL])
+
+
+def test_a_damaged_fine_program_ends_the_job_with_the_coarse_result_and_the_next_image_is_correct(six_images):
+    from blurgauge.host.driver import CoreJobError
+
+    driver = _driver()
+    driver.load_programs(six_images)
+    model = driver.transport
+    maps = np.stack([_codes(7), _codes(8)])
+    good = driver.run_image(maps[0], maps[1])
+    chosen = driver._loaded[good.width.fine.network].address
+    saved = bytes(model.memory[chosen])
+    model.memory[chosen][9] ^= 0x40  # the header CRC of the width axis's fine program
+    with pytest.raises(CoreJobError, match=r"width fine run failed.*HEADER_CRC") as failure:
+        driver.run_image(maps[0], maps[1])
+    assert list(failure.value.finished) == ["width coarse"]
+    assert failure.value.finished["width coarse"].logits.tolist() == good.width.coarse.logits.tolist()
+    assert _idle(model)
+    model.memory[chosen][:] = saved
+    again = driver.run_image(maps[0], maps[1])
+    assert again.height.fine.logits.tolist() == good.height.fine.logits.tolist()
+
+
+def test_an_image_job_needs_the_six_programs_and_two_maps(six_images):
+    driver = _driver()
+    driver.load_programs({"coarse": six_images["coarse"]})
+    with pytest.raises(KeyError, match="fine1, fine2, fine3, fine4, fine5"):
+        driver.run_image(_codes(1), _codes(2))
+    driver.load_programs(six_images)
+    with pytest.raises(ValueError, match="height map must be int8"):
+        driver.run_image(_codes(1), _codes(2).astype(np.int16))
+
+
+def test_a_core_whose_range_is_not_its_coarse_argmax_is_an_error(six_images):
+    class Wrong(ModelTransport):  # reports range k+1 for the width axis: not the coarse logits' argmax
+        def read32(self, offset: int) -> int:
+            word = super().read32(offset)
+            if offset == regs.AXIS_RESULT0:
+                field = regs.FIELDS["AXIS_RESULT"]["range"]
+                word = field.put(word, (field.get(word) + 1) % 5)
+            return word
+
+    driver = CoreDriver(Wrong(LANES, SLOTS, LOG2_SLOT), timeout_s=2.0)
+    driver.load_programs(six_images)
+    with pytest.raises(CoreError, match="'coarse': the core's argmax"):
+        driver.run_image(_codes(1), _codes(2))

@@ -86,7 +86,8 @@ def test_rtl_backend_estimates_equal_golden(six_networks, tmp_path: Path):
                                                                       b.height_px)
     np.testing.assert_array_equal(a.width.fine_probabilities, b.width.fine_probabilities)
     assert b.cycles is not None and b.cycles > 0
-    assert [s.axis for s in b.stages] == ["width", "width", "height", "height"]
+    # one start of the core's image job for both axes (coarse and fine each), one stage
+    assert [(s.stage, s.axis) for s in b.stages] == [("image", "both")] and b.stages[0].cycles == b.cycles
 
 
 def test_a_failed_serve_exits_non_zero_and_keeps_its_run_folder(core, tmp_path: Path):

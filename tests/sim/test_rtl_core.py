@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from blurgauge.hw import targets
-from blurgauge.sim.core_run import CHECKED, print_bench, run, run_target
+from blurgauge.sim.core_run import CHECKED, print_bench, run, run_target, run_target_job
 
 SMALL = {"LANES": 4, "SLOTS": 4, "SLOT_BYTES": 16384, "WBUF_TILES": 64}
 
@@ -56,3 +56,13 @@ def test_core_target(tmp_path: Path, name: str) -> None:
     ``make bench-rtl``'s (bench/rtl_core.py)."""
     results = run_target(tmp_path, name)
     assert {"coarse pass", "fine pass (reuse_input)", CHECKED} <= set(results)
+
+
+@pytest.mark.fullsize
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(targets.TARGETS))
+def test_core_image_job_target(tmp_path: Path, name: str) -> None:
+    """One image job at a named configuration on its width: one start, coarse and fine on both axes, equal to
+    the golden job bit for bit (the testbench asserts it); ``make bench-rtl`` reports its figures."""
+    job = run_target_job(tmp_path, name)
+    assert job["starts"] == 1 and job["cycles"] > job["ideal_cycles"] > 0

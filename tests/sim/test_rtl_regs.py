@@ -18,7 +18,8 @@ def test_map_matches_the_spec() -> None:
     assert regs.FIELDS["VERSION"]["program_format"].get(regs.VERSION_VALUE) == 1
     assert [(c.name, int(c)) for c in regs.ErrorCode] == [
         ("NONE", 0), ("BAD_MAGIC", 1), ("BAD_VERSION", 2), ("HEADER_CRC", 3), ("PAYLOAD_CRC", 4), ("NO_FIT", 5),
-        ("BAD_LAYER", 6), ("AXI_READ", 7), ("START_BUSY", 8), ("STREAM_LENGTH", 9),
+        ("BAD_LAYER", 6), ("AXI_READ", 7), ("START_BUSY", 8), ("STREAM_LENGTH", 9), ("INPUT_ALIGN", 10),
+        ("JOB_RANGE", 11),
     ]
     status = regs.FIELDS["STATUS"]
     assert (status["error_code"].lsb, status["error_code"].width, status["layer"].lsb) == (8, 8, 16)

@@ -23,7 +23,7 @@ module blurgauge_core_tb #(
 
     output wire                 s_axil_awready,
     input  wire                 s_axil_awvalid,
-    input  wire  [6:0]          s_axil_awaddr,
+    input  wire  [bg_core_regs_pkg::BG_CORE_REGS_MIN_ADDR_WIDTH-1:0] s_axil_awaddr,
     input  wire  [2:0]          s_axil_awprot,
     output wire                 s_axil_wready,
     input  wire                 s_axil_wvalid,
@@ -34,7 +34,7 @@ module blurgauge_core_tb #(
     output wire  [1:0]          s_axil_bresp,
     output wire                 s_axil_arready,
     input  wire                 s_axil_arvalid,
-    input  wire  [6:0]          s_axil_araddr,
+    input  wire  [bg_core_regs_pkg::BG_CORE_REGS_MIN_ADDR_WIDTH-1:0] s_axil_araddr,
     input  wire  [2:0]          s_axil_arprot,
     input  wire                 s_axil_rready,
     output wire                 s_axil_rvalid,
