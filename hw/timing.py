@@ -354,18 +354,24 @@ def xc7_depth(target: targets.Target, netlist: Path, seconds: float, count: int 
 # The report
 # ---------------------------------------------------------------------------------------------------------
 
-ECP5_VS_ZYNQ = """\
-**What an ECP5 figure says about the Zynq-7020.** The ECP5 is another fabric: 4-input LUTs (two to a
-slice, wider functions through PFUMX/L6MUX multiplexers) where the 7-series has 6-input LUTs, so a
-function of 5 or 6 inputs costs an ECP5 two levels and the 7-series one; carry chains of 2 bits per cell
-(CCU2C) against 4 per CARRY4; 18x18 multipliers without the DSP48E1's pre-adder, cascade and pipeline
-registers; 18-kbit DP16KD block RAMs against 36-kbit RAMB36E1 with their optional output register; and
-other routing and process. nextpnr's delays are its own model of the LFE5UM5G-85F, not Vivado's of the
-XC7Z020-1. So the Fmax here is not the Zynq's Fmax, and passing or failing 100 MHz here does not decide
-100 MHz there: Vivado's timing report on the real part is the test. What carries over is the structure:
-which paths are long, from which register to which, through which RTL signals, and how they rank against
-each other; that is what the table of endpoints is for. The 7-series logic depth below is measured on the
-pynq-z2 configuration itself (before placement, so without routing delay): levels of LUTs between
+def ecp5_caveat(target: targets.Target) -> str:
+    """The paragraph that says what the ECP5 figures do and do not say about the target's part."""
+    if target.family == "xc7":
+        carry, dsp, bram = "CARRY4", "DSP48E1", "RAMB36E1"
+    else:
+        carry, dsp, bram = "CARRY8", "DSP48E2", "RAMB36E2"
+    return f"""\
+**What an ECP5 figure says about the {target.part}.** The ECP5 is another fabric: 4-input LUTs (two to a
+slice, wider functions through PFUMX/L6MUX multiplexers) where the AMD part has 6-input LUTs, so a
+function of 5 or 6 inputs costs an ECP5 two levels and the AMD part one; carry chains of 2 bits per cell
+(CCU2C) against {carry[-1]} per {carry}; 18x18 multipliers without the {dsp}'s pre-adder, cascade and
+pipeline registers; 18-kbit DP16KD block RAMs against 36-kbit {bram} with their optional output register;
+and other routing and process. nextpnr's delays are its own model of the LFE5UM5G-85F, not Vivado's of the
+{target.part}. So the Fmax here is not that part's Fmax, and passing or failing 100 MHz here does not
+decide 100 MHz there: Vivado's timing report on the real part is the test. What carries over is the
+structure: which paths are long, from which register to which, through which RTL signals, and how they
+rank against each other; that is what the table of endpoints is for. The logic depth above is measured on
+the {target.name} netlist itself (before placement, so without routing delay): levels of LUTs between
 registers, the other half of the same question.
 """
 
@@ -452,7 +458,7 @@ def report_markdown(ecp5: Ecp5Result | None, xc7: Xc7Result | None, meta: Mappin
             lines += ["The deepest chains through DSP48 slices without registers (a multiply inside the cycle, "
                       "several LUT levels of delay each), by the number of such slices:", ""]
             lines += _depth_table(xc7.dsp_paths)
-    lines += [ECP5_VS_ZYNQ]
+    lines += [ecp5_caveat(targets.get(meta["target"]))]
     return "\n".join(lines)
 
 

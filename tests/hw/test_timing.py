@@ -362,7 +362,7 @@ def test_report_states_part_fmax_verdict_paths_and_depth(tmp_path) -> None:
     assert "| 1 | 2.50 | 400 | `u_mac.sum` |" in text
     assert "| 1 | 9 | 0 | 3 | 0 | `u_engine.u_addr.addr_q[11]` |" in text
     assert "MULT18X18D | 42 of 156 (27%)" in text
-    assert "What an ECP5 figure says about the Zynq-7020" in text
+    assert "What an ECP5 figure says about the XC7Z020 (Zynq-7020)" in text and "per CARRY4" in text
     data = json.loads((tmp_path / "report.json").read_text())
     assert data["ecp5"]["passes"] is False and data["ecp5"]["fmax_mhz"] == 92.3
     assert data["ecp5"]["critical"][0]["rtl_signals"] == ["u_mac.a0[3]", "u_mac.b"]
