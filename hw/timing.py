@@ -383,12 +383,20 @@ def _fmt_names(names: Sequence[str], limit: int = 8) -> str:
     return " → ".join(f"`{n}`" for n in names)
 
 
+def _more(names: Sequence[str]) -> str:
+    """The endpoints folded into a row (the same path into other registers)."""
+    if not names:
+        return ""
+    shown = ", ".join(f"`{n}`" for n in names[:3])
+    return f" and {len(names)} more ({shown}{', …' if len(names) > 3 else ''})"
+
+
 def _depth_table(paths: Sequence[DepthPath]) -> list[str]:
     lines = ["| rank | LUT levels | DSP | CARRY4 | MUXF | endpoint | through (RTL names) | RTL lines |",
              "| ---: | ---: | ---: | ---: | ---: | --- | --- | --- |"]
     for i, p in enumerate(paths, 1):
         srcs = sorted({s for s in p.sources if s})
-        lines.append(f"| {i} | {p.lut_levels} | {p.dsps} | {p.carries} | {p.muxes} | `{p.endpoint}` | "
+        lines.append(f"| {i} | {p.lut_levels} | {p.dsps} | {p.carries} | {p.muxes} | `{p.endpoint}`{_more(p.more)} | "
                      f"{_fmt_names(p.names)} | {', '.join(srcs[:4])} |")
     return [*lines, ""]
 
@@ -444,8 +452,8 @@ def report_markdown(ecp5: Ecp5Result | None, xc7: Xc7Result | None, meta: Mappin
                   "| rank | delay ns | Fmax MHz | endpoint | through | RTL lines |",
                   "| ---: | ---: | ---: | --- | --- | --- |"]
         for i, p in enumerate(ecp5.ranked, 1):
-            lines.append(f"| {i} | {p.delay_ns:.2f} | {p.fmax_mhz:.0f} | `{p.endpoint}` | {_fmt_names(p.rtl_names())} "
-                         f"| {', '.join(p.sources[:4])} |")
+            lines.append(f"| {i} | {p.delay_ns:.2f} | {p.fmax_mhz:.0f} | `{p.endpoint}`{_more(p.more)} | "
+                         f"{_fmt_names(p.rtl_names())} | {', '.join(p.sources[:4])} |")
         lines.append("")
     if xc7:
         params = ", ".join(f"{k}={v}" for k, v in xc7.parameters.items())

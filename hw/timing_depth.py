@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from blurgauge.hw.timing_names import normalize_source, rtl_name
 
@@ -42,6 +42,8 @@ class DepthPath:
     names: list[str]  # RTL nets along the chain, start to end (names Yosys made up left out)
     sources: list[str]  # file:line of those nets, where Yosys knows it
     dsps: int = 0  # DSP48 slices passed without a register (a multiply inside the cycle)
+    #: Other endpoints whose deepest chain has the same length and RTL names up to its last (one row).
+    more: list[str] = field(default_factory=list)
 
     @property
     def group(self) -> str:
@@ -216,10 +218,11 @@ def logic_depth(netlist: Mapping, top: str | None = None, count: int = 10, rank_
             for i, b in enumerate(port["bits"]):
                 if isinstance(b, int):
                     endpoints.append((key(depth_of(b)), f"{pname}[{i}] (output)", b))
-    endpoints.sort(key=lambda e: (e[0], e[1]), reverse=True)
+    endpoints.sort(key=lambda e: (tuple(-x for x in e[0]), e[1]))  # deepest first, then by name
 
     paths: list[DepthPath] = []
     seen: set[str] = set()
+    by_route: dict[tuple, DepthPath] = {}
     for _, label, b in endpoints:
         luts, dsps, carries, muxes = memo[b][0] if b in memo else zero
         if rank_by == "dsps" and dsps == 0:
@@ -243,6 +246,11 @@ def logic_depth(netlist: Mapping, top: str | None = None, count: int = 10, rank_
         if path.group in seen:
             continue
         seen.add(path.group)
+        route = (luts, dsps, carries, muxes, *path.names[:-1])
+        if len(path.names) > 1 and route in by_route:  # the same logic into another register: one row
+            by_route[route].more.append(path.endpoint)
+            continue
+        by_route[route] = path
         paths.append(path)
         if len(paths) == count:
             break

@@ -202,6 +202,8 @@ class RoutedPath:
     endpoint: str  # the RTL name of the endpoint's cell
     pins: list[str]  # instance/pin from the launch to the endpoint
     sources: list[str] = field(default_factory=list)  # file:line of the RTL names along it
+    #: Other endpoints whose worst path runs through the same RTL names up to its last (shown as one row).
+    more: list[str] = field(default_factory=list)
 
     @property
     def fmax_mhz(self) -> float:
@@ -262,6 +264,7 @@ def routed_paths(sdf: SdfTiming, count: int = 10, within: str = "") -> list[Rout
     ends.sort(reverse=True)
     paths: list[RoutedPath] = []
     seen: set[str] = set()
+    by_route: dict[tuple[str, ...], RoutedPath] = {}
     for delay, pin in ends:
         endpoint = endpoint_group(rtl_of_cell(pin.rsplit("/", 1)[0]))
         if endpoint in seen:
@@ -272,7 +275,13 @@ def routed_paths(sdf: SdfTiming, count: int = 10, within: str = "") -> list[Rout
         while cursor is not None:
             chain.append(cursor)
             cursor = arrival[cursor][1]
-        paths.append(RoutedPath(round(delay / 1000.0, 3), endpoint, chain[::-1]))
+        path = RoutedPath(round(delay / 1000.0, 3), endpoint, chain[::-1])
+        route = tuple(path.rtl_names()[:-1])
+        if len(route) > 1 and route in by_route:  # the same logic into another register: one row
+            by_route[route].more.append(endpoint)
+            continue
+        by_route[route] = path
+        paths.append(path)
         if len(paths) == count:
             break
     return paths

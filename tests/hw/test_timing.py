@@ -111,7 +111,8 @@ def test_a_revision_reads_that_commits_files() -> None:
 # ---- the walk of routed delays ---------------------------------------------------------------------------
 
 # Two registers launch (clock-to-Q 300 ps): r1 through two LUTs (100 + 200) into d_reg, r2 through one
-# (150) into d_reg too and straight into e_reg. Routing: 1000 ps per hop, 50 ps into e_reg. Worst path:
+# (150) into d_reg too and straight into e_reg; the second LUT also feeds f_reg (900 ps). Routing: 1000 ps
+# per hop, 50 ps into e_reg. Worst path:
 # r1 -> d_reg_LUT4_Z -> g[1].s_LUT4_Z -> d_reg: 300 + 1000 + 100 + 1000 + 200 + 1000 + setup 120 = 3720 ps.
 SDF = r"""(DELAYFILE
   (SDFVERSION "3.0")
@@ -126,6 +127,7 @@ SDF = r"""(DELAYFILE
         (INTERCONNECT dut.g\[1\].s_LUT4_Z/F dut.d_reg_TRELLIS_FF_Q_3/M (900:950:1000) (900:950:1000))
         (INTERCONNECT dut.r2_TRELLIS_FF_Q/Q dut.g\[1\].s_LUT4_Z/C (900:950:1000) (900:950:1000))
         (INTERCONNECT dut.r2_TRELLIS_FF_Q/Q dut.e_reg_TRELLIS_FF_Q/M (40:45:50) (40:45:50))
+        (INTERCONNECT dut.g\[1\].s_LUT4_Z/F dut.f_reg_TRELLIS_FF_Q/M (800:850:900) (800:850:900))
         (INTERCONNECT dut.r2_TRELLIS_FF_Q/Q in_sr_TRELLIS_FF_Q/M (4000:4500:5000) (4000:4500:5000))
       )
     )
@@ -175,6 +177,13 @@ SDF = r"""(DELAYFILE
   )
   (CELL
     (CELLTYPE "TRELLIS_FF")
+    (INSTANCE dut.f_reg_TRELLIS_FF_Q)
+    (TIMINGCHECK
+      (SETUPHOLD (posedge M) (posedge CLK) (100:110:120) (0:0:0))
+    )
+  )
+  (CELL
+    (CELLTYPE "TRELLIS_FF")
     (INSTANCE dut.e_reg_TRELLIS_FF_Q)
     (DELAY (ABSOLUTE
         (IOPATH CLK Q (250:280:300) (250:280:300))
@@ -207,6 +216,8 @@ def test_sdf_walk_finds_the_worst_path_of_each_endpoint() -> None:
     assert paths[0].pins == ["dut.r1_TRELLIS_FF_Q/Q", "dut.d_reg_LUT4_Z/A", "dut.d_reg_LUT4_Z/F",
                              "dut.g[1].s_LUT4_Z/B", "dut.g[1].s_LUT4_Z/F", "dut.d_reg_TRELLIS_FF_Q_3/M"]
     assert paths[0].rtl_names() == ["r1", "d_reg", "g[1].s", "d_reg"]
+    # f_reg's worst path (3.62 ns) runs through the same logic as d_reg's: one row for both.
+    assert paths[0].more == ["f_reg"]
     assert paths[0].fmax_mhz == round(1000 / 3.72, 1)
     # Counting the harness's registers too, its input register (5.3 ns) comes first.
     assert timing_routed.routed_paths(sdf, count=1)[0].endpoint == "(input port)"
@@ -270,12 +281,14 @@ def _netlist() -> dict:
         "lram": _cell("RAM64X1D", {"WCLK": [1], "WE": [2], "D": [4], "A0": [2], "DPRA0": [20]},
                       {"SPO": [25], "DPO": [26]}),
         "ff_m": _cell("FDRE", {"C": [1], "D": [26], "CE": ["1"], "R": ["0"]}, {"Q": [27]}),
+        "ff_q_copy": _cell("FDRE", {"C": [1], "D": [10], "CE": ["1"], "R": ["0"]}, {"Q": [28]}),
     }
     netnames = {"clk": {"bits": [1]}, "r": {"bits": [2], "attributes": {"src": "hw/rtl/x.sv:3.1-3.5"}},
                 "t": {"bits": [3, 4], "attributes": {"src": "hw/rtl/x.sv:7.2-7.9"}},
                 "$auto$carry": {"bits": [5, 6, 7, 8], "hide_name": 1},
                 "q": {"bits": [9], "attributes": {"src": "hw/rtl/x.sv:9.1-9.2"}}, "q_next": {"bits": [10]},
-                "q2_next": {"bits": [20]}, "q2": {"bits": [24]}, "m_next": {"bits": [26]}, "m": {"bits": [27]}}
+                "q2_next": {"bits": [20]}, "q2": {"bits": [24]}, "m_next": {"bits": [26]}, "m": {"bits": [27]},
+                "q_copy": {"bits": [28]}}
     return {"modules": {"top": {"attributes": {"top": "1"}, "ports": {}, "cells": cells, "netnames": netnames}}}
 
 
@@ -284,6 +297,7 @@ def test_logic_depth_counts_luts_carries_and_muxes() -> None:
     by_end = {p.endpoint: p for p in paths}
     q = by_end["q"]
     assert (q.lut_levels, q.carries, q.muxes) == (2, 2, 0)
+    assert q.more == ["q_copy"] and "q_copy" not in by_end  # the same chain into a second register: one row
     assert q.names == ["r", "t[0]", "t[1]", "q_next"] and q.sources[:2] == ["hw/rtl/x.sv:3", "hw/rtl/x.sv:7"]
     assert (by_end["q2"].lut_levels, by_end["q2"].muxes) == (1, 1)
     # The LUT-RAM's read adds a LUT level to its read address's chain; its write data does not pass.
