@@ -475,8 +475,9 @@ class CoreDriver:
                 raise ValueError(f"the {axis} map must be int8 of shape {PATCH_SHAPE}, got {patch.dtype} {patch.shape}")
             maps.append(patch.tobytes())
         self._check_idle(JOB_COARSE)
-        job_names = (JOB_COARSE, *JOB_FINES)
-        checked = not self.recheck_payload and all(n in self._checked for n in job_names)
+        # JOB_CHECKED: per program, CTRL.payload_checked's promise (passed once, not written since)
+        vouched = 0 if self.recheck_payload else sum(
+            1 << bit for bit, name in enumerate((JOB_COARSE, *JOB_FINES)) if name in self._checked)
         try:
             self._on_chip = None
             self._write_fine_table()
@@ -488,9 +489,9 @@ class CoreDriver:
             coarse = self._loaded[JOB_COARSE].address
             self.transport.write32(regs.PROGRAM_ADDR_LO, coarse & 0xFFFFFFFF)
             self.transport.write32(regs.PROGRAM_ADDR_HI, coarse >> 32)
+            self.transport.write32(regs.JOB_CHECKED, vouched)
             ctrl = _field("CTRL", "irq_enable").put(0, 1)
             ctrl = _field("CTRL", "image_job").put(ctrl, 1)
-            ctrl = _field("CTRL", "payload_checked").put(ctrl, int(checked))
             self.transport.write32(regs.CTRL, ctrl)
             self.transport.write32(regs.CTRL, _field("CTRL", "start").put(ctrl, 1))
             status = self.wait_done(self.timeout_s * 4 if timeout_s is None else timeout_s)

@@ -41,6 +41,16 @@ extern "C" {
 #define BG_CORE__CONFIG__LOG2_SLOT_BYTES_bp 16
 #define BG_CORE__CONFIG__LOG2_SLOT_BYTES_bw 8
 
+// reg - bg_core::JOB_CHECKED
+#define BG_CORE__JOB_CHECKED__COARSE_bm 0x1
+#define BG_CORE__JOB_CHECKED__COARSE_bp 0
+#define BG_CORE__JOB_CHECKED__COARSE_bw 1
+#define BG_CORE__JOB_CHECKED__COARSE_reset 0x0
+#define BG_CORE__JOB_CHECKED__FINE_bm 0x3e
+#define BG_CORE__JOB_CHECKED__FINE_bp 1
+#define BG_CORE__JOB_CHECKED__FINE_bw 5
+#define BG_CORE__JOB_CHECKED__FINE_reset 0x0
+
 // reg - bg_core::CTRL
 #define BG_CORE__CTRL__START_bm 0x1
 #define BG_CORE__CTRL__START_bp 0
@@ -195,7 +205,7 @@ typedef struct __attribute__ ((__packed__)) {
     uint32_t ID;
     uint32_t VERSION;
     uint32_t CONFIG;
-    uint8_t RESERVED_c_f[0x4];
+    uint32_t JOB_CHECKED;
     uint32_t CTRL;
     uint32_t STATUS;
     uint32_t PROGRAM_ADDR_LO;

@@ -228,6 +228,7 @@ module bg_core_regs (
         logic ID;
         logic VERSION;
         logic CONFIG;
+        logic JOB_CHECKED;
         logic CTRL;
         logic STATUS;
         logic PROGRAM_ADDR_LO;
@@ -268,6 +269,9 @@ module bg_core_regs (
         decoded_reg_strb.CONFIG = cpuif_req_masked & (cpuif_addr == 8'h8) & !cpuif_req_is_wr;
         is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h8);
         is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h8) & !cpuif_req_is_wr;
+        decoded_reg_strb.JOB_CHECKED = cpuif_req_masked & (cpuif_addr == 8'hc);
+        is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'hc);
+        is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'hc);
         decoded_reg_strb.CTRL = cpuif_req_masked & (cpuif_addr == 8'h10);
         is_valid_addr |= cpuif_req_masked & (cpuif_addr == 8'h10);
         is_valid_rw |= cpuif_req_masked & (cpuif_addr == 8'h10);
@@ -341,6 +345,16 @@ module bg_core_regs (
     // Field logic
     //--------------------------------------------------------------------------
     typedef struct {
+        struct {
+            struct {
+                logic next;
+                logic load_next;
+            } coarse;
+            struct {
+                logic [4:0] next;
+                logic load_next;
+            } fine;
+        } JOB_CHECKED;
         struct {
             struct {
                 logic next;
@@ -432,6 +446,14 @@ module bg_core_regs (
         struct {
             struct {
                 logic value;
+            } coarse;
+            struct {
+                logic [4:0] value;
+            } fine;
+        } JOB_CHECKED;
+        struct {
+            struct {
+                logic value;
             } start;
             struct {
                 logic value;
@@ -500,6 +522,52 @@ module bg_core_regs (
     } field_storage_t;
     field_storage_t field_storage;
 
+    // Field: bg_core.JOB_CHECKED.coarse
+    always_comb begin
+        automatic logic [0:0] next_c;
+        automatic logic load_next_c;
+        next_c = field_storage.JOB_CHECKED.coarse.value;
+        load_next_c = '0;
+        if(decoded_reg_strb.JOB_CHECKED && decoded_req_is_wr) begin // SW write
+            next_c = (field_storage.JOB_CHECKED.coarse.value & ~decoded_wr_biten[0:0]) | (decoded_wr_data[0:0] & decoded_wr_biten[0:0]);
+            load_next_c = '1;
+        end
+        field_combo.JOB_CHECKED.coarse.next = next_c;
+        field_combo.JOB_CHECKED.coarse.load_next = load_next_c;
+    end
+    always_ff @(posedge clk) begin
+        if(rst) begin
+            field_storage.JOB_CHECKED.coarse.value <= 1'h0;
+        end else begin
+            if(field_combo.JOB_CHECKED.coarse.load_next) begin
+                field_storage.JOB_CHECKED.coarse.value <= field_combo.JOB_CHECKED.coarse.next;
+            end
+        end
+    end
+    assign hwif_out.JOB_CHECKED.coarse.value = field_storage.JOB_CHECKED.coarse.value;
+    // Field: bg_core.JOB_CHECKED.fine
+    always_comb begin
+        automatic logic [4:0] next_c;
+        automatic logic load_next_c;
+        next_c = field_storage.JOB_CHECKED.fine.value;
+        load_next_c = '0;
+        if(decoded_reg_strb.JOB_CHECKED && decoded_req_is_wr) begin // SW write
+            next_c = (field_storage.JOB_CHECKED.fine.value & ~decoded_wr_biten[5:1]) | (decoded_wr_data[5:1] & decoded_wr_biten[5:1]);
+            load_next_c = '1;
+        end
+        field_combo.JOB_CHECKED.fine.next = next_c;
+        field_combo.JOB_CHECKED.fine.load_next = load_next_c;
+    end
+    always_ff @(posedge clk) begin
+        if(rst) begin
+            field_storage.JOB_CHECKED.fine.value <= 5'h0;
+        end else begin
+            if(field_combo.JOB_CHECKED.fine.load_next) begin
+                field_storage.JOB_CHECKED.fine.value <= field_combo.JOB_CHECKED.fine.next;
+            end
+        end
+    end
+    assign hwif_out.JOB_CHECKED.fine.value = field_storage.JOB_CHECKED.fine.value;
     // Field: bg_core.CTRL.start
     always_comb begin
         automatic logic [0:0] next_c;
@@ -915,6 +983,10 @@ module bg_core_regs (
             readback_data_var[7:0] = hwif_in.CONFIG.lanes.next;
             readback_data_var[15:8] = hwif_in.CONFIG.slots.next;
             readback_data_var[23:16] = hwif_in.CONFIG.log2_slot_bytes.next;
+        end
+        if(rd_mux_addr == 8'hc) begin
+            readback_data_var[0] = field_storage.JOB_CHECKED.coarse.value;
+            readback_data_var[5:1] = field_storage.JOB_CHECKED.fine.value;
         end
         if(rd_mux_addr == 8'h10) begin
             readback_data_var[0] = field_storage.CTRL.start.value;

@@ -154,6 +154,19 @@ package bg_core_regs_pkg;
 
     typedef struct {
         logic value;
+    } bg_core__JOB_CHECKED__coarse__out_t;
+
+    typedef struct {
+        logic [4:0] value;
+    } bg_core__JOB_CHECKED__fine__out_t;
+
+    typedef struct {
+        bg_core__JOB_CHECKED__coarse__out_t coarse;
+        bg_core__JOB_CHECKED__fine__out_t fine;
+    } bg_core__JOB_CHECKED__out_t;
+
+    typedef struct {
+        logic value;
     } bg_core__CTRL__start__out_t;
 
     typedef struct {
@@ -263,6 +276,7 @@ package bg_core_regs_pkg;
     } bg_core__FINE_ADDR_HI__out_t;
 
     typedef struct {
+        bg_core__JOB_CHECKED__out_t JOB_CHECKED;
         bg_core__CTRL__out_t CTRL;
         bg_core__STATUS__out_t STATUS;
         bg_core__PROGRAM_ADDR_LO__out_t PROGRAM_ADDR_LO;

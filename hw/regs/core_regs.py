@@ -74,6 +74,7 @@ ERROR_TEXT: dict[ErrorCode, str] = {
 ID = 0x00
 VERSION = 0x04
 CONFIG = 0x08
+JOB_CHECKED = 0x0C
 CTRL = 0x10
 STATUS = 0x14
 PROGRAM_ADDR_LO = 0x18
@@ -140,6 +141,7 @@ ADDRESSES: dict[str, int] = {
     "ID": ID,
     "VERSION": VERSION,
     "CONFIG": CONFIG,
+    "JOB_CHECKED": JOB_CHECKED,
     "CTRL": CTRL,
     "STATUS": STATUS,
     "PROGRAM_ADDR_LO": PROGRAM_ADDR_LO,
@@ -216,6 +218,10 @@ FIELDS: dict[str, dict[str, Field]] = {
         "lanes": Field("CONFIG", "lanes", 0, 8, "RO", None),
         "slots": Field("CONFIG", "slots", 8, 8, "RO", None),
         "log2_slot_bytes": Field("CONFIG", "log2_slot_bytes", 16, 8, "RO", None),
+    },
+    "JOB_CHECKED": {
+        "coarse": Field("JOB_CHECKED", "coarse", 0, 1, "RW", 0x0),
+        "fine": Field("JOB_CHECKED", "fine", 1, 5, "RW", 0x0),
     },
     "CTRL": {
         "start": Field("CTRL", "start", 0, 1, "W1P", 0x0),

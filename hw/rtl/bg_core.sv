@@ -156,6 +156,9 @@ module bg_core
     assign ctrl_reuse      = hwif_out.CTRL.reuse_input.value;
     assign ctrl_irq_en     = hwif_out.CTRL.irq_enable.value;
     assign ctrl_checked    = hwif_out.CTRL.payload_checked.value;
+    // the image job's per-program payload_checked: bit 0 the coarse program, bit 1 + k fine program k
+    logic [5:0] job_checked;
+    assign job_checked     = {hwif_out.JOB_CHECKED.fine.value, hwif_out.JOB_CHECKED.coarse.value};
     assign ctrl_mem_in     = hwif_out.CTRL.input_from_memory.value;
     assign ctrl_job        = hwif_out.CTRL.image_job.value;
     assign irq             = hwif_out.STATUS.done.value && ctrl_irq_en;
@@ -188,7 +191,7 @@ module bg_core
     logic [SLOTS-1:0] slot_signed;
     // The settings of the run in progress, registered at its start: from CTRL for a single run, from the
     // job's step for an image job.
-    logic        run_reuse, run_mem_in;
+    logic        run_reuse, run_mem_in, run_checked;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [63:0] run_in_addr;
     /* verilator lint_on UNUSEDSIGNAL */
@@ -327,8 +330,8 @@ module bg_core
         .clk(clk), .rst(rst || flush), .cancel(rst || abort),
         .start(crc_start), .start_addr(payload_addr[ADDR_W-1:0]),
         // with CTRL.payload_checked the host vouches for the image: no CRC reads at all
-        .start_beats(ctrl_checked ? 24'd0 : 24'((hdr_total_bytes - HEADER_BYTES32 + 32'd15) >> 4)),
-        .start_last_bytes(hdr_total_bytes[3:0]), .start_skip(ctrl_checked), .expect_crc(hdr_payload_crc),
+        .start_beats(run_checked ? 24'd0 : 24'((hdr_total_bytes - HEADER_BYTES32 + 32'd15) >> 4)),
+        .start_last_bytes(hdr_total_bytes[3:0]), .start_skip(run_checked), .expect_crc(hdr_payload_crc),
         .req_valid(c_valid), .req_addr(c_addr), .req_beats(c_beats), .req_grant(c_grant),
         .in_valid(rd_c), .in_ready(rd_c_ready), .in_data(rd_data),
         .done(crc_done), .ok(crc_ok));
@@ -447,13 +450,16 @@ module bg_core
     /* verilator lint_off UNUSEDSIGNAL */
     logic [63:0] fine_addr64;
     /* verilator lint_on UNUSEDSIGNAL */
+    logic        fine_checked;   // JOB_CHECKED vouches for that fine program
     always_comb begin
         best_has_fine = 1'b0;
         fine_addr64   = 64'd0;
+        fine_checked  = 1'b0;
         for (int i = 0; i < FINE_PROGRAMS; i++) begin
             if (best == 8'(i)) begin
                 best_has_fine = 1'b1;
                 fine_addr64   = {hwif_out.FINE_ADDR_HI.addr.value, hwif_out.FINE_ADDR_LO[i].addr.value};
+                fine_checked  = job_checked[1 + i];
             end
         end
     end
@@ -476,7 +482,7 @@ module bg_core
     // the stream, from DDR at `in_addr` (`mem_in`), or the patch on chip (`reuse`).
     /* verilator lint_off UNUSEDSIGNAL */
     task automatic launch(input logic [63:0] addr, input logic reuse, input logic mem_in,
-                          input logic [63:0] in_addr);
+                          input logic [63:0] in_addr, input logic checked);
         layer       <= 16'd0;
         base        <= {addr[63:4], 4'd0};
         request({addr[63:4], 4'd0}, HEADER_BEATS24);
@@ -485,6 +491,7 @@ module bg_core
         run_reuse   <= reuse;
         run_mem_in  <= mem_in;
         run_in_addr <= in_addr;
+        run_checked <= checked;
         for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
         state       <= S_HDR;
     endtask
@@ -581,8 +588,8 @@ module bg_core
                         job_run    <= 2'd0;
                         job_done   <= 4'd0;
                         for (int i = 0; i < 32; i++) job_logits[i] <= 32'd0;
-                        if (ctrl_job) launch(prog_addr64, 1'b0, 1'b1, input_addr64);
-                        else          launch(prog_addr64, ctrl_reuse, ctrl_mem_in, input_addr64);
+                        if (ctrl_job) launch(prog_addr64, 1'b0, 1'b1, input_addr64, job_checked[0]);
+                        else          launch(prog_addr64, ctrl_reuse, ctrl_mem_in, input_addr64, ctrl_checked);
                     end
                 end
 
@@ -772,8 +779,8 @@ module bg_core
                             // the next run of the job: the chosen fine program on the map on chip, or
                             // the coarse program on the height axis's map
                             job_run <= job_run + 2'd1;
-                            if (!job_run[0]) launch(fine_addr64, 1'b1, 1'b0, 64'd0);
-                            else             launch(prog_addr64, 1'b0, 1'b1, input_h_addr64);
+                            if (!job_run[0]) launch(fine_addr64, 1'b1, 1'b0, 64'd0, fine_checked);
+                            else             launch(prog_addr64, 1'b0, 1'b1, input_h_addr64, job_checked[0]);
                         end else begin
                             busy       <= 1'b0;
                             done_set   <= 1'b1;

@@ -49,6 +49,7 @@ class ModelTransport:
         self._next = 0x1000_0000
         self.regs = {regs.PROGRAM_ADDR_LO: 0, regs.PROGRAM_ADDR_HI: 0, regs.INPUT_ADDR_LO: 0, regs.INPUT_ADDR_HI: 0,
                      regs.INPUT_H_ADDR_LO: 0, regs.INPUT_H_ADDR_HI: 0, regs.FINE_ADDR_HI: 0, regs.CTRL: 0,
+                     regs.JOB_CHECKED: 0,
                      **{regs.FINE_ADDR_LO0 + 4 * k: 0 for k in range(5)}}
         # the image job (CTRL.image_job): JOB_STATUS, AXIS_RESULT0..1, JOB_LOGIT0..31
         self.job_status = 0
@@ -184,8 +185,9 @@ class ModelTransport:
             return self._end(regs.ErrorCode.INPUT_ALIGN)
         self._pending = loaded
 
-    def _load(self, blob: bytes | None) -> prog.CoreProgram | regs.ErrorCode:
-        """The program at a device address, checked in the core's order, or the error the core reports."""
+    def _load(self, blob: bytes | None, checked: bool | None = None) -> prog.CoreProgram | regs.ErrorCode:
+        """The program at a device address, checked in the core's order, or the error the core reports;
+        ``checked``: the host vouches for its payload (default: CTRL.payload_checked)."""
         if blob is None:
             return regs.ErrorCode.AXI_READ
         magic, version, header_bytes = _HEAD.unpack_from(blob)
@@ -202,7 +204,9 @@ class ModelTransport:
         if (lanes != info["lanes"].get(self.config) or slot_count > info["slots"].get(self.config)
                 or slot_bytes > 1 << info["log2_slot_bytes"].get(self.config)):
             return regs.ErrorCode.NO_FIT
-        if not _f("CTRL", "payload_checked").get(self.regs[regs.CTRL]):
+        if checked is None:
+            checked = bool(_f("CTRL", "payload_checked").get(self.regs[regs.CTRL]))
+        if not checked:
             self.payload_checks += 1
             if zlib.crc32(blob[header_bytes:total]) != int.from_bytes(head[52:56], "little"):
                 return regs.ErrorCode.PAYLOAD_CRC
@@ -224,12 +228,14 @@ class ModelTransport:
             self.job_status = (_f("JOB_STATUS", "job").put(0, 1) | _f("JOB_STATUS", "run").put(0, r)
                                | _f("JOB_STATUS", "runs_done").put(0, done))
             axis = r // 2
+            vouched = self.regs[regs.JOB_CHECKED]  # bit 0: coarse, bit 1 + k: fine program k
             if r % 2 == 0:
-                address = coarse_at
+                address, checked = coarse_at, bool(vouched & 1)
             else:
                 k = _f("AXIS_RESULT", "range").get(self.axis_result[axis])
                 address = (self.regs[regs.FINE_ADDR_HI] << 32) | self.regs[regs.FINE_ADDR_LO0 + 4 * k]
-            loaded = self._load(self._read(address))
+                checked = bool(vouched >> (1 + k) & 1)
+            loaded = self._load(self._read(address), checked)
             if isinstance(loaded, regs.ErrorCode):
                 return self._end(loaded)
             if r % 2 == 0:

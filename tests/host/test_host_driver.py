@@ -336,8 +336,8 @@ def test_an_image_job_is_one_start_and_equals_the_golden_job(six_images):
     starts, checks = model.jobs, model.payload_checks
     job = driver.run_image(maps[0], maps[1])
     assert model.jobs == starts + 1
-    # not every program has passed the core's payload CRC yet: the core checks each of the four runs
-    assert model.payload_checks == checks + 4 and not _f_ctrl(model, "payload_checked")
+    # no program has passed the core's payload CRC yet: the core checks each of the four runs
+    assert model.payload_checks == checks + 4 and model.regs[regs.JOB_CHECKED] == 0
     expected = run_image_job(programs["coarse"], fines, maps)
     for axis, want in zip((job.width, job.height), expected, strict=True):
         assert axis.coarse.logits.tolist() == want.coarse_logits.tolist()
@@ -347,13 +347,15 @@ def test_an_image_job_is_one_start_and_equals_the_golden_job(six_images):
     # the FINE_ADDR table holds each range's fine program
     assert [model.regs[regs.FINE_ADDR_LO0 + 4 * k] for k in range(5)] == \
         [driver._loaded[f"fine{k + 1}"].address & 0xFFFFFFFF for k in range(5)]
-    # once all six have passed, a job vouches for them: no payload CRC pass, the same results
-    for name in ("fine1", "fine2", "fine3", "fine4", "fine5"):
-        driver.run(name, maps[0])
-    checks = model.payload_checks
+    # the next job vouches (JOB_CHECKED) for the programs that passed: no CRC pass for them, the same results
     again = driver.run_image(maps[0], maps[1])
-    assert model.payload_checks == checks and _f_ctrl(model, "payload_checked")
+    ran = {0, 1 + job.width.range, 1 + job.height.range}
+    assert model.regs[regs.JOB_CHECKED] == sum(1 << b for b in ran) and model.payload_checks == checks + 4
     assert again.height.fine.logits.tolist() == job.height.fine.logits.tolist()
+    # a program not yet run in a job is checked when a job first chooses it
+    other = next(k for k in range(5) if 1 + k not in ran)
+    driver.run(f"fine{other + 1}", maps[0])
+    assert f"fine{other + 1}" in driver._checked
 
 
 def _f_ctrl(model: ModelTransport, name: str) -> int:

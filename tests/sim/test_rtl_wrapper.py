@@ -24,7 +24,7 @@ BUILD_ARGS = [*core_run.BUILD_ARGS, "+1364-2001ext+v"]
 
 def run_through_wrapper(tmp_path: Path, testcase: str, seed: int) -> dict:
     case_file, results_file = tmp_path / "case.json", tmp_path / "results.json"
-    core_run.make_case(case_file, WIDTH, SMALL["LANES"], seed, TIMEOUT_NS)
+    core_run.make_case(case_file, WIDTH, SMALL["LANES"], seed, TIMEOUT_NS, job=testcase == "image_job")
     verilator.run_cocotb("blurgauge_core_tb", SOURCES, core_run.TB, SMALL, testcase=testcase, seed=seed,
                          build_args=BUILD_ARGS,
                          extra_env={core_run.CASE_ENV: str(case_file), core_run.RESULTS_ENV: str(results_file)})
@@ -49,3 +49,10 @@ def test_wrapper_input_from_memory(tmp_path: Path) -> None:
     (CTRL.input_from_memory), bit for bit the stream's logits, with its faults."""
     results = run_through_wrapper(tmp_path, "input_from_memory", 23)
     assert "coarse pass (input from memory)" in results
+
+
+def test_wrapper_image_job(tmp_path: Path) -> None:
+    """One start per image through the wrapper: coarse and the chosen fine network on both axes' maps from
+    DDR, one interrupt, equal to the golden job; the mid-cascade faults and the next job correct."""
+    results = run_through_wrapper(tmp_path, "image_job", 24)
+    assert {core_run.JOB, core_run.JOB_VOUCHED} <= set(results)
