@@ -45,7 +45,7 @@ from pathlib import Path
 
 from blurgauge.hw import rtl_files, targets, verilator
 from blurgauge.hw.timing_depth import DepthPath, logic_depth
-from blurgauge.hw.timing_names import DUT, HARNESS_TOP
+from blurgauge.hw.timing_names import DUT, HARNESS_OUTPUTS, HARNESS_TOP
 from blurgauge.hw.timing_routed import (
     CriticalPath,
     RoutedPath,
@@ -318,7 +318,8 @@ def read_ecp5(work: Path, top: str, parameters: Mapping[str, int], seconds: Mapp
     fmax, critical, utilization = parse_nextpnr_report(json.loads(report.read_text()))
     if not fmax:
         raise RuntimeError(f"nextpnr reported no clock in {report}: is the harness clock connected?")
-    ranked = routed_paths(parse_sdf(sdf.read_text()), count, within=DUT + ".")
+    # The design's registers, and its output ports (the harness's output register catches them).
+    ranked = routed_paths(parse_sdf(sdf.read_text()), count, within=(DUT + ".", HARNESS_OUTPUTS))
     cell_src = cell_sources(json.loads(netlist.read_text()))
     for path in ranked:
         path.sources = sorted({cell_src[c] for c in (p.rsplit("/", 1)[0] for p in path.pins) if c in cell_src})

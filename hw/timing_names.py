@@ -7,6 +7,8 @@ import re
 
 HARNESS_TOP = "bg_timing_harness"
 DUT = "dut"  # the core's instance name in the harness: RTL names on a path start with "dut."
+HARNESS_INPUTS = "in_sr"  # the harness's register that drives the design's inputs
+HARNESS_OUTPUTS = "out_sr"  # the harness's register that catches the design's outputs
 
 
 def rtl_name(name: str) -> str:

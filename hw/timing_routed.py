@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from blurgauge.hw.timing_names import is_design_source, normalize_source, rtl_name
+from blurgauge.hw.timing_names import HARNESS_INPUTS, HARNESS_OUTPUTS, is_design_source, normalize_source, rtl_name
 
 # ---------------------------------------------------------------------------------------------------------
 # nextpnr's report
@@ -181,10 +181,12 @@ def parse_sdf(text: str) -> SdfTiming:
 
 def rtl_of_cell(instance: str) -> str:
     """The RTL signal a placed cell's name is derived from (``dut.u_engine.acc_TRELLIS_FF_Q_3`` ->
-    ``u_engine.acc``): Yosys names a mapped cell after the register or net it drives. The harness's input
-    shift register stands for the design's input ports."""
+    ``u_engine.acc``): Yosys names a mapped cell after the register or net it drives. The harness's shift
+    registers stand for the design's input and output ports."""
     name = PRIMITIVE_SUFFIX.sub("", rtl_name(instance)) or rtl_name(instance)
-    return "(input port)" if name.startswith("in_sr") else name
+    if name.startswith(HARNESS_INPUTS):
+        return "(input port)"
+    return "(output port)" if name.startswith(HARNESS_OUTPUTS) else name
 
 
 def endpoint_group(name: str) -> str:
@@ -224,10 +226,10 @@ class RoutedPath:
 IO_CELLS = frozenset({"TRELLIS_IO"})
 
 
-def routed_paths(sdf: SdfTiming, count: int = 10, within: str = "") -> list[RoutedPath]:
+def routed_paths(sdf: SdfTiming, count: int = 10, within: Sequence[str] = ("",)) -> list[RoutedPath]:
     """The ``count`` worst endpoints' paths (setup included), one per RTL endpoint vector, worst first.
-    Only endpoints whose cell name starts with ``within`` count (the harness's instance: its own registers
-    are not the design's), and no pads."""
+    Only endpoints whose cell name starts with one of ``within`` count (the design's instance and the
+    harness's output register, which catches the design's output ports), and no pads."""
     arrival: dict[str, tuple[float, str | None]] = {}
 
     def arrive(pin: str) -> float:
@@ -256,7 +258,7 @@ def routed_paths(sdf: SdfTiming, count: int = 10, within: str = "") -> list[Rout
     ends = []
     for pin, setup in sdf.setup.items():
         instance = pin.rsplit("/", 1)[0]
-        if not pin.startswith(within) or sdf.cell_type.get(instance) in IO_CELLS:
+        if not pin.startswith(tuple(within)) or sdf.cell_type.get(instance) in IO_CELLS:
             continue
         a = arrive(pin)
         if a >= 0:

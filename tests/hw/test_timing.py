@@ -211,7 +211,7 @@ def test_sdf_walk_finds_the_worst_path_of_each_endpoint() -> None:
     assert sdf.launch["dut.r1_TRELLIS_FF_Q/Q"] == 300.0
     assert sdf.setup["dut.d_reg_TRELLIS_FF_Q_3/M"] == 120.0
     assert sdf.cell_type["dut.d_reg_LUT4_Z"] == "TRELLIS_COMB"
-    paths = timing_routed.routed_paths(sdf, count=5, within="dut.")
+    paths = timing_routed.routed_paths(sdf, count=5, within=("dut.",))
     assert [(p.endpoint, p.delay_ns) for p in paths] == [("d_reg", 3.72), ("e_reg", 0.35)]
     assert paths[0].pins == ["dut.r1_TRELLIS_FF_Q/Q", "dut.d_reg_LUT4_Z/A", "dut.d_reg_LUT4_Z/F",
                              "dut.g[1].s_LUT4_Z/B", "dut.g[1].s_LUT4_Z/F", "dut.d_reg_TRELLIS_FF_Q_3/M"]
@@ -228,6 +228,7 @@ def test_rtl_names_of_cells() -> None:
     assert timing_routed.rtl_of_cell("dut.sum2_TRELLIS_FF_Q_DI_CCU2C_S1_2_A0_LUT4_Z") == "sum2"
     assert timing_routed.rtl_of_cell("dut.g_row[3].p_CCU2C_S0$CCU2_COMB0") == "g_row[3].p"
     assert timing_routed.rtl_of_cell("in_sr_TRELLIS_FF_Q_3") == "(input port)"  # the harness's input register
+    assert timing_routed.rtl_of_cell("out_sr_TRELLIS_FF_Q_9") == "(output port)"
     assert timing_routed.endpoint_group("u_engine.g_slot[3].u_ram.mem.0.2_DOB2") == "u_engine.g_slot.u_ram.mem"
     assert timing_routed.endpoint_group("u_engine.u_mac.acc[12]") == "u_engine.u_mac.acc"
     assert timing_names.normalize_source("build/timing/src/0123456789ab/hw/rtl/bg_mac_array.sv:129.38-129.41") == \
@@ -423,8 +424,10 @@ def test_real_place_and_route_agrees_with_nextpnr() -> None:
     assert result.fmax_mhz > 0 and result.ranked
     assert abs(result.ranked[0].delay_ns - crit.delay_ns) < 0.002, (result.ranked[0], crit.delay_ns)
     assert abs(1000 / crit.delay_ns - result.fmax_mhz) / result.fmax_mhz < 0.05  # nextpnr adds clock skew
-    # The toy's registers only: neither the harness's shift registers nor the pads.
-    assert {p.endpoint for p in result.ranked} == {"acc", "y", "a_q", "b_q"} and result.ranked[0].endpoint == "acc"
+    # The toy's registers and its output port (y into the harness), not the harness's input shift register
+    # nor the pads.
+    assert {p.endpoint for p in result.ranked} == {"acc", "y", "a_q", "b_q", "(output port)"}
+    assert result.ranked[0].endpoint == "acc"
     assert any("bg_timing_toy.sv:" in s for p in result.ranked for s in p.sources)
     assert result.utilization["MULT18X18D"]["used"] >= 1 and result.utilization["TRELLIS_IO"]["used"] == 4
     # The report again from the run's files (--report-only) is the same report.
