@@ -367,6 +367,8 @@ module bg_core
     /* verilator lint_on UNUSEDSIGNAL */
 
     // ---- engine ----
+    logic            mi_valid;         // a word of the patch read from DDR (bg_input_words, below)
+    logic [8*P-1:0]  mi_data, in_data; // that word; the word the engine takes (stream or DDR)
     logic [15:0] in_wpr, in_row, in_wir;   // input: words per row; row and word of the next stream beat
     logic        f_kick, f_buf;       // f_kick: start loading block f_ob into half f_buf next cycle
     logic [15:0] f_ob;
@@ -406,8 +408,6 @@ module bg_core
     logic [31:0] in_count, in_beats;   // words taken, words expected
     logic [15:0] img_h, img_w;         // input_height, input_width (from the header beats)
     logic [31:0] img_pixels;
-    logic            mi_valid;         // a word of the patch read from DDR
-    logic [8*P-1:0]  mi_data, in_data;
     assign img_pixels    = {16'd0, img_h} * {16'd0, img_w};
     assign s_axis_tready = state == S_STREAM;
     assign in_we         = (s_axis_tvalid && s_axis_tready) || (state == S_MEM_IN && mi_valid);

