@@ -405,6 +405,14 @@ class CoreDriver:
             self.transport.reset_stream()
         self.transport.write32(regs.STATUS, _field("STATUS", "done").put(0, 1))
 
+    def _abort_quietly(self) -> None:
+        """After any failure of a run or a job (the core, the deadline, the transport, the user): leave the
+        core idle with nothing on chip the driver would trust. The original exception is what the caller
+        needs; a transport that cannot even reset fails the next run's first access with its own message."""
+        with contextlib.suppress(Exception):
+            self.abort()
+        self._on_chip = None
+
     def run(self, name: str, codes: np.ndarray | None = None, reuse_input: bool | None = None,
             timeout_s: float | None = None) -> RunResult:
         """One run of network ``name`` on ``codes`` (128x128 int8), or with ``reuse_input`` on the patch
@@ -442,12 +450,7 @@ class CoreDriver:
             stall = self.transport.read32(regs.STALL_CYCLES)
             self.transport.write32(regs.STATUS, _field("STATUS", "done").put(0, 1))
         except BaseException:
-            # Whatever failed (the core, the deadline, the transport, the user), leave the core idle with
-            # nothing on chip the driver would trust. The original exception is what the caller needs;
-            # a transport that cannot even reset fails the next run's first access with its own message.
-            with contextlib.suppress(Exception):
-                self.abort()
-            self._on_chip = None
+            self._abort_quietly()
             raise
         self._checked.add(name)  # a run without error passed the payload CRC (or had it vouched for)
         if not reuse_input:
@@ -505,9 +508,7 @@ class CoreDriver:
             stall = self.transport.read32(regs.STALL_CYCLES)
             self.transport.write32(regs.STATUS, _field("STATUS", "done").put(0, 1))
         except BaseException:
-            with contextlib.suppress(Exception):
-                self.abort()
-            self._on_chip = None
+            self._abort_quietly()
             raise
         self._checked.update((JOB_COARSE, runs["width fine"].network, runs["height fine"].network))
         self._on_chip = maps[1]  # the job ends with the height map in slot 0
