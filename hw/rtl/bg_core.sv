@@ -175,7 +175,7 @@ module bg_core
     // ---- state ----
     typedef enum logic [3:0] {
         S_IDLE, S_HDR, S_HOLD, S_STREAM, S_MEM_IN, S_REC, S_DECODE, S_FIRST_FETCH, S_PASS_GO,
-        S_PASS_WAIT, S_DRAIN, S_FINISH
+        S_PASS_WAIT, S_DRAIN, S_ARGMAX, S_FINISH
     } state_t;
     state_t state;
 
@@ -437,13 +437,12 @@ module bg_core
         .bias_sel(ob[0]), .bias(bias));
 
     // ---- argmax over the first num_classes logits (lowest index on a tie) ----
-    logic [7:0] best;
-    always_comb begin
-        best = 8'd0;
-        for (int i = 1; i < 8; i++) begin
-            if (i < int'(hdr_num_classes) && $signed(logits[i]) > $signed(logits[best[2:0]])) best = 8'(i);
-        end
-    end
+    // One compare per cycle in S_ARGMAX (logit am_i against the best so far), not seven in series in one
+    // cycle: that chain of 32-bit compares and multiplexers was the core's longest path (docs/timing.md).
+    logic [7:0] best;        // the argmax, complete from S_FINISH on
+    logic [2:0] am_i;        // the logit S_ARGMAX compares this cycle
+    logic       am_better;
+    assign am_better = {5'd0, am_i} < hdr_num_classes && $signed(logits[am_i]) > $signed(logits[best[2:0]]);
 
     // The image job's fine program for the range the coarse run chose (best): the FINE_ADDR table.
     logic        best_has_fine;
@@ -750,13 +749,22 @@ module bg_core
                         slot_signed[e_dst[$clog2(SLOTS)-1:0]] <= e_mode == 2'd2 ? e_src_signed
                             : e_res_en ? e_post_fmt[FORMAT_SIGNED_BIT] : e_out_fmt[FORMAT_SIGNED_BIT];
                         if (e_is_last) begin
-                            state <= S_FINISH;
+                            best  <= 8'd0;
+                            am_i  <= 3'd1;
+                            state <= S_ARGMAX;
                         end else begin
                             layer <= layer + 16'd1;
                             request_record(layer + 16'd1);
                             state <= S_REC;
                         end
                     end
+                end
+
+                S_ARGMAX: begin
+                    // logits 1..7 against the best so far, one a cycle (the last layer's logits are all in)
+                    if (am_better) best <= {5'd0, am_i};
+                    am_i <= am_i + 3'd1;
+                    if (am_i == 3'd7) state <= S_FINISH;
                 end
 
                 S_FINISH: begin
