@@ -3,8 +3,8 @@
 On the board (a PYNQ 3.x image: Python 3.10), in the Python environment PYNQ runs in (a terminal of
 PYNQ's Jupyter, or root's shell):
 
-    pip install blurgauge       # numpy and Pillow only, both already on the image; or the wheel
-                                # `pip wheel --no-deps .` builds on the development machine
+    pip install blurgauge-*.whl # the wheel `pip wheel --no-deps . -w dist` builds on the development
+                                # machine; it needs numpy and Pillow only, both already on the image
     python estimate_on_board.py --overlay blurgauge.bit --programs images/ photo.jpg
 
 What to copy to the board first:
