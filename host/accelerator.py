@@ -348,7 +348,7 @@ class Accelerator:
         job = self._networks.image(codes[0], codes[1])
         stages.append(StageTiming("image", "coarse+fine", "both", job.seconds, job.cycles, job.stall_cycles))
         out = []
-        for axis, runs in (("width", job.width), ("height", job.height)):
+        for index, (axis, runs) in enumerate((("width", job.width), ("height", job.height))):
             logits = {runs.coarse.network: runs.coarse.values, runs.fine.network: runs.fine.values}
 
             def lookup(name: str, batch: np.ndarray, logits: dict = logits, axis: str = axis) -> np.ndarray:
@@ -357,7 +357,7 @@ class Accelerator:
                                     f"{', '.join(logits)}")
                 return logits[name][None]
 
-            out.append(run_cascade(lookup, codes[None, 0 if axis == "width" else 1], np.zeros(1, np.int64))[0])
+            out.append(run_cascade(lookup, codes[None, index], np.zeros(1, np.int64))[0])
         return out[0], out[1]
 
     def estimate(self, image: ImageInput, label: str | None = None) -> Estimate:

@@ -200,6 +200,14 @@ class _Loaded:
     image: bytes
 
 
+def _patch_bytes(codes: np.ndarray, what: str) -> bytes:
+    """The bytes of one 128 x 128 int8 map, as the core reads it (row-major)."""
+    patch = np.asarray(codes)
+    if patch.shape != PATCH_SHAPE or patch.dtype != np.int8:
+        raise ValueError(f"{what} must be int8 of shape {PATCH_SHAPE}, got {patch.dtype} {patch.shape}")
+    return patch.tobytes()
+
+
 def _field(reg: str, name: str) -> regs.Field:
     return regs.FIELDS[reg][name]
 
@@ -409,9 +417,9 @@ class CoreDriver:
         """After any failure of a run or a job (the core, the deadline, the transport, the user): leave the
         core idle with nothing on chip the driver would trust. The original exception is what the caller
         needs; a transport that cannot even reset fails the next run's first access with its own message."""
+        self._on_chip = None  # abort does this first too, but may not be reached
         with contextlib.suppress(Exception):
             self.abort()
-        self._on_chip = None
 
     def run(self, name: str, codes: np.ndarray | None = None, reuse_input: bool | None = None,
             timeout_s: float | None = None) -> RunResult:
@@ -424,10 +432,7 @@ class CoreDriver:
         if not reuse_input:
             if codes is None:
                 raise ValueError("a run without reuse_input needs the input codes")
-            patch = np.asarray(codes)
-            if patch.shape != PATCH_SHAPE or patch.dtype != np.int8:
-                raise ValueError(f"input codes must be int8 of shape {PATCH_SHAPE}, got {patch.dtype} {patch.shape}")
-            data = patch.tobytes()
+            data = _patch_bytes(codes, "input codes")
         elif codes is not None and not self.on_chip(codes):
             raise CoreError("reuse_input asked for, but these codes are not the patch on chip")
         self._check_idle(name)
@@ -471,12 +476,7 @@ class CoreDriver:
         missing = [n for n in (JOB_COARSE, *JOB_FINES) if n not in self._loaded]
         if missing:
             raise KeyError(f"an image job needs the six cascade programs loaded; missing {', '.join(missing)}")
-        maps = []
-        for axis, codes in (("width", width_codes), ("height", height_codes)):
-            patch = np.asarray(codes)
-            if patch.shape != PATCH_SHAPE or patch.dtype != np.int8:
-                raise ValueError(f"the {axis} map must be int8 of shape {PATCH_SHAPE}, got {patch.dtype} {patch.shape}")
-            maps.append(patch.tobytes())
+        maps = [_patch_bytes(width_codes, "the width map"), _patch_bytes(height_codes, "the height map")]
         self._check_idle(JOB_COARSE)
         # JOB_CHECKED: per program, CTRL.payload_checked's promise (passed once, not written since)
         vouched = 0 if self.recheck_payload else sum(
@@ -512,7 +512,7 @@ class CoreDriver:
             raise
         self._checked.update((JOB_COARSE, runs["width fine"].network, runs["height fine"].network))
         self._on_chip = maps[1]  # the job ends with the height map in slot 0
-        axes = [AxisRuns(runs[f"{axis} coarse"], int(runs[f"{axis} fine"].network[4:]) - 1, runs[f"{axis} fine"])
+        axes = [AxisRuns(runs[f"{axis} coarse"], runs[f"{axis} coarse"].argmax, runs[f"{axis} fine"])
                 for axis in ("width", "height")]
         return ImageResult(axes[0], axes[1], cycles, stall, time.perf_counter() - began)
 
@@ -530,8 +530,9 @@ class CoreDriver:
         self._table_written = True
 
     def _job_runs(self, done: int, seconds: float) -> dict[str, RunResult]:
-        """The job's runs that ended (JOB_STATUS.runs_done), as RunResults (cycles: the job's, on the
-        last run only), each checked against its program's binary point and argmax."""
+        """The job's runs that ended (JOB_STATUS.runs_done), as RunResults, each checked against its
+        program's binary point and argmax. Their cycle counts are 0: the core counts the whole job
+        (``ImageResult.cycles``)."""
         runs: dict[str, RunResult] = {}
         for r, label in enumerate(JOB_RUNS):
             if not done >> r & 1:

@@ -56,17 +56,18 @@ class AxisEstimate:
         return float(self.coarse_confidence * self.fine_probabilities.max())
 
 
-def choose_range(coarse_logits: np.ndarray) -> int:
-    """The coarse range one patch's coarse logits choose: their argmax, the lowest index on a tie.
+def choose_range(coarse_scores: np.ndarray) -> int:
+    """The coarse range an estimate's coarse scores choose: their argmax, the lowest index on a tie.
 
-    Softmax keeps the order of the logits, so for an estimate of one patch this is ``run_cascade``'s
-    choice; the core's image job (CTRL.image_job) makes it in hardware, and the golden reference of the
-    job (``hw.compiler.golden.run_image_job``) calls this function.
+    ``run_cascade`` applies it to the (pooled) coarse softmax; softmax keeps the order of the logits, so
+    for one patch it chooses as the argmax of the logits themselves, which is what the core's image job
+    (CTRL.image_job) does in hardware and what its golden reference (``hw.compiler.golden.run_image_job``)
+    computes with this function.
     """
-    logits = np.asarray(coarse_logits)
-    if logits.ndim != 1 or len(logits) == 0:
-        raise ValueError(f"one patch's coarse logits are a non-empty vector, got shape {logits.shape}")
-    return int(np.argmax(logits))
+    scores = np.asarray(coarse_scores)
+    if scores.ndim != 1 or len(scores) == 0:
+        raise ValueError(f"one estimate's coarse scores are a non-empty vector, got shape {scores.shape}")
+    return int(np.argmax(scores))
 
 
 def _owners(codes: np.ndarray, owners: np.ndarray | None) -> tuple[np.ndarray, int]:
@@ -100,7 +101,8 @@ def run_cascade(logits: LogitsFn, codes: np.ndarray, owners: np.ndarray | None =
     codes = np.asarray(codes)
     owners, n = _owners(codes, owners)
     coarse_p = pool(softmax(logits("coarse", codes)[:, : classes.NUM_COARSE]), owners, n)
-    coarse = coarse_p.argmax(axis=1) if ranges is None else np.asarray(ranges, dtype=np.int64)
+    coarse = (np.array([choose_range(row) for row in coarse_p], dtype=np.int64) if ranges is None
+              else np.asarray(ranges, dtype=np.int64))
     if coarse.shape != (n,) or coarse.min(initial=0) < 0 or coarse.max(initial=0) >= classes.NUM_COARSE:
         raise ValueError(f"ranges must hold one coarse range 0..{classes.NUM_COARSE - 1} per estimate ({n})")
     out: list[AxisEstimate | None] = [None] * n

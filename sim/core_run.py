@@ -98,15 +98,11 @@ def image_job_case(coarse: program.CoreProgram, fine: program.CoreProgram, patch
         last = prog.layers[-1]
         return replace(prog, layers=[*prog.layers[:-1], replace(last, bias=change(last.bias.copy()))])
 
-    def shifted(bias: np.ndarray, k: int) -> np.ndarray:
-        bias[: len(bias)] += np.int16(97 * k)
-        return bias
-
     def seven_wins(bias: np.ndarray) -> np.ndarray:
         bias[7] = np.iinfo(np.int16).max  # logit 7 wins on any map
         return bias
 
-    fines = [last_bias(fine, lambda b, k=k: shifted(b, k)) for k in range(JOB_FINES)]
+    fines = [last_bias(fine, lambda b, k=k: b + np.int16(97 * k)) for k in range(JOB_FINES)]
     maps = np.stack([patch, rng.integers(-128, 128, size=patch.shape)])
     wide = replace(last_bias(coarse, seven_wins), num_classes=8)
     jobs = golden.run_image_job(coarse, fines, maps)

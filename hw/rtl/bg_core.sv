@@ -196,10 +196,9 @@ module bg_core
     logic [63:0] run_in_addr;
     /* verilator lint_on UNUSEDSIGNAL */
     // ---- image job ----
-    logic        job_active;          // the runs in progress belong to an image job
     logic [1:0]  job_run;             // 0: coarse W, 1: fine W, 2: coarse H, 3: fine H
     logic [3:0]  job_done;            // runs that ended with results
-    logic        job_last;            // the last start was an image job
+    logic        job_last;            // the last start was an image job (so, while busy, the runs are its)
     logic [31:0] job_logits [32];     // run r's logit j at 8*r + j
     logic [7:0]  job_argmax [4];
     logic [7:0]  job_frac   [4];
@@ -503,7 +502,6 @@ module bg_core
         err_flag   <= 1'b1;
         err_code   <= code;
         done_set   <= 1'b1;
-        job_active <= 1'b0;
     endtask
 
     always_ff @(posedge clk) begin
@@ -529,7 +527,6 @@ module bg_core
             logits_frac <= 8'd0;
             slot_signed <= '0;
             for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
-            job_active <= 1'b0;
             job_run    <= 2'd0;
             job_done   <= 4'd0;
             job_last   <= 1'b0;
@@ -544,7 +541,6 @@ module bg_core
             err_flag <= 1'b0;
             err_code <= E_NONE;
             rq_valid <= 1'b0;
-            job_active <= 1'b0;
             flush    <= 1'b1;
             cancel   <= 1'b1;
             done_clr <= 1'b1;
@@ -582,7 +578,6 @@ module bg_core
                         cycles     <= 32'd1;
                         stalls     <= 32'd0;
                         done_clr   <= 1'b1;
-                        job_active <= ctrl_job;
                         job_last   <= ctrl_job;
                         job_run    <= 2'd0;
                         job_done   <= 4'd0;
@@ -775,15 +770,15 @@ module bg_core
                         for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
                     end else if (crc_done) begin
                         argmax <= best;
-                        if (job_active) begin
+                        if (job_last) begin
                             for (int i = 0; i < 8; i++) job_logits[{job_run, 3'(i)}] <= logits[i];
                             job_argmax[job_run] <= best;
                             job_frac[job_run]   <= logits_frac;
                             job_done[job_run]   <= 1'b1;
                         end
-                        if (job_active && !job_run[0] && !best_has_fine) begin
+                        if (job_last && !job_run[0] && !best_has_fine) begin
                             fail(E_JOB_RANGE);   // a coarse run chose a range beyond the table
-                        end else if (job_active && job_run != 2'd3) begin
+                        end else if (job_last && job_run != 2'd3) begin
                             // the next run of the job: the chosen fine program on the map on chip, or
                             // the coarse program on the height axis's map
                             job_run <= job_run + 2'd1;
@@ -792,7 +787,6 @@ module bg_core
                         end else begin
                             busy       <= 1'b0;
                             done_set   <= 1'b1;
-                            job_active <= 1'b0;
                             state      <= S_IDLE;
                         end
                     end
