@@ -24,7 +24,7 @@ help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "the development set (.ci/constraints.txt) is locked on Python 3.11, found " + sys.version.split()[0] + "; a board needs only the package's wheel with numpy and Pillow (Python 3.10+)"'
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "the development set (.ci/constraints.txt) is locked on Python 3.11, found " + sys.version.split()[0] + "; a board needs only the wheel of the package with numpy and Pillow (Python 3.10+)"'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
 	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[all]"
