@@ -15,7 +15,7 @@ from blurgauge.sim.requant_ref import RANDOM_VECTORS, Beat, Widths, make_beats, 
 
 PRM = verilator.params()
 W = Widths(PRM["LANES"], PRM["ACC_W"], PRM["CODE_W"], PRM["TAG_W"])
-LATENCY = 3
+LATENCY = 4
 
 
 def ports(dut) -> dict[str, object]:
@@ -84,7 +84,7 @@ async def reset_empties_pipeline(dut) -> None:
     dut.out_ready.value = 0
     src = harness.StreamSource(dut.clk, dut.in_valid, dut.in_ready, ports(dut), rng, gap_prob=0.0)
     flood = cocotb.start_soon(src.send(b.signals(W) for b in make_beats(rng, 2, W)))
-    await ClockCycles(dut.clk, 4)
+    await ClockCycles(dut.clk, LATENCY + 1)
     assert dut.out_valid.value == 1
     dut.rst.value = 1
     await RisingEdge(dut.clk)

@@ -19,9 +19,17 @@
 // Values travel as numbers, not codes: `in_res` and `out_y` are two's complement CODE_W+1 bits per lane,
 // wide enough for every signed or unsigned format up to CODE_W bits. A slot stores the low `width` bits.
 //
-// Pipeline: three register stages (shift and round | fit to out_fmt | residual add and fit to post_fmt),
-// latency 3, one beat per cycle. Ready propagates combinationally backwards through the three stages,
-// which is short for this block and keeps it free of skid buffers.
+// Pipeline: four register stages, latency 4, one beat per cycle:
+//   1 shift:    x >>> s, the bit below the result (half) and whether any lower bit is set (sticky); the
+//               formats decoded into bit masks (shared by the lanes, so that no later stage decodes a width)
+//   2 round:    plus one where rounding half to even says so (q1)
+//   3 fit:      clip or wrap to out_fmt (y2)
+//   4 residual: with res_en, y2 + res clipped or wrapped to post_fmt (out_y)
+// The shift and its rounding increment are apart, and so are the two fits, because either pair in one cycle
+// is far longer than the core's other stages (docs/timing.md). A fit tests the value against masks (are
+// the bits above the format all sign?) rather than comparing it with bounds: no carry chain.
+// Ready propagates combinationally backwards through the stages, which is short for this block and keeps
+// it free of skid buffers; a stage moves whenever the one after it is empty or moves.
 
 `default_nettype none
 
@@ -74,146 +82,166 @@ module bg_requant #(
     localparam logic [SHW-1:0] SHIFT_MAX = ACC_W[SHW-1:0];
     localparam logic [7:0] ACC_W8 = ACC_W[7:0];
     localparam logic [5:0] CODE_W6 = CODE_W[5:0];
-    localparam logic [ACC_W-1:0] ACC_ONE = {{(ACC_W-1){1'b0}}, 1'b1};
-    localparam logic signed [IW-1:0] ONE = {{(IW-1){1'b0}}, 1'b1};
-    localparam logic signed [IW-1:0] ZERO = {IW{1'b0}};
 
-    // floor(x / 2**s), plus one when rounding to nearest-even says so. s is at most ACC_W.
-    function automatic logic signed [IW-1:0] shift_round(input logic signed [ACC_W-1:0] x,
-                                                         input logic [SHW-1:0] s, input logic rnd);
-        logic signed [ACC_W-1:0] q;
-        logic [ACC_W-1:0] round_bit;   // weight of the most significant bit shifted out
-        logic half, sticky, up;
-        q = x >>> s;
-        half = 1'b0;
-        sticky = 1'b0;
-        if (s != 0) begin
-            round_bit = ACC_ONE << (s - 1'b1);
-            half = |(x & round_bit);
-            sticky = |(x & (round_bit - 1'b1));
-        end
-        // Ties (half set, nothing below) go to the even neighbour: up only when q is odd.
-        up = rnd & half & (sticky | q[0]);
-        shift_round = {{(IW-ACC_W){q[ACC_W-1]}}, q} + {{(IW-1){1'b0}}, up};
-    endfunction
+    // A format as masks over IW bits: `keep` the bits a code of it holds apart from its sign bit (bits
+    // w-2..0 signed, w-1..0 unsigned), `code` all of its w bits; so `code & ~keep` is the sign bit of a
+    // signed format and empty for an unsigned one.
+    typedef struct packed {
+        logic [IW-1:0] keep;
+        logic [IW-1:0] code;
+        logic          is_signed;
+    } fmt_t;
 
-    function automatic logic [5:0] width_of(input logic [5:0] w);
-        width_of = (w == 6'd0 || w > CODE_W6) ? CODE_W6 : w;
-    endfunction
-
-    // Clip (sat) or wrap x to the format's range; every such value fits VW bits.
-    function automatic logic signed [VW-1:0] fit(input logic signed [IW-1:0] x, input logic [5:0] width,
-                                                 input logic is_signed, input logic sat);
+    function automatic fmt_t fmt_masks(input logic [5:0] width, input logic is_signed);
         logic [5:0] w;
-        logic signed [IW-1:0] hi, lo, low_bits;
+        w = (width == 6'd0 || width > CODE_W6) ? CODE_W6 : width;
+        for (int i = 0; i < IW; i++) begin
+            fmt_masks.code[i] = i < int'(w);
+            fmt_masks.keep[i] = is_signed ? (i + 1 < int'(w)) : (i < int'(w));
+        end
+        fmt_masks.is_signed = is_signed;
+    endfunction
+
+    // Clip (sat) or wrap x to format f; every such value fits VW bits.
+    //   in range: the bits of x outside `keep` all equal its sign (signed) or are all zero (unsigned);
+    //   clipped:  `keep` (the largest code) above the range, `~keep` (signed) or 0 below it;
+    //   wrapped:  the code's bits, sign-extended from the format's sign bit when it is signed.
+    function automatic logic [VW-1:0] fit(input logic [IW-1:0] x, input fmt_t f, input logic sat);
+        logic          neg, in_range, code_sign;
         // Only the low VW bits of the result are kept: the range guarantees the rest is sign.
         /* verilator lint_off UNUSEDSIGNAL */
-        logic signed [IW-1:0] y;
+        logic [IW-1:0] y;
         /* verilator lint_on UNUSEDSIGNAL */
-        w = width_of(width);
-        hi = is_signed ? (ONE << (w - 1'b1)) - ONE : (ONE << w) - ONE;
-        lo = is_signed ? -(ONE << (w - 1'b1)) : ZERO;
+        neg       = x[IW-1];
+        in_range  = ((x ^ {IW{neg & f.is_signed}}) & ~f.keep) == '0;
+        code_sign = |(x & f.code & ~f.keep);
         if (sat) begin
-            y = (x > hi) ? hi : (x < lo) ? lo : x;
+            y = in_range ? x : neg ? (f.is_signed ? ~f.keep : '0) : f.keep;
         end else begin
-            low_bits = x & ((ONE << w) - ONE);
-            y = (is_signed && |(low_bits & (ONE << (w - 1'b1)))) ? low_bits - (ONE << w) : low_bits;
+            y = (x & f.code) | ((f.is_signed && code_sign) ? ~f.code : '0);
         end
         fit = y[VW-1:0];
     endfunction
 
-    function automatic logic signed [IW-1:0] residual_sum(input logic signed [VW-1:0] a,
-                                                          input logic signed [VW-1:0] b);
+    function automatic logic [IW-1:0] residual_sum(input logic [VW-1:0] a, input logic [VW-1:0] b);
         residual_sum = {{(IW-VW){a[VW-1]}}, a} + {{(IW-VW){b[VW-1]}}, b};
     endfunction
 
-    // ---- stage 1: shift and round ----
-    logic                  v1, v2, v3;
-    logic                  r1, r2, r3;
-    logic [LANES*IW-1:0]   q1;
-    logic [LANES*VW-1:0]   res1, res2;
-    logic [6:0]            out_fmt1, post_fmt1, post_fmt2;   // {signed, width}
-    logic                  sat1, sat2, res_en1, res_en2;
-    logic [TAG_W-1:0]      tag1, tag2;
-    logic [LANES*VW-1:0]   y2;
+    // ---- handshake: stage k moves when it is empty or stage k+1 moves ----
+    logic v1, v2, v3, v4;
+    logic r1, r2, r3, r4;
 
-    assign r3 = !v3 || out_ready;
+    assign r4 = !v4 || out_ready;
+    assign r3 = !v3 || r4;
     assign r2 = !v2 || r3;
     assign r1 = !v1 || r2;
     assign in_ready = r1;
+
+    always_ff @(posedge clk) begin
+        if (rst) begin
+            v1 <= 1'b0;
+            v2 <= 1'b0;
+            v3 <= 1'b0;
+            v4 <= 1'b0;
+        end else begin
+            if (r1) v1 <= in_valid;
+            if (r2) v2 <= v1;
+            if (r3) v3 <= v2;
+            if (r4) v4 <= v3;
+        end
+    end
+
+    // ---- stage 1: shift; the formats as masks ----
+    logic [LANES*ACC_W-1:0] q_s1;                    // x >>> s per lane
+    logic [LANES-1:0]       half1, sticky1;          // the bit below the result; any bit below that
+    logic [LANES*VW-1:0]    res1, res2, res3;
+    fmt_t                   out_f1, out_f2, post_f1, post_f2, post_f3;
+    logic                   rnd1, sat1, sat2, sat3, res_en1, res_en2, res_en3;
+    logic [TAG_W-1:0]       tag1, tag2, tag3;
 
     logic [SHW-1:0] shift_c;
     // Shifts beyond ACC_W all give the result of ACC_W (see the header), so they are clamped.
     assign shift_c = (in_shift > ACC_W8) ? SHIFT_MAX : in_shift[SHW-1:0];
 
     always_ff @(posedge clk) begin
-        if (rst) begin
-            v1 <= 1'b0;
-        end else if (r1) begin
-            v1 <= in_valid;
-        end
-    end
-
-    always_ff @(posedge clk) begin
         if (r1 && in_valid) begin
             for (int l = 0; l < LANES; l++) begin
-                q1[l*IW +: IW] <= shift_round(in_acc[l*ACC_W +: ACC_W], shift_c, in_round);
+                logic [ACC_W-1:0] x;
+                logic             half, sticky;
+                x = in_acc[l*ACC_W +: ACC_W];
+                // Bit s-1 is the half, bits s-2..0 lie below it; nothing is shifted out when s is 0.
+                half   = 1'b0;
+                sticky = 1'b0;
+                for (int i = 0; i < ACC_W; i++) begin
+                    if (i + 1 == int'(shift_c)) half = x[i];
+                    if (i + 1 <  int'(shift_c)) sticky = sticky | x[i];
+                end
+                q_s1[l*ACC_W +: ACC_W] <= ACC_W'($signed(x) >>> shift_c);
+                half1[l]   <= half;
+                sticky1[l] <= sticky;
             end
-            res1 <= in_res;
-            out_fmt1 <= {in_out_fmt[7], in_out_fmt[5:0]};
-            post_fmt1 <= {in_post_fmt[7], in_post_fmt[5:0]};
-            sat1 <= in_sat;
+            res1    <= in_res;
+            out_f1  <= fmt_masks(in_out_fmt[5:0], in_out_fmt[7]);
+            post_f1 <= fmt_masks(in_post_fmt[5:0], in_post_fmt[7]);
+            rnd1    <= in_round;
+            sat1    <= in_sat;
             res_en1 <= in_res_en;
-            tag1 <= in_tag;
+            tag1    <= in_tag;
         end
     end
 
-    // ---- stage 2: fit to the output format ----
-    always_ff @(posedge clk) begin
-        if (rst) begin
-            v2 <= 1'b0;
-        end else if (r2) begin
-            v2 <= v1;
-        end
-    end
+    // ---- stage 2: round (ties to the even neighbour: up only when the result is odd) ----
+    logic [LANES*IW-1:0] q1;
 
     always_ff @(posedge clk) begin
         if (r2 && v1) begin
             for (int l = 0; l < LANES; l++) begin
-                y2[l*VW +: VW] <= fit(q1[l*IW +: IW], out_fmt1[5:0], out_fmt1[6], sat1);
+                logic [ACC_W-1:0] q;
+                logic             up;
+                q  = q_s1[l*ACC_W +: ACC_W];
+                up = rnd1 & half1[l] & (sticky1[l] | q[0]);
+                q1[l*IW +: IW] <= {{(IW-ACC_W){q[ACC_W-1]}}, q} + {{(IW-1){1'b0}}, up};
             end
-            res2 <= res1;
-            post_fmt2 <= post_fmt1;
-            sat2 <= sat1;
+            res2    <= res1;
+            out_f2  <= out_f1;
+            post_f2 <= post_f1;
+            sat2    <= sat1;
             res_en2 <= res_en1;
-            tag2 <= tag1;
+            tag2    <= tag1;
         end
     end
 
-    // ---- stage 3: residual add, fit to the post-residual format ----
-    always_ff @(posedge clk) begin
-        if (rst) begin
-            v3 <= 1'b0;
-        end else if (r3) begin
-            v3 <= v2;
-        end
-    end
+    // ---- stage 3: fit to the output format ----
+    logic [LANES*VW-1:0] y2;
 
     always_ff @(posedge clk) begin
         if (r3 && v2) begin
             for (int l = 0; l < LANES; l++) begin
-                if (res_en2) begin
-                    out_y[l*VW +: VW] <= fit(residual_sum(y2[l*VW +: VW], res2[l*VW +: VW]),
-                                             post_fmt2[5:0], post_fmt2[6], sat2);
+                y2[l*VW +: VW] <= fit(q1[l*IW +: IW], out_f2, sat2);
+            end
+            res3    <= res2;
+            post_f3 <= post_f2;
+            sat3    <= sat2;
+            res_en3 <= res_en2;
+            tag3    <= tag2;
+        end
+    end
+
+    // ---- stage 4: residual add, fit to the post-residual format ----
+    always_ff @(posedge clk) begin
+        if (r4 && v3) begin
+            for (int l = 0; l < LANES; l++) begin
+                if (res_en3) begin
+                    out_y[l*VW +: VW] <= fit(residual_sum(y2[l*VW +: VW], res3[l*VW +: VW]), post_f3, sat3);
                 end else begin
                     out_y[l*VW +: VW] <= y2[l*VW +: VW];
                 end
             end
-            out_tag <= tag2;
+            out_tag <= tag3;
         end
     end
 
-    assign out_valid = v3;
+    assign out_valid = v4;
 
     // Format bit 6 has no meaning yet; named so that lint knows it is ignored on purpose.
     logic unused_fmt_bit6;
