@@ -36,6 +36,12 @@ SOURCE = ("np.fft.fft of 1,024 / 16,384 float64 points on a PYNQ-Z2 (650 MHz Cor
           "published PYNQ-Z2 numpy timings as cited by the issue tracker (docs/experiments.md, Experiment 22)")
 #: Flops one numpy pass over a float64 element costs, in the calibrated rate's units (see the docstring).
 ELEMENT_PASS_FLOPS = 2.5
+#: One register access from Python on a Zynq-7000's Cortex-A9 at 650 MHz: 5,600 ``MMIO.write`` calls in a Python
+#: loop took 150-200 ms on a PYNQ-Z1 (discuss.pynq.io, "MMIO write is too slow", topic 389), 27-36 us each; the
+#: midpoint. A read costs the same call path.
+MMIO_ACCESS_S = 0.175 / 5600
+MMIO_SOURCE = ("register access 31 us: 5,600 MMIO.write calls from Python in 150-200 ms on a PYNQ-Z1, "
+               "discuss.pynq.io topic 389; copies at the element-pass rate")
 CORE_CYCLES = 683_183  # four core runs per image (two axes, coarse + fine), the default core
 CORE_CLOCK_HZ = 100e6
 PATCH = 128
@@ -57,32 +63,46 @@ def seconds_per_flop(points: tuple[tuple[int, float], ...] = CALIBRATION) -> flo
     return sum(f * t for f, (_, t) in zip(flops, points, strict=True)) / sum(f * f for f in flops)
 
 
-def axis_fft_flops(rows: int, cols: int, size: int = PATCH) -> float:
-    """FFT flops of one axis's map as model/inputs/preprocess.py computes it for a rows x cols gradient
-    map: real transforms of the map's rows, complex ones of every spectrum column, real ones along the
-    power spectrum's columns, and the inverse of the ``size`` kept rows."""
+def map_fft_flops(rows: int, cols: int, size: int = PATCH) -> float:
+    """FFT flops of both axes' maps of a rows x cols image as model/inputs/preprocess.py computes them
+    (``_gradient_powers``, ``_lags_of_power``): one forward transform of the image (real transforms of its
+    rows, complex ones of every spectrum column), then per axis real transforms along the power spectrum's
+    columns and the inverse of the kept rows (size / 2 + 1 for the width, ``size`` for the height)."""
     n_rows, n_cols = sfft.next_fast_len(rows + size), sfft.next_fast_len(cols + size, real=True)
     half_cols = n_cols // 2 + 1
-    return (rows * real_fft_flops(n_cols) + half_cols * complex_fft_flops(n_rows)
-            + half_cols * real_fft_flops(n_rows) + size * real_fft_flops(n_cols))
+    forward = rows * real_fft_flops(n_cols) + half_cols * complex_fft_flops(n_rows)
+    inverses = 2 * half_cols * real_fft_flops(n_rows) + (size // 2 + 1 + size) * real_fft_flops(n_cols)
+    return forward + inverses
+
+
+#: Flops per spectrum element and axis of the power spectrum from the shared transform: the shift's
+#: complex product (6), the rank-3 correction as a complex matrix product (3 complex multiply-adds, 24),
+#: its subtraction (2) and |G|^2 (3).
+POWER_FLOPS_PER_ELEMENT = 35.0
 
 
 def element_passes(rows: int, cols: int, size: int = PATCH) -> dict[str, float]:
     """Element passes per stage (float64 elements touched by numpy operations), from the code."""
     pixels = rows * cols
-    axis_spectrum = 0.0
-    for r, c in ((rows, cols - 1), (rows - 1, cols)):
-        n_rows, n_cols = sfft.next_fast_len(r + size), sfft.next_fast_len(c + size, real=True)
-        axis_spectrum += 2 * n_rows * (n_cols // 2 + 1)  # zero-fill, |X|^2 (square, square, add) on reals
+    n_rows, n_cols = sfft.next_fast_len(rows + size), sfft.next_fast_len(cols + size, real=True)
+    spectrum = n_rows * (n_cols // 2 + 1)
+    # The zero fill (two float64 per element), then per axis the power spectrum's flops in passes.
+    power = 2 * spectrum + 2 * spectrum * POWER_FLOPS_PER_ELEMENT / ELEMENT_PASS_FLOPS
     return {
         "gray conversion": 2 * pixels,  # cast, divide
         "noise estimate": 9 * pixels,  # cast, 2 x (3 terms of a second difference), abs, sum
         "structure measure": 2 * pixels,  # block means
         "seed (CRC of the image)": 1 * pixels,  # zlib over 8 bytes per pixel
         "noise top-up": 11 * pixels,  # cast, divide, normal draw (4), add, x255, rint, clip, to uint8
-        "gradients": 2 * 6 * pixels,  # per axis: cast + diff + sum (mean), cast + diff + centre again
-        "power spectra": axis_spectrum,
+        "image to float64": 1 * pixels,  # the cast before the forward transform
+        "power spectra": power,
     }
+
+
+def board_bus_seconds(accesses: float, copied_bytes: float) -> float:
+    """The bus overhead of one image on the board: register accesses at ``MMIO_ACCESS_S`` and the copies into
+    device memory at the calibrated element-pass rate (one pass per 8 bytes; the cache flush is not modelled)."""
+    return accesses * MMIO_ACCESS_S + copied_bytes / 8 * ELEMENT_PASS_FLOPS * seconds_per_flop()
 
 
 @dataclass(frozen=True)
@@ -108,7 +128,7 @@ def project(rows: int, cols: int, decode_x86_s: float = 0.0, fft_ratio: float = 
     """The board time of one rows x cols image: host stages from the op counts at the calibrated rate,
     decode as this machine's ``decode_x86_s`` times ``fft_ratio`` (0: left out), and the core."""
     per_flop = seconds_per_flop()
-    fft = axis_fft_flops(rows, cols - 1) + axis_fft_flops(rows - 1, cols)
+    fft = map_fft_flops(rows, cols)
     passes = {stage: count * ELEMENT_PASS_FLOPS * per_flop for stage, count in element_passes(rows, cols).items()}
     return Projection(rows, cols, fft * per_flop, passes, decode_x86_s * fft_ratio, core_cycles / CORE_CLOCK_HZ)
 

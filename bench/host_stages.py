@@ -1,13 +1,15 @@
-"""The host's work per image, stage by stage: today's preprocessing against the one it replaced.
+"""The host's work per image, stage by stage: the product's preprocessing against the direct one it replaced.
 
 ``prepare()`` (host/accelerator.py) on the shipped networks' settings (the autocorrelation over the
 image region, a 1 % noise floor) is, per image: decode the file, convert to gray, estimate the noise
 (Immerkaer) and the structure above it (the refusal measure), seed a generator with the image's CRC
 and top its noise up, then per axis a gradient map, its autocorrelation and the int8 codes. Each
 stage is timed on its own, the median of ``repeats`` runs, for two implementations in the same
-process on the same images: ``reference``, the preprocessing as it was before the 6 Dec 2026 rewrite (kept here,
-and only here, for this comparison), and ``current``, the product's. The last row, ``prepare()``, is
-the product's whole call end to end (without decode, which takes an array).
+process on the same images: ``reference``, the direct implementation the product replaced (a general 2-D
+convolution for the noise, the whole image at once, a transposed copy for the height, one padded transform
+per axis at the exact sizes; kept here, and only here, for this comparison), and ``current``, the
+product's. The last row, ``prepare()``, is the product's whole call end to end (without decode, which
+takes an array).
 
 Run by ``make bench-host`` (bench/host_throughput.py) or alone: ``python -m bench.host_stages``.
 Writes build/bench/host-stages.json.
@@ -35,7 +37,7 @@ SIZES = ((321, 481), (480, 640), (1080, 1920))
 FLOOR = 0.01  # the shipped networks' noise floor
 
 
-# --- the reference: the preprocessing before the rewrite, verbatim in what it computes ------------
+# --- the reference: the direct implementation, verbatim in what it computes -----------------------
 
 def _ref_sigma(levels: np.ndarray) -> float:
     from scipy.signal import convolve2d
@@ -243,8 +245,8 @@ def table(results: list[dict]) -> str:
 def report(repeats: int = 5) -> list[dict]:
     """Measure every size, print the table, write build/bench/host-stages.json."""
     results = [measure(rows, cols, repeats) for rows, cols in SIZES]
-    print(f"host preprocessing per image, by stage (median of {repeats} runs; reference = before the "
-          f"6 Dec 2026 rewrite, current = the product; same process, same images; {os.cpu_count()} CPU core(s) "
+    print(f"host preprocessing per image, by stage (median of {repeats} runs; reference = the direct "
+          f"implementation, current = the product; same process, same images; {os.cpu_count()} CPU core(s) "
           "shared with other work):")
     print(table(results))
     print("int8 codes of reference and current equal on every image: "

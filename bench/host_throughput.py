@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from blurgauge.host.accelerator import TARGET_CLOCK_MHZ, Accelerator, Estimate, Failure
+from blurgauge.host.backends import DEVICE_BACKENDS, open_transport
+from blurgauge.host.transports.counting import counting
 from blurgauge.host.transports.rtl import DEFAULT_CORE
 from blurgauge.model.nets.roles import CASCADE
 
@@ -68,11 +70,14 @@ def weights_folder(requested: Path | None, width: int) -> tuple[Path, str]:
 
 def run_backend(backend: str, folder: Path, data: list[np.ndarray], labels: list[str], **options) -> dict:
     start = time.perf_counter()
-    with Accelerator(backend, folder, **options) as acc:
+    # A device's bus calls are counted (host/transports/counting.py): what one image asks of the bus.
+    bus = counting(open_transport(backend, **options)) if backend in DEVICE_BACKENDS else None
+    with Accelerator(backend, folder, **({"transport": bus} if bus else options)) as acc:
         opened = time.perf_counter() - start
         acc.warm_up()  # every network once: Keras builds models and the hls project loads lazily
         if backend not in ("rtl", "pynq"):  # a core is ready once open; a simulated image costs minutes
             acc.estimate(data[0], labels[0])
+        counted = bus.counts.snapshot() if bus else None
         start = time.perf_counter()
         results = list(acc.estimate_many(data, labels=labels))
         wall = time.perf_counter() - start
@@ -92,6 +97,13 @@ def run_backend(backend: str, folder: Path, data: list[np.ndarray], labels: list
         "serial_s": float(np.mean([r.seconds for r in done])),  # preprocessing + backend, not overlapped
         "estimates": [(r.width.fine, r.height.fine) for r in done],
     }
+    if bus is not None and counted is not None:
+        per = bus.counts.minus(counted)
+        n = len(done)
+        row["bus"] = {"register_reads": per.reads / n, "register_writes": per.writes / n,
+                      "copies": per.copies / n, "copied_bytes": per.copied_bytes / n,
+                      # the driver's own Python per image: the device stage's time less the time in the transport
+                      "driver_python_s": max(0.0, sum(s.seconds for r in done for s in r.stages) - per.inside_s) / n}
     if all(r.cycles is not None for r in done):
         cycles = float(np.mean([r.cycles for r in done]))
         stall = float(np.mean([sum(s.stall_cycles or 0 for s in r.stages) for r in done]))
@@ -154,8 +166,10 @@ def main() -> int:
         else:
             print(f"rtl skipped: {why}", file=sys.stderr)
     try:
+        from bench.board_model import MMIO_SOURCE, board_bus_seconds
         from bench.board_model import project as board_project
     except ImportError:
+        from board_model import MMIO_SOURCE, board_bus_seconds  # type: ignore[no-redef]
         from board_model import project as board_project  # type: ignore[no-redef]
     # The ARM's share without decoding (these images are arrays); bench/board_model.py says how.
     project(rows, board_project(321, 481).host_s)
@@ -190,6 +204,15 @@ def main() -> int:
             print(f"TensorFlow (keras backend) on this CPU: {tf_s * 1e3:.1f} ms per image; the core alone is "
                   f"{tf_s / rtl['board_core_s']:.2f}x faster (core against this CPU's networks only: the board's "
                   "ARM host work is in the projection above, this CPU's is not added to the core)")
+    for r in rows:
+        if "bus" in r:
+            b = r["bus"]
+            board_bus = board_bus_seconds(b["register_reads"] + b["register_writes"], b["copied_bytes"])
+            print(f"{r['backend']} bus per image (host/transports/counting.py): "
+                  f"{b['register_reads']:.0f} register reads, {b['register_writes']:.0f} writes, "
+                  f"{b['copies']:.0f} copies of {b['copied_bytes']:,.0f} bytes into "
+                  f"device memory; the driver's own Python {b['driver_python_s'] * 1e3:.2f} ms here; on a PYNQ-Z2 "
+                  f"about {board_bus * 1e3:.1f} ms ({MMIO_SOURCE})")
     counts = ", ".join(f"{r['backend']} {len(r['estimates'])}" for r in rows)
     print(f"fine classes of both axes equal {reference['backend']}'s on every image each ran ({counts}): "
           f"{'yes' if agree else 'NO'}")

@@ -30,7 +30,6 @@ transform and the noise floor (``noise.top_up_noise``) of the training data.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,25 +138,29 @@ def _circular_lags(centred: np.ndarray, size: int, rows_one_sided: bool) -> np.n
 def _lags_of_spectrum(spectrum: np.ndarray, n_cols: int, size: int, rows_one_sided: bool) -> np.ndarray:
     """``_circular_lags`` from the map's transform along the columns (..., n_rows, n_cols // 2 + 1),
     zero-padded rows included; ``spectrum`` is overwritten. The power spectrum is written over its
-    real parts, and the inverse is taken only where the kept lags lie, so the only large array is
-    ``spectrum`` itself."""
-    half = size // 2
-    n_rows = spectrum.shape[-2]
+    real parts, so the only large array is ``spectrum`` itself."""
     spectrum = sfft.fft(spectrum, axis=-2, overwrite_x=True, workers=FFT_WORKERS)
     power, imag = spectrum.real, spectrum.imag  # views: |X|^2 goes into the real parts, a strip at a time
-    for top in range(0, n_rows, STRIP):
+    for top in range(0, spectrum.shape[-2], STRIP):
         band = power[..., top : top + STRIP, :]
         np.square(band, out=band)
         band += np.square(imag[..., top : top + STRIP, :])
+    return _lags_of_power(power, n_cols, size, rows_one_sided)
+
+
+def _lags_of_power(power: np.ndarray, n_cols: int, size: int, rows_one_sided: bool) -> np.ndarray:
+    """The lags ``_circular_lags`` keeps, from a power spectrum (..., n_rows, n_cols // 2 + 1) (a view
+    into a larger array is fine): the inverse is taken only where the kept lags lie."""
+    half = size // 2
+    n_rows = power.shape[-2]
     # The inverse along the rows of a real array: ifft(p)[r] = conj(rfft(p)[r]) / n for r <= n/2, and
     # ifft(p)[n - r] = rfft(p)[r] / n; only the outputs the kept lags need (r <= size/2 for two-sided rows,
     # r < size for one-sided), a strip of columns at a time.
     keep = size if rows_one_sided else half + 1
-    back = np.empty((*spectrum.shape[:-2], keep, spectrum.shape[-1]), dtype=np.complex128)
-    for left in range(0, spectrum.shape[-1], STRIP):
+    back = np.empty((*power.shape[:-2], keep, power.shape[-1]), dtype=np.complex128)
+    for left in range(0, power.shape[-1], STRIP):
         back[..., left : left + STRIP] = sfft.rfft(power[..., left : left + STRIP], axis=-2,
                                                    workers=FFT_WORKERS)[..., :keep, :]
-    del spectrum, power, imag
     if rows_one_sided:
         kept = np.conj(back)
     else:
@@ -168,29 +171,81 @@ def _lags_of_spectrum(spectrum: np.ndarray, n_cols: int, size: int, rows_one_sid
     return lags / n_rows
 
 
-def _gradient_lags(image: np.ndarray, axis: int, size: int) -> np.ndarray:
-    """``_circular_lags`` of the centred forward difference of ``image`` (uint8, or float in [0, 1],
-    in 8-bit gray levels as ``patches.horizontal_gradient`` scales them) along ``axis`` (1: columns,
-    the width's map, two-sided rows; 0: rows, the height's, one-sided rows), built a strip of rows at
-    a time: no float64 copy of the image or of its gradient map is ever whole."""
+def _levels(pixels: np.ndarray) -> np.ndarray:
+    """Pixels (uint8, or float in [0, 1]) in float64 gray levels of 255, as ``patches.horizontal_gradient``
+    scales them."""
+    return pixels.astype(np.float64) if pixels.dtype == np.uint8 else pixels.astype(np.float64) * 255.0
+
+
+def _box_spectrum(length: int, n: int, real: bool = False) -> np.ndarray:
+    """The transform of ones at 0 .. length-1 padded to ``n`` points (the real transform's half where
+    ``real``)."""
+    ones = np.ones(length)
+    return sfft.rfft(ones, n=n, workers=FFT_WORKERS) if real else sfft.fft(ones, n=n, workers=FFT_WORKERS)
+
+
+def _phases(freq: np.ndarray, at: int, n: int) -> np.ndarray:
+    """The transform of a unit impulse at index ``at`` of ``n`` points, at the frequencies ``freq``."""
+    return np.exp(-2j * np.pi * freq * at / n)
+
+
+def _gradient_powers(image: np.ndarray, size: int) -> tuple[np.ndarray, int]:
+    """The power spectra of both axes' centred gradient maps from one forward transform of the image.
+
+    Returns (spectrum, n_cols): a complex array (n_rows, n_cols // 2 + 1) whose real parts hold the
+    height's power spectrum and whose imaginary parts the width's, at one padded size for both, rows
+    >= rows + size and columns >= cols + size (any size that large gives the same lags).
+
+    The width's gradient map g[r, c] = p[r, c + 1] - p[r, c] (c < cols - 1) minus its mean m is, on the
+    zero-padded image p, the circular difference minus what it adds outside the map (-p[r, cols - 1] in
+    column cols - 1, p[r, 0] in the last column of the padding) minus m on the map's box. The transform is
+    linear: G = P (e^(2 pi i l / n_cols) - 1) - (the two columns' and the box's transforms), each a
+    column's transform times a row of phases, so the correction is a product of a (rows x 3) and a (3 x
+    columns) matrix. The height's is the same along the other axis. One forward transform (the rows' real
+    transforms, then every column's) serves both axes, where each axis took its own before; the lags equal
+    that way's to about 1e-14 relative and the int8 codes bit for bit (tests/model/test_preprocess_exact.py).
+    The image is read a strip of rows at a time and the powers are written over the transform they come
+    from, so the largest array is one spectrum (16 bytes per padded pixel).
+    """
     img = np.asarray(image)
-    rows, cols = (img.shape[0], img.shape[1] - 1) if axis == 1 else (img.shape[0] - 1, img.shape[1])
-
-    def strips() -> Iterator[tuple[int, np.ndarray]]:
-        for top in range(0, rows, STRIP):
-            # The height's gradient rows top .. top+STRIP-1 need the image's rows up to top+STRIP.
-            pixels = img[top : top + STRIP + (axis == 0)]
-            levels = pixels.astype(np.float64) if img.dtype == np.uint8 else pixels.astype(np.float64) * 255.0
-            yield top, np.diff(levels, axis=axis)
-
-    # The mean first; for 8-bit images every partial sum is an exact integer, so it is the whole map's.
-    mean = sum(float(grad.sum()) for _, grad in strips()) / (rows * cols)
-    n_rows, n_cols = _transform_sizes(rows, cols, size)
+    rows, cols = img.shape
+    n_rows, n_cols = sfft.next_fast_len(rows + size), sfft.next_fast_len(cols + size, real=True)
     spectrum = np.zeros((n_rows, n_cols // 2 + 1), dtype=np.complex128)
-    for top, grad in strips():
-        grad -= mean
-        spectrum[top : top + len(grad)] = sfft.rfft(grad, n=n_cols, axis=-1, workers=FFT_WORKERS)
-    return _lags_of_spectrum(spectrum, n_cols, size, rows_one_sided=axis == 0)
+    for top in range(0, rows, STRIP):
+        levels = _levels(img[top : top + STRIP])
+        spectrum[top : top + len(levels)] = sfft.rfft(levels, n=n_cols, axis=-1, workers=FFT_WORKERS)
+    spectrum = sfft.fft(spectrum, axis=-2, overwrite_x=True, workers=FFT_WORKERS)
+
+    row_freq, col_freq = np.arange(n_rows), np.arange(n_cols // 2 + 1)
+    first_col, last_col = _levels(img[:, 0]), _levels(img[:, -1])
+    first_row, last_row = _levels(img[0]), _levels(img[-1])
+    # The gradients' means; for 8-bit images exact (a sum of integers over a count).
+    mean_x = float((last_col - first_col).sum()) / (rows * (cols - 1))
+    mean_y = float((last_row - first_row).sum()) / ((rows - 1) * cols)
+    # Width: rows-side factors (n_rows x 3) times columns-side factors (3 x columns).
+    left_x = np.stack([sfft.fft(-last_col, n=n_rows), sfft.fft(first_col, n=n_rows),
+                       mean_x * _box_spectrum(rows, n_rows)], axis=1)
+    right_x = np.stack([_phases(col_freq, cols - 1, n_cols), _phases(col_freq, n_cols - 1, n_cols),
+                        _box_spectrum(cols - 1, n_cols, real=True)])
+    shift_x = _phases(col_freq, -1, n_cols) - 1.0
+    # Height: the same along the rows.
+    left_y = np.stack([_phases(row_freq, rows - 1, n_rows), _phases(row_freq, n_rows - 1, n_rows),
+                       mean_y * _box_spectrum(rows - 1, n_rows)], axis=1)
+    right_y = np.stack([sfft.rfft(-last_row, n=n_cols), sfft.rfft(first_row, n=n_cols),
+                        _box_spectrum(cols, n_cols, real=True)])
+    shift_y = _phases(row_freq, -1, n_rows) - 1.0
+    for top in range(0, n_rows, STRIP):
+        band = slice(top, top + STRIP)
+        both = spectrum[band]
+        width = both * shift_x[None, :]
+        width -= left_x[band] @ right_x
+        height = both * shift_y[band, None]
+        height -= left_y[band] @ right_y
+        np.square(height.real, out=both.real)
+        both.real += np.square(height.imag)
+        np.square(width.real, out=both.imag)
+        both.imag += np.square(width.imag)
+    return spectrum, n_cols
 
 
 def _transformed(gradient: np.ndarray, transform: str) -> np.ndarray:
@@ -224,13 +279,15 @@ def axis_maps(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     The transpose's horizontal gradient is the image's vertical one, transposed: its map is taken
     in the image's own orientation (lags 0..127 along the rows, -64..63 along the columns) and
-    transposed at the end, so the image is never copied transposed. One axis at a time, in strips:
-    the largest array held is one axis's padded spectrum (about 9 bytes per pixel)."""
+    transposed at the end, so the image is never copied transposed. Both axes come from one forward
+    transform of the image (``_gradient_powers``); the largest array held is that padded spectrum.
+    """
     img = np.asarray(image)
     rows, cols = img.shape
     size = PATCH_SIZE
-    width_map = _gradient_lags(img, 1, size) / _overlap(rows, cols - 1, size)
-    height_map = _gradient_lags(img, 0, size).T / _overlap(cols, rows - 1, size)
+    spectrum, n_cols = _gradient_powers(img, size)
+    width_map = _lags_of_power(spectrum.imag, n_cols, size, rows_one_sided=False) / _overlap(rows, cols - 1, size)
+    height_map = _lags_of_power(spectrum.real, n_cols, size, rows_one_sided=True).T / _overlap(cols, rows - 1, size)
     return width_map, height_map
 
 

@@ -23,19 +23,20 @@ def test_the_rate_is_the_least_squares_line_through_the_cited_points() -> None:
     assert bm.seconds_per_flop(((1024, 1.0),)) == pytest.approx(1.0 / f1)
 
 
-def test_an_axis_counts_the_four_transforms_at_the_fast_sizes() -> None:
-    # A 321 x 480 width gradient: 449 x 608 padded becomes 450 x 625 (449 is prime; 625 = 5^4).
+def test_the_maps_count_one_forward_transform_and_two_pruned_inverses() -> None:
+    # A 321 x 481 image: 449 x 609 padded becomes 450 x 625 (449 is prime; 625 = 5^4).
     n_rows, n_cols = 450, 625
     half = n_cols // 2 + 1
-    expected = (321 * 2.5 * n_cols * math.log2(n_cols) + half * 5 * n_rows * math.log2(n_rows)
-                + half * 2.5 * n_rows * math.log2(n_rows) + 128 * 2.5 * n_cols * math.log2(n_cols))
-    assert bm.axis_fft_flops(321, 480) == pytest.approx(expected)
+    forward = 321 * 2.5 * n_cols * math.log2(n_cols) + half * 5 * n_rows * math.log2(n_rows)
+    inverse_width = half * 2.5 * n_rows * math.log2(n_rows) + 65 * 2.5 * n_cols * math.log2(n_cols)
+    inverse_height = half * 2.5 * n_rows * math.log2(n_rows) + 128 * 2.5 * n_cols * math.log2(n_cols)
+    assert bm.map_fft_flops(321, 481) == pytest.approx(forward + inverse_width + inverse_height)
 
 
 def test_a_projection_adds_its_parts() -> None:
     p = bm.project(321, 481, decode_x86_s=0.002, fft_ratio=50.0, core_cycles=683_183)
     per_flop = bm.seconds_per_flop()
-    fft = (bm.axis_fft_flops(321, 480) + bm.axis_fft_flops(320, 481)) * per_flop
+    fft = bm.map_fft_flops(321, 481) * per_flop
     assert p.fft_s == pytest.approx(fft)
     passes = sum(bm.element_passes(321, 481).values()) * bm.ELEMENT_PASS_FLOPS * per_flop
     assert sum(p.passes_s.values()) == pytest.approx(passes)
@@ -47,3 +48,10 @@ def test_a_projection_adds_its_parts() -> None:
     for stage in small:
         if stage != "power spectra":
             assert large[stage] == 4 * small[stage]
+
+
+def test_the_bus_overhead_is_the_cited_access_cost_plus_the_copies() -> None:
+    # The calibration itself: 5,600 MMIO writes in 150-200 ms (the midpoint) on a PYNQ-Z1.
+    assert bm.board_bus_seconds(5600, 0) == pytest.approx(0.175)
+    copy = bm.board_bus_seconds(0, 8 * 1000)
+    assert copy == pytest.approx(1000 * bm.ELEMENT_PASS_FLOPS * bm.seconds_per_flop())

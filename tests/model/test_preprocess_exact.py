@@ -1,10 +1,11 @@
-"""The lean preprocessing (6 Dec 2026) gives the int8 codes of the one it replaced, bit for bit.
+"""The lean preprocessing gives the int8 codes of the direct one it replaced, bit for bit.
 
-The reference is the host's preprocessing before that rewrite, kept in bench/host_stages.py (the
+The reference is the host's direct preprocessing, kept in bench/host_stages.py (the
 benchmark's "before" column) and used here as the oracle: Immerkaer's estimate by a general 2-D
 convolution, the top-up of the whole image at once, the transpose's gradient, numpy.fft at the exact
 padded sizes (449 rows for a 321x481 image). The
-product now takes separable differences in strips, scipy.fft at sizes with small prime factors and
+product takes separable differences in strips, one forward transform of the image for both axes'
+maps (corrected for the gradients' edges and means), scipy.fft at sizes with small prime factors and
 a pruned inverse; the maps agree to about 1e-15 relative, far below half a code step, and these
 tests pin that the codes, the only thing the core sees, are equal on blurred dead-leaves images of
 odd, prime and board-like sizes, with and without the noise top-up.
@@ -42,7 +43,8 @@ def _old_top_up(image: np.ndarray, level: float) -> np.ndarray:
 
 
 def _old_axis_codes(gray: np.ndarray, floor: float) -> np.ndarray:
-    """(2, 128, 128): the width's and the height's codes of the image region, as before the rewrite."""
+    """(2, 128, 128): the width's and the height's codes of the image region, as the direct implementation
+    computes them."""
     image = _old_top_up(gray, floor) if floor > 0 else gray
     img = np.asarray(image)
     levels = img.astype(np.float64) if img.dtype == np.uint8 else img.astype(np.float64) * 255.0
