@@ -348,7 +348,10 @@ module bg_core
     logic [31:0] d_out_words;
     assign r_is_last = layer == hdr_layer_count - 16'd1;
 
+    logic        dec_go, dec_valid;   // the whole record is in `rec` (a pulse); its decode is ready
+
     bg_layer_decode #(.P(P), .SLOT_BYTES(SLOT_BYTES), .WBUF_TILES(WBUF_TILES), .STEM_K(STEM_K)) u_decode (
+        .clk(clk), .rst(rst || abort), .in_valid(dec_go), .out_valid(dec_valid),
         .rec(rec), .is_last(r_is_last), .slot_count(hdr_slot_count),
         .bad_layer(bad_layer), .no_fit(no_fit),
         .op(r_op), .src(r_src), .dst(r_dst), .out_frac(r_out_frac), .mac(r_mac),
@@ -511,6 +514,7 @@ module bg_core
         done_clr    <= 1'b0;
         hdr_start   <= 1'b0;
         count_clear <= 1'b0;
+        dec_go      <= 1'b0;
         if (rq_grant) rq_valid <= 1'b0;
 
         if (rst || abort) f_kick <= 1'b0;
@@ -669,47 +673,53 @@ module bg_core
                     if (rd_seq) begin
                         rec[128*rec_beat +: 128] <= rd_data;
                         rec_beat <= rec_beat + 2'd1;
-                        if (rd_last) state <= S_DECODE;
+                        if (rd_last) begin
+                            dec_go <= 1'b1;
+                            state  <= S_DECODE;
+                        end
                     end
                 end
 
                 S_DECODE: begin
-                    if (bad_layer || no_fit) begin
-                        pend_code <= bad_layer ? E_BAD_LAYER : E_NO_FIT;
-                        state     <= S_HOLD;
-                    end else begin
-                        e_mode <= d_mode;
-                        e_src <= r_src;  e_dst <= r_dst;  e_res <= d_res;  e_res_en <= d_res_en;
-                        e_src_signed <= slot_signed[r_src[$clog2(SLOTS)-1:0]];
-                        e_res_signed <= slot_signed[d_res[$clog2(SLOTS)-1:0]];
-                        e_stride <= d_stride;
-                        e_pad_top <= d_pad_top;
-                        e_pad_left <= d_pad_left;
-                        e_in_h <= d_in_h;  e_in_w <= d_in_w;  e_cbin <= d_cbin;
-                        e_out_h <= d_out_h;  e_out_w <= d_out_w;  e_cob <= d_cob;
-                        e_win_h <= d_win_h;
-                        e_win_w <= d_win_w;
-                        e_nib <= d_nib;
-                        e_ntb <= d_ntb;
-                        e_bias_shift <= d_bias_shift;  e_shift <= d_shift;
-                        e_out_fmt <= d_out_fmt;  e_post_fmt <= d_post_fmt;
-                        e_round <= d_round;  e_sat <= d_sat;
-                        e_is_last <= r_is_last;
-                        e_mac <= r_mac;
-                        e_tiles <= r_tiles;
-                        e_out_words <= d_out_words;
-                        e_w_off <= hdr_weight_offset + r_w_off;
-                        e_b_off <= hdr_weight_offset + r_b_off;
-                        if (r_is_last) logits_frac <= r_out_frac;
-                        count_clear <= 1'b1;
-                        ob <= 16'd0;
-                        if (r_mac) begin
-                            f_kick <= 1'b1;
-                            f_ob   <= 16'd0;
-                            f_buf  <= 1'b0;
-                            state  <= S_FIRST_FETCH;
+                    // bg_layer_decode's registers take a few cycles; the record stays in `rec` meanwhile
+                    if (dec_valid) begin
+                        if (bad_layer || no_fit) begin
+                            pend_code <= bad_layer ? E_BAD_LAYER : E_NO_FIT;
+                            state     <= S_HOLD;
                         end else begin
-                            state <= S_PASS_GO;
+                            e_mode <= d_mode;
+                            e_src <= r_src;  e_dst <= r_dst;  e_res <= d_res;  e_res_en <= d_res_en;
+                            e_src_signed <= slot_signed[r_src[$clog2(SLOTS)-1:0]];
+                            e_res_signed <= slot_signed[d_res[$clog2(SLOTS)-1:0]];
+                            e_stride <= d_stride;
+                            e_pad_top <= d_pad_top;
+                            e_pad_left <= d_pad_left;
+                            e_in_h <= d_in_h;  e_in_w <= d_in_w;  e_cbin <= d_cbin;
+                            e_out_h <= d_out_h;  e_out_w <= d_out_w;  e_cob <= d_cob;
+                            e_win_h <= d_win_h;
+                            e_win_w <= d_win_w;
+                            e_nib <= d_nib;
+                            e_ntb <= d_ntb;
+                            e_bias_shift <= d_bias_shift;  e_shift <= d_shift;
+                            e_out_fmt <= d_out_fmt;  e_post_fmt <= d_post_fmt;
+                            e_round <= d_round;  e_sat <= d_sat;
+                            e_is_last <= r_is_last;
+                            e_mac <= r_mac;
+                            e_tiles <= r_tiles;
+                            e_out_words <= d_out_words;
+                            e_w_off <= hdr_weight_offset + r_w_off;
+                            e_b_off <= hdr_weight_offset + r_b_off;
+                            if (r_is_last) logits_frac <= r_out_frac;
+                            count_clear <= 1'b1;
+                            ob <= 16'd0;
+                            if (r_mac) begin
+                                f_kick <= 1'b1;
+                                f_ob   <= 16'd0;
+                                f_buf  <= 1'b0;
+                                state  <= S_FIRST_FETCH;
+                            end else begin
+                                state <= S_PASS_GO;
+                            end
                         end
                     end
                 end

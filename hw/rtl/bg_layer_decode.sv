@@ -1,7 +1,15 @@
 // bg_layer_decode: one layer record of a core program (docs/core-program.md, "Layer record"; offsets,
 // operations and flags from bg_program_pkg) decoded into the engine's pass configuration, with the
-// checks that decide whether this core can run it. Combinational: bg_core registers the record (three
-// beats) and, in its decode state, the configuration.
+// checks that decide whether this core can run it. bg_core registers the record (three beats) and, when
+// out_valid comes, the configuration.
+//
+// Timing: three register stages, so that no multiply meets a compare or the sequencer in one cycle
+// (docs/timing.md, "What to pipeline"): 1 the fields' decode, bad_layer, and the first products
+// (kernel^2, out_h*out_w, in_h*in_w); 2 the products with the channel blocks (tiles, out_words, in_words);
+// 3 no_fit. The registers load every cycle from `rec`, so the outputs are those of the record `rec` has
+// held for LATENCY cycles: `rec`, `is_last` and `slot_count` must stay unchanged from `in_valid` (the
+// first cycle with the whole record) until `out_valid`, LATENCY cycles later. Outputs that are fields of
+// the record as stored (op, src, offsets, shapes, shifts, formats) are wires from `rec`.
 //
 // Checks:
 //   bad_layer (BAD_LAYER): an unknown operation or flag; a slot outside the program's slot_count; writing
@@ -10,7 +18,8 @@
 //     zero kernel or stride (but GAP) or a zero dimension; an inner layer whose output (or post-residual)
 //     format is not 8 bits wide; a last layer that is not 1 x 1 (or a max-pool); a pool that changes the
 //     channel count; a GAP with an output that is not 1 x 1.
-//   no_fit (NO_FIT): one output block's weight tiles exceed WBUF_TILES, or an activation exceeds a slot.
+//   no_fit (NO_FIT): one output block's weight tiles exceed WBUF_TILES, or an activation exceeds a slot
+//     (sizes computed whole: an output of 32768 x 32768 x 4 blocks is 2^32 words, not 0).
 
 `default_nettype none
 
@@ -22,6 +31,10 @@ module bg_layer_decode
     parameter int WBUF_TILES = 128,     // weight tiles of one output block, a power of two 2..65536
     parameter int STEM_K     = 7        // kernel side of the taps-on-lanes stem layer, 1..8
 ) (
+    input  wire                 clk,
+    input  wire                 rst,        // synchronous, active high: forgets a decode in progress
+    input  wire                 in_valid,   // one cycle: `rec` holds a whole record from this cycle on
+    output logic                out_valid,  // one cycle, LATENCY after in_valid: every output is the record's
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire  [8*LAYER_BYTES-1:0] rec,  // byte o of the record at [8*o +: 8] (padding/reserved unused)
     /* verilator lint_on UNUSEDSIGNAL */
@@ -82,6 +95,7 @@ module bg_layer_decode
     end
 
     localparam int LP = $clog2(P);
+    localparam int LATENCY = 3;                        // in_valid to out_valid (the stages below)
     localparam logic [31:0] SWD32  = SLOT_BYTES / P;   // words of P codes per slot
     localparam logic [31:0] WBUF32 = WBUF_TILES;
     localparam logic [7:0]  INPUT_SLOT8 = 8'(INPUT_SLOT);
@@ -96,9 +110,9 @@ module bg_layer_decode
         rw = rec[8*o +: 32];
     endfunction
 
+    // ---- the record's fields as stored ----
     logic [7:0]  flags, res, kernel, stride, pad_top, pad_left, out_fmt, post_fmt;
-    logic [15:0] in_h, in_w, in_c, out_h, out_w, out_c, cbin, cob, ntb;
-    logic [31:0] out_words, in_words;
+    logic [15:0] in_h, in_w, in_c, out_h, out_w, out_c;
     logic        res_en, taps;
 
     always_comb begin
@@ -115,15 +129,34 @@ module bg_layer_decode
         w_off = rw(LAYER_WEIGHT_OFFSET_OFFSET); b_off = rw(LAYER_BIAS_OFFSET_OFFSET);
         res_en = flags[FLAG_RESIDUAL_BIT];
         taps = flags[FLAG_TAPS_ON_LANES_BIT];
-        mac = op == OP_CONV || op == OP_DENSE;
-        cbin = 16'(({1'b0, in_c} + 17'(P - 1)) >> LP);
-        cob = 16'(({1'b0, out_c} + 17'(P - 1)) >> LP);
-        ntb = 16'(({8'd0, kernel} * {8'd0, kernel} + 16'(P - 1)) >> LP);
-        tiles = taps ? {16'd0, ntb} : {24'd0, kernel} * {24'd0, kernel} * {16'd0, cbin};
-        out_words = {16'd0, out_h} * {16'd0, out_w} * {16'd0, cob};
-        in_words = {16'd0, in_h} * {16'd0, in_w} * {16'd0, cbin};
 
-        bad_layer = op < OP_CONV || op > OP_DENSE || (flags & ~FLAGS_KNOWN) != 8'd0
+        cfg_res = res;
+        cfg_res_en = res_en;
+        cfg_in_h = in_h;  cfg_in_w = in_w;
+        cfg_out_h = out_h;  cfg_out_w = out_w;
+        cfg_bias_shift = rb(LAYER_BIAS_SHIFT_OFFSET);
+        cfg_shift = rb(LAYER_OUT_SHIFT_OFFSET);
+        cfg_out_fmt = out_fmt;  cfg_post_fmt = post_fmt;
+        cfg_round = flags[FLAG_ROUND_BIT];
+        cfg_sat = flags[FLAG_SATURATE_BIT];
+    end
+
+    // ---- stage 1: the decode, the checks on fields, the first products ----
+    logic        taps1;
+    logic [15:0] kk1;                 // kernel^2
+    logic [31:0] hw_out1, hw_in1;     // out_h * out_w, in_h * in_w
+
+    always_ff @(posedge clk) begin
+        mac <= op == OP_CONV || op == OP_DENSE;
+        taps1 <= taps;
+        cfg_cbin <= 16'(({1'b0, in_c} + 17'(P - 1)) >> LP);
+        cfg_cob <= 16'(({1'b0, out_c} + 17'(P - 1)) >> LP);
+        cfg_ntb <= 16'(({8'd0, kernel} * {8'd0, kernel} + 16'(P - 1)) >> LP);
+        kk1 <= {8'd0, kernel} * {8'd0, kernel};
+        hw_out1 <= {16'd0, out_h} * {16'd0, out_w};
+        hw_in1 <= {16'd0, in_h} * {16'd0, in_w};
+
+        bad_layer <= op < OP_CONV || op > OP_DENSE || (flags & ~FLAGS_KNOWN) != 8'd0
             || src >= slot_count || dst >= slot_count || dst == INPUT_SLOT8 || dst == src
             || (res_en && (op != OP_CONV || res >= slot_count || res == src || res == dst))
             || (taps != (src == INPUT_SLOT8)) || (taps && (op != OP_CONV || in_c != 16'd1))
@@ -136,28 +169,43 @@ module bg_layer_decode
             || (is_last && (out_h != 16'd1 || out_w != 16'd1 || op == OP_MAXPOOL))
             || ((op == OP_MAXPOOL || op == OP_GAP) && in_c != out_c)
             || (op == OP_GAP && (out_h != 16'd1 || out_w != 16'd1));
-        no_fit = (mac && tiles > WBUF32) || out_words > SWD32 || (!taps && in_words > SWD32);
 
         // the pass: a GAP is a pool whose window is the whole input, stride 1, no padding
-        cfg_mode = op == OP_MAXPOOL ? 2'd2 : op == OP_GAP ? 2'd3 : taps ? 2'd1 : 2'd0;
-        cfg_res = res;
-        cfg_res_en = res_en;
-        cfg_stride = op == OP_GAP ? 8'd1 : stride;
-        cfg_pad_top = op == OP_GAP ? 8'd0 : pad_top;
-        cfg_pad_left = op == OP_GAP ? 8'd0 : pad_left;
-        cfg_in_h = in_h;  cfg_in_w = in_w;  cfg_cbin = cbin;
-        cfg_out_h = out_h;  cfg_out_w = out_w;  cfg_cob = cob;
-        cfg_win_h = op == OP_GAP ? in_h : {8'd0, kernel};
-        cfg_win_w = op == OP_GAP ? in_w : {8'd0, kernel};
-        cfg_nib = mac ? cbin : 16'd1;
-        cfg_ntb = ntb;
-        cfg_bias_shift = rb(LAYER_BIAS_SHIFT_OFFSET);
-        cfg_shift = rb(LAYER_OUT_SHIFT_OFFSET);
-        cfg_out_fmt = out_fmt;  cfg_post_fmt = post_fmt;
-        cfg_round = flags[FLAG_ROUND_BIT];
-        cfg_sat = flags[FLAG_SATURATE_BIT];
-        cfg_out_words = out_words;
+        cfg_mode <= op == OP_MAXPOOL ? 2'd2 : op == OP_GAP ? 2'd3 : taps ? 2'd1 : 2'd0;
+        cfg_stride <= op == OP_GAP ? 8'd1 : stride;
+        cfg_pad_top <= op == OP_GAP ? 8'd0 : pad_top;
+        cfg_pad_left <= op == OP_GAP ? 8'd0 : pad_left;
+        cfg_win_h <= op == OP_GAP ? in_h : {8'd0, kernel};
+        cfg_win_w <= op == OP_GAP ? in_w : {8'd0, kernel};
+        cfg_nib <= (op == OP_CONV || op == OP_DENSE) ? 16'(({1'b0, in_c} + 17'(P - 1)) >> LP) : 16'd1;
     end
+
+    // ---- stage 2: the products with the channel blocks, whole (up to 48 bits), so that no size wraps
+    // past a check ----
+    logic [47:0] out_words2, in_words2;
+
+    always_ff @(posedge clk) begin
+        tiles <= taps1 ? {16'd0, cfg_ntb} : {16'd0, kk1} * {16'd0, cfg_cbin};   // below 2^32
+        out_words2 <= {16'd0, hw_out1} * {32'd0, cfg_cob};
+        in_words2 <= {16'd0, hw_in1} * {32'd0, cfg_cbin};
+    end
+
+    // ---- stage 3: the fit ----
+    always_ff @(posedge clk) begin
+        no_fit <= (mac && tiles > WBUF32) || out_words2 > {16'd0, SWD32}
+            || (!taps1 && in_words2 > {16'd0, SWD32});
+    end
+    // A layer that fits a slot has fewer than 2^24 output words.
+    assign cfg_out_words = out_words2[31:0];
+
+    // ---- out_valid: in_valid delayed by the stages ----
+    logic [LATENCY-1:0] v;
+
+    always_ff @(posedge clk) begin
+        if (rst) v <= '0;
+        else     v <= {v[LATENCY-2:0], in_valid};
+    end
+    assign out_valid = v[LATENCY-1];
 
 endmodule
 
