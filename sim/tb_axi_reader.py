@@ -248,10 +248,11 @@ async def slverr_drops_the_request(dut: Any) -> None:
         assert tb.out[n_out:] == tb.expected(HIGH + addr, beats)[:bad], \
             f"fault at beat {bad}: {len(tb.out) - n_out} beats handed on"
         tb.ram.fault = None
-        n_out = len(tb.out)
+        n_bursts, n_out = tb.checkpoint()
         await tb.request(HIGH + addr + 0x40, 40)
         await tb.idle()
         assert tb.out[n_out:] == tb.expected(HIGH + addr + 0x40, 40), "request after SLVERR"
+        assert tb.bursts[n_bursts:] == split((HIGH + addr + 0x40) % (1 << ADDR_W), 40), "bursts after SLVERR"
 
 
 @cocotb.test(timeout_time=5, timeout_unit="ms")
@@ -275,11 +276,13 @@ async def cancel_drops_the_request(dut: Any) -> None:
         got = tb.out[n_out:]
         assert tb.after_cancel == 0, f"{tb.after_cancel} beats handed on after cancel"
         assert got == tb.expected(addr, beats)[:len(got)], "beats before the cancel"
-        n_out = len(tb.out)
-        nxt = HIGH + 0x80000 + 0x100 * k
+        n_bursts, n_out = tb.checkpoint()
+        # Two beats before a 4 KB boundary: a burst length left over from the dropped request would cross it.
+        nxt = HIGH + 0x81000 + 0x1000 * k - 0x20
         await tb.request(nxt, 20)
         await tb.idle()
         assert tb.out[n_out:] == tb.expected(nxt, 20), f"request {k} after cancel saw stale beats"
+        assert tb.bursts[n_bursts:] == split(nxt % (1 << ADDR_W), 20), f"request {k} after cancel: bursts"
     assert tb.errs == 0
     # cancel while idle does nothing
     dut.cancel.value = 1

@@ -10,7 +10,15 @@
 // of the request is dropped. `cancel` drops the rest of the request too (soft reset, any core error).
 // Dropping still takes every beat of the burst in flight (AXI4 has no way to cancel a burst), with
 // rready high, then the reader is idle again; a new request waits (req_ready low) until then, so a run
-// after an cancel never sees a stale beat.
+// after a cancel never sees a stale beat.
+//
+// Timing: the burst bookkeeping works from registers only. The next burst's length (`blen`: the beats
+// left, the 4 KB boundary and MAX_BURST) is registered from the address and the beats left, so it is
+// ready one cycle after either changes (`blen_ok`); a burst is asked for at most every other cycle anyway
+// (AR is held at least one cycle). The end of a request is seen one cycle after its last beat, from the
+// registered counts. Computing both in the cycle that uses them chained two 24-bit subtractions, the
+// length's compares and a 24-bit equality into `active` (docs/timing.md). Each costs one cycle per request,
+// none per beat.
 
 `default_nettype none
 
@@ -76,17 +84,26 @@ module bg_axi_reader #(
     logic [23:0]       rem_ar;          // beats of the request not yet put in a burst
     logic [23:0]       rem_r;           // beats of the request not yet received
     logic [3:0]        bursts;          // bursts prepared whose last beat has not arrived
-    logic [8:0]        blen;            // beats of the next burst
+    logic [8:0]        blen;            // beats of the next burst (0: none left), from addr and rem_ar
+    logic              blen_ok;         // blen is that of the present addr and rem_ar
 
     // Beats left before the 4 KB boundary: 256 - addr[11:4].
     logic [8:0] to_4k;
     assign to_4k = 9'd256 - {1'b0, addr[11:4]};
 
-    always_comb begin
-        blen = MAXB;
-        if (to_4k < blen) blen = to_4k;
-        if (rem_ar < {15'd0, blen}) blen = rem_ar[8:0];
+    always_ff @(posedge clk) begin
+        blen <= MAXB;
+        if (to_4k < MAXB) blen <= to_4k;
+        if (rem_ar < {15'd0, ((to_4k < MAXB) ? to_4k : MAXB)}) blen <= rem_ar[8:0];
     end
+
+    logic issue, beat, finished;
+    // A new burst: its length is known, AR is free, the request is not dropped, beats remain to be asked
+    // for (blen is 0 exactly when none remain) and fewer than OUTSTANDING bursts are in flight.
+    assign issue    = active && blen_ok && !ar_pending && !drop && !cancel && blen != 9'd0 && bursts < MAXO;
+    assign beat     = m_axi_rvalid && m_axi_rready;
+    // Every beat put in a burst has arrived and no more are to be asked for: the request is over.
+    assign finished = rem_r == rem_ar && (drop || rem_ar == 24'd0);
 
     assign req_ready     = !active;
     assign busy          = active;
@@ -101,59 +118,46 @@ module bg_axi_reader #(
     assign out_valid = active && !drop && m_axi_rvalid && !m_axi_rresp[1];
     assign out_data  = m_axi_rdata;
     assign out_last  = rem_r == 24'd1;
-    assign waiting   = active && !drop && !m_axi_rvalid;
+    // Not in the cycle that sees a finished request: it no longer waits.
+    assign waiting   = active && !drop && !m_axi_rvalid && rem_r != 24'd0;
 
     always_ff @(posedge clk) begin : p_seq
-        logic        d;
-        logic [23:0] ra, rr;
-        logic [3:0]  bo;
         if (rst) begin
             active     <= 1'b0;
             drop       <= 1'b0;
             ar_pending <= 1'b0;
             err        <= 1'b0;
+            blen_ok    <= 1'b0;
         end else begin
             err <= 1'b0;
+            blen_ok <= !issue;
             if (!active) begin
                 if (req_valid && req_beats != 24'd0) begin
                     active     <= 1'b1;
                     drop       <= 1'b0;
                     ar_pending <= 1'b0;
+                    blen_ok    <= 1'b0;
                     addr       <= {req_addr[ADDR_W-1:4], 4'd0};
                     rem_ar     <= req_beats;
                     rem_r      <= req_beats;
                     bursts     <= 4'd0;
                 end
+            end else if (finished) begin
+                active <= 1'b0;
             end else begin
-                d  = drop || cancel;
-                ra = rem_ar;
-                rr = rem_r;
-                bo = bursts;
                 if (ar_pending && m_axi_arready) ar_pending <= 1'b0;
-                // Prepare the next burst while earlier ones are still being received (up to OUTSTANDING);
                 // AR stays valid until taken, as AXI4 requires, even if the request is dropped meanwhile.
-                if (!ar_pending && !d && ra != 24'd0 && bo < MAXO) begin
+                if (issue) begin
                     ar_pending <= 1'b1;
                     ar_addr    <= addr;
                     ar_len     <= blen[7:0] - 8'd1;   // 256 beats: 0 - 1 wraps to 255, as it should
                     addr       <= addr + {{(ADDR_W-13){1'b0}}, blen, 4'd0};
-                    ra         = ra - {15'd0, blen};
-                    bo         = bo + 4'd1;
+                    rem_ar     <= rem_ar - {15'd0, blen};
                 end
-                if (m_axi_rvalid && m_axi_rready) begin
-                    rr = rr - 24'd1;
-                    if (m_axi_rresp[1] && !d) begin
-                        err <= 1'b1;
-                        d   = 1'b1;
-                    end
-                    if (m_axi_rlast) bo = bo - 4'd1;
-                end
-                drop   <= d;
-                rem_ar <= ra;
-                rem_r  <= rr;
-                bursts <= bo;
-                // Done when every beat put in a burst has arrived and no more are to be asked for.
-                if (rr == ra && (d || ra == 24'd0)) active <= 1'b0;
+                if (beat) rem_r <= rem_r - 24'd1;
+                bursts <= bursts + {3'd0, issue} - {3'd0, beat && m_axi_rlast};
+                if (beat && m_axi_rresp[1] && !drop && !cancel) err <= 1'b1;
+                if (cancel || (beat && m_axi_rresp[1])) drop <= 1'b1;
             end
         end
     end
