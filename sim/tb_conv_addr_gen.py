@@ -7,7 +7,10 @@ and the window: per beat the source word (iy*in_w + ix)*cbin + block, padding (t
 the weight tile (wy*win_w + wx)*nib + ib, first and last beat of the pixel and the tag
 (oy*out_w + ox)*cob + ob, each taken modulo its port's width; a padding beat's address is not compared.
 In stem mode one transfer per pixel carries the window origin. The sink checks that a beat offered
-while out_ready is low stays unchanged until it is taken.
+while out_ready is low stays unchanged until it is taken; a monitor checks `busy` (high from the cycle
+after start until the pass's last transfer, what bg_core_engine's pass_busy relies on) and that the
+first transfer is offered LATENCY cycles after start. Single-cycle stalls at random fill and empty the
+output stage's skid entry on every pattern.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from blurgauge.sim import harness
 PRM = verilator.params()
 ADDR_W, TILE_W, TAG_W = PRM.get("ADDR_W", 12), PRM.get("TILE_W", 7), PRM.get("TAG_W", 12)
 CONV, STEM, POOL, GAP = 0, 1, 2, 3
+LATENCY = 3  # out_valid rises in the third cycle after the start cycle (two cycles of per-pass products)
 
 
 @dataclass(frozen=True)
@@ -139,21 +143,47 @@ async def start(dut: Any, p: Pass) -> None:
     dut.start.value = 0
 
 
-async def run_pass(dut: Any, p: Pass, rng: random.Random, stall_prob: float) -> int:
+async def watch_busy(dut: Any, p: Pass, transfers: int) -> None:
+    """From the first edge after start: busy high at every edge until the pass's last transfer, out_valid
+    low before the LATENCY-th edge and high at it (the sink may stall at random, so later edges are not
+    checked for out_valid)."""
+    seen, edge = 0, 0
+    while seen < transfers:
+        await RisingEdge(dut.clk)
+        edge += 1
+        assert dut.busy.value, f"{p}: busy low at edge {edge} after start, {seen} of {transfers} transfers done"
+        if edge < LATENCY:
+            assert not dut.out_valid.value, f"{p}: out_valid at edge {edge} after start, before the products"
+        elif edge == LATENCY:
+            assert dut.out_valid.value, f"{p}: no transfer offered {LATENCY} cycles after start"
+        seen += int(dut.out_valid.value and dut.out_ready.value)
+
+
+async def run_pass(dut: Any, p: Pass, rng: random.Random, stall_prob: float, max_stall: int = 5) -> int:
     """One pass with back-pressure; compares every transfer; returns the cycles from start to the end."""
     want = walk(p)
     sink = harness.StreamSink(
-        dut.clk, dut.out_valid, dut.out_ready, ports(dut), rng, stall_prob=stall_prob, max_stall=5, check_hold=True
+        dut.clk,
+        dut.out_valid,
+        dut.out_ready,
+        ports(dut),
+        rng,
+        stall_prob=stall_prob,
+        max_stall=max_stall,
+        check_hold=True,
     )
     t0 = get_sim_time("ns")
     await start(dut, p)
+    monitor = cocotb.start_soon(watch_busy(dut, p, len(want)))
     got = await sink.receive(len(want))
     cycles = round((get_sim_time("ns") - t0) / 10)
+    await monitor
     for n, (g, w) in enumerate(zip(got, want, strict=True)):
         have = as_transfer(p, g)
         assert have == w, f"{p}: transfer {n} of {len(want)}: got {have}, want {w}"
     await RisingEdge(dut.clk)
     assert not dut.out_valid.value, f"{p}: out_valid after the last of {len(want)} transfers"
+    assert not dut.busy.value, f"{p}: busy after the last of {len(want)} transfers"
     return cycles
 
 
@@ -216,9 +246,10 @@ async def edge_cases_with_stalls(dut: Any) -> None:
     dut.start.value = 0
     await harness.start_clock_and_reset(dut)
     passes = edge_cases() + [random_pass(rng) for _ in range(40)]
-    for p in passes:
+    for n, p in enumerate(passes):
         await ClockCycles(dut.clk, rng.choice([0, 0, 1, 3]) + 1)
-        await run_pass(dut, p, rng, stall_prob=0.4)
+        # every other pass with stalls of one cycle: the skid entry fills and empties at random
+        await run_pass(dut, p, rng, stall_prob=0.4 if n % 2 else 0.5, max_stall=5 if n % 2 else 1)
     dut._log.info("%d passes, %d transfers", len(passes), sum(len(walk(p)) for p in passes))
 
 
@@ -249,14 +280,24 @@ async def largest_shapes(dut: Any) -> None:
 
 @cocotb.test(timeout_time=2, timeout_unit="ms")
 async def full_rate(dut: Any) -> None:
-    """With out_ready high, one transfer per cycle, passes back to back."""
+    """With out_ready high, one transfer per cycle from the first (LATENCY cycles after start), passes back
+    to back; also the one-beat pixels of a 1x1 window and a one-column map, where every transfer steps an
+    output pixel or row."""
     rng = random.Random(cocotb.RANDOM_SEED + 2)
     dut.start.value = 0
     await harness.start_clock_and_reset(dut)
-    for p in (conv((6, 6), 2, 3, 1, (1, 1)), pool((8, 8), 1, 3, 2, (1, 1), 0), stem((8, 8), 7, 2, (3, 3))):
+    passes = (
+        conv((6, 6), 2, 3, 1, (1, 1)),
+        pool((8, 8), 1, 3, 2, (1, 1), 0),
+        stem((8, 8), 7, 2, (3, 3)),
+        conv((5, 1), 1, 1, 1, (0, 0), cob=2, ob=1),
+        conv((6, 3), 1, 1, 2, (1, 1)),
+    )
+    for p in passes:
         cycles = await run_pass(dut, p, rng, stall_prob=0.0)
         n = len(walk(p))
-        assert cycles <= n + 2, f"{p}: {n} transfers took {cycles} cycles"
+        # start's own cycle, LATENCY - 1 cycles without a transfer, then one per cycle
+        assert cycles == n + LATENCY, f"{p}: {n} transfers took {cycles} cycles, want {n + LATENCY}"
 
 
 @cocotb.test(timeout_time=1, timeout_unit="ms")
@@ -276,4 +317,22 @@ async def reset_ends_a_pass(dut: Any) -> None:
     dut.rst.value = 0
     await RisingEdge(dut.clk)
     assert not dut.out_valid.value, "out_valid after rst"
+    assert not dut.busy.value, "busy after rst"
     await run_pass(dut, replace(p, ob=0), rng, stall_prob=0.3)
+
+
+@cocotb.test(timeout_time=1, timeout_unit="ms")
+async def start_abandons_a_pass(dut: Any) -> None:
+    """A start in the middle of a pass, with beats in the output register and the skid entry, drops
+    them: the next transfers are the new pass's, from its first."""
+    rng = random.Random(cocotb.RANDOM_SEED + 4)
+    dut.start.value = 0
+    await harness.start_clock_and_reset(dut)
+    await start(dut, conv((5, 5), 2, 3, 1, (1, 1), cob=2, ob=1))
+    dut.out_ready.value = 1
+    await ClockCycles(dut.clk, 9)
+    await FallingEdge(dut.clk)
+    dut.out_ready.value = 0  # the output register and the skid entry fill
+    await ClockCycles(dut.clk, 3)
+    assert dut.out_valid.value, "the first pass ended early"
+    await run_pass(dut, pool((6, 6), 3, 3, 2, (1, 1), ob=2), rng, stall_prob=0.3)

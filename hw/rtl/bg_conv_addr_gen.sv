@@ -15,16 +15,33 @@
 //                    bg_stem_window reads the whole window and issues its beats itself.
 // Every transfer carries the tag (oy*out_w + ox)*cob + ob, the destination word of the output pixel in
 // block ob; `out_first` / `out_last` mark the first and last beat of an output pixel (wy, wx, ib all
-// zero / all at their ends). Addresses are computed in 32 bits and keep their low ADDR_W, TILE_W, TAG_W
-// bits: the loader checks that every tensor and the tiles of a block fit (bg_core, error 5).
+// zero / all at their ends). Addresses, tiles and tags are taken modulo 2^ADDR_W, 2^TILE_W, 2^TAG_W: the
+// loader checks that every tensor and the tiles of a block fit (bg_core, error 5).
 //
-// `start` (one cycle) begins the pass of block `start_ob` at pixel (0, 0), tap (0, 0, 0); out_valid
-// stays high until the last transfer of the pass (out_valid low: the pass is walked). The configuration
-// must hold from `start` until then; counts (in_h ... nib) are 1..65535 (0 would wrap), stride 1..255.
-// Outputs are combinational from the counters, so they stay stable while out_valid waits for out_ready.
+// `start` (one cycle) begins the pass of block `start_ob` at pixel (0, 0), tap (0, 0, 0); `busy` is high
+// from the next cycle until the last transfer of the pass (busy low: the pass is walked), and the first
+// transfer is offered 3 cycles after `start` (out_valid rises in the third cycle after it). The
+// configuration must hold from `start` until busy falls; counts (in_h ... nib) are 1..65535 (0 would
+// wrap), stride 1..255. A `start` during a pass abandons it.
 //
-// Multipliers (inferred; Yosys maps most of them to DSP48E1): oy*stride, ox*stride, iy*in_w, pix*cbin,
-// wy*win_w, (wy*win_w + wx)*nib, oy*out_w, (oy*out_w + ox)*cob.
+// No multiply is in the walk's cycle (products of the counters in series into the slot RAM's read
+// address would be the core's longest path, docs/timing.md): every address is stepped by an addition as
+// the walk advances, from bases kept for the current tap, window column, window row, output pixel and
+// output row:
+//   next inner block  tap + 1                 next window column  column + cbin
+//   next window row   row + in_w*cbin         next output pixel   pixel + stride*cbin
+//   next output row   output row + stride*in_w*cbin
+// The three step products and the pass's first address, (-pad_top*in_w - pad_left)*cbin + block, are
+// computed once per pass, in start's cycle and the next: one multiply deep each, the first level from
+// the configuration (registers in bg_core), the second from a registered first-level product. The
+// padding test compares the stepped coordinates (iy, ix), the weight tile counts the beats of the pixel,
+// the tag adds cob per pixel.
+//
+// Stages: the walk register (the next beat's counters, bases and coordinates) | the output register,
+// which holds the beat on the ports, with a second (skid) entry behind it. The walk advances whenever the
+// skid entry is empty, so it never waits on out_ready in the same cycle; with out_ready high the output
+// register is taken and refilled every cycle (one transfer per cycle), and when out_ready falls the beat
+// already on its way lands in the skid entry. The outputs are registers, stable while out_valid waits.
 
 `default_nettype none
 
@@ -36,27 +53,34 @@ module bg_conv_addr_gen #(
     input  wire                  clk,
     input  wire                  rst,          // synchronous, active high: ends the pass
 
-    /* Layer configuration: stable from start until out_valid falls */
+    /* Layer configuration: stable from start until busy falls */
     input  wire  [1:0]           cfg_mode,     // 0 conv/dense, 1 stem (window origins), 2 max-pool, 3 gap
     input  wire  [7:0]           cfg_stride,
     input  wire  [7:0]           cfg_pad_top,
     input  wire  [7:0]           cfg_pad_left,
     input  wire  [15:0]          cfg_in_h,
     input  wire  [15:0]          cfg_in_w,
+    /* verilator lint_off UNUSEDSIGNAL */
+    // cbin, cob and start_ob only ever enter sums taken modulo 2^ADDR_W or 2^TAG_W: with narrower ports
+    // their high bits are unused on purpose.
     input  wire  [15:0]          cfg_cbin,     // channel blocks (words per pixel) of the source
     input  wire  [15:0]          cfg_out_h,
     input  wire  [15:0]          cfg_out_w,
     input  wire  [15:0]          cfg_cob,      // channel blocks of the destination
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire  [15:0]          cfg_win_h,    // window rows (kernel; the map for gap)
     input  wire  [15:0]          cfg_win_w,
     input  wire  [15:0]          cfg_nib,      // inner blocks per tap: cbin for conv, 1 otherwise
 
     /* Pass control */
     input  wire                  start,        // one cycle: walk the pass of output block start_ob
-    input  wire  [15:0]          start_ob,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire  [15:0]          start_ob,     // (high bits: as cfg_cbin)
+    /* verilator lint_on UNUSEDSIGNAL */
+    output logic                 busy,         // the pass is being walked (transfers still to come)
 
     /* Beats (modes 0, 2, 3) or window origins (mode 1) */
-    output logic                 out_valid,    // also: the pass is being walked
+    output logic                 out_valid,
     input  wire                  out_ready,
     output logic [ADDR_W-1:0]    out_addr,     // source word of the tap
     output logic                 out_zero,     // the tap is padding
@@ -80,80 +104,230 @@ module bg_conv_addr_gen #(
     end
 
     localparam logic [1:0] M_STEM = 2'd1, M_POOL = 2'd2, M_GAP = 2'd3;   // 0: conv and dense
+    // Coordinate bits: |oy*stride + wy - pad_top| <= 65534*255 + 65534 < 2^24 with 16-bit counts and
+    // 8-bit stride and padding, so 26 signed bits hold every coordinate and the sums that step them.
+    localparam int CW = 26;
+    localparam int AW = ADDR_W;
 
-    logic        running;      // output pixels left
-    logic [15:0] ob, oy, ox, wy, wx, ib;
-    logic        take, stem;
+    typedef logic [AW-1:0] addr_t;
+    typedef logic signed [CW-1:0] coord_t;
 
+    // One transfer as it sits in the output register or the skid entry.
+    typedef struct packed {
+        addr_t             addr;
+        logic              zero;
+        logic [TILE_W-1:0] tile;
+        logic              first;
+        logic              last;
+        logic [TAG_W-1:0]  tag;
+        coord_t            iy0;
+        coord_t            ix0;
+    } beat_t;
+
+    logic stem;
     assign stem = cfg_mode == M_STEM;
-    assign take = running && out_ready;
 
-    /* verilator lint_off UNUSEDSIGNAL */
-    // 32-bit address arithmetic; the address widths keep the low bits (fit checked by the loader), so the
-    // high bits are unused on purpose.
-    logic signed [31:0] iy, ix, oy_s, ox_s;
-    logic [31:0] pix, word32, tile32, tag32;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic        in_range;
-    logic [15:0] blk;
+    // ---- per-pass constants (from start; the products' second level one cycle later) ----
+    logic        setup;                      // the cycle after start: the second-level products
+    addr_t       k_pitch, k_sx, k_sy;        // in_w*cbin, stride*cbin, stride*in_w*cbin
+    addr_t       k_base;                     // block - pad_left*cbin: the address of (0, -pad_left)
+    logic [15:0] k_nib1, k_ww1, k_wh1, k_ow1;  // the counts minus one: the counters' reload values
+    coord_t      k_ix_first;                 // -pad_left: the first column of every output row
+
+    // ---- the walk register: the next beat to enter the output stage ----
+    logic        w_valid;                    // beats of the pass left to walk
+    logic [15:0] ib_left, wx_left, wy_left, ox_left, oy_left;  // steps left in each loop
+    coord_t      iy, ix;                     // the tap's input pixel
+    coord_t      iy0, ix0;                   // the window origin of the output pixel
+    addr_t       a_tap, a_col, a_row, a_pix, a_orow;  // source words of the tap, and of the first tap of
+                                             // its window column, window row, output pixel, output row
+    logic [TILE_W-1:0] tile;
+    logic [TAG_W-1:0]  tag;
+    logic        first;
+
+    // ---- output register and skid entry ----
+    logic        o_valid, s_valid;
+    beat_t       o_beat, s_beat, w_beat;
+    logic        push, take;
+
+    assign push = w_valid && !s_valid;       // the walk advances: a registered condition only
+    assign take = o_valid && out_ready;
+
+    // The beat of the walk register (no arithmetic beyond the padding test's compares: negative
+    // coordinates read as large unsigned numbers, so one unsigned compare per axis covers both borders).
+    logic end_ib, end_wx, end_wy, end_ox, end_oy, pix_end;
+    assign end_ib  = ib_left == 16'd0;
+    assign end_wx  = wx_left == 16'd0;
+    assign end_wy  = wy_left == 16'd0;
+    assign end_ox  = ox_left == 16'd0;
+    assign end_oy  = oy_left == 16'd0;
+    assign pix_end = stem || (end_ib && end_wx && end_wy);   // the pixel's last beat (stem: every transfer)
 
     always_comb begin
-        oy_s = $signed({16'd0, oy} * {24'd0, cfg_stride}) - $signed({24'd0, cfg_pad_top});
-        ox_s = $signed({16'd0, ox} * {24'd0, cfg_stride}) - $signed({24'd0, cfg_pad_left});
-        iy = oy_s + $signed({16'd0, wy});
-        ix = ox_s + $signed({16'd0, wx});
-        in_range = iy >= 0 && ix >= 0 && iy < $signed({16'd0, cfg_in_h}) && ix < $signed({16'd0, cfg_in_w});
-        blk = (cfg_mode == M_POOL || cfg_mode == M_GAP) ? ob : ib;
-        pix = iy * {16'd0, cfg_in_w} + ix;
-        word32 = pix * {16'd0, cfg_cbin} + {16'd0, blk};
-        tile32 = ({16'd0, wy} * {16'd0, cfg_win_w} + {16'd0, wx}) * {16'd0, cfg_nib} + {16'd0, ib};
-        tag32 = ({16'd0, oy} * {16'd0, cfg_out_w} + {16'd0, ox}) * {16'd0, cfg_cob} + {16'd0, ob};
+        w_beat.addr  = a_tap;
+        w_beat.zero  = $unsigned(iy) >= CW'(cfg_in_h) || $unsigned(ix) >= CW'(cfg_in_w);
+        w_beat.tile  = tile;
+        w_beat.first = first;
+        w_beat.last  = end_ib && end_wx && end_wy;
+        w_beat.tag   = tag;
+        w_beat.iy0   = iy0;
+        w_beat.ix0   = ix0;
     end
 
-    assign out_valid = running;
-    assign out_addr  = word32[ADDR_W-1:0];
-    assign out_zero  = !in_range;
-    assign out_tile  = tile32[TILE_W-1:0];
-    assign out_first = wy == 16'd0 && wx == 16'd0 && ib == 16'd0;
-    assign out_last  = wy == cfg_win_h - 16'd1 && wx == cfg_win_w - 16'd1 && ib == cfg_nib - 16'd1;
-    assign out_tag   = tag32[TAG_W-1:0];
-    assign out_iy0   = oy_s;
-    assign out_ix0   = ox_s;
+    // The sums of the walk's steps (each feeds one or more bases; see the step below).
+    addr_t  n_tap, n_col, n_row, n_pix, n_orow;
+    coord_t iy0_next, ix0_next;
+    assign n_tap    = a_tap + addr_t'(1);
+    assign n_col    = a_col + addr_t'(cfg_cbin);
+    assign n_row    = a_row + k_pitch;
+    assign n_pix    = a_pix + k_sx;
+    assign n_orow   = a_orow + k_sy;
+    assign iy0_next = iy0 + CW'(cfg_stride);
+    assign ix0_next = ix0 + CW'(cfg_stride);
+
+    // Second-level product of setup: the first address of the pass, (-pad_top)*pitch + block - pad_left*cbin.
+    addr_t first_addr;
+    assign first_addr = addr_t'(iy0) * k_pitch + k_base;
 
     always_ff @(posedge clk) begin
         if (rst) begin
-            running <= 1'b0;
+            setup   <= 1'b0;
+            w_valid <= 1'b0;
         end else if (start) begin
-            running <= 1'b1;
-            ob <= start_ob;
-            oy <= 16'd0; ox <= 16'd0; wy <= 16'd0; wx <= 16'd0; ib <= 16'd0;
-        end else if (take) begin
-            if (!stem) begin
-                if (ib == cfg_nib - 16'd1) begin
-                    ib <= 16'd0;
-                    if (wx == cfg_win_w - 16'd1) begin
-                        wx <= 16'd0;
-                        if (wy == cfg_win_h - 16'd1) wy <= 16'd0;
-                        else wy <= wy + 16'd1;
-                    end else begin
-                        wx <= wx + 16'd1;
-                    end
+            setup   <= 1'b1;
+            w_valid <= 1'b0;
+        end else if (setup) begin
+            setup   <= 1'b0;
+            w_valid <= 1'b1;
+        end else if (push && pix_end && end_ox && end_oy) begin
+            w_valid <= 1'b0;                 // the pass's last beat leaves the walk
+        end
+    end
+
+    always_ff @(posedge clk) begin
+        if (start) begin
+            // first-level products and the counters of pixel (0, 0), tap (0, 0, 0)
+            k_pitch    <= addr_t'(cfg_in_w) * addr_t'(cfg_cbin);
+            k_sx       <= addr_t'(cfg_stride) * addr_t'(cfg_cbin);
+            k_base     <= ((cfg_mode == M_POOL || cfg_mode == M_GAP) ? addr_t'(start_ob) : addr_t'(0))
+                          - addr_t'(cfg_pad_left) * addr_t'(cfg_cbin);
+            k_nib1     <= cfg_nib - 16'd1;
+            k_ww1      <= cfg_win_w - 16'd1;
+            k_wh1      <= cfg_win_h - 16'd1;
+            k_ow1      <= cfg_out_w - 16'd1;
+            k_ix_first <= -CW'(cfg_pad_left);
+            ib_left    <= cfg_nib - 16'd1;
+            wx_left    <= cfg_win_w - 16'd1;
+            wy_left    <= cfg_win_h - 16'd1;
+            ox_left    <= cfg_out_w - 16'd1;
+            oy_left    <= cfg_out_h - 16'd1;
+            iy0        <= -CW'(cfg_pad_top);
+            iy         <= -CW'(cfg_pad_top);
+            ix0        <= -CW'(cfg_pad_left);
+            ix         <= -CW'(cfg_pad_left);
+            tile       <= '0;
+            tag        <= TAG_W'(start_ob);
+            first      <= 1'b1;
+        end else if (setup) begin
+            k_sy   <= addr_t'(cfg_stride) * k_pitch;
+            a_tap  <= first_addr;
+            a_col  <= first_addr;
+            a_row  <= first_addr;
+            a_pix  <= first_addr;
+            a_orow <= first_addr;
+        end else if (push) begin
+            if (!pix_end) begin
+                // within the output pixel: the next inner block, window column or window row
+                first <= 1'b0;
+                tile  <= tile + TILE_W'(1);
+                if (!end_ib) begin
+                    ib_left <= ib_left - 16'd1;
+                    a_tap   <= n_tap;
+                end else if (!end_wx) begin
+                    ib_left <= k_nib1;
+                    wx_left <= wx_left - 16'd1;
+                    ix      <= ix + CW'(1);
+                    a_tap   <= n_col;
+                    a_col   <= n_col;
                 end else begin
-                    ib <= ib + 16'd1;
+                    ib_left <= k_nib1;
+                    wx_left <= k_ww1;
+                    wy_left <= wy_left - 16'd1;
+                    iy      <= iy + CW'(1);
+                    ix      <= ix0;
+                    a_tap   <= n_row;
+                    a_col   <= n_row;
+                    a_row   <= n_row;
                 end
-            end
-            if (stem || out_last) begin
-                // next output pixel (after the pixel's last beat; in stem mode after every transfer)
-                if (ox == cfg_out_w - 16'd1) begin
-                    ox <= 16'd0;
-                    if (oy == cfg_out_h - 16'd1) running <= 1'b0;
-                    else oy <= oy + 16'd1;
+            end else begin
+                // the next output pixel: its window's first tap
+                first   <= 1'b1;
+                tile    <= '0;
+                tag     <= tag + TAG_W'(cfg_cob);
+                ib_left <= k_nib1;
+                wx_left <= k_ww1;
+                wy_left <= k_wh1;
+                if (!end_ox) begin
+                    ox_left <= ox_left - 16'd1;
+                    ix0     <= ix0_next;
+                    ix      <= ix0_next;
+                    iy      <= iy0;
+                    a_tap   <= n_pix;
+                    a_col   <= n_pix;
+                    a_row   <= n_pix;
+                    a_pix   <= n_pix;
                 end else begin
-                    ox <= ox + 16'd1;
+                    ox_left <= k_ow1;
+                    oy_left <= oy_left - 16'd1;
+                    iy0     <= iy0_next;
+                    iy      <= iy0_next;
+                    ix0     <= k_ix_first;
+                    ix      <= k_ix_first;
+                    a_tap   <= n_orow;
+                    a_col   <= n_orow;
+                    a_row   <= n_orow;
+                    a_pix   <= n_orow;
+                    a_orow  <= n_orow;
                 end
             end
         end
     end
+
+    // ---- output register with a skid entry ----
+    // push and take are independent: a pushed beat goes to the output register when it is empty or
+    // being taken (and the skid entry is empty, as push requires), else to the skid entry; a taken beat
+    // is replaced by the skid entry's when there is one.
+    always_ff @(posedge clk) begin
+        if (rst || start) begin
+            o_valid <= 1'b0;
+            s_valid <= 1'b0;
+        end else begin
+            if (take || !o_valid) begin
+                if (s_valid) begin
+                    o_beat  <= s_beat;
+                    o_valid <= 1'b1;
+                    s_valid <= 1'b0;
+                end else begin
+                    o_beat  <= w_beat;
+                    o_valid <= push;
+                end
+            end else if (push) begin
+                s_beat  <= w_beat;
+                s_valid <= 1'b1;
+            end
+        end
+    end
+
+    assign busy      = setup || w_valid || o_valid || s_valid;
+    assign out_valid = o_valid;
+    assign out_addr  = o_beat.addr;
+    assign out_zero  = o_beat.zero;
+    assign out_tile  = o_beat.tile;
+    assign out_first = o_beat.first;
+    assign out_last  = o_beat.last;
+    assign out_tag   = o_beat.tag;
+    assign out_iy0   = 32'(o_beat.iy0);
+    assign out_ix0   = 32'(o_beat.ix0);
 
 endmodule
 

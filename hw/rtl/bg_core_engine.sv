@@ -189,7 +189,7 @@ module bg_core_engine #(
     logic           b_valid, beat_taken, issue_ok;
     logic           adv;          // a word-path beat issued this cycle
     logic           adv_s;        // a stem beat issued this cycle
-    logic           ag_valid, ag_ready, ag_zero, ag_first, ag_last;
+    logic           ag_busy, ag_valid, ag_ready, ag_zero, ag_first, ag_last;
     logic [SAW-1:0] ag_addr, ag_tag;
     logic [TAW-1:0] ag_tile;
     logic signed [31:0] ag_iy0, ag_ix0;
@@ -203,7 +203,7 @@ module bg_core_engine #(
         .cfg_in_h(cfg_in_h), .cfg_in_w(cfg_in_w), .cfg_cbin(cfg_cbin), .cfg_out_h(cfg_out_h),
         .cfg_out_w(cfg_out_w), .cfg_cob(cfg_cob), .cfg_win_h(cfg_win_h), .cfg_win_w(cfg_win_w),
         .cfg_nib(cfg_nib),
-        .start(pass_start), .start_ob(pass_ob),
+        .start(pass_start), .start_ob(pass_ob), .busy(ag_busy),
         .out_valid(ag_valid), .out_ready(ag_ready), .out_addr(ag_addr), .out_zero(ag_zero), .out_tile(ag_tile),
         .out_first(ag_first), .out_last(ag_last), .out_tag(ag_tag), .out_iy0(ag_iy0), .out_ix0(ag_ix0));
 
@@ -231,7 +231,7 @@ module bg_core_engine #(
     assign src_addr  = ag_addr;
     assign w_re      = adv || adv_s;
     assign w_raddr   = {cur_buf, stem ? st_tb[TAW-1:0] : ag_tile};
-    assign pass_busy = ag_valid || st_busy || b_valid;
+    assign pass_busy = ag_busy || st_busy || b_valid;   // ag_busy from the cycle after pass_start
 
     always_ff @(posedge clk) begin
         if (!rst && pass_start) cur_buf <= pass_buf;
