@@ -192,6 +192,10 @@ PROFILES["shipped"] = replace(PROFILES["image-map-taught"], native_input_region=
 # sets are its own folders, so one work folder can hold both profiles.
 PROFILES["curves"] = replace(PROFILES["shipped"], curve_fraction=0.35, train_dir="train-curves",
                              val_dir="val-curves")
+# Research: ``curves`` with 20 % smooth curves, so that the camera-shake walks (Levin's kernels look like
+# them) keep 65 % of both sets instead of 50 % (docs/experiments.md, Experiment 25).
+PROFILES["curves-light"] = replace(PROFILES["curves"], curve_fraction=0.2, train_dir="train-curves20",
+                                   val_dir="val-curves20")
 
 
 def _run(args: list[str], dry_run: bool) -> None:
@@ -283,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
                              "schedule the networks are meant to get), short (a short full); research variants: "
                              "extended, extended2, extended3, augmented (each continues a work folder), photos, "
                              "grain, floor, autocorrelation, image-map (from scratch, with 49 Debian photos), "
-                             "image-map-long (continues image-map), image-map-mixed, image-map-taught, curves; "
+                             "image-map-long (continues image-map), image-map-mixed, image-map-taught, curves, "
+                             "curves-light; "
                              "see PROFILES")
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
     parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")
