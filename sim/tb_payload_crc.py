@@ -23,8 +23,8 @@ PRM = verilator.params()
 ADDR_W = PRM.get("ADDR_W", 64)
 CHUNK = PRM.get("CHUNK", 64)
 BEAT = 16
-#: Cycles from the last beat taken to `done`: bg_crc32's two stages and the done register.
-DONE_WITHIN = 4
+#: Cycles from the last beat taken to `done`: bg_crc32's three stages and the done register.
+DONE_WITHIN = 5
 
 
 class Reader:

@@ -27,7 +27,7 @@ from blurgauge.sim import harness
 PRM = verilator.params()
 LANES, SLOTS, SLOT_BYTES = PRM.get("LANES", 16), PRM.get("SLOTS", 8), PRM.get("SLOT_BYTES", 65536)
 IMAGES_ENV = "BG_HEADER_IMAGES"  # path of a JSON object {name: image as hex}
-LATENCY = 2  # from the edge that takes the fourth beat to done
+LATENCY = 4  # from the edge that takes the fourth beat to done: bg_crc32's three stages, then the check
 
 # hw/regs/bg_core.rdl, enum bg_error_e
 NONE, BAD_MAGIC, BAD_VERSION, HEADER_CRC, NO_FIT = 0, 1, 2, 3, 5

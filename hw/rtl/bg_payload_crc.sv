@@ -9,9 +9,10 @@
 // the last beat holding start_last_bytes bytes (0: a full beat). The block then asks for the region in
 // requests of at most CHUNK beats (req_valid held until req_grant; the next chunk is asked for the cycle
 // after a grant), takes the beats on in_valid/in_ready into bg_crc32, and raises `done` with `ok` (the CRC
-// equals expect_crc, sampled when the CRC leaves bg_crc32) two cycles after the last beat. Both hold until
-// the next start. start_skip: the region is vouched for (CTRL.payload_checked): no reads, done and ok at
-// once; start_beats must then be 0. A start with start_beats 0 and without start_skip never finishes.
+// equals expect_crc, sampled when the CRC leaves bg_crc32) three cycles after the last beat (bg_crc32's
+// latency and the done register). Both hold until the next start. start_skip: the region is vouched for
+// (CTRL.payload_checked): no reads, done and ok at once; start_beats must then be 0. A start with
+// start_beats 0 and without start_skip never finishes.
 //
 // `cancel` ends a check in progress: no further requests (a request not yet granted is withdrawn); beats
 // already asked for must be drained by the reader (bg_axi_reader's cancel). `rst` also empties bg_crc32's
@@ -62,6 +63,8 @@ module bg_payload_crc #(
     logic [ADDR_W-1:0] next_addr;   // address of the next chunk
     logic [4:0]        last_bytes;
     logic              first;       // the next beat starts the message
+    logic              on_last;     // the next beat is the last (left == 1), kept as a register so that
+                                    // bg_crc32's count and alignment do not wait for a 24-bit compare
     logic [23:0]       chunk;       // beats of the next request
     assign chunk = rem < CHUNK24 ? rem : CHUNK24;
 
@@ -71,7 +74,7 @@ module bg_payload_crc #(
     bg_crc32 #(.BYTES(16)) u_crc (
         .clk(clk), .rst(rst),
         .in_valid(in_valid), .in_ready(in_ready), .in_data(in_data),
-        .in_bytes(left == 24'd1 ? last_bytes : 5'd0), .in_start(first), .in_last(left == 24'd1),
+        .in_bytes(on_last ? last_bytes : 5'd0), .in_start(first), .in_last(on_last),
         .out_valid(crc_valid), .out_ready(1'b1), .out_crc(crc_value));
 
     always_ff @(posedge clk) begin
@@ -93,8 +96,9 @@ module bg_payload_crc #(
                 next_addr <= next_addr + (ADDR_W'(chunk) << 4);
             end
             if (in_valid && in_ready) begin
-                left  <= left - 24'd1;
-                first <= 1'b0;
+                left    <= left - 24'd1;
+                on_last <= left == 24'd2;
+                first   <= 1'b0;
             end
             if (crc_valid) begin
                 done <= 1'b1;
@@ -104,6 +108,7 @@ module bg_payload_crc #(
             if (start) begin
                 rem        <= start_beats;
                 left       <= start_beats;
+                on_last    <= start_beats == 24'd1;
                 next_addr  <= start_addr;
                 last_bytes <= {1'b0, start_last_bytes};
                 first      <= 1'b1;

@@ -6,7 +6,7 @@
 // beats on in_valid/in_ready, byte i of the header at in_data[8*(i%16) +: 8] of beat i/16 (the image's
 // little-endian layout in 128-bit AXI beats). in_ready is low outside of these four beats, so the beats
 // after the header stay on the stream for whoever reads the rest of the image. One beat per cycle.
-// Two cycles after the fourth beat is accepted, `done` is high for one cycle with `error_code`; both the
+// Four cycles after the fourth beat is accepted, `done` is high for one cycle with `error_code`; both the
 // error code and the fields then hold until the next start. The fields are those of the image even when
 // the error code is not 0 (they mean something only when it is 0). `busy` is high from start to done.
 //
@@ -20,14 +20,14 @@
 // The remaining consistency of the image (sizes, offsets, payload CRC, layer records) is for the stages
 // that read the rest of it.
 //
-// The CRC is computed here, one beat per cycle, with the same bit-serial description of the reflected
-// CRC-32 (polynomial 0xEDB88320) as bg_crc32, but over all 64 header bytes, header_crc included: for
-// zlib's CRC, crc32(m ++ c) with c appended little-endian equals the constant 0x2144DF1C exactly when
+// The CRC is bg_crc32's, one beat per cycle, over all 64 header bytes, header_crc included: for zlib's
+// CRC, crc32(m ++ c) with c appended little-endian equals the constant 0x2144DF1C exactly when
 // c == crc32(m) (the map from c to crc32(m ++ c) is invertible). So the header_crc check is "the CRC of
-// the whole header is 0x2144DF1C", and one 16-byte network serves all four beats instead of a 16-byte and
-// a 12-byte one. It is not an instance of bg_crc32 so that this file elaborates on its own (with the packages:
-// the lint parameter checks read one module at a time), and because whole beats need neither bg_crc32's
-// byte alignment nor its per-count networks.
+// the whole header is 0x2144DF1C", and the CRC runs over four whole beats (no partial last beat of 12
+// bytes). bg_crc32 registers each beat before the data's XOR network and the data's part before the
+// state's, so the CRC is three short register stages instead of one long one (with whole beats its
+// alignment and count selection reduce to wires); the check waits for its result. A start resets
+// bg_crc32, so that the CRC of an abandoned header never reaches a later check.
 
 `default_nettype none
 
@@ -82,10 +82,8 @@ module bg_program_header
         $error("bg_program_header: SLOT_BYTES must be in 1..2147483647");
     end
 
-    localparam logic [31:0] POLY           = 32'hEDB88320;
-    localparam logic [31:0] CRC_INIT       = 32'hFFFFFFFF;
-    // zlib's residue 0x2144DF1C before the final XOR with 0xFFFFFFFF.
-    localparam logic [31:0] CRC_RESIDUE    = 32'hDEBB20E3;
+    // zlib's residue: the CRC of a message followed by its own CRC, little-endian.
+    localparam logic [31:0] CRC_RESIDUE    = 32'h2144DF1C;
     localparam logic [7:0]  LANES8         = LANES[7:0];
     localparam logic [7:0]  SLOTS8         = SLOTS[7:0];
     localparam logic [31:0] SLOT_BYTES32   = SLOT_BYTES;
@@ -102,22 +100,22 @@ module bg_program_header
         $error("bg_program_header: written for a 4-beat header that ends with header_crc");
     end
 
-    // The reflected CRC register over the 16 bytes of a beat, byte 0 first, least significant bit first.
-    function automatic logic [31:0] crc_update(input logic [31:0] crc, input logic [127:0] data);
-        logic [31:0] c;
-        c = crc;
-        for (int i = 0; i < 128; i++) begin
-            c = (c >> 1) ^ (POLY & {32{c[0] ^ data[i]}});
-        end
-        crc_update = c;
-    endfunction
-
     // ---- collecting the four beats ----
     logic        armed, checking;
     logic [1:0]  beat;
-    logic [31:0] crc;
     logic        magic_ok;
     logic        take;
+
+    // ---- the CRC of the 64 header bytes ----
+    logic        crc_ready, crc_valid;
+    logic [31:0] crc;
+
+    // out_ready is 1, so bg_crc32 never holds a beat back; in_ready still follows its handshake.
+    bg_crc32 #(.BYTES(16)) u_crc (
+        .clk(clk), .rst(rst || start),
+        .in_valid(armed && in_valid), .in_ready(crc_ready), .in_data(in_data),
+        .in_bytes('0), .in_start(beat == 2'd0), .in_last(beat == 2'd3),
+        .out_valid(crc_valid), .out_ready(1'b1), .out_crc(crc));
 
     // With SLOTS = 255 every u8 count fits; the comparison would be constant (a lint warning), so it is
     // left out.
@@ -128,8 +126,8 @@ module bg_program_header
         assign too_many_slots = 1'b0;
     end
 
-    assign in_ready = armed;
-    assign take = armed && in_valid;
+    assign in_ready = armed && crc_ready;
+    assign take = in_ready && in_valid;
     assign busy = armed || checking;
 
     always_ff @(posedge clk) begin
@@ -152,8 +150,8 @@ module bg_program_header
                     armed <= 1'b0;
                     checking <= 1'b1;
                 end
-            end else if (checking) begin
-                // Every check reads registers filled by the four beats.
+            end else if (checking && crc_valid) begin
+                // Every check reads registers filled by the four beats, and the CRC of all of them.
                 checking <= 1'b0;
                 done <= 1'b1;
                 if (!magic_ok) begin
@@ -179,7 +177,6 @@ module bg_program_header
 
     always_ff @(posedge clk) begin
         if (take) begin
-            crc <= crc_update((beat == 2'd0) ? CRC_INIT : crc, in_data);
             if (beat == beat_of(HDR_MAGIC_OFFSET))
                 magic_ok <= in_data[8*(HDR_MAGIC_OFFSET % BEAT_BYTES) +: 32] == MAGIC;
             if (beat == beat_of(HDR_VERSION_OFFSET))

@@ -17,7 +17,7 @@ from blurgauge.hw import rtl_files, verilator
 from blurgauge.hw.compiler import program
 
 TB = "blurgauge.sim.tb_program_header"
-SOURCES = rtl_files.rtl_sources("bg_program_header")
+SOURCES = rtl_files.rtl_sources("bg_crc32", "bg_program_header")
 # sim/tb_program_header.py IMAGES_ENV (not imported: that would import cocotb into the pytest process).
 IMAGES_ENV = "BG_HEADER_IMAGES"
 
