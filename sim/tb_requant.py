@@ -15,7 +15,7 @@ from blurgauge.sim.requant_ref import RANDOM_VECTORS, Beat, Widths, make_beats, 
 
 PRM = verilator.params()
 W = Widths(PRM["LANES"], PRM["ACC_W"], PRM["CODE_W"], PRM["TAG_W"])
-LATENCY = 4
+LATENCY = 5
 
 
 def ports(dut) -> dict[str, object]:

@@ -19,14 +19,15 @@
 // Values travel as numbers, not codes: `in_res` and `out_y` are two's complement CODE_W+1 bits per lane,
 // wide enough for every signed or unsigned format up to CODE_W bits. A slot stores the low `width` bits.
 //
-// Pipeline: four register stages, latency 4, one beat per cycle:
+// Pipeline: five register stages, latency 5, one beat per cycle:
 //   1 shift:    x >>> s, the bit below the result (half) and whether any lower bit is set (sticky); the
 //               formats decoded into bit masks (shared by the lanes, so that no later stage decodes a width)
 //   2 round:    plus one where rounding half to even says so (q1)
 //   3 fit:      clip or wrap to out_fmt (y2)
-//   4 residual: with res_en, y2 + res clipped or wrapped to post_fmt (out_y)
-// The shift and its rounding increment are apart, and so are the two fits, because either pair in one cycle
-// is far longer than the core's other stages (docs/timing.md). A fit tests the value against masks (are
+//   4 residual: y2 + res (s4; y2 itself without res_en)
+//   5 fit:      with res_en, s4 clipped or wrapped to post_fmt (out_y)
+// The shift and its rounding increment are apart, and so are the residual add and its fit, because either
+// pair in one cycle is far longer than the core's other stages (docs/timing.md). A fit tests the value against masks (are
 // the bits above the format all sign?) rather than comparing it with bounds: no carry chain.
 // Ready propagates combinationally backwards through the stages, which is short for this block and keeps
 // it free of skid buffers; a stage moves whenever the one after it is empty or moves.
@@ -128,10 +129,11 @@ module bg_requant #(
     endfunction
 
     // ---- handshake: stage k moves when it is empty or stage k+1 moves ----
-    logic v1, v2, v3, v4;
-    logic r1, r2, r3, r4;
+    logic v1, v2, v3, v4, v5;
+    logic r1, r2, r3, r4, r5;
 
-    assign r4 = !v4 || out_ready;
+    assign r5 = !v5 || out_ready;
+    assign r4 = !v4 || r5;
     assign r3 = !v3 || r4;
     assign r2 = !v2 || r3;
     assign r1 = !v1 || r2;
@@ -143,11 +145,13 @@ module bg_requant #(
             v2 <= 1'b0;
             v3 <= 1'b0;
             v4 <= 1'b0;
+            v5 <= 1'b0;
         end else begin
             if (r1) v1 <= in_valid;
             if (r2) v2 <= v1;
             if (r3) v3 <= v2;
             if (r4) v4 <= v3;
+            if (r5) v5 <= v4;
         end
     end
 
@@ -227,21 +231,37 @@ module bg_requant #(
         end
     end
 
-    // ---- stage 4: residual add, fit to the post-residual format ----
+    // ---- stage 4: residual add ----
+    logic [LANES*IW-1:0] s4;
+    fmt_t                post_f4;
+    logic                sat4, res_en4;
+    logic [TAG_W-1:0]    tag4;
+
     always_ff @(posedge clk) begin
         if (r4 && v3) begin
             for (int l = 0; l < LANES; l++) begin
-                if (res_en3) begin
-                    out_y[l*VW +: VW] <= fit(residual_sum(y2[l*VW +: VW], res3[l*VW +: VW]), post_f3, sat3);
-                end else begin
-                    out_y[l*VW +: VW] <= y2[l*VW +: VW];
-                end
+                s4[l*IW +: IW] <= res_en3 ? residual_sum(y2[l*VW +: VW], res3[l*VW +: VW])
+                                          : {{(IW-VW){y2[l*VW + VW-1]}}, y2[l*VW +: VW]};
             end
-            out_tag <= tag3;
+            post_f4 <= post_f3;
+            sat4    <= sat3;
+            res_en4 <= res_en3;
+            tag4    <= tag3;
         end
     end
 
-    assign out_valid = v4;
+    // ---- stage 5: fit to the post-residual format ----
+    always_ff @(posedge clk) begin
+        if (r5 && v4) begin
+            for (int l = 0; l < LANES; l++) begin
+                // without res_en, s4 is y2: already a value of out_fmt, passed on as it is
+                out_y[l*VW +: VW] <= res_en4 ? fit(s4[l*IW +: IW], post_f4, sat4) : s4[l*IW +: VW];
+            end
+            out_tag <= tag4;
+        end
+    end
+
+    assign out_valid = v5;
 
     // Format bit 6 has no meaning yet; named so that lint knows it is ignored on purpose.
     logic unused_fmt_bit6;
