@@ -27,8 +27,9 @@
 //   4 residual: y2 + res (s4; y2 itself without res_en)
 //   5 fit:      with res_en, s4 clipped or wrapped to post_fmt (out_y)
 // The shift and its rounding increment are apart, and so are the residual add and its fit, because either
-// pair in one cycle is far longer than the core's other stages (docs/timing.md). A fit tests the value against masks (are
-// the bits above the format all sign?) rather than comparing it with bounds: no carry chain.
+// pair in one cycle is far longer than the core's other stages (docs/timing.md). A fit tests the value
+// against masks (are the bits above the format all sign?) rather than comparing it with bounds: no carry
+// chain.
 // Ready propagates combinationally backwards through the stages, which is short for this block and keeps
 // it free of skid buffers; a stage moves whenever the one after it is empty or moves.
 
