@@ -36,7 +36,9 @@ def test_core_image_job(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("config", [
     pytest.param(SMALL, id="P4"),
-    pytest.param({**SMALL, "LANES": 32}, id="P32", marks=[pytest.mark.fullsize, pytest.mark.slow]),
+    # At 32 lanes the stem's 64 x 64 output is one 32-byte word per pixel: 128 KiB per slot.
+    pytest.param({**SMALL, "LANES": 32, "SLOT_BYTES": 131072}, id="P32",
+                 marks=[pytest.mark.fullsize, pytest.mark.slow]),
 ])
 def test_core_input_from_memory(tmp_path: Path, config: dict[str, int]) -> None:
     """The patch from DDR through the core's own AXI master (CTRL.input_from_memory): at P=4 a 16-byte beat
