@@ -5,7 +5,7 @@ Run with `make bench-host` (or `python bench/host_throughput.py --images 4`; `--
 host's per-stage table alone, bench/host_stages.py). Every backend runs the
 same networks on the same synthetic blurry images through ``Accelerator.estimate_many`` (preprocessing
 of the next image overlapped with the backend's work). The projected board time is the CYCLES the
-simulated core counted for the four runs of an image (coarse and fine, two axes) at
+simulated core counted for an image's job (coarse and fine on both axes, one start) at
 ``TARGET_CLOCK_MHZ``, plus the host's work on the board's ARM as bench/board_model.py projects it
 (never this machine's preprocessing time, which would mix two machines). Prints a table and the command, and writes
 build/bench/host.json.
