@@ -14,6 +14,8 @@ are what a board projection multiplies.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -62,48 +64,39 @@ class CountingTransport:
         self.inner = inner
         self.counts = BusCounts()
 
-    def _timed(self, kind: str, began: float) -> None:
-        self.counts.seconds[kind] = self.counts.seconds.get(kind, 0.0) + time.perf_counter() - began
+    @contextmanager
+    def _call(self, kind: str) -> Iterator[None]:
+        """Time one call of ``kind``, whether it returns or raises."""
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.counts.seconds[kind] = self.counts.seconds.get(kind, 0.0) + time.perf_counter() - began
 
     def read32(self, offset: int) -> int:
-        began = time.perf_counter()
-        try:
+        self.counts.reads += 1
+        with self._call("read32"):
             return self.inner.read32(offset)
-        finally:
-            self.counts.reads += 1
-            self._timed("read32", began)
 
     def write32(self, offset: int, value: int) -> None:
-        began = time.perf_counter()
-        try:
+        self.counts.writes += 1
+        with self._call("write32"):
             self.inner.write32(offset, value)
-        finally:
-            self.counts.writes += 1
-            self._timed("write32", began)
 
     def alloc(self, nbytes: int) -> int:
-        began = time.perf_counter()
-        try:
+        with self._call("alloc"):
             return self.inner.alloc(nbytes)
-        finally:
-            self._timed("alloc", began)
 
     def write_memory(self, address: int, data: bytes) -> None:
-        began = time.perf_counter()
-        try:
+        self.counts.copies += 1
+        self.counts.copied_bytes += len(data)
+        with self._call("write_memory"):
             self.inner.write_memory(address, data)
-        finally:
-            self.counts.copies += 1
-            self.counts.copied_bytes += len(data)
-            self._timed("write_memory", began)
 
     def wait(self, seconds: float) -> None:
-        began = time.perf_counter()
-        try:
+        self.counts.waits += 1
+        with self._call("wait"):
             self.inner.wait(seconds)
-        finally:
-            self.counts.waits += 1
-            self._timed("wait", began)
 
     def close(self) -> None:
         self.inner.close()
@@ -117,12 +110,9 @@ class CountingStreamTransport(CountingTransport):
     """``CountingTransport`` of a transport with the AXI4-Stream input (``StreamTransport``)."""
 
     def send_stream(self, data: bytes) -> None:
-        began = time.perf_counter()
-        try:
+        self.counts.streamed_bytes += len(data)
+        with self._call("send_stream"):
             self.inner.send_stream(data)
-        finally:
-            self.counts.streamed_bytes += len(data)
-            self._timed("send_stream", began)
 
     def reset_stream(self) -> None:
         self.inner.reset_stream()
