@@ -193,7 +193,7 @@ PROFILES["shipped"] = replace(PROFILES["image-map-taught"], native_input_region=
 PROFILES["curves"] = replace(PROFILES["shipped"], curve_fraction=0.35, train_dir="train-curves",
                              val_dir="val-curves")
 # Research: ``curves`` with 20 % smooth curves, so that the camera-shake walks (Levin's kernels look like
-# them) keep 65 % of both sets instead of 50 % (docs/experiments.md, Experiment 25).
+# them) keep 65 % of both sets instead of 50 % (the 35 % mix lost ground on Levin: docs/experiments.md, Experiment 23).
 PROFILES["curves-light"] = replace(PROFILES["curves"], curve_fraction=0.2, train_dir="train-curves20",
                                    val_dir="val-curves20")
 
