@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 
@@ -33,11 +33,6 @@ class BusCounts:
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
-    def accesses(self) -> int:
-        """Register reads and writes together."""
-        return self.reads + self.writes
-
-    @property
     def inside_s(self) -> float:
         """Seconds spent inside the transport's calls, waits included."""
         return sum(self.seconds.values())
@@ -50,9 +45,7 @@ class BusCounts:
         return out
 
     def snapshot(self) -> BusCounts:
-        copy = BusCounts(**{f.name: getattr(self, f.name) for f in fields(self) if f.name != "seconds"})
-        copy.seconds = dict(self.seconds)
-        return copy
+        return replace(self, seconds=dict(self.seconds))
 
 
 class CountingTransport:

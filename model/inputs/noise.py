@@ -22,18 +22,13 @@ import zlib
 import numpy as np
 
 from blurgauge.model.data.blur import quantize_8bit
+from blurgauge.model.inputs.patches import gray_levels
 
 #: The highest floor that means anything: half the full range.
 MAX_LEVEL = 0.5
 #: Rows per strip: the host works on large photos a strip at a time, so its float64 temporaries
 #: stay a few MB whatever the image's size (a 512 MB board holds a 24 Mpx photo).
 STRIP_ROWS = 256
-
-
-def _gray_levels(image: np.ndarray) -> np.ndarray:
-    """Pixels in gray levels of 255 (``image`` is uint8, or float in [0, 1], as everywhere here)."""
-    img = np.asarray(image)
-    return img.astype(np.float64) if img.dtype == np.uint8 else img.astype(np.float64) * 255.0
 
 
 def noise_sigma(image: np.ndarray) -> float:
@@ -49,7 +44,7 @@ def noise_sigma(image: np.ndarray) -> float:
     # (no general 2-D convolution), a strip of rows (and the 2 below it) at a time. Zero on any locally
     # linear image, variance 36 sigma^2 on white noise. On 8-bit levels every response is an exact integer.
     for top in range(0, rows - 2, STRIP_ROWS):
-        levels = _gray_levels(img[top : top + STRIP_ROWS + 2])
+        levels = gray_levels(img[top : top + STRIP_ROWS + 2])
         across = levels[:, :-2] - 2.0 * levels[:, 1:-1] + levels[:, 2:]
         response = across[:-2] - 2.0 * across[1:-1] + across[2:]
         total += float(np.abs(response).sum())
@@ -73,7 +68,7 @@ def top_up_noise(image: np.ndarray, level: float, rng: np.random.Generator, have
     # Strip by strip: the generator's normal draws continue across calls, so the noise (and every
     # rounded pixel) is the one a single draw over the whole image gives; only the memory differs.
     for top in range(0, img.shape[0], STRIP_ROWS):
-        pixels = _gray_levels(img[top : top + STRIP_ROWS])
+        pixels = gray_levels(img[top : top + STRIP_ROWS])
         pixels /= 255.0
         if extra:
             # rng.normal(0, extra) is 0 + extra * standard_normal(), the same draws and values; the

@@ -40,14 +40,16 @@ class Patch:
     std: float  # standard deviation of the gradients in the window
 
 
-def horizontal_gradient(image: np.ndarray) -> np.ndarray:
-    """Forward difference along columns, in 8-bit gray levels: shape (rows, cols - 1).
-
-    ``image`` is uint8 (0..255) or float in [0, 1]; both give the same scale.
-    """
+def gray_levels(image: np.ndarray) -> np.ndarray:
+    """Pixels as float64 8-bit gray levels: ``image`` is uint8 (0..255) or float in [0, 1]; both give the
+    same scale."""
     img = np.asarray(image)
-    scaled = img.astype(np.float64) if img.dtype == np.uint8 else img.astype(np.float64) * 255.0
-    return np.diff(scaled, axis=1)
+    return img.astype(np.float64) if img.dtype == np.uint8 else img.astype(np.float64) * 255.0
+
+
+def horizontal_gradient(image: np.ndarray) -> np.ndarray:
+    """Forward difference along columns, in 8-bit gray levels (``gray_levels``): shape (rows, cols - 1)."""
+    return np.diff(gray_levels(image), axis=1)
 
 
 def window_positions(length: int, size: int = PATCH_SIZE, stride: int = STRIDE) -> np.ndarray:

@@ -39,6 +39,7 @@ from blurgauge.model.inputs.noise import MAX_LEVEL
 from blurgauge.model.inputs.patches import (
     PATCH_SIZE,
     check_image_size,
+    gray_levels,
     height_patches,
     width_patches,
 )
@@ -171,12 +172,6 @@ def _lags_of_power(power: np.ndarray, n_cols: int, size: int, rows_one_sided: bo
     return lags / n_rows
 
 
-def _levels(pixels: np.ndarray) -> np.ndarray:
-    """Pixels (uint8, or float in [0, 1]) in float64 gray levels of 255, as ``patches.horizontal_gradient``
-    scales them."""
-    return pixels.astype(np.float64) if pixels.dtype == np.uint8 else pixels.astype(np.float64) * 255.0
-
-
 def _box_spectrum(length: int, n: int, real: bool = False) -> np.ndarray:
     """The transform of ones at 0 .. length-1 padded to ``n`` points (the real transform's half where
     ``real``)."""
@@ -202,23 +197,23 @@ def _gradient_powers(image: np.ndarray, size: int) -> tuple[np.ndarray, int]:
     linear: G = P (e^(2 pi i l / n_cols) - 1) - (the two columns' and the box's transforms), each a
     column's transform times a row of phases, so the correction is a product of a (rows x 3) and a (3 x
     columns) matrix. The height's is the same along the other axis. One forward transform (the rows' real
-    transforms, then every column's) serves both axes, where each axis took its own before; the lags equal
-    that way's to about 1e-14 relative and the int8 codes bit for bit (tests/model/test_preprocess_exact.py).
+    transforms, then every column's) serves both axes; the lags equal those of one transform per axis's
+    gradient map to about 1e-14 relative, and the int8 codes bit for bit (tests/model/test_preprocess_exact.py).
     The image is read a strip of rows at a time and the powers are written over the transform they come
     from, so the largest array is one spectrum (16 bytes per padded pixel).
     """
     img = np.asarray(image)
     rows, cols = img.shape
-    n_rows, n_cols = sfft.next_fast_len(rows + size), sfft.next_fast_len(cols + size, real=True)
+    n_rows, n_cols = _transform_sizes(rows, cols, size)
     spectrum = np.zeros((n_rows, n_cols // 2 + 1), dtype=np.complex128)
     for top in range(0, rows, STRIP):
-        levels = _levels(img[top : top + STRIP])
+        levels = gray_levels(img[top : top + STRIP])
         spectrum[top : top + len(levels)] = sfft.rfft(levels, n=n_cols, axis=-1, workers=FFT_WORKERS)
     spectrum = sfft.fft(spectrum, axis=-2, overwrite_x=True, workers=FFT_WORKERS)
 
     row_freq, col_freq = np.arange(n_rows), np.arange(n_cols // 2 + 1)
-    first_col, last_col = _levels(img[:, 0]), _levels(img[:, -1])
-    first_row, last_row = _levels(img[0]), _levels(img[-1])
+    first_col, last_col = gray_levels(img[:, 0]), gray_levels(img[:, -1])
+    first_row, last_row = gray_levels(img[0]), gray_levels(img[-1])
     # The gradients' means; for 8-bit images exact (a sum of integers over a count).
     mean_x = float((last_col - first_col).sum()) / (rows * (cols - 1))
     mean_y = float((last_row - first_row).sum()) / ((rows - 1) * cols)
