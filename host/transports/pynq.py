@@ -49,9 +49,11 @@ POLL_S = 2e-4
 IRQ_PIN = "irq"
 #: Beyond a wait's own bound: how long the interrupt thread may take to answer at all.
 THREAD_MARGIN_S = 5.0
-#: Interrupts in a row that did not come although the core was done, before the transport polls instead
-#: (one alone can be a run that ended between the wait's bound and the STATUS read).
+#: Interrupts in a row that did not come although the core was done, before the transport polls instead.
 MISSED_IRQ_LIMIT = 3
+#: A run that ends between a wait's bound and the STATUS read raises its interrupt after the bound: a
+#: wait this long after such a read tells that late interrupt (a race, not a fault) from a missing one.
+LATE_IRQ_S = 0.05
 #: The registers the driver uses must lie inside the IP's address range.
 REGISTER_SPAN = regs.LOGIT0 + 4 * regs.LOGIT_COUNT
 
@@ -148,7 +150,8 @@ class PynqTransport:
         self.poll_s = poll_s
         self._buffers: dict[int, Any] = {}  # device address -> PynqBuffer, kept alive while the core reads it
         self._irq: _InterruptThread | None = None
-        self.missed_interrupts = 0
+        self.missed_interrupts = 0  # in a row; reset by an interrupt that comes
+        self.late_interrupts = 0  # in all: runs that ended between a wait's bound and the STATUS read
         self.overlay = pynq.Overlay(str(path), download=download)
         key = self._core_key(path, core)
         span = int(self.overlay.ip_dict[key].get("addr_range", 0))
@@ -251,7 +254,12 @@ class PynqTransport:
         # No interrupt within the bound: a run still going, or an interrupt that does not reach PYNQ.
         done = regs.FIELDS["STATUS"]["done"].get(self.read32(regs.STATUS))
         enabled = regs.FIELDS["CTRL"]["irq_enable"].get(self.read32(regs.CTRL))
-        if done and enabled:
+        if not (done and enabled):
+            return
+        if self._irq.wait(LATE_IRQ_S):
+            self.late_interrupts += 1
+            self.missed_interrupts = 0
+        else:
             self.missed_interrupts += 1
             if self.missed_interrupts >= MISSED_IRQ_LIMIT:
                 warnings.warn(f"the core's interrupt did not reach PYNQ {self.missed_interrupts} times although "
