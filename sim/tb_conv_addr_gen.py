@@ -29,7 +29,7 @@ from blurgauge.sim import harness
 PRM = verilator.params()
 ADDR_W, TILE_W, TAG_W = PRM.get("ADDR_W", 12), PRM.get("TILE_W", 7), PRM.get("TAG_W", 12)
 CONV, STEM, POOL, GAP = 0, 1, 2, 3
-LATENCY = 3  # out_valid rises in the third cycle after the start cycle (two cycles of per-pass products)
+LATENCY = 4  # out_valid rises in the fourth cycle after the start cycle (three cycles of per-pass set-up)
 
 
 @dataclass(frozen=True)

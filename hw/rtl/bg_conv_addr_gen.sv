@@ -20,7 +20,7 @@
 //
 // `start` (one cycle) begins the pass of block `start_ob` at pixel (0, 0), tap (0, 0, 0); `busy` is high
 // from the next cycle until the last transfer of the pass (busy low: the pass is walked), and the first
-// transfer is offered 3 cycles after `start` (out_valid rises in the third cycle after it). The
+// transfer is offered 4 cycles after `start` (out_valid rises in the fourth cycle after it). The
 // configuration must hold from `start` until busy falls; counts (in_h ... nib) are 1..65535 (0 would
 // wrap), stride 1..255. A `start` during a pass abandons it.
 //
@@ -32,8 +32,9 @@
 //   next window row   row + in_w*cbin         next output pixel   pixel + stride*cbin
 //   next output row   output row + stride*in_w*cbin
 // The three step products and the pass's first address, (-pad_top*in_w - pad_left)*cbin + block, are
-// computed once per pass, in start's cycle and the next: one multiply deep each, the first level from
-// the configuration (registers in bg_core), the second from a registered first-level product. The
+// computed once per pass, in start's cycle and the two after it, one multiply or one addition per
+// register: the first level's products from the configuration (registers in bg_core), the second level's
+// from a registered first-level product, then the first address as the sum of registered terms. The
 // padding test compares the stepped coordinates (iy, ix), the weight tile counts the beats of the pixel,
 // the tag adds cob per pixel.
 //
@@ -127,10 +128,12 @@ module bg_conv_addr_gen #(
     logic stem;
     assign stem = cfg_mode == M_STEM;
 
-    // ---- per-pass constants (from start; the products' second level one cycle later) ----
-    logic        setup;                      // the cycle after start: the second-level products
+    // ---- per-pass constants (from start: first-level products | second level | the first address) ----
+    logic        setup, setup2;              // the two cycles after start
     addr_t       k_pitch, k_sx, k_sy;        // in_w*cbin, stride*cbin, stride*in_w*cbin
+    addr_t       k_block, k_left;            // block (pools: the slot word of block ob), pad_left*cbin
     addr_t       k_base;                     // block - pad_left*cbin: the address of (0, -pad_left)
+    addr_t       k_top;                      // -pad_top*in_w*cbin: the address of row -pad_top
     logic [15:0] k_nib1, k_ww1, k_wh1, k_ow1;  // the counts minus one: the counters' reload values
     coord_t      k_ix_first;                 // -pad_left: the first column of every output row
 
@@ -185,19 +188,24 @@ module bg_conv_addr_gen #(
     assign iy0_next = iy0 + CW'(cfg_stride);
     assign ix0_next = ix0 + CW'(cfg_stride);
 
-    // Second-level product of setup: the first address of the pass, (-pad_top)*pitch + block - pad_left*cbin.
+    // The first address of the pass, (-pad_top)*pitch + block - pad_left*cbin, from registered terms.
     addr_t first_addr;
-    assign first_addr = addr_t'(iy0) * k_pitch + k_base;
+    assign first_addr = k_top + k_base;
 
     always_ff @(posedge clk) begin
         if (rst) begin
             setup   <= 1'b0;
+            setup2  <= 1'b0;
             w_valid <= 1'b0;
         end else if (start) begin
             setup   <= 1'b1;
+            setup2  <= 1'b0;
             w_valid <= 1'b0;
         end else if (setup) begin
             setup   <= 1'b0;
+            setup2  <= 1'b1;
+        end else if (setup2) begin
+            setup2  <= 1'b0;
             w_valid <= 1'b1;
         end else if (push && pix_end && end_ox && end_oy) begin
             w_valid <= 1'b0;                 // the pass's last beat leaves the walk
@@ -209,8 +217,8 @@ module bg_conv_addr_gen #(
             // first-level products and the counters of pixel (0, 0), tap (0, 0, 0)
             k_pitch    <= addr_t'(cfg_in_w) * addr_t'(cfg_cbin);
             k_sx       <= addr_t'(cfg_stride) * addr_t'(cfg_cbin);
-            k_base     <= ((cfg_mode == M_POOL || cfg_mode == M_GAP) ? addr_t'(start_ob) : addr_t'(0))
-                          - addr_t'(cfg_pad_left) * addr_t'(cfg_cbin);
+            k_block    <= (cfg_mode == M_POOL || cfg_mode == M_GAP) ? addr_t'(start_ob) : addr_t'(0);
+            k_left     <= addr_t'(cfg_pad_left) * addr_t'(cfg_cbin);
             k_nib1     <= cfg_nib - 16'd1;
             k_ww1      <= cfg_win_w - 16'd1;
             k_wh1      <= cfg_win_h - 16'd1;
@@ -230,6 +238,9 @@ module bg_conv_addr_gen #(
             first      <= 1'b1;
         end else if (setup) begin
             k_sy   <= addr_t'(cfg_stride) * k_pitch;
+            k_top  <= addr_t'(iy0) * k_pitch;
+            k_base <= k_block - k_left;
+        end else if (setup2) begin
             a_tap  <= first_addr;
             a_col  <= first_addr;
             a_row  <= first_addr;
@@ -318,7 +329,7 @@ module bg_conv_addr_gen #(
         end
     end
 
-    assign busy      = setup || w_valid || o_valid || s_valid;
+    assign busy      = setup || setup2 || w_valid || o_valid || s_valid;
     assign out_valid = o_valid;
     assign out_addr  = o_beat.addr;
     assign out_zero  = o_beat.zero;

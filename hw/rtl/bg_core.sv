@@ -409,8 +409,14 @@ module bg_core
     // ---- input patch: from the stream, or from DDR through the reader ----
     logic [31:0] in_count, in_beats;   // words taken, words expected
     logic [15:0] img_h, img_w;         // input_height, input_width (from the header beats)
-    logic [31:0] img_pixels;
-    assign img_pixels    = {16'd0, img_h} * {16'd0, img_w};
+    // The header's products, registered: img_h and img_w load from header beat 1 and the header is done
+    // four cycles after beat 3, so both products are settled when S_HDR reads them (a product and its
+    // uses in one cycle were one of the core's longest paths, docs/timing.md).
+    logic [31:0] img_pixels, img_banked;   // input_height * input_width; rows rounded up to 8, times the row
+    always_ff @(posedge clk) begin
+        img_pixels <= {16'd0, img_h} * {16'd0, img_w};
+        img_banked <= {16'd0, (img_h + 16'd7) & 16'hFFF8} * {16'd0, img_w};
+    end
     assign s_axis_tready = state == S_STREAM;
     assign in_we         = (s_axis_tvalid && s_axis_tready) || (state == S_MEM_IN && mi_valid);
     assign in_data       = state == S_MEM_IN ? mi_data : s_axis_tdata;
@@ -424,9 +430,6 @@ module bg_core
     assign img_w_words   = img_w >> LP;
     /* verilator lint_on UNUSEDSIGNAL */
     assign in_wpr        = img_w_words;
-    // rows rounded up to the engine's 8 row banks, times the row, must fit a slot
-    logic [31:0] img_banked;
-    assign img_banked    = {16'd0, (img_h + 16'd7) & 16'hFFF8} * {16'd0, img_w};
 
     // ---- weight and bias fetch (runs beside the pass of the previous block) ----
     bg_weight_fetch #(.P(P), .WBUF_TILES(WBUF_TILES)) u_fetch (
@@ -497,6 +500,38 @@ module bg_core
         state       <= S_HDR;
     endtask
     /* verilator lint_on UNUSEDSIGNAL */
+
+    // The record and the pass configuration: wide data registers loaded outside the sequencer's
+    // priority of reset and abort. Loading them in the cycle a run ends is harmless (the engine is idle
+    // in S_REC and S_DECODE, and a run loads both before it uses them), and the abort among the enables
+    // of all their bits was one of the core's longest paths (docs/timing.md).
+    always_ff @(posedge clk) begin
+        if (state == S_REC && rd_seq) rec[128*rec_beat +: 128] <= rd_data;
+        if (state == S_DECODE && dec_valid && !(bad_layer || no_fit)) begin
+            e_mode <= d_mode;
+            e_src <= r_src;  e_dst <= r_dst;  e_res <= d_res;  e_res_en <= d_res_en;
+            e_src_signed <= slot_signed[r_src[$clog2(SLOTS)-1:0]];
+            e_res_signed <= slot_signed[d_res[$clog2(SLOTS)-1:0]];
+            e_stride <= d_stride;
+            e_pad_top <= d_pad_top;
+            e_pad_left <= d_pad_left;
+            e_in_h <= d_in_h;  e_in_w <= d_in_w;  e_cbin <= d_cbin;
+            e_out_h <= d_out_h;  e_out_w <= d_out_w;  e_cob <= d_cob;
+            e_win_h <= d_win_h;
+            e_win_w <= d_win_w;
+            e_nib <= d_nib;
+            e_ntb <= d_ntb;
+            e_bias_shift <= d_bias_shift;  e_shift <= d_shift;
+            e_out_fmt <= d_out_fmt;  e_post_fmt <= d_post_fmt;
+            e_round <= d_round;  e_sat <= d_sat;
+            e_is_last <= r_is_last;
+            e_mac <= r_mac;
+            e_tiles <= r_tiles;
+            e_out_words <= d_out_words;
+            e_w_off <= hdr_weight_offset + r_w_off;
+            e_b_off <= hdr_weight_offset + r_b_off;
+        end
+    end
 
     // End the run (and the job it belongs to) with an error: STATUS.error with `code`, STATUS.done, idle.
     task automatic fail(input logic [7:0] code);
@@ -671,7 +706,6 @@ module bg_core
 
                 S_REC: begin
                     if (rd_seq) begin
-                        rec[128*rec_beat +: 128] <= rd_data;
                         rec_beat <= rec_beat + 2'd1;
                         if (rd_last) begin
                             dec_go <= 1'b1;
@@ -687,28 +721,6 @@ module bg_core
                             pend_code <= bad_layer ? E_BAD_LAYER : E_NO_FIT;
                             state     <= S_HOLD;
                         end else begin
-                            e_mode <= d_mode;
-                            e_src <= r_src;  e_dst <= r_dst;  e_res <= d_res;  e_res_en <= d_res_en;
-                            e_src_signed <= slot_signed[r_src[$clog2(SLOTS)-1:0]];
-                            e_res_signed <= slot_signed[d_res[$clog2(SLOTS)-1:0]];
-                            e_stride <= d_stride;
-                            e_pad_top <= d_pad_top;
-                            e_pad_left <= d_pad_left;
-                            e_in_h <= d_in_h;  e_in_w <= d_in_w;  e_cbin <= d_cbin;
-                            e_out_h <= d_out_h;  e_out_w <= d_out_w;  e_cob <= d_cob;
-                            e_win_h <= d_win_h;
-                            e_win_w <= d_win_w;
-                            e_nib <= d_nib;
-                            e_ntb <= d_ntb;
-                            e_bias_shift <= d_bias_shift;  e_shift <= d_shift;
-                            e_out_fmt <= d_out_fmt;  e_post_fmt <= d_post_fmt;
-                            e_round <= d_round;  e_sat <= d_sat;
-                            e_is_last <= r_is_last;
-                            e_mac <= r_mac;
-                            e_tiles <= r_tiles;
-                            e_out_words <= d_out_words;
-                            e_w_off <= hdr_weight_offset + r_w_off;
-                            e_b_off <= hdr_weight_offset + r_b_off;
                             if (r_is_last) logits_frac <= r_out_frac;
                             count_clear <= 1'b1;
                             ob <= 16'd0;

@@ -151,7 +151,6 @@ module bg_layer_decode
         taps1 <= taps;
         cfg_cbin <= 16'(({1'b0, in_c} + 17'(P - 1)) >> LP);
         cfg_cob <= 16'(({1'b0, out_c} + 17'(P - 1)) >> LP);
-        cfg_ntb <= 16'(({8'd0, kernel} * {8'd0, kernel} + 16'(P - 1)) >> LP);
         kk1 <= {8'd0, kernel} * {8'd0, kernel};
         hw_out1 <= {16'd0, out_h} * {16'd0, out_w};
         hw_in1 <= {16'd0, in_h} * {16'd0, in_w};
@@ -183,9 +182,16 @@ module bg_layer_decode
     // ---- stage 2: the products with the channel blocks, whole (up to 48 bits), so that no size wraps
     // past a check ----
     logic [47:0] out_words2, in_words2;
+    // beats of a stem window (taps on lanes), from the registered kernel^2: a product and its rounding
+    // in one cycle were one of the core's longest paths
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [16:0] ntb2;
+    /* verilator lint_on UNUSEDSIGNAL */
+    assign ntb2 = ({1'b0, kk1} + 17'(P - 1)) >> LP;
 
     always_ff @(posedge clk) begin
-        tiles <= taps1 ? {16'd0, cfg_ntb} : {16'd0, kk1} * {16'd0, cfg_cbin};   // below 2^32
+        cfg_ntb <= ntb2[15:0];
+        tiles <= taps1 ? {15'd0, ntb2} : {16'd0, kk1} * {16'd0, cfg_cbin};   // below 2^32
         out_words2 <= {16'd0, hw_out1} * {32'd0, cfg_cob};
         in_words2 <= {16'd0, hw_in1} * {32'd0, cfg_cbin};
     end

@@ -113,25 +113,25 @@ module bg_mac_array #(
 
     // The product in fabric, radix-4 Booth: w = sum_{k<4} d_k * 4^k with the digit
     // d_k = -2 w[2k+1] + w[2k] + w[2k-1] in -2..2 (w[-1] = 0), so a * w = sum_k (d_k * a) << 2k: four
-    // partial products from {0, +-a, +-2a}, added in a chain that synthesis maps to carry logic. (Measured
+    // partial products from {0, +-a, +-2a}, added as a two-level tree that synthesis maps to carry logic
+    // (a chain of three additions was the LUT products' path on the ECP5, docs/timing.md). (Measured
     // with Yosys at P=4: about 127 LUT per product against 160 for a plain shift-and-add of 8 rows.)
     function automatic logic [PW-1:0] lut_product(input logic [8:0] a, input logic [7:0] w);
-        logic [PW-1:0] ax, s, pp;
+        logic [PW-1:0] ax, pp [4];
         logic [8:0]    wx;
         wx = {w, 1'b0};
         ax = {{(PW-9){a[8]}}, a};
-        s = '0;
         for (int k = 0; k < 4; k++) begin
             case (wx[2*k +: 3])
-                3'b001, 3'b010: pp = ax;
-                3'b011:         pp = ax << 1;
-                3'b100:         pp = -(ax << 1);
-                3'b101, 3'b110: pp = -ax;
-                default:        pp = '0;
+                3'b001, 3'b010: pp[k] = ax;
+                3'b011:         pp[k] = ax << 1;
+                3'b100:         pp[k] = -(ax << 1);
+                3'b101, 3'b110: pp[k] = -ax;
+                default:        pp[k] = '0;
             endcase
-            s = s + (pp << (2*k));
+            pp[k] = pp[k] << (2*k);
         end
-        lut_product = s;
+        lut_product = (pp[0] + pp[1]) + (pp[2] + pp[3]);
     endfunction
 
     always_ff @(posedge clk) begin

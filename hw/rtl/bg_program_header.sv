@@ -48,7 +48,7 @@ module bg_program_header
     output logic          in_ready,
     input  wire  [127:0]  in_data,          // byte 16*n + i of the header at [8*i +: 8] of beat n
 
-    output logic          done,             // one cycle, two cycles after the fourth beat
+    output logic          done,             // one cycle, four cycles after the fourth beat
     output logic [7:0]    error_code,       // NONE, or a code as above; held until the next start
 
     // Header fields, held from done until the next start (docs/core-program.md, "Header").

@@ -11,8 +11,11 @@
 // SLOT_BYTES / P; cfg_wpr is a multiple of NW (bg_core checks both, error 5).
 //
 // A request (req_valid/req_ready) names the window origin (req_iy0, req_ix0), which may lie left of or
-// above the patch (padding), and a tag. Stages: the read of all banks (1 cycle) | extraction into the
-// next-window register `wn` | the current-window register `wc`, from which the beats issue. Window tap
+// above the patch (padding), and a tag. Stages: the origin's row and word blocks (one multiply) | the
+// banks' read addresses, one register per bank (the origin's address arithmetic and the fan-out to every
+// bank's block RAMs do not share a cycle) | the read
+// of all banks | extraction into the next-window register `wn` | the current-window register `wc`, from
+// which the beats issue. Window tap
 // t = ky*STEM_K + kx is the pixel (iy0 + ky, ix0 + kx), zero outside 0..cfg_in_h-1 x 0..cfg_in_w-1;
 // taps t >= STEM_K^2 are zero. Beat b (b < cfg_ntb) carries taps b*P .. b*P+P-1 (tap b*P + l on lane l,
 // the program's weight layout for taps on lanes), `out_tb` = b (the weight tile), `out_first` on b = 0,
@@ -94,8 +97,8 @@ module bg_stem_window #(
     logic           l_issue;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [31:0]    in_waddr32;
-    logic [31:0]    l_raddr32 [RB][NW];
     /* verilator lint_on UNUSEDSIGNAL */
+    logic [A0-1:0]  a_raddr [RB][NW];       // the address stage: each bank's read address, registered
     logic [15:0]    wpr_nw;                 // words per row in one word bank
     assign wpr_nw     = cfg_wpr >> NWW;
     assign in_waddr32 = {16'd0, in_row >> RBW} * {16'd0, wpr_nw} + {16'd0, in_wir >> NWW};
@@ -106,31 +109,57 @@ module bg_stem_window #(
                 .clk(clk),
                 .we(in_we && in_row[RBW-1:0] == b[RBW-1:0] && in_wir[NWW-1:0] == j[NWW-1:0]),
                 .waddr(in_waddr32[A0-1:0]), .wdata(in_data),
-                .re(l_issue), .raddr(l_raddr32[b][j][A0-1:0]), .rdata(in_rd[b][j]));
+                .re(l_issue), .raddr(a_raddr[b][j]), .rdata(in_rd[b][j]));
         end
     end
 
-    // ---- window read (l_issue), extraction (l_pend) into wn, beats from wc ----
-    logic            l_pend, wn_valid, wc_valid, wc_load, s_last, adv_s;
-    logic signed [31:0] l_iy0, l_ix0, w0_s;
-    logic [TAG_W-1:0] l_tag, wn_tag, wc_tag;
+    // ---- block stage (q_valid), address stage (a_valid), window read (l_issue), extraction (l_pend)
+    // into wn, beats from wc ----
+    logic            q_valid, q_move, a_valid, a_ready, l_pend, wn_valid, wc_valid, wc_load, s_last, adv_s;
+    logic            req_take;
+    logic signed [31:0] q_iy0, q_ix0, a_iy0, a_ix0, l_iy0, l_ix0, w0_s;
+    logic [TAG_W-1:0] q_tag, a_tag, l_tag, wn_tag, wc_tag;
     logic [8*TW-1:0] wn, wc, win;
     logic [15:0]     tb;
 
     assign s_last    = tb == cfg_ntb - 16'd1;
     assign adv_s     = wc_valid && out_ready;
     assign wc_load   = wn_valid && (!wc_valid || (adv_s && s_last));
-    assign req_ready = !l_pend && (!wn_valid || wc_load);
-    assign l_issue   = req_valid && req_ready;
+    assign a_ready   = !l_pend && (!wn_valid || wc_load);
+    assign l_issue   = a_valid && a_ready;
+    assign q_move    = q_valid && (!a_valid || a_ready);
+    assign req_ready = !q_valid || (!a_valid || a_ready);
+    assign req_take  = req_valid && req_ready;
     assign w0_s      = req_ix0 >>> LP;   // first word of the window's columns (floor, so negative at the left)
 
-    always_comb begin
-        for (int b = 0; b < RB; b++) begin
-            for (int j = 0; j < NW; j++) begin
-                // the row in iy0 .. iy0+RB-1 that bank b holds, the word in w0 .. w0+NW-1 that bank j holds
-                l_raddr32[b][j] = (32'(req_iy0 + $signed({29'd0, 3'(b - req_iy0[2:0])})) >> RBW) * {16'd0, wpr_nw}
-                                + (32'(w0_s + $signed({30'd0, 2'(j - w0_s[1:0]) & 2'(NW - 1)})) >> NWW);
+    // Bank (b, j) holds, of the window's rows iy0 .. iy0+RB-1, the one that is b mod RB, and of its words
+    // w0 .. w0+NW-1 the one that is j mod NW: row block iy0 div RB, one more where b < iy0 mod RB; word
+    // w0 div NW, one more where j < w0 mod NW. Addresses are taken mod D0 (A0 bits): a row or word
+    // outside the patch reads any word, which the extraction replaces by zero.
+    logic [A0-1:0]  q_row, q_word;   // the first row's block times the bank's row, the first word's block
+    logic [RBW-1:0] q_rsel;          // iy0 mod RB
+    logic [NWW-1:0] q_wsel;          // w0 mod NW
+
+    always_ff @(posedge clk) begin
+        if (req_take) begin
+            q_row  <= A0'(req_iy0 >>> RBW) * A0'(wpr_nw);
+            q_word <= A0'(w0_s >>> NWW);
+            q_rsel <= req_iy0[RBW-1:0];
+            q_wsel <= w0_s[NWW-1:0];
+            q_iy0  <= req_iy0;
+            q_ix0  <= req_ix0;
+            q_tag  <= req_tag;
+        end
+        if (q_move) begin
+            for (int b = 0; b < RB; b++) begin
+                for (int j = 0; j < NW; j++) begin
+                    a_raddr[b][j] <= q_row + ((b < 32'(q_rsel)) ? A0'(wpr_nw) : A0'(0))
+                                 + q_word + ((j < 32'(q_wsel)) ? A0'(1) : A0'(0));
+                end
             end
+            a_iy0 <= q_iy0;
+            a_ix0 <= q_ix0;
+            a_tag <= q_tag;
         end
     end
 
@@ -163,11 +192,23 @@ module bg_stem_window #(
 
     always_ff @(posedge clk) begin
         if (rst) begin
+            q_valid  <= 1'b0;
+            a_valid  <= 1'b0;
             l_pend   <= 1'b0;
             wn_valid <= 1'b0;
             wc_valid <= 1'b0;
             tb       <= 16'd0;
         end else begin
+            if (req_take) begin
+                q_valid <= 1'b1;
+            end else if (q_move) begin
+                q_valid <= 1'b0;
+            end
+            if (q_move) begin
+                a_valid <= 1'b1;
+            end else if (l_issue) begin
+                a_valid <= 1'b0;
+            end
             l_pend <= l_issue;
             if (l_pend) begin
                 wn       <= win;
@@ -191,9 +232,9 @@ module bg_stem_window #(
 
     always_ff @(posedge clk) begin
         if (l_issue) begin
-            l_iy0 <= req_iy0;
-            l_ix0 <= req_ix0;
-            l_tag <= req_tag;
+            l_iy0 <= a_iy0;
+            l_ix0 <= a_ix0;
+            l_tag <= a_tag;
         end
     end
 
@@ -203,7 +244,7 @@ module bg_stem_window #(
     assign out_first = tb == 16'd0;
     assign out_last  = s_last;
     assign out_tag   = wc_tag;
-    assign busy      = l_pend || wn_valid || wc_valid;
+    assign busy      = q_valid || a_valid || l_pend || wn_valid || wc_valid;
 
 endmodule
 
