@@ -16,7 +16,8 @@ Steps, each skipped when already done and resumed when interrupted:
 2. train the coarse network from scratch (``shipped`` and ``image-map-taught`` then train a second
    one on patch maps, taught by the first, and install that one);
 3. train the five fine networks, each initialised from the coarse network's backbone (all layers
-   but the head), on their range widened by ``--widen`` px on each side;
+   but the head), on their range widened by ``--widen`` px on each side (``shipped``: those of the
+   ``curves-light`` profile, on its own sets with its own coarse backbone, in ``work/curves-light``);
 4. train the native 38-class ResNet18 from scratch (the paper's Table 1 baseline; not in the core;
    ``Recipe.native_input_region`` may set what it reads apart from the cascade);
 5. copy each run's best weight file into ``model/trained/`` (``--install``).
@@ -90,8 +91,12 @@ class Recipe:
     #: shipped native network reads patch maps while the shipped fine networks read whole-image maps.
     native_input_region: str | None = None
     #: Share of smooth-curve kernels (arcs, S-curves, hooks, loops; ``kernels.curve_kernel``) in both sets
-    #: (``SynthesisConfig.curve_fraction``; 0: the two-family generator of the shipped networks).
+    #: (``SynthesisConfig.curve_fraction``; 0: the two-family generator: lines and shake walks).
     curve_fraction: float = 0.0
+    #: Another profile whose fine networks this one trains and installs instead of its own: its sets,
+    #: its coarse network (their backbone) and its five fine networks, in the sub-folder of the same
+    #: name (``work / fine_profile``); steps named ``<fine_profile>/<step>``.
+    fine_profile: str | None = None
 
 
 #: The run folder of the taught coarse network (``Recipe.taught_coarse_epochs``); ``install`` takes
@@ -168,7 +173,7 @@ PROFILES = {
 # Research: ``image-map``: ``autocorrelation`` trained on the maps the host feeds the networks by
 # default, each taken over the labelled axis's whole gradient map instead of one patch. Its two sets
 # are ``floor``'s samples (same seeds and settings, so the same patches and labels) with those maps
-# stored beside them. The shipped fine networks and the shipped coarse network's teacher are its own.
+# stored beside them. The shipped coarse network's teacher is its own.
 PROFILES["image-map"] = replace(PROFILES["autocorrelation"], train_dir="train-map", val_dir="val-map",
                                 input_region="image")
 # Research: ``image-map-long``: continues ``image-map`` in the same work folder, each network resuming from its
@@ -180,22 +185,28 @@ PROFILES["image-map-long"] = replace(PROFILES["image-map"], coarse_epochs=96, fi
 # picture of the blur from many more scene windows than the training photos' whole images.
 PROFILES["image-map-mixed"] = replace(PROFILES["image-map"], input_region="mixed")
 # Research: ``image-map-taught``: ``image-map`` plus a coarse network read from patch maps and taught by
-# the ``image-map`` coarse network: the shipped coarse and fine networks, its native network reading
-# whole-image maps.
+# the ``image-map`` coarse network (the shipped coarse network), its native network reading whole-image
+# maps.
 PROFILES["image-map-taught"] = replace(PROFILES["image-map"], taught_coarse_epochs=48)
-# ``shipped``: the seven files of ``model/trained/``, in one work folder: ``image-map-taught`` with the
-# native network reading patch maps, as the ``autocorrelation`` native network that is shipped does.
-# Its sets hold ``floor``'s samples (``--image-map`` adds the maps and changes no stored patch), so the
-# native network learns from the same patches as in ``autocorrelation``. About two hours on 2 cores.
-PROFILES["shipped"] = replace(PROFILES["image-map-taught"], native_input_region="patch")
-# Research: ``shipped`` with 35 % smooth-curve kernels in both sets (docs/experiments.md, Experiment 21); its
-# sets are its own folders, so one work folder can hold both profiles.
-PROFILES["curves"] = replace(PROFILES["shipped"], curve_fraction=0.35, train_dir="train-curves",
+# Research: ``two-families``: ``image-map-taught`` with the native network reading patch maps, as the
+# ``autocorrelation`` native network does. Its sets hold ``floor``'s samples (``--image-map`` adds the maps
+# and changes no stored patch), so the native network learns from the same patches as in
+# ``autocorrelation``. The shipped coarse and native networks are its own.
+PROFILES["two-families"] = replace(PROFILES["image-map-taught"], native_input_region="patch")
+# Research: ``two-families`` with 35 % smooth-curve kernels in both sets (docs/experiments.md, Experiment 21);
+# its sets are its own folders, so one work folder can hold both profiles.
+PROFILES["curves"] = replace(PROFILES["two-families"], curve_fraction=0.35, train_dir="train-curves",
                              val_dir="val-curves")
-# Research: ``curves`` with 20 % smooth curves, so that the camera-shake walks (Levin's kernels look like
-# them) keep 65 % of both sets instead of 50 % (the 35 % mix lost ground on Levin: docs/experiments.md, Experiment 23).
+# ``curves`` with 20 % smooth curves, so that the camera-shake walks (Levin's kernels look like them)
+# keep 65 % of both sets instead of 50 % (the 35 % mix lost ground on Levin: Experiment 23). The shipped
+# fine networks are its own (Experiment 26).
 PROFILES["curves-light"] = replace(PROFILES["curves"], curve_fraction=0.2, train_dir="train-curves20",
                                    val_dir="val-curves20")
+# ``shipped``: the seven files of ``model/trained/``, in one work folder: the coarse and native networks of
+# ``two-families``, the fine networks of ``curves-light`` (in ``work/curves-light``). Curves in the fine
+# networks' data lift every kernel family and the Levin protocol; in the coarse network's they cost Levin
+# more than they gain (docs/experiments.md, Experiments 23 and 26). About 2 h 40 min on 2 cores.
+PROFILES["shipped"] = replace(PROFILES["two-families"], fine_profile="curves-light")
 
 
 def _run(args: list[str], dry_run: bool) -> None:
@@ -205,14 +216,21 @@ def _run(args: list[str], dry_run: bool) -> None:
         subprocess.run([sys.executable, "-m", "blurgauge.host.cli", *args], check=True)
 
 
-def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]:
+#: The steps of a ``fine_profile`` that its parent runs: its sets, its coarse network, its fine networks.
+FINE_PROFILE_STEPS = ("validation set", "training set", "coarse", *(f"fine{k}" for k in range(1, 6)))
+
+
+def steps(r: Recipe, work: Path, data_root: Path, photos: Path | None = None) -> list[tuple[str, list[str]]]:
+    """The profile's steps as (name, ``blurgauge`` arguments); ``photos``: the folder of the Debian
+    photos (default ``work/photos``, which a ``photos`` step fills)."""
     data, val, runs = work / r.train_dir, work / r.val_dir, work / "runs"
     common = ["--data", str(data), "--val", str(val), "--width", str(r.width), "--lr", str(r.lr),
               "--final-lr", str(r.final_lr), "--seed", str(r.seed), "--val-size", str(r.val_size), "--quiet"]
     if r.input_transform != "gradient":
         common += ["--input-transform", r.input_transform]
     region = ["--input-region", r.input_region] if r.input_region != "patch" else []
-    photos, kodak = work / "photos", str(data_root / splits.KODAK_FOLDER)
+    own_photos = photos is None
+    photos, kodak = photos or work / "photos", str(data_root / splits.KODAK_FOLDER)
     fraction = ["--image-fraction", str(r.image_fraction)]
     augmentation = []
     if r.natural_scale != (1.0, 1.0):
@@ -227,7 +245,7 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
     both_sets = ["--noise-floor", str(r.noise_floor)] if r.noise_floor != 0.0 else []
     both_sets += ["--image-map"] if r.input_region in ("image", "mixed") else []
     both_sets += ["--curve-fraction", str(r.curve_fraction)] if r.curve_fraction else []
-    out = [("photos", ["data", "photos", "--out", str(photos)])] if r.photos else []
+    out = [("photos", ["data", "photos", "--out", str(photos)])] if r.photos and own_photos else []
     out += [
         # One validation set for every profile without a noise floor (Kodak24 crops only), so their
         # accuracies compare.
@@ -246,10 +264,15 @@ def steps(r: Recipe, work: Path, data_root: Path) -> list[tuple[str, list[str]]]
                                       "--input-region", "patch",
                                       "--teacher", str(runs / "coarse" / "best.bgw.npz"),
                                       "--teacher-weight", str(r.teacher_weight)]))
-    for k in range(1, 6):
-        out.append((f"fine{k}", ["train", "--role", f"fine{k}", "--run", str(runs / f"fine{k}"),
-                                 "--epochs", str(r.fine_epochs), "--epoch-size", str(r.fine_epoch_size),
-                                 "--widen", str(r.widen), "--init-from", str(runs / "coarse"), *common, *region]))
+    if r.fine_profile is None:
+        for k in range(1, 6):
+            out.append((f"fine{k}", ["train", "--role", f"fine{k}", "--run", str(runs / f"fine{k}"),
+                                     "--epochs", str(r.fine_epochs), "--epoch-size", str(r.fine_epoch_size),
+                                     "--widen", str(r.widen), "--init-from", str(runs / "coarse"), *common,
+                                     *region]))
+    else:
+        sub = steps(PROFILES[r.fine_profile], work / r.fine_profile, data_root, photos)
+        out += [(f"{r.fine_profile}/{name}", cmd) for name, cmd in sub if name in FINE_PROFILE_STEPS]
     native_region = r.input_region if r.native_input_region is None else r.native_input_region
     out.append(("native", ["train", "--role", "native", "--run", str(runs / "native"),
                            "--epochs", str(r.native_epochs), "--epoch-size", str(r.native_epoch_size),
@@ -263,7 +286,8 @@ ROLES = ("native", "coarse", "fine1", "fine2", "fine3", "fine4", "fine5")
 def install(work: Path, target: Path = TRAINED_DIR, roles: tuple[str, ...] = ROLES,
             recipe: Recipe | None = None) -> list[Path]:
     """Copy the best weight file of each of ``roles`` from the work folder's runs into ``target``; the
-    coarse network from the taught run where ``recipe`` trains one."""
+    coarse network from the taught run where ``recipe`` trains one, the fine networks from the
+    ``fine_profile``'s sub-folder where it names one."""
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"unknown roles {sorted(unknown)}; expected some of {', '.join(ROLES)}")
@@ -271,7 +295,8 @@ def install(work: Path, target: Path = TRAINED_DIR, roles: tuple[str, ...] = ROL
     copied = []
     for name in roles:
         run = TAUGHT_COARSE_RUN if name == "coarse" and recipe and recipe.taught_coarse_epochs else name
-        source = work / "runs" / run / "best.bgw.npz"
+        folder = work / recipe.fine_profile if recipe and recipe.fine_profile and name.startswith("fine") else work
+        source = folder / "runs" / run / "best.bgw.npz"
         if source.exists():
             copied.append(Path(shutil.copy2(source, target / f"{name}.bgw.npz")))
     return copied
@@ -287,8 +312,8 @@ def main(argv: list[str] | None = None) -> int:
                              "schedule the networks are meant to get), short (a short full); research variants: "
                              "extended, extended2, extended3, augmented (each continues a work folder), photos, "
                              "grain, floor, autocorrelation, image-map (from scratch, with 49 Debian photos), "
-                             "image-map-long (continues image-map), image-map-mixed, image-map-taught, curves, "
-                             "curves-light; "
+                             "image-map-long (continues image-map), image-map-mixed, image-map-taught, two-families, "
+                             "curves, curves-light; "
                              "see PROFILES")
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
     parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")

@@ -154,8 +154,10 @@ def test_image_map_taught_adds_a_patch_map_coarse_network_taught_by_the_image_ma
     assert (target / "coarse.bgw.npz").read_bytes() == b"coarse"
 
 
-#: The step of the ``shipped`` profile that writes each file of model/trained/.
-SHIPPED_STEP = {"coarse": "coarse-taught", **{f"fine{k}": f"fine{k}" for k in range(1, 6)}, "native": "native"}
+#: The step of the ``shipped`` profile that writes each file of model/trained/: the fine networks are
+#: those of ``curves-light``, trained in its sub-folder.
+SHIPPED_STEP = {"coarse": "coarse-taught", **{f"fine{k}": f"curves-light/fine{k}" for k in range(1, 6)},
+                "native": "native"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -172,11 +174,18 @@ def test_shipped_profile_trains_each_shipped_file_with_the_settings_it_records(r
     assert {k: vars(step)[k] for k in compared} == {k: config[k] for k in compared}
     assert step.input_region == config.get("input_region", "patch")  # the native file predates the option
     assert config["quantized"] and not step.float_twin
-    # all seven read the one pair of sets the profile builds: the floor samples with their whole-image maps
-    assert (step.data, step.val) == (by_name["training set"].out, by_name["validation set"].out)
-    assert by_name["training set"].image_map and by_name["training set"].noise_floor == 0.01
+    # coarse and native read the profile's pair of sets, the fine networks curves-light's: the floor
+    # samples with their whole-image maps, 20 % of the kernels smooth curves in the fine networks' sets
+    sets = "curves-light/" if role.startswith("fine") else ""
+    train_set = by_name[f"{sets}training set"]
+    assert (step.data, step.val) == (train_set.out, by_name[f"{sets}validation set"].out)
+    assert train_set.image_map and train_set.noise_floor == 0.01
+    assert train_set.curve_fraction == (0.2 if sets else 0.0)
     if role.startswith("fine"):  # from the backbone of the coarse network trained on whole-image maps
-        assert Path(config["init_from"]).name == "coarse" and step.init_from == Path("/w/runs/coarse")
+        backbone = by_name["curves-light/coarse"]
+        assert Path(config["init_from"]).name == "coarse" and step.init_from == Path("/w/curves-light/runs/coarse")
+        assert backbone.run == step.init_from and backbone.data == train_set.out
+        assert (backbone.input_region, backbone.epochs, backbone.epoch_size) == ("image", 48, 4096)
     if role == "coarse":  # taught by that network, with the teacher weight the file records
         assert len(config["teachers"]) == 1 and step.teacher == [Path("/w/runs/coarse/best.bgw.npz")]
         teacher = by_name["coarse"]
@@ -186,27 +195,46 @@ def test_shipped_profile_trains_each_shipped_file_with_the_settings_it_records(r
 def test_shipped_profile_runs_every_step_in_one_work_folder_and_installs_all_seven(tmp_path, capsys) -> None:
     named = [name for name, _ in steps(PROFILES["shipped"], Path("/w"), Path("/d"))]
     assert named == ["photos", "validation set", "training set", "coarse", "coarse-taught",
-                     "fine1", "fine2", "fine3", "fine4", "fine5", "native"]
+                     "curves-light/validation set", "curves-light/training set", "curves-light/coarse",
+                     *(f"curves-light/fine{k}" for k in range(1, 6)), "native"]
     assert main(["--work", str(tmp_path), "--dry-run"]) == 0  # shipped is the default profile
     printed = capsys.readouterr().out
-    assert printed.count("$ blurgauge train") == 8 and str(tmp_path / "runs" / "coarse-taught") in printed
+    assert printed.count("$ blurgauge train") == 9 and str(tmp_path / "runs" / "coarse-taught") in printed
+    assert printed.count("$ blurgauge data photos") == 1  # the sub-profile crops the same photos
     work, target = tmp_path / "work", tmp_path / "trained"
-    for run in ("coarse", "coarse-taught", "fine1", "fine2", "fine3", "fine4", "fine5", "native"):
-        (work / "runs" / run).mkdir(parents=True)
-        (work / "runs" / run / "best.bgw.npz").write_bytes(run.encode())
+    for folder, run in (("", "coarse"), ("", "coarse-taught"), ("", "native"), ("curves-light", "coarse"),
+                        *(("curves-light", f"fine{k}") for k in range(1, 6)), ("", "fine1")):
+        (work / folder / "runs" / run).mkdir(parents=True)
+        (work / folder / "runs" / run / "best.bgw.npz").write_bytes(f"{folder}/{run}".encode())
     copied = install(work, target, recipe=PROFILES["shipped"])
     assert sorted(p.name for p in copied) == sorted(f"{role}.bgw.npz" for role in ROLES)
-    assert (target / "coarse.bgw.npz").read_bytes() == b"coarse-taught"
+    assert (target / "coarse.bgw.npz").read_bytes() == b"/coarse-taught"
+    assert (target / "native.bgw.npz").read_bytes() == b"/native"
+    assert (target / "fine1.bgw.npz").read_bytes() == b"curves-light/fine1"
 
 
-def test_shipped_profile_is_image_map_taught_with_a_patch_map_native_network() -> None:
+def test_two_families_is_image_map_taught_with_a_patch_map_native_network() -> None:
     parser = build_parser()
     named = steps(PROFILES["image-map-taught"], Path("/w"), Path("/d"))
     taught = {name: parser.parse_args(args) for name, args in named}
-    shipped = {name: parser.parse_args(args) for name, args in steps(PROFILES["shipped"], Path("/w"), Path("/d"))}
-    assert taught.keys() == shipped.keys()
+    base = {name: parser.parse_args(args) for name, args in steps(PROFILES["two-families"], Path("/w"), Path("/d"))}
+    assert taught.keys() == base.keys()
     for name in taught:
         if name != "native":
-            assert vars(shipped[name]) == vars(taught[name])
-    assert taught["native"].input_region == "image" and shipped["native"].input_region == "patch"
-    assert vars(shipped["native"]) | {"input_region": None} == vars(taught["native"]) | {"input_region": None}
+            assert vars(base[name]) == vars(taught[name])
+    assert taught["native"].input_region == "image" and base["native"].input_region == "patch"
+    assert vars(base["native"]) | {"input_region": None} == vars(taught["native"]) | {"input_region": None}
+
+
+def test_shipped_profile_is_two_families_with_the_fine_networks_of_curves_light_in_its_sub_folder() -> None:
+    parser = build_parser()
+    shipped = {name: parser.parse_args(args) for name, args in steps(PROFILES["shipped"], Path("/w"), Path("/d"))}
+    base = {name: parser.parse_args(args) for name, args in steps(PROFILES["two-families"], Path("/w"), Path("/d"))}
+    light = {name: parser.parse_args(args)
+             for name, args in steps(PROFILES["curves-light"], Path("/w/curves-light"), Path("/d"), Path("/w/photos"))}
+    for name in ("photos", "validation set", "training set", "coarse", "coarse-taught", "native"):
+        assert vars(shipped[name]) == vars(base[name])
+    for name in ("validation set", "training set", "coarse", *(f"fine{k}" for k in range(1, 6))):
+        assert vars(shipped[f"curves-light/{name}"]) == vars(light[name])
+    assert not any(name.startswith("fine") for name in shipped)
+    assert light["training set"].images == [Path("/d/natural_Kodak24"), Path("/w/photos")]
