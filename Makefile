@@ -66,7 +66,7 @@ docs: $(STAMP)  ## regenerate the generated docs (class table)
 photos: $(STAMP)  ## fetch the 49 training photographs from Debian's wallpaper packages into WORK/photos (build/work/photos)
 	$(BG) data photos --out $(WORK)/photos
 
-train: $(STAMP)  ## train and install the seven shipped networks (about 2 hours on 2 cores; resumable; WORK=folder, PROFILE=shipped|full|short|...: see model/training/recipe.py)
+train: $(STAMP)  ## train and install the seven shipped networks (about 2 h 40 min on 2 cores; resumable; WORK=folder, PROFILE=shipped|full|short|...: see model/training/recipe.py)
 	$(PY) -m blurgauge.model.training.recipe --work $(WORK) --profile $(PROFILE) $(if $(DATA),--data-root $(DATA),) --install
 
 eval: $(STAMP)  ## Levin protocol, control, synthetic sweep, kernel families on the shipped weights (build/eval; DATA=../shared/data)
