@@ -129,7 +129,7 @@ module bg_core
 
     // The program format (bg_program_pkg, from hw/compiler/program.py) in the widths used below.
     localparam logic [31:0] HEADER_BYTES32 = HEADER_BYTES;
-    localparam logic [31:0] LAYER_BYTES32  = LAYER_BYTES;
+    localparam logic [63:0] LAYER_BYTES64  = 64'(LAYER_BYTES);
     localparam logic [15:0] HEADER_BYTES16 = 16'(HEADER_BYTES);
     localparam logic [15:0] LAYER_BYTES16  = 16'(LAYER_BYTES);
     localparam logic [23:0] HEADER_BEATS24 = 24'(HEADER_BEATS);
@@ -407,15 +407,22 @@ module bg_core
         .lg_we(lg_we), .lg_ob(lg_ob), .lg_y(lg_y));
 
     // ---- input patch: from the stream, or from DDR through the reader ----
-    logic [31:0] in_count, in_beats;   // words taken, words expected
+    logic [31:0] in_count, in_last;    // words taken; the index of the last word expected
+    logic [15:0] in_wpr_last;          // the last word of a row
     logic [15:0] img_h, img_w;         // input_height, input_width (from the header beats)
+    // The first layer record's address, registered: the header's layer offset loads from its beat 3,
+    // four cycles before the header is done, and `base` at the start.
+    logic [63:0] rec_first, rec_addr;   // the first record; the record requested last
+    always_ff @(posedge clk) rec_first <= base + {32'd0, hdr_layer_offset};
+
     // The header's products, registered: img_h and img_w load from header beat 1 and the header is done
     // four cycles after beat 3, so both products are settled when S_HDR reads them (a product and its
     // uses in one cycle were one of the core's longest paths, docs/timing.md).
     logic [31:0] img_pixels, img_banked;   // input_height * input_width; rows rounded up to 8, times the row
     always_ff @(posedge clk) begin
-        img_pixels <= {16'd0, img_h} * {16'd0, img_w};
-        img_banked <= {16'd0, (img_h + 16'd7) & 16'hFFF8} * {16'd0, img_w};
+        img_pixels  <= {16'd0, img_h} * {16'd0, img_w};
+        img_banked  <= {16'd0, (img_h + 16'd7) & 16'hFFF8} * {16'd0, img_w};
+        in_wpr_last <= (img_w >> LP) - 16'd1;
     end
     assign s_axis_tready = state == S_STREAM;
     assign in_we         = (s_axis_tvalid && s_axis_tready) || (state == S_MEM_IN && mi_valid);
@@ -476,9 +483,12 @@ module bg_core
         rq_beats <= beats;
     endtask
 
-    // The request for layer record `index`, whose beats then fill `rec` from its first.
-    task automatic request_record(input logic [15:0] index);
-        request(base + {32'd0, hdr_layer_offset + {16'd0, index} * LAYER_BYTES32}, LAYER_BEATS24);
+    // The request for the first layer record, or the one after the last requested; its beats then fill
+    // `rec` from its first. Record addresses step by LAYER_BYTES from the first one's, a register (an
+    // index times the record size into the request was one of the core's longest paths).
+    task automatic request_record(input logic first);
+        request(first ? rec_first : rec_addr + LAYER_BYTES64, LAYER_BEATS24);
+        rec_addr <= first ? rec_first : rec_addr + LAYER_BYTES64;
         rec_beat <= 2'd0;
     endtask
 
@@ -648,7 +658,7 @@ module bg_core
                             in_count    <= 32'd0;
                             in_row      <= 16'd0;
                             in_wir      <= 16'd0;
-                            in_beats    <= img_pixels >> LP;
+                            in_last     <= (img_pixels >> LP) - 32'd1;
                             slot_signed <= '0;
                             slot_signed[0] <= 1'b1;   // the input patch is int8
                             if ({16'd0, img_w} % ROW_ALIGN != 32'd0 || img_h == 16'd0 || img_w == 16'd0
@@ -656,7 +666,7 @@ module bg_core
                                 pend_code <= E_NO_FIT;
                                 state     <= S_HOLD;
                             end else if (run_reuse) begin
-                                request_record(16'd0);
+                                request_record(1'b1);
                                 state <= S_REC;
                             end else if (run_mem_in) begin
                                 if (run_in_addr[3:0] != 4'd0) begin
@@ -682,7 +692,7 @@ module bg_core
                 S_STREAM, S_MEM_IN: begin
                     if (in_we) begin
                         in_count <= in_count + 32'd1;
-                        if (in_wir == in_wpr - 16'd1) begin
+                        if (in_wir == in_wpr_last) begin
                             in_wir <= 16'd0;
                             in_row <= in_row + 16'd1;
                         end else begin
@@ -690,15 +700,15 @@ module bg_core
                         end
                         if (state == S_MEM_IN) begin
                             // the reader's request covers exactly the patch: its last word ends the input
-                            if (in_count == in_beats - 32'd1) begin
-                                request_record(16'd0);
+                            if (in_count == in_last) begin
+                                request_record(1'b1);
                                 state <= S_REC;
                             end
-                        end else if (s_axis_tlast != (in_count == in_beats - 32'd1)) begin
+                        end else if (s_axis_tlast != (in_count == in_last)) begin
                             pend_code <= E_STREAM_LENGTH;
                             state     <= S_HOLD;
                         end else if (s_axis_tlast) begin
-                            request_record(16'd0);
+                            request_record(1'b1);
                             state <= S_REC;
                         end
                     end
@@ -771,7 +781,7 @@ module bg_core
                             state <= S_ARGMAX;
                         end else begin
                             layer <= layer + 16'd1;
-                            request_record(layer + 16'd1);
+                            request_record(1'b0);
                             state <= S_REC;
                         end
                     end

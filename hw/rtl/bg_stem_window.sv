@@ -117,7 +117,7 @@ module bg_stem_window #(
     // into wn, beats from wc ----
     logic            q_valid, q_move, a_valid, a_ready, l_pend, wn_valid, wc_valid, wc_load, s_last, adv_s;
     logic            req_take;
-    logic signed [31:0] q_iy0, q_ix0, a_iy0, a_ix0, l_iy0, l_ix0, w0_s;
+    logic signed [31:0] q_iy0, q_ix0, a_iy0, a_ix0, w0_s;
     logic [TAG_W-1:0] q_tag, a_tag, l_tag, wn_tag, wc_tag;
     logic [8*TW-1:0] wn, wc, win;
     logic [15:0]     tb;
@@ -163,28 +163,44 @@ module bg_stem_window #(
         end
     end
 
-    // Extraction, the cycle after the read: window tap t = ky*STEM_K + kx, zero outside the patch.
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic signed [31:0] e_row, e_col, e_w0;
-    logic [1:0]         e_bank;   // bit 1 unused with two word banks
-    /* verilator lint_on UNUSEDSIGNAL */
+    // Extraction, the cycle after the read: window tap t = ky*STEM_K + kx, zero outside the patch. Its
+    // selects and masks are registered with the read (from the address stage's origin), so that the
+    // cycle holds only the block RAMs' outputs and the multiplexers: row ky of the window lies in row
+    // bank (iy0 + ky) mod RB, word j of its columns in word bank (w0 + j) mod NW, tap column kx at byte
+    // (ix0 mod P) + kx of those NW words.
+    logic [RBW-1:0]  l_rsel [STEM_K];   // the row bank of window row ky
+    logic [NWW-1:0]  l_wsel [NW];       // the word bank of the window's word j
+    logic [STEM_K-1:0] l_row_in, l_col_in;   // window row ky / column kx inside the patch
+    logic [LP-1:0]   l_off;             // the first column's byte in its word
+    logic [NWW-1:0]  a_w0_bank;         // (ix0 div P) mod NW: the word bank of the first column
+    assign a_w0_bank = a_ix0[LP +: NWW];
+
+    always_ff @(posedge clk) begin
+        if (l_issue) begin
+            for (int k = 0; k < STEM_K; k++) begin
+                l_rsel[k]   <= RBW'(a_iy0[RBW-1:0] + RBW'(k));
+                l_row_in[k] <= a_iy0 + k >= 0 && a_iy0 + k < $signed({16'd0, cfg_in_h});
+                l_col_in[k] <= a_ix0 + k >= 0 && a_ix0 + k < $signed({16'd0, cfg_in_w});
+            end
+            for (int j = 0; j < NW; j++) begin
+                l_wsel[j] <= a_w0_bank + NWW'(j);
+            end
+            l_off <= a_ix0[LP-1:0];
+            l_tag <= a_tag;
+        end
+    end
+
     logic [8*NW*P-1:0] e_seg;
-    logic [LP-1:0]     e_off;
     always_comb begin
         win = '0;
-        e_w0 = l_ix0 >>> LP;
-        e_off = l_ix0[LP-1:0];
+        e_seg = '0;
         for (int ky = 0; ky < STEM_K; ky++) begin
-            e_row = l_iy0 + ky;
             for (int j = 0; j < NW; j++) begin
-                e_bank = 2'(e_w0[1:0] + 2'(j));   // word e_w0 + j lies in word bank (e_w0 + j) mod NW
-                e_seg[8*P*j +: 8*P] = in_rd[e_row[RBW-1:0]][e_bank[NWW-1:0]];
+                e_seg[8*P*j +: 8*P] = in_rd[l_rsel[ky]][l_wsel[j]];
             end
             for (int kx = 0; kx < STEM_K; kx++) begin
-                e_col = l_ix0 + kx;
-                if (e_row >= 0 && e_row < $signed({16'd0, cfg_in_h}) && e_col >= 0
-                    && e_col < $signed({16'd0, cfg_in_w})) begin
-                    win[8*(ky*STEM_K + kx) +: 8] = e_seg[8*(32'(e_off) + 32'(kx)) +: 8];
+                if (l_row_in[ky] && l_col_in[kx]) begin
+                    win[8*(ky*STEM_K + kx) +: 8] = e_seg[8*(32'(l_off) + 32'(kx)) +: 8];
                 end
             end
         end
@@ -227,14 +243,6 @@ module bg_stem_window #(
             if (adv_s) begin
                 tb <= s_last ? 16'd0 : tb + 16'd1;
             end
-        end
-    end
-
-    always_ff @(posedge clk) begin
-        if (l_issue) begin
-            l_iy0 <= a_iy0;
-            l_ix0 <= a_ix0;
-            l_tag <= a_tag;
         end
     end
 

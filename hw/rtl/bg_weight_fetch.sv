@@ -2,7 +2,8 @@
 // engine's weight buffer half and a bias buffer, while the engine computes the block before it.
 //
 // Protocol: a `kick` pulse (only while `idle`) starts the fetch of output block `ob` into half `buf`;
-// `ob`, `buf` and the layer inputs (w_off, b_off, tiles, base) must hold until `idle` again. The block
+// `ob`, `buf` and the layer inputs (w_off, b_off, tiles, base) must hold until `idle` again. From the cycle
+// after the kick (the block's offset, a product, is registered in the kick's cycle) the block
 // asks the reader (bg_read_arbiter) for the block's tiles: `tiles` P x P tiles of P*P/16 beats each, from
 // byte base + w_off + ob * tiles * P*P (the program's layout, docs/core-program.md); every beat is written
 // at once into the weight buffer (wb_we, wb_idx: the beat's index in the block). Then it asks for the 16-
@@ -61,16 +62,19 @@ module bg_weight_fetch #(
     localparam int LP  = $clog2(P);
     localparam int WIW = $clog2(WBUF_TILES * P * P / 16);  // weight beat index bits
 
-    typedef enum logic [1:0] { F_IDLE, F_W, F_B } fstate_t;
+    typedef enum logic [1:0] { F_IDLE, F_ADDR, F_W, F_B } fstate_t;
     fstate_t         state;
     logic [31:0]     beat_count;   // beats of the current request taken
     logic [3:0]      bias_off;     // byte of the first bias in its beat
     logic [P*16-1:0] bias_buf [2];
 
-    // block ob's weight tiles; its P int16 biases from the 16-byte beat that holds the first
+    // block ob's weight tiles, at w_off + ob * tiles * P*P: the product registered in the kick's cycle
+    // and the address summed in the next (F_ADDR), one multiply or one sum per cycle; its P int16
+    // biases from the 16-byte beat that holds the first
+    logic [31:0] w_block;
     logic [63:0] w_addr, b_addr;
     logic [3:0]  b_first;
-    assign w_addr  = base + {32'd0, w_off + ((tiles * {16'd0, ob}) << (2 * LP))};
+    assign w_addr  = base + {32'd0, w_off + w_block};
     assign b_first = b_off[3:0] + 4'({ob, {(LP + 1){1'b0}}});
     /* verilator lint_off UNUSEDSIGNAL */
     logic [63:0] b_byte;
@@ -93,12 +97,16 @@ module bg_weight_fetch #(
             case (state)
                 F_IDLE: begin
                     if (kick) begin
-                        req_valid  <= 1'b1;
-                        req_addr   <= w_addr;
-                        req_beats  <= 24'(tiles << (2 * LP - 4));
-                        beat_count <= 32'd0;
-                        state      <= F_W;
+                        w_block <= (tiles * {16'd0, ob}) << (2 * LP);
+                        state   <= F_ADDR;
                     end
+                end
+                F_ADDR: begin
+                    req_valid  <= 1'b1;
+                    req_addr   <= w_addr;
+                    req_beats  <= 24'(tiles << (2 * LP - 4));
+                    beat_count <= 32'd0;
+                    state      <= F_W;
                 end
                 F_W: begin
                     if (in_valid) begin

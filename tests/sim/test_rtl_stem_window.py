@@ -45,7 +45,7 @@ def test_stem_window(params: dict[str, int], seed: int) -> None:
 def test_stem_window_catches_a_planted_bug() -> None:
     """The same testbench fails on a window without its right-edge mask (columns past the patch read the
     next row's words), which the end-to-end core test does not catch (docs/core-rtl.md)."""
-    bad = verilator.mutant(MODULE, "&& e_col < $signed({16'd0, cfg_in_w})", "", "mutant-right-edge")
+    bad = verilator.mutant(MODULE, "&& a_ix0 + k < $signed({16'd0, cfg_in_w})", "", "mutant-right-edge")
     with pytest.raises(SystemExit):
         verilator.run_cocotb(
             MODULE,
