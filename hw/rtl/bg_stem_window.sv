@@ -13,9 +13,8 @@
 // A request (req_valid/req_ready) names the window origin (req_iy0, req_ix0), which may lie left of or
 // above the patch (padding), and a tag. Stages: the origin's row and word blocks (one multiply) | the
 // banks' read addresses, one register per bank (the origin's address arithmetic and the fan-out to every
-// bank's block RAMs do not share a cycle) | the read
-// of all banks | extraction into the next-window register `wn` | the current-window register `wc`, from
-// which the beats issue. Window tap
+// bank's block RAMs do not share a cycle) | the read of all banks | the next window `wn`: the banks'
+// words as read | the extraction into the current window `wc`, from which the beats issue. Window tap
 // t = ky*STEM_K + kx is the pixel (iy0 + ky, ix0 + kx), zero outside 0..cfg_in_h-1 x 0..cfg_in_w-1;
 // taps t >= STEM_K^2 are zero. Beat b (b < cfg_ntb) carries taps b*P .. b*P+P-1 (tap b*P + l on lane l,
 // the program's weight layout for taps on lanes), `out_tb` = b (the weight tile), `out_first` on b = 0,
@@ -113,13 +112,13 @@ module bg_stem_window #(
         end
     end
 
-    // ---- block stage (q_valid), address stage (a_valid), window read (l_issue), extraction (l_pend)
-    // into wn, beats from wc ----
+    // ---- block stage (q_valid), address stage (a_valid), window read (l_issue), the words read (l_pend)
+    // into wn, extraction into wc, beats from wc ----
     logic            q_valid, q_move, a_valid, a_ready, l_pend, wn_valid, wc_valid, wc_load, s_last, adv_s;
     logic            req_take;
     logic signed [31:0] q_iy0, q_ix0, a_iy0, a_ix0, w0_s;
     logic [TAG_W-1:0] q_tag, a_tag, l_tag, wn_tag, wc_tag;
-    logic [8*TW-1:0] wn, wc, win;
+    logic [8*TW-1:0] wc, win;
     logic [15:0]     tb;
 
     assign s_last    = tb == cfg_ntb - 16'd1;
@@ -163,11 +162,12 @@ module bg_stem_window #(
         end
     end
 
-    // Extraction, the cycle after the read: window tap t = ky*STEM_K + kx, zero outside the patch. Its
-    // selects and masks are registered with the read (from the address stage's origin), so that the
-    // cycle holds only the block RAMs' outputs and the multiplexers: row ky of the window lies in row
-    // bank (iy0 + ky) mod RB, word j of its columns in word bank (w0 + j) mod NW, tap column kx at byte
-    // (ix0 mod P) + kx of those NW words.
+    // The next window, `wn`, is the banks' words as read (RB x NW words, registered the cycle after the
+    // read) with the selects and masks of its extraction, registered with the read from the address
+    // stage's origin. The extraction runs from those registers into the current window `wc`: window tap
+    // t = ky*STEM_K + kx, zero outside the patch; row ky lies in row bank (iy0 + ky) mod RB, word j of
+    // its columns in word bank (w0 + j) mod NW, tap column kx at byte (ix0 mod P) + kx of those NW words.
+    // (The extraction straight from the block RAMs' outputs was the core's longest path on the ECP5.)
     logic [RBW-1:0]  l_rsel [STEM_K];   // the row bank of window row ky
     logic [NWW-1:0]  l_wsel [NW];       // the word bank of the window's word j
     logic [STEM_K-1:0] l_row_in, l_col_in;   // window row ky / column kx inside the patch
@@ -175,7 +175,21 @@ module bg_stem_window #(
     logic [NWW-1:0]  a_w0_bank;         // (ix0 div P) mod NW: the word bank of the first column
     assign a_w0_bank = a_ix0[LP +: NWW];
 
+    logic [8*P-1:0]  n_rd [RB][NW];     // the next window: the banks' words as read
+    logic [RBW-1:0]  n_rsel [STEM_K];
+    logic [NWW-1:0]  n_wsel [NW];
+    logic [STEM_K-1:0] n_row_in, n_col_in;
+    logic [LP-1:0]   n_off;
+
     always_ff @(posedge clk) begin
+        if (l_pend) begin
+            n_rd     <= in_rd;
+            n_rsel   <= l_rsel;
+            n_wsel   <= l_wsel;
+            n_row_in <= l_row_in;
+            n_col_in <= l_col_in;
+            n_off    <= l_off;
+        end
         if (l_issue) begin
             for (int k = 0; k < STEM_K; k++) begin
                 l_rsel[k]   <= RBW'(a_iy0[RBW-1:0] + RBW'(k));
@@ -196,11 +210,11 @@ module bg_stem_window #(
         e_seg = '0;
         for (int ky = 0; ky < STEM_K; ky++) begin
             for (int j = 0; j < NW; j++) begin
-                e_seg[8*P*j +: 8*P] = in_rd[l_rsel[ky]][l_wsel[j]];
+                e_seg[8*P*j +: 8*P] = n_rd[n_rsel[ky]][n_wsel[j]];
             end
             for (int kx = 0; kx < STEM_K; kx++) begin
-                if (l_row_in[ky] && l_col_in[kx]) begin
-                    win[8*(ky*STEM_K + kx) +: 8] = e_seg[8*(32'(l_off) + 32'(kx)) +: 8];
+                if (n_row_in[ky] && n_col_in[kx]) begin
+                    win[8*(ky*STEM_K + kx) +: 8] = e_seg[8*(32'(n_off) + 32'(kx)) +: 8];
                 end
             end
         end
@@ -227,14 +241,13 @@ module bg_stem_window #(
             end
             l_pend <= l_issue;
             if (l_pend) begin
-                wn       <= win;
                 wn_tag   <= l_tag;
                 wn_valid <= 1'b1;
             end else if (wc_load) begin
                 wn_valid <= 1'b0;
             end
             if (wc_load) begin
-                wc       <= wn;
+                wc       <= win;
                 wc_tag   <= wn_tag;
                 wc_valid <= 1'b1;
             end else if (adv_s && s_last) begin
