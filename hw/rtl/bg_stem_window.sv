@@ -164,42 +164,31 @@ module bg_stem_window #(
 
     // The next window, `wn`, is the banks' words as read (RB x NW words, registered the cycle after the
     // read) with the selects and masks of its extraction, registered with the read from the address
-    // stage's origin. The extraction runs from those registers into the current window `wc`: window tap
+    // stage's origin (a read is issued only when `wn` is empty or handed to `wc` in that cycle, so they
+    // never overwrite a window still waiting). The extraction runs from those registers into the current window `wc`: window tap
     // t = ky*STEM_K + kx, zero outside the patch; row ky lies in row bank (iy0 + ky) mod RB, word j of
     // its columns in word bank (w0 + j) mod NW, tap column kx at byte (ix0 mod P) + kx of those NW words.
     // (The extraction straight from the block RAMs' outputs was the core's longest path on the ECP5.)
-    logic [RBW-1:0]  l_rsel [STEM_K];   // the row bank of window row ky
-    logic [NWW-1:0]  l_wsel [NW];       // the word bank of the window's word j
-    logic [STEM_K-1:0] l_row_in, l_col_in;   // window row ky / column kx inside the patch
-    logic [LP-1:0]   l_off;             // the first column's byte in its word
+    logic [8*P-1:0]  n_rd [RB][NW];     // the banks' words as read
+    logic [RBW-1:0]  n_rsel [STEM_K];   // the row bank of window row ky
+    logic [NWW-1:0]  n_wsel [NW];       // the word bank of the window's word j
+    logic [STEM_K-1:0] n_row_in, n_col_in;   // window row ky / column kx inside the patch
+    logic [LP-1:0]   n_off;             // the first column's byte in its word
     logic [NWW-1:0]  a_w0_bank;         // (ix0 div P) mod NW: the word bank of the first column
     assign a_w0_bank = a_ix0[LP +: NWW];
 
-    logic [8*P-1:0]  n_rd [RB][NW];     // the next window: the banks' words as read
-    logic [RBW-1:0]  n_rsel [STEM_K];
-    logic [NWW-1:0]  n_wsel [NW];
-    logic [STEM_K-1:0] n_row_in, n_col_in;
-    logic [LP-1:0]   n_off;
-
     always_ff @(posedge clk) begin
-        if (l_pend) begin
-            n_rd     <= in_rd;
-            n_rsel   <= l_rsel;
-            n_wsel   <= l_wsel;
-            n_row_in <= l_row_in;
-            n_col_in <= l_col_in;
-            n_off    <= l_off;
-        end
+        if (l_pend) n_rd <= in_rd;
         if (l_issue) begin
             for (int k = 0; k < STEM_K; k++) begin
-                l_rsel[k]   <= RBW'(a_iy0[RBW-1:0] + RBW'(k));
-                l_row_in[k] <= a_iy0 + k >= 0 && a_iy0 + k < $signed({16'd0, cfg_in_h});
-                l_col_in[k] <= a_ix0 + k >= 0 && a_ix0 + k < $signed({16'd0, cfg_in_w});
+                n_rsel[k]   <= RBW'(a_iy0[RBW-1:0] + RBW'(k));
+                n_row_in[k] <= a_iy0 + k >= 0 && a_iy0 + k < $signed({16'd0, cfg_in_h});
+                n_col_in[k] <= a_ix0 + k >= 0 && a_ix0 + k < $signed({16'd0, cfg_in_w});
             end
             for (int j = 0; j < NW; j++) begin
-                l_wsel[j] <= a_w0_bank + NWW'(j);
+                n_wsel[j] <= a_w0_bank + NWW'(j);
             end
-            l_off <= a_ix0[LP-1:0];
+            n_off <= a_ix0[LP-1:0];
             l_tag <= a_tag;
         end
     end
