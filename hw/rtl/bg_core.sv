@@ -413,7 +413,9 @@ module bg_core
     // The first layer record's address, registered: the header's layer offset loads from its beat 3,
     // four cycles before the header is done, and `base` at the start.
     logic [63:0] rec_first, rec_addr;   // the first record; the record requested last
+    logic [63:0] rec_following;         // the record after rec_addr
     always_ff @(posedge clk) rec_first <= base + {32'd0, hdr_layer_offset};
+    assign rec_following = rec_addr + LAYER_BYTES64;
 
     // The header's products, registered: img_h and img_w load from header beat 1 and the header is done
     // four cycles after beat 3, so both products are settled when S_HDR reads them (a product and its
@@ -487,8 +489,8 @@ module bg_core
     // `rec` from its first. Record addresses step by LAYER_BYTES from the first one's, a register (an
     // index times the record size into the request was one of the core's longest paths).
     task automatic request_record(input logic first);
-        request(first ? rec_first : rec_addr + LAYER_BYTES64, LAYER_BEATS24);
-        rec_addr <= first ? rec_first : rec_addr + LAYER_BYTES64;
+        request(first ? rec_first : rec_following, LAYER_BEATS24);
+        rec_addr <= first ? rec_first : rec_following;
         rec_beat <= 2'd0;
     endtask
 
