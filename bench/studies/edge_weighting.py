@@ -1,0 +1,190 @@
+"""Which gradient field carries a long curve's extent into the autocorrelation map: the plain gradient,
+or the gradient weighted towards straight edges or normalised by its local contrast.
+
+A blurred straight edge's gradient, along the edge's normal, is the kernel's projection on that normal,
+whatever the kernel's shape: its autocorrelation is a ridge of about 1/L per lag out to the projected
+extent L, as a straight blur's is. A blurred texture's gradient correlates as the kernel with itself,
+which for a long thin curve is a peak at lag 0 and a skirt of about 1/L^2 (Experiment 24). The plain
+whole-image map sums both, and the texture's peak sets the codes' scale, so the edges' ridges drown.
+The candidates: each pixel's gradient weighted by the coherence of the local structure tensor (keeps
+edges, one orientation in the window; suppresses texture, many), or divided by the local gradient
+energy (every region counts alike, not only the highest-contrast edges).
+
+A learned reader, the same for every candidate, measures what each map carries: gradient-boosted trees
+(scikit-learn) on per-lag profiles of the int8 codes (the largest and the mean |code| over dy per dx,
+and over dx per dy) learn the log of the axis's extent. Photos: crops of the Kodak24 training photos
+(never the test sets: this chooses an input), the first 12 photos to fit, the last 4 to score. Kernels:
+the evaluation's families (``model/evaluation/families.py``: line, arc, hand) and the training
+generator's paths (shake), the larger side uniform over 3..95 px, 1 % noise, the host's top-up. Printed
+per family: the relative error of the reader fitted on all four families, and of one fitted without
+that family (leave one family out), beside the constant guess (the median training extent).
+
+    .venv/bin/python -m bench.studies.edge_weighting [--data ../shared/data] [--per-family 200] [--cache F.npz]
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+
+from blurgauge.model.data import splits
+from blurgauge.model.data.blur import blur_image
+from blurgauge.model.data.reference import natural_images, resolve_data_root
+from blurgauge.model.evaluation.families import family_kernel
+from blurgauge.model.inputs.images import load_gray
+from blurgauge.model.inputs.noise import seeded_by, top_up_noise
+from blurgauge.model.inputs.preprocess import PATCH_SIZE, _scaled_codes, autocorrelation
+
+FAMILIES = ("line", "arc", "hand", "shake")
+#: The blurry crop's size (rows, cols): the largest that the 500 x 500 photos hold with a 95-px kernel.
+CROP = (384, 384)
+FIT_PHOTOS = 12
+SIZES = (3, 95)
+
+Field = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def gradients(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Forward differences along x and y of an 8-bit image, cropped to one (rows - 1, cols - 1) grid."""
+    img = np.asarray(image, dtype=np.float64)
+    return np.diff(img, axis=1)[:-1, :], np.diff(img, axis=0)[:, :-1]
+
+
+def coherence(gx: np.ndarray, gy: np.ndarray, sigma: float) -> np.ndarray:
+    """((l1 - l2) / (l1 + l2))^2 of the structure tensor smoothed by a Gaussian of ``sigma`` px:
+    1 where the window holds one gradient orientation, 0 where every orientation is equally strong."""
+    jxx = ndimage.gaussian_filter(gx * gx, sigma)
+    jyy = ndimage.gaussian_filter(gy * gy, sigma)
+    jxy = ndimage.gaussian_filter(gx * gy, sigma)
+    return ((jxx - jyy) ** 2 + 4 * jxy**2) / np.maximum((jxx + jyy) ** 2, 1e-12)
+
+
+def plain(gx: np.ndarray, gy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return gx, gy
+
+
+def coherent(sigma: float) -> Field:
+    def field(gx: np.ndarray, gy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        w = coherence(gx, gy, sigma)
+        return gx * w, gy * w
+    return field
+
+
+def contrast_normalised(sigma: float) -> Field:
+    def field(gx: np.ndarray, gy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        energy = ndimage.gaussian_filter(gx * gx + gy * gy, sigma)
+        w = 1.0 / np.sqrt(energy + 4.0)  # 4: about the 1 % noise floor's own gradient energy (2 x 2.55^2 / 3)
+        return gx * w, gy * w
+    return field
+
+
+CANDIDATES: dict[str, Field] = {
+    "plain gradient": plain,
+    "coherence-weighted (sigma 4)": coherent(4.0),
+    "contrast-normalised (sigma 16)": contrast_normalised(16.0),
+}
+
+
+def features(codes: np.ndarray) -> np.ndarray:
+    """Per-lag profiles of one map's int8 codes (rows dy -64..63, columns dx 0..127): the largest and
+    the mean |code| over dy per dx, and over dx per dy."""
+    a = np.abs(codes.astype(np.float32))
+    return np.concatenate([a.max(0), a.mean(0), a.max(1), a.mean(1)])
+
+
+def sample(photo: np.ndarray, family: str, rng: np.random.Generator) -> list[tuple[np.ndarray, ...]]:
+    """One blurry crop: per axis (extent, one feature vector per candidate)."""
+    fk = family_kernel(family, int(rng.integers(SIZES[0], SIZES[1] + 1)), rng)
+    kh, kw = fk.kernel.shape
+    top = int(rng.integers(0, photo.shape[0] - CROP[0] - kh + 2))
+    left = int(rng.integers(0, photo.shape[1] - CROP[1] - kw + 2))
+    sharp = photo[top : top + CROP[0] + kh - 1, left : left + CROP[1] + kw - 1]
+    blurred = blur_image(sharp, fk.kernel, rng, 0.01)
+    topped = top_up_noise(blurred, 0.01, seeded_by(blurred))
+    gx, gy = gradients(topped)
+    width_feats, height_feats = [], []
+    for field in CANDIDATES.values():
+        fx, fy = field(gx, gy)
+        width_feats.append(features(_scaled_codes(autocorrelation(fx, PATCH_SIZE))))
+        height_feats.append(features(_scaled_codes(autocorrelation(np.ascontiguousarray(fy.T), PATCH_SIZE))))
+    return [(fk.width, *width_feats), (fk.height, *height_feats)]
+
+
+def draw(photos: list[np.ndarray], per_family: int, seed: int) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """(extents, family index, [features per candidate]) of ``per_family`` crops per family, two axes each."""
+    rng = np.random.default_rng(seed)
+    extents, fams, feats = [], [], [[] for _ in CANDIDATES]
+    for f, family in enumerate(FAMILIES):
+        for i in range(per_family):
+            for extent, *per_candidate in sample(photos[i % len(photos)], family, rng):
+                extents.append(extent)
+                fams.append(f)
+                for c, v in enumerate(per_candidate):
+                    feats[c].append(v)
+    return np.array(extents, float), np.array(fams), [np.array(v) for v in feats]
+
+
+def relative_error(estimate: np.ndarray, truth: np.ndarray) -> float:
+    return float(np.mean(np.abs(estimate - truth) / truth))
+
+
+#: Axis extents scored, as the evaluation's families score them (3..95 px), and the two halves of that.
+SCORED = {"3-95 px": (3, 95), "3-19 px": (3, 19), "20-95 px": (20, 95)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=None, help="reference data folder (default ../shared/data)")
+    parser.add_argument("--per-family", type=int, default=200, help="fitting crops per family (default 200)")
+    parser.add_argument("--cache", default=None, help="an .npz that keeps the drawn features between runs")
+    args = parser.parse_args(argv)
+    cache = Path(args.cache) if args.cache else None
+    if cache is not None and cache.exists():
+        with np.load(cache) as z:
+            fit_y, fit_f, test_y, test_f = z["fit_y"], z["fit_f"], z["test_y"], z["test_f"]
+            fit_x = [z[f"fit_x{c}"] for c in range(len(CANDIDATES))]
+            test_x = [z[f"test_x{c}"] for c in range(len(CANDIDATES))]
+    else:
+        root = resolve_data_root(args.data)
+        paths = [p for p in natural_images(root, (splits.KODAK_FOLDER,)) if p.name in splits.KODAK_TRAIN]
+        # Portrait photos turned to landscape, so that every crop fits.
+        photos = [g if g.shape[0] <= g.shape[1] else np.ascontiguousarray(g.T) for g in map(load_gray, paths)]
+        fit_y, fit_f, fit_x = draw(photos[:FIT_PHOTOS], args.per_family, seed=1)
+        test_y, test_f, test_x = draw(photos[FIT_PHOTOS:], max(args.per_family // 4, 8), seed=2)
+        if cache is not None:
+            np.savez(cache, fit_y=fit_y, fit_f=fit_f, test_y=test_y, test_f=test_f,
+                     **{f"fit_x{c}": x for c, x in enumerate(fit_x)}, **{f"test_x{c}": x for c, x in enumerate(test_x)})
+    constant = float(np.median(fit_y[fit_y >= SCORED["3-95 px"][0]]))
+
+    def reader(x: np.ndarray, y: np.ndarray) -> HistGradientBoostingRegressor:
+        return HistGradientBoostingRegressor(max_iter=300, learning_rate=0.05, random_state=0).fit(x, np.log(y))
+
+    print(f"relative error of the axis extent, boosted trees on the map's profiles; {len(fit_y)} axes to fit "
+          f"(Kodak24 photos 1-{FIT_PHOTOS}), {len(test_y)} to score (photos {FIT_PHOTOS + 1}-16), axes of "
+          f"3..95 px scored; each cell: the reader fitted on all four families / fitted without that family")
+    print("| family | axes | constant guess | " + " | ".join(CANDIDATES) + " |")
+    print("| --- | --- | ---: | " + " | ".join("---:" for _ in CANDIDATES) + " |")
+    all_fits = [reader(x, fit_y) for x in fit_x]
+    for f, family in enumerate(FAMILIES):
+        held = [reader(x[fit_f != f], fit_y[fit_f != f]) for x in fit_x]
+        for label, (low, high) in SCORED.items():
+            where = (test_f == f) & (test_y >= low) & (test_y <= high)
+            cells = []
+            for c in range(len(CANDIDATES)):
+                both = relative_error(np.exp(all_fits[c].predict(test_x[c][where])), test_y[where])
+                out = relative_error(np.exp(held[c].predict(test_x[c][where])), test_y[where])
+                cells.append(f"{both:.1%} / {out:.1%}")
+            print(f"| {family} | {label} ({where.sum()}) | "
+                  f"{relative_error(np.full(where.sum(), constant), test_y[where]):.1%} | " + " | ".join(cells) + " |",
+                  flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
