@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bench.studies import edge_weighting as ew
+from blurgauge.model.data.blur import convolve_valid
+from blurgauge.model.evaluation.families import family_kernel
 
 
 def test_coherence_is_one_on_a_straight_edge_and_low_in_isotropic_noise():
@@ -36,3 +39,16 @@ def test_features_are_per_lag_profiles_of_the_codes():
     assert f.shape == (4 * 128,)
     assert f[10] == 100 and f[128 + 10] == 100 / 128  # largest and mean |code| over dy at dx = 10
     assert f[256 + 64] == 100  # largest over dx at dy = 0 (row 64)
+
+
+@pytest.mark.parametrize("family", ["line", "arc", "hand"])
+def test_the_second_difference_of_a_blurred_edge_correlates_most_at_the_kernels_width(family):
+    """A smooth path's projection on x piles up at its two turning points; the second difference of a
+    blurred step edge turns them into spikes one width apart, whatever the path's shape."""
+    kernel = family_kernel(family, 45, np.random.default_rng(3))
+    step = np.zeros((64, 200))
+    step[:, 100:] = 255.0
+    d2x, _ = ew.second_difference(convolve_valid(step, kernel.kernel))
+    row = d2x[10] - d2x[10].mean()
+    corr = np.array([row[: row.size - lag] @ row[lag:] for lag in range(100)])
+    assert abs(int(np.argmax(np.abs(corr[3:]))) + 3 - (kernel.width - 1)) <= 1
