@@ -11,7 +11,9 @@ The candidates: each pixel's gradient weighted by the coherence of the local str
 edges, one orientation in the window; suppresses texture, many), or divided by the local gradient
 energy (every region counts alike, not only the highest-contrast edges); the second difference, which
 turns the two turning points of a smooth path's projection into spikes one extent apart; the gradient
-of the 2 x 2 block means (lags twice as long, noise halved).
+of the 2 x 2 block means (lags twice as long, noise halved). And one input that is not a map at all:
+the widths of the gradient profiles across the image's strong straight edges (``edge_profiles``), alone
+and beside the plain map's features.
 
 A learned reader, the same for every candidate, measures what each map carries: gradient-boosted trees
 (scikit-learn) on per-lag profiles of the int8 codes (the largest and the mean |code| over dy per dx,
@@ -50,6 +52,8 @@ SIZES = (3, 95)
 
 Weighting = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 Field = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+#: Both axes' feature vectors of one image.
+Reader = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def gradients(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -108,15 +112,6 @@ def halved(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return gradients(small)
 
 
-CANDIDATES: dict[str, Field] = {
-    "plain gradient": weighted(plain),
-    "coherence-weighted (sigma 4)": weighted(coherent(4.0)),
-    "contrast-normalised (sigma 16)": weighted(contrast_normalised(16.0)),
-    "second difference": second_difference,
-    "gradient at half resolution": halved,
-}
-
-
 def features(codes: np.ndarray) -> np.ndarray:
     """Per-lag profiles of one map's int8 codes (rows dy -64..63, columns dx 0..127): the largest and
     the mean |code| over dy per dx, and over dx per dy."""
@@ -124,8 +119,101 @@ def features(codes: np.ndarray) -> np.ndarray:
     return np.concatenate([a.max(0), a.mean(0), a.max(1), a.mean(1)])
 
 
-def sample(photo: np.ndarray, family: str, rng: np.random.Generator) -> list[tuple[np.ndarray, ...]]:
-    """One blurry crop: per axis (extent, one feature vector per candidate)."""
+def map_reader(field: Field) -> Reader:
+    """Both axes' features of the whole-image autocorrelation map of a field."""
+    def read(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        fx, fy = field(image)
+        return (features(_scaled_codes(autocorrelation(fx, PATCH_SIZE))),
+                features(_scaled_codes(autocorrelation(np.ascontiguousarray(fy.T), PATCH_SIZE))))
+    return read
+
+
+#: Edge profiles: half-width of the profile window along the axis, half-height of the band averaged along
+#: the edge, the most edges kept per image, the structure tensor's scale, and the least share of the
+#: window's gradient energy along the axis for an edge to count as across it.
+EDGE_REACH, EDGE_BAND, EDGE_COUNT, EDGE_SIGMA, EDGE_ALIGN = 64, 8, 300, 4.0, 0.8
+#: Mass shares whose central spans measure a profile's width, and the width histogram's bins.
+EDGE_SHARES = (0.5, 0.8, 0.9)
+EDGE_BINS = np.arange(0, 2 * EDGE_REACH + 8, 8)
+#: A first difference's energy from the host's 1 % noise floor, in gray levels squared: 2 x 2.55^2.
+NOISE_GRADIENT_ENERGY = 2 * 2.55**2
+#: The noise's standard deviation in a profile averaged over the band's rows.
+BAND_NOISE = float(np.sqrt(NOISE_GRADIENT_ENERGY / (2 * EDGE_BAND + 1)))
+
+
+def edge_profiles(image: np.ndarray) -> np.ndarray:
+    """What the image's edges across the rows say of the kernel's extent along them: features of the
+    widths of the gradient profiles across strong edges whose normal lies along the rows.
+
+    A blurred straight edge's gradient along its normal is the kernel's projection on that normal,
+    whatever the kernel's shape, so the span that holds most of the profile's mass is the projected
+    extent. Edges: the strongest local maxima of |gx| along a row where the structure tensor (sigma 4)
+    puts at least 80 % of its energy above the noise floor's along the rows, away from the borders; each
+    profile is gx over +-64 px, averaged over +-8 rows along the edge, signed so that the edge's own lobe
+    is positive, less one standard deviation of the averaged noise. Per profile, the central span holding
+    50, 80 and 90 % of what stays positive, and the support (the run around the edge above twice the
+    noise); features: the 10/25/50/75/90 %
+    quantiles of each span over the edges, the histogram of the 90 % span (bins of 8 px) and the number
+    of edges."""
+    img = np.asarray(image, dtype=np.float64)
+    gx = np.diff(img, axis=1)[:-1, :]
+    gy = np.diff(img, axis=0)[:, :-1]
+    # The structure tensor less the noise floor's own gradient energy per axis (2 sigma^2 of a first
+    # difference): a long blur's faint gradient would otherwise look like isotropic noise.
+    jxx = ndimage.gaussian_filter(gx * gx, EDGE_SIGMA) - NOISE_GRADIENT_ENERGY
+    jyy = np.maximum(ndimage.gaussian_filter(gy * gy, EDGE_SIGMA) - NOISE_GRADIENT_ENERGY, 0.0)
+    along = jxx / np.maximum(jxx + jyy, 1e-12)
+    strength = np.abs(gx)
+    peak = ((strength >= ndimage.maximum_filter1d(strength, 2 * EDGE_BAND + 1, axis=1)) & (along >= EDGE_ALIGN)
+            & (jxx > 0.3 * NOISE_GRADIENT_ENERGY))
+    peak[: EDGE_BAND + 1, :] = False
+    peak[-EDGE_BAND - 1 :, :] = False
+    peak[:, : EDGE_REACH + 1] = False
+    peak[:, -EDGE_REACH - 1 :] = False
+    rows, cols = np.nonzero(peak)
+    order = np.argsort(-strength[rows, cols])[:EDGE_COUNT]
+    spans = []
+    for r, c in zip(rows[order], cols[order], strict=True):
+        band = gx[r - EDGE_BAND : r + EDGE_BAND + 1, c - EDGE_REACH : c + EDGE_REACH + 1].mean(axis=0)
+        signed = band * np.sign(band[EDGE_REACH])
+        mass = np.clip(signed - BAND_NOISE, 0.0, None)
+        cum = np.cumsum(mass) / max(float(mass.sum()), 1e-12)
+        # The support: the run around the edge above twice the noise, gaps of up to 4 px bridged (where a
+        # path dwells, the mass spans miss the faint rest of it).
+        runs, _ = ndimage.label(ndimage.binary_closing(signed > 2 * BAND_NOISE, np.ones(5, bool)))
+        support = int(np.count_nonzero(runs == runs[EDGE_REACH])) if runs[EDGE_REACH] else 0
+        spans.append([*(np.searchsorted(cum, 0.5 + q / 2) - np.searchsorted(cum, 0.5 - q / 2) + 1
+                        for q in EDGE_SHARES), support])
+    spans_a = np.array(spans, dtype=np.float64).reshape(-1, len(EDGE_SHARES) + 1)
+    quantiles = (np.percentile(spans_a, [10, 25, 50, 75, 90], axis=0).ravel() if len(spans_a)
+                 else np.full(5 * (len(EDGE_SHARES) + 1), np.nan))
+    hist = np.histogram(spans_a[:, -1], EDGE_BINS)[0] / max(len(spans_a), 1)
+    return np.concatenate([quantiles, hist, [len(spans_a)]]).astype(np.float32)
+
+
+def edge_reader(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return edge_profiles(image), edge_profiles(np.ascontiguousarray(np.asarray(image).T))
+
+
+def map_and_edges(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    maps, edges = map_reader(weighted(plain))(image), edge_reader(image)
+    return np.concatenate([maps[0], edges[0]]), np.concatenate([maps[1], edges[1]])
+
+
+CANDIDATES: dict[str, Reader] = {
+    "plain gradient": map_reader(weighted(plain)),
+    "coherence-weighted (sigma 4)": map_reader(weighted(coherent(4.0))),
+    "contrast-normalised (sigma 16)": map_reader(weighted(contrast_normalised(16.0))),
+    "second difference": map_reader(second_difference),
+    "gradient at half resolution": map_reader(halved),
+    "edge profiles": edge_reader,
+    "plain gradient + edge profiles": map_and_edges,
+}
+
+
+def sample(photo: np.ndarray, family: str, rng: np.random.Generator,
+           readers: dict[str, Reader]) -> list[tuple[np.ndarray, ...]]:
+    """One blurry crop: per axis (extent, one feature vector per reader)."""
     fk = family_kernel(family, int(rng.integers(SIZES[0], SIZES[1] + 1)), rng)
     kh, kw = fk.kernel.shape
     top = int(rng.integers(0, photo.shape[0] - CROP[0] - kh + 2))
@@ -134,23 +222,24 @@ def sample(photo: np.ndarray, family: str, rng: np.random.Generator) -> list[tup
     blurred = blur_image(sharp, fk.kernel, rng, 0.01)
     topped = top_up_noise(blurred, 0.01, seeded_by(blurred))
     width_feats, height_feats = [], []
-    for field in CANDIDATES.values():
-        fx, fy = field(topped)
-        width_feats.append(features(_scaled_codes(autocorrelation(fx, PATCH_SIZE))))
-        height_feats.append(features(_scaled_codes(autocorrelation(np.ascontiguousarray(fy.T), PATCH_SIZE))))
+    for read in readers.values():
+        w, h = read(topped)
+        width_feats.append(w)
+        height_feats.append(h)
     return [(fk.width, *width_feats), (fk.height, *height_feats)]
 
 
-def draw(photos: list[np.ndarray], per_family: int, seed: int) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    """(extents, family index, [features per candidate]) of ``per_family`` crops per family, two axes each."""
+def draw(photos: list[np.ndarray], per_family: int, seed: int,
+         readers: dict[str, Reader]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """(extents, family index, [features per reader]) of ``per_family`` crops per family, two axes each."""
     rng = np.random.default_rng(seed)
-    extents, fams, feats = [], [], [[] for _ in CANDIDATES]
+    extents, fams, feats = [], [], [[] for _ in readers]
     for f, family in enumerate(FAMILIES):
         for i in range(per_family):
-            for extent, *per_candidate in sample(photos[i % len(photos)], family, rng):
+            for extent, *per_reader in sample(photos[i % len(photos)], family, rng, readers):
                 extents.append(extent)
                 fams.append(f)
-                for c, v in enumerate(per_candidate):
+                for c, v in enumerate(per_reader):
                     feats[c].append(v)
     return np.array(extents, float), np.array(fams), [np.array(v) for v in feats]
 
@@ -170,20 +259,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", default=None, help="reference data folder (default ../shared/data)")
     parser.add_argument("--per-family", type=int, default=200, help="fitting crops per family (default 200)")
     parser.add_argument("--cache", default=None, help="an .npz that keeps the drawn features between runs")
+    parser.add_argument("--only", nargs="+", choices=list(CANDIDATES), default=list(CANDIDATES),
+                        help="the candidates to measure (default all)")
     args = parser.parse_args(argv)
+    readers = {name: CANDIDATES[name] for name in args.only}
     cache = Path(args.cache) if args.cache else None
     if cache is not None and cache.exists():
         with np.load(cache) as z:
             fit_y, fit_f, test_y, test_f = z["fit_y"], z["fit_f"], z["test_y"], z["test_f"]
-            fit_x = [z[f"fit_x{c}"] for c in range(len(CANDIDATES))]
-            test_x = [z[f"test_x{c}"] for c in range(len(CANDIDATES))]
+            fit_x = [z[f"fit_x{c}"] for c in range(len(readers))]
+            test_x = [z[f"test_x{c}"] for c in range(len(readers))]
     else:
         root = resolve_data_root(args.data)
         paths = [p for p in natural_images(root, (splits.KODAK_FOLDER,)) if p.name in splits.KODAK_TRAIN]
         # Portrait photos turned to landscape, so that every crop fits.
         photos = [g if g.shape[0] <= g.shape[1] else np.ascontiguousarray(g.T) for g in map(load_gray, paths)]
-        fit_y, fit_f, fit_x = draw(photos[:FIT_PHOTOS], args.per_family, seed=1)
-        test_y, test_f, test_x = draw(photos[FIT_PHOTOS:], max(args.per_family // 4, 8), seed=2)
+        fit_y, fit_f, fit_x = draw(photos[:FIT_PHOTOS], args.per_family, 1, readers)
+        test_y, test_f, test_x = draw(photos[FIT_PHOTOS:], max(args.per_family // 4, 8), 2, readers)
         if cache is not None:
             np.savez(cache, fit_y=fit_y, fit_f=fit_f, test_y=test_y, test_f=test_f,
                      **{f"fit_x{c}": x for c, x in enumerate(fit_x)}, **{f"test_x{c}": x for c, x in enumerate(test_x)})
@@ -195,15 +287,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"relative error of the axis extent, boosted trees on the map's profiles; {len(fit_y)} axes to fit "
           f"(Kodak24 photos 1-{FIT_PHOTOS}), {len(test_y)} to score (photos {FIT_PHOTOS + 1}-16), axes of "
           f"3..95 px scored; each cell: the reader fitted on all four families / fitted without that family")
-    print("| family | axes | constant guess | " + " | ".join(CANDIDATES) + " |")
-    print("| --- | --- | ---: | " + " | ".join("---:" for _ in CANDIDATES) + " |")
+    print("| family | axes | constant guess | " + " | ".join(readers) + " |")
+    print("| --- | --- | ---: | " + " | ".join("---:" for _ in readers) + " |")
     all_fits = [reader(x, fit_y) for x in fit_x]
     for f, family in enumerate(FAMILIES):
         held = [reader(x[fit_f != f], fit_y[fit_f != f]) for x in fit_x]
         for label, (low, high) in SCORED.items():
             where = (test_f == f) & (test_y >= low) & (test_y <= high)
             cells = []
-            for c in range(len(CANDIDATES)):
+            for c in range(len(readers)):
                 both = relative_error(np.exp(all_fits[c].predict(test_x[c][where])), test_y[where])
                 out = relative_error(np.exp(held[c].predict(test_x[c][where])), test_y[where])
                 cells.append(f"{both:.1%} / {out:.1%}")
