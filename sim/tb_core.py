@@ -339,11 +339,15 @@ async def errors_then_good_runs(dut: Any) -> None:
     img = bytearray(coarse)
     img[layer_offset(coarse) + 4 * LAYER_BYTES + 3] = 0  # layer 4 writes the input slot
     cases.append(("dst slot 0", fix_crcs(img), ERR.BAD_LAYER))
+    bad_layers = {"op 9": 3, "dst slot 0": 4}
     for label, image, code in cases:
         env.ram.write(bad, image)
         out = await env.run("coarse", reuse=True, addr=bad)
         await env.check_error(out, code, label)
         if code == ERR.BAD_LAYER:  # found at a layer record, after the layers before it ran
+            # A record read and decoded beside the last pass of the layer before (the prefetch) is
+            # reported only once that layer has drained: STATUS.layer names the bad record's layer.
+            assert out["layer"] == bad_layers[label], f"{label}: {out}"
             env.check_good(await env.run("coarse", reuse=True), "coarse", f"after {label}")
     # The header errors end a run before any layer; one good run after all of them.
     env.check_good(await env.run("coarse", reuse=True), "coarse", "after the header errors")

@@ -174,10 +174,17 @@ module bg_core
 
     // ---- state ----
     typedef enum logic [3:0] {
-        S_IDLE, S_HDR, S_HOLD, S_STREAM, S_MEM_IN, S_REC, S_DECODE, S_FIRST_FETCH, S_PASS_GO,
+        S_IDLE, S_HDR, S_HOLD, S_STREAM, S_MEM_IN, S_REC, S_DECODE, S_LOAD, S_FIRST_FETCH, S_PASS_GO,
         S_PASS_WAIT, S_DRAIN, S_ARGMAX, S_FINISH
     } state_t;
     state_t state;
+
+    // The next layer's record, read and decoded during this layer's last pass (the prefetch): none, its
+    // beats coming, its decode running, decoded (its block 0's weights kicked into half 0), or refused
+    // by the decode's checks (the error is reported when this layer has drained, as without a prefetch).
+    typedef enum logic [2:0] { PF_NONE, PF_REC, PF_DEC, PF_READY, PF_ERR } pf_t;
+    pf_t         pf_state;
+    logic [7:0]  pf_code;
 
     logic        busy, err_flag, flush, cancel, done_set, done_clr;
     logic [7:0]  err_code;
@@ -346,7 +353,8 @@ module bg_core
     logic        d_res_en, d_round, d_sat;
     logic [15:0] d_in_h, d_in_w, d_cbin, d_out_h, d_out_w, d_cob, d_win_h, d_win_w, d_nib, d_ntb;
     logic [31:0] d_out_words;
-    assign r_is_last = layer == hdr_layer_count - 16'd1;
+    logic [15:0] rec_layer;          // the index of the record in `rec` (the running layer's, or the next's)
+    assign r_is_last = rec_layer == hdr_layer_count - 16'd1;
 
     logic        dec_go, dec_valid;   // the whole record is in `rec` (a pulse); its decode is ready
 
@@ -380,7 +388,10 @@ module bg_core
     logic [7:0]  e_bias_shift, e_shift, e_out_fmt, e_post_fmt;
     logic        e_res_en, e_src_signed, e_res_signed, e_round, e_sat, e_is_last, e_mac;
     logic [15:0] e_in_h, e_in_w, e_cbin, e_out_h, e_out_w, e_cob, e_win_h, e_win_w, e_nib, e_ntb;
-    logic [31:0] e_tiles, e_out_words, e_w_off, e_b_off;
+    logic [31:0] e_out_words;
+    // The weight fetch's configuration: loaded with the decode of a layer's record, which for a prefetched
+    // record is during the last pass of the layer before (whose fetches are all done by then).
+    logic [31:0] f_tiles, f_w_off, f_b_off;
     logic [P*16-1:0] bias;   // biases of the running pass
     logic [15:0] ob;
     logic        pass_busy, count_clear, in_we, wb_we, lg_we;
@@ -443,8 +454,8 @@ module bg_core
     // ---- weight and bias fetch (runs beside the pass of the previous block) ----
     bg_weight_fetch #(.P(P), .WBUF_TILES(WBUF_TILES)) u_fetch (
         .clk(clk), .rst(rst || abort),
-        .kick(f_kick), .ob(f_ob), .buf_half(f_buf), .base(base), .w_off(e_w_off), .b_off(e_b_off),
-        .tiles(e_tiles), .idle(f_idle),
+        .kick(f_kick), .ob(f_ob), .buf_half(f_buf), .base(base), .w_off(f_w_off), .b_off(f_b_off),
+        .tiles(f_tiles), .idle(f_idle),
         .req_valid(fq_valid), .req_addr(fq_addr), .req_beats(fq_beats), .req_grant(fq_grant),
         .in_valid(rd_fetch), .in_last(rd_last), .in_data(rd_data),
         .wb_we(wb_we), .wb_idx(wb_idx), .wb_buf(wb_buf),
@@ -490,8 +501,9 @@ module bg_core
     // index times the record size into the request was one of the core's longest paths).
     task automatic request_record(input logic first);
         request(first ? rec_first : rec_following, LAYER_BEATS24);
-        rec_addr <= first ? rec_first : rec_following;
-        rec_beat <= 2'd0;
+        rec_addr  <= first ? rec_first : rec_following;
+        rec_layer <= first ? 16'd0 : rec_layer + 16'd1;
+        rec_beat  <= 2'd0;
     endtask
 
     // Start one run of the program at `addr` (bits 3:0 taken as zero): the header request; the input from
@@ -500,6 +512,7 @@ module bg_core
     task automatic launch(input logic [63:0] addr, input logic reuse, input logic mem_in,
                           input logic [63:0] in_addr, input logic checked);
         layer       <= 16'd0;
+        pf_state    <= PF_NONE;
         base        <= {addr[63:4], 4'd0};
         request({addr[63:4], 4'd0}, HEADER_BEATS24);
         hdr_start   <= 1'b1;
@@ -518,8 +531,13 @@ module bg_core
     // in S_REC and S_DECODE, and a run loads both before it uses them), and the abort among the enables
     // of all their bits was one of the core's longest paths (docs/timing.md).
     always_ff @(posedge clk) begin
-        if (state == S_REC && rd_seq) rec[128*rec_beat +: 128] <= rd_data;
-        if (state == S_DECODE && dec_valid && !(bad_layer || no_fit)) begin
+        if ((state == S_REC || pf_state == PF_REC) && rd_seq) rec[128*rec_beat +: 128] <= rd_data;
+        if (dec_valid && !(bad_layer || no_fit) && (state == S_DECODE || pf_state == PF_DEC)) begin
+            f_tiles <= r_tiles;
+            f_w_off <= hdr_weight_offset + r_w_off;
+            f_b_off <= hdr_weight_offset + r_b_off;
+        end
+        if ((state == S_DECODE && dec_valid && !(bad_layer || no_fit)) || state == S_LOAD) begin
             e_mode <= d_mode;
             e_src <= r_src;  e_dst <= r_dst;  e_res <= d_res;  e_res_en <= d_res_en;
             e_src_signed <= slot_signed[r_src[$clog2(SLOTS)-1:0]];
@@ -538,10 +556,7 @@ module bg_core
             e_round <= d_round;  e_sat <= d_sat;
             e_is_last <= r_is_last;
             e_mac <= r_mac;
-            e_tiles <= r_tiles;
             e_out_words <= d_out_words;
-            e_w_off <= hdr_weight_offset + r_w_off;
-            e_b_off <= hdr_weight_offset + r_b_off;
         end
     end
 
@@ -572,6 +587,7 @@ module bg_core
             err_code <= E_NONE;
             layer    <= 16'd0;
             rq_valid <= 1'b0;
+            pf_state <= PF_NONE;
             cycles   <= 32'd0;
             stalls   <= 32'd0;
             argmax   <= 8'd0;
@@ -592,6 +608,7 @@ module bg_core
             err_flag <= 1'b0;
             err_code <= E_NONE;
             rq_valid <= 1'b0;
+            pf_state <= PF_NONE;
             flush    <= 1'b1;
             cancel   <= 1'b1;
             done_clr <= 1'b1;
@@ -599,6 +616,7 @@ module bg_core
             // start while busy abandons the run; an AXI read error ends it
             fail(ctrl_start ? E_START_BUSY : E_AXI_READ);
             rq_valid <= 1'b0;
+            pf_state <= PF_NONE;
             flush    <= 1'b1;
             cancel   <= 1'b1;
         end else begin
@@ -606,7 +624,8 @@ module bg_core
                 if (cycles != 32'hFFFF_FFFF) cycles <= cycles + 32'd1;
                 // waiting on memory for the sequencer's own request (not the CRC pass beside it), on the
                 // stream, or on the end of the CRC pass
-                if (stalls != 32'hFFFF_FFFF && ((rd_waiting && !cur_crc) || (state == S_STREAM && !s_axis_tvalid)
+                if (stalls != 32'hFFFF_FFFF && ((rd_waiting && !cur_crc && !(pf_state == PF_REC && state != S_DRAIN))
+                                                || (state == S_STREAM && !s_axis_tvalid)
                                                 || ((state == S_FINISH || state == S_HOLD) && !crc_done))) begin
                     stalls <= stalls + 32'd1;
                 end
@@ -619,6 +638,36 @@ module bg_core
             end
 
             f_kick <= 1'b0;   // a pulse: the fetch has taken it
+
+            // The prefetch, beside the last pass of a layer and its drain: the next record's beats, its
+            // decode, and its block 0's weights into half 0, which that pass does not use.
+            case (pf_state)
+                PF_REC: begin
+                    if (rd_seq) begin
+                        rec_beat <= rec_beat + 2'd1;
+                        if (rd_last) begin
+                            dec_go   <= 1'b1;
+                            pf_state <= PF_DEC;
+                        end
+                    end
+                end
+                PF_DEC: begin
+                    if (dec_valid) begin
+                        if (bad_layer || no_fit) begin
+                            pf_code  <= bad_layer ? E_BAD_LAYER : E_NO_FIT;
+                            pf_state <= PF_ERR;
+                        end else begin
+                            pf_state <= PF_READY;
+                            if (r_mac) begin
+                                f_kick <= 1'b1;
+                                f_ob   <= 16'd0;
+                                f_buf  <= 1'b0;
+                            end
+                        end
+                    end
+                end
+                default: ;
+            endcase
 
             case (state)
                 S_IDLE: begin
@@ -759,11 +808,20 @@ module bg_core
                         f_ob   <= ob + 16'd1;
                         f_buf  <= ~ob[0];
                     end
+                    // A layer's last pass, with a layer after it: that layer's record is read and decoded
+                    // beside the pass, and its first weights loaded, when this pass leaves half 0 free
+                    // (an odd last block, or a pass without weights). Otherwise the first fetch waits for
+                    // the drain, and its time is exposed (docs/core-rtl.md, "Where conv5's cycles go").
+                    if (ob == e_cob - 16'd1 && !e_is_last && (!e_mac || ob[0])) begin
+                        request_record(1'b0);
+                        pf_state <= PF_REC;
+                    end
                     state <= S_PASS_WAIT;
                 end
 
                 S_PASS_WAIT: begin
-                    if (!pass_busy && f_idle && !f_kick) begin
+                    // the last pass waits for no fetch of its layer (a running fetch is the prefetch's)
+                    if (!pass_busy && (ob == e_cob - 16'd1 || (f_idle && !f_kick))) begin
                         if (ob == e_cob - 16'd1) begin
                             state <= S_DRAIN;
                         end else begin
@@ -774,7 +832,7 @@ module bg_core
                 end
 
                 S_DRAIN: begin
-                    if (wr_count == e_out_words) begin
+                    if (wr_count == e_out_words && pf_state != PF_REC && pf_state != PF_DEC) begin
                         slot_signed[e_dst[$clog2(SLOTS)-1:0]] <= e_mode == 2'd2 ? e_src_signed
                             : e_res_en ? e_post_fmt[FORMAT_SIGNED_BIT] : e_out_fmt[FORMAT_SIGNED_BIT];
                         if (e_is_last) begin
@@ -782,11 +840,30 @@ module bg_core
                             am_i  <= 3'd1;
                             state <= S_ARGMAX;
                         end else begin
-                            layer <= layer + 16'd1;
-                            request_record(1'b0);
-                            state <= S_REC;
+                            layer    <= layer + 16'd1;
+                            pf_state <= PF_NONE;
+                            case (pf_state)
+                                PF_READY: state <= S_LOAD;
+                                PF_ERR: begin
+                                    pend_code <= pf_code;
+                                    state     <= S_HOLD;
+                                end
+                                default: begin
+                                    request_record(1'b0);
+                                    state <= S_REC;
+                                end
+                            endcase
                         end
                     end
+                end
+
+                S_LOAD: begin
+                    // the prefetched record's configuration into the engine's registers (as S_DECODE does);
+                    // its block 0's weights are loading or loaded
+                    if (r_is_last) logits_frac <= r_out_frac;
+                    count_clear <= 1'b1;
+                    ob <= 16'd0;
+                    state <= r_mac ? S_FIRST_FETCH : S_PASS_GO;
                 end
 
                 S_ARGMAX: begin
