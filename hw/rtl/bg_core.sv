@@ -185,6 +185,7 @@ module bg_core
     typedef enum logic [2:0] { PF_NONE, PF_REC, PF_DEC, PF_READY, PF_ERR } pf_t;
     pf_t         pf_state;
     logic [7:0]  pf_code;
+    logic        pf_want;   // this pass is a layer's last, with a layer after it, and leaves half 0 free
 
     logic        busy, err_flag, flush, cancel, done_set, done_clr;
     logic [7:0]  err_code;
@@ -513,6 +514,7 @@ module bg_core
                           input logic [63:0] in_addr, input logic checked);
         layer       <= 16'd0;
         pf_state    <= PF_NONE;
+        pf_want     <= 1'b0;
         base        <= {addr[63:4], 4'd0};
         request({addr[63:4], 4'd0}, HEADER_BEATS24);
         hdr_start   <= 1'b1;
@@ -588,6 +590,7 @@ module bg_core
             layer    <= 16'd0;
             rq_valid <= 1'b0;
             pf_state <= PF_NONE;
+            pf_want  <= 1'b0;
             cycles   <= 32'd0;
             stalls   <= 32'd0;
             argmax   <= 8'd0;
@@ -609,6 +612,7 @@ module bg_core
             err_code <= E_NONE;
             rq_valid <= 1'b0;
             pf_state <= PF_NONE;
+            pf_want  <= 1'b0;
             flush    <= 1'b1;
             cancel   <= 1'b1;
             done_clr <= 1'b1;
@@ -617,6 +621,7 @@ module bg_core
             fail(ctrl_start ? E_START_BUSY : E_AXI_READ);
             rq_valid <= 1'b0;
             pf_state <= PF_NONE;
+            pf_want  <= 1'b0;
             flush    <= 1'b1;
             cancel   <= 1'b1;
         end else begin
@@ -812,14 +817,18 @@ module bg_core
                     // beside the pass, and its first weights loaded, when this pass leaves half 0 free
                     // (an odd last block, or a pass without weights). Otherwise the first fetch waits for
                     // the drain, and its time is exposed (docs/core-rtl.md, "Where conv5's cycles go").
-                    if (ob == e_cob - 16'd1 && !e_is_last && (!e_mac || ob[0])) begin
-                        request_record(1'b0);
-                        pf_state <= PF_REC;
-                    end
+                    // Registered here and acted on in S_PASS_WAIT: the block compare straight into the
+                    // request registers' enables was one of the core's longest paths (docs/timing.md).
+                    pf_want <= ob == e_cob - 16'd1 && !e_is_last && (!e_mac || ob[0]);
                     state <= S_PASS_WAIT;
                 end
 
                 S_PASS_WAIT: begin
+                    if (pf_want) begin
+                        request_record(1'b0);
+                        pf_state <= PF_REC;
+                        pf_want  <= 1'b0;
+                    end
                     // the last pass waits for no fetch of its layer (a running fetch is the prefetch's)
                     if (!pass_busy && (ob == e_cob - 16'd1 || (f_idle && !f_kick))) begin
                         if (ob == e_cob - 16'd1) begin
