@@ -59,6 +59,7 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
         noise_max=args.noise[1],
         line_fraction=args.line_fraction,
         curve_fraction=args.curve_fraction,
+        curve_min_extent=args.curve_min_extent,
         image_folder=os.pathsep.join(str(folder) for folder in args.images) if args.images else None,
         image_fraction=args.image_fraction,
         natural_scale_min=args.natural_scale[0],
@@ -312,6 +313,9 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
                        help="share of line kernels (default %(default)s)")
     build.add_argument("--curve-fraction", type=float, default=syn["curve_fraction"],
                        help="share of smooth-curve kernels: arcs, S-curves, hooks, loops (default %(default)s)")
+    build.add_argument("--curve-min-extent", type=int, default=syn["curve_min_extent"], metavar="PX",
+                       help="draw curves only for kernels whose larger side is at least PX; smaller ones get "
+                            "shake walks instead (default %(default)s: any size)")
     build.add_argument("--images", type=Path, nargs="+", default=None, metavar="FOLDER",
                        help="crop sharp images from these folders, every image equally often (Kodak24: "
                             "its training split only; `blurgauge data photos` fetches 49 more photos)")

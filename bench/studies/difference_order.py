@@ -38,21 +38,19 @@ from blurgauge.model.evaluation.families import FAMILIES, family_kernel
 from blurgauge.model.inputs.images import load_gray
 from blurgauge.model.inputs.noise import seeded_by, top_up_noise
 from blurgauge.model.inputs.patches import gray_levels, horizontal_gradient
-from blurgauge.model.inputs.preprocess import PATCH_SIZE, _scaled_codes, autocorrelation
+from blurgauge.model.inputs.preprocess import PATCH_SIZE, _scaled_codes, autocorrelation, image_map_codes
+
+from .edge_weighting import second_difference_along_rows
 
 ORDERS = ("first", "second")
 
 
-def second_difference(image: np.ndarray) -> np.ndarray:
-    """The second difference along the rows of an 8-bit image, in gray levels."""
-    img = gray_levels(image)
-    return img[:, 2:] - 2 * img[:, 1:-1] + img[:, :-2]
-
-
 def map_codes(along: np.ndarray, order: str) -> np.ndarray:
-    """The int8 codes of the whole-image map of ``along``'s horizontal first or second difference."""
-    field = horizontal_gradient(along) if order == "first" else second_difference(along)
-    return _scaled_codes(autocorrelation(field, PATCH_SIZE))
+    """The int8 codes of the whole-image map of ``along``'s horizontal first difference (the product's
+    ``image_map_codes``) or second difference, in gray levels."""
+    if order == "first":
+        return image_map_codes(horizontal_gradient(along))
+    return _scaled_codes(autocorrelation(second_difference_along_rows(gray_levels(along)), PATCH_SIZE))
 
 
 def _pair_shard(job: tuple[str, str, int, int, int, dict]) -> None:
@@ -68,8 +66,13 @@ def _pair_shard(job: tuple[str, str, int, int, int, dict]) -> None:
         if not np.array_equal(map_codes(along, "first"), arrays["image_map"][i]):
             raise RuntimeError(f"{src}/{name}: sample {start + i} does not regenerate as stored")
         second[i] = map_codes(along, "second")
+    # Each shard written under a temporary name and renamed, the second last: a resumed run skips exactly
+    # the shards whose pair is complete.
     for order, maps in (("first", arrays["image_map"]), ("second", second)):
-        np.savez_compressed(Path(out) / order / name, **{**arrays, "image_map": maps})
+        final = Path(out) / order / name
+        tmp = final.with_suffix(f".tmp{os.getpid()}.npz")
+        np.savez_compressed(tmp, **{**arrays, "image_map": maps})
+        tmp.replace(final)
 
 
 def pair(data: Path, count: int, out: Path, workers: int) -> None:

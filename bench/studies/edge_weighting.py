@@ -85,7 +85,8 @@ def coherent(sigma: float) -> Weighting:
 def contrast_normalised(sigma: float) -> Weighting:
     def field(gx: np.ndarray, gy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         energy = ndimage.gaussian_filter(gx * gx + gy * gy, sigma)
-        w = 1.0 / np.sqrt(energy + 4.0)  # 4: about the 1 % noise floor's own gradient energy (2 x 2.55^2 / 3)
+        # 4 gray levels^2 keeps flat regions finite; it is well below the 1 % floor's own gx^2 + gy^2 (about 26).
+        w = 1.0 / np.sqrt(energy + 4.0)
         return gx * w, gy * w
     return field
 
@@ -95,13 +96,18 @@ def weighted(weighting: Weighting) -> Field:
     return lambda image: weighting(*gradients(image))
 
 
+def second_difference_along_rows(image: np.ndarray) -> np.ndarray:
+    """The second difference along the rows (x): shape (rows, cols - 2)."""
+    img = np.asarray(image, dtype=np.float64)
+    return img[:, 2:] - 2 * img[:, 1:-1] + img[:, :-2]
+
+
 def second_difference(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The second differences along x and along y. Along an axis, a blurred straight edge's first
     difference is the kernel's projection on that axis, and a smooth curve's projection piles its light
     up at the two turning points that bound the axis's extent; the second difference turns those into
     two spikes, whose correlation is a peak at the lag of the extent itself."""
-    img = np.asarray(image, dtype=np.float64)
-    return img[:, 2:] - 2 * img[:, 1:-1] + img[:, :-2], img[2:, :] - 2 * img[1:-1, :] + img[:-2, :]
+    return second_difference_along_rows(image), second_difference_along_rows(np.asarray(image).T).T
 
 
 def halved(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -152,12 +158,9 @@ def edge_profiles(image: np.ndarray) -> np.ndarray:
     profile is gx over +-64 px, averaged over +-8 rows along the edge, signed so that the edge's own lobe
     is positive, less one standard deviation of the averaged noise. Per profile, the central span holding
     50, 80 and 90 % of what stays positive, and the support (the run around the edge above twice the
-    noise); features: the 10/25/50/75/90 %
-    quantiles of each span over the edges, the histogram of the 90 % span (bins of 8 px) and the number
-    of edges."""
-    img = np.asarray(image, dtype=np.float64)
-    gx = np.diff(img, axis=1)[:-1, :]
-    gy = np.diff(img, axis=0)[:, :-1]
+    noise); features: the 10/25/50/75/90 % quantiles of each span over the edges, the histogram of the
+    90 % span (bins of 8 px) and the number of edges."""
+    gx, gy = gradients(image)
     # The structure tensor less the noise floor's own gradient energy per axis (2 sigma^2 of a first
     # difference): a long blur's faint gradient would otherwise look like isotropic noise.
     jxx = ndimage.gaussian_filter(gx * gx, EDGE_SIGMA) - NOISE_GRADIENT_ENERGY
@@ -266,9 +269,15 @@ def main(argv: list[str] | None = None) -> int:
     cache = Path(args.cache) if args.cache else None
     if cache is not None and cache.exists():
         with np.load(cache) as z:
+            if "names" not in z.files:
+                raise SystemExit(f"{cache}: written without the inputs' names; name another cache file")
+            cached = list(z["names"])
+            missing = [name for name in readers if name not in cached]
+            if missing:
+                raise SystemExit(f"{cache}: drawn without {', '.join(missing)}; name another cache file")
             fit_y, fit_f, test_y, test_f = z["fit_y"], z["fit_f"], z["test_y"], z["test_f"]
-            fit_x = [z[f"fit_x{c}"] for c in range(len(readers))]
-            test_x = [z[f"test_x{c}"] for c in range(len(readers))]
+            fit_x = [z[f"fit_x{cached.index(name)}"] for name in readers]
+            test_x = [z[f"test_x{cached.index(name)}"] for name in readers]
     else:
         root = resolve_data_root(args.data)
         paths = [p for p in natural_images(root, (splits.KODAK_FOLDER,)) if p.name in splits.KODAK_TRAIN]
@@ -277,14 +286,14 @@ def main(argv: list[str] | None = None) -> int:
         fit_y, fit_f, fit_x = draw(photos[:FIT_PHOTOS], args.per_family, 1, readers)
         test_y, test_f, test_x = draw(photos[FIT_PHOTOS:], max(args.per_family // 4, 8), 2, readers)
         if cache is not None:
-            np.savez(cache, fit_y=fit_y, fit_f=fit_f, test_y=test_y, test_f=test_f,
+            np.savez(cache, names=np.array(list(readers)), fit_y=fit_y, fit_f=fit_f, test_y=test_y, test_f=test_f,
                      **{f"fit_x{c}": x for c, x in enumerate(fit_x)}, **{f"test_x{c}": x for c, x in enumerate(test_x)})
     constant = float(np.median(fit_y[fit_y >= SCORED["3-95 px"][0]]))
 
     def reader(x: np.ndarray, y: np.ndarray) -> HistGradientBoostingRegressor:
         return HistGradientBoostingRegressor(max_iter=300, learning_rate=0.05, random_state=0).fit(x, np.log(y))
 
-    print(f"relative error of the axis extent, boosted trees on the map's profiles; {len(fit_y)} axes to fit "
+    print(f"relative error of the axis extent, boosted trees on each input's features; {len(fit_y)} axes to fit "
           f"(Kodak24 photos 1-{FIT_PHOTOS}), {len(test_y)} to score (photos {FIT_PHOTOS + 1}-16), axes of "
           f"3..95 px scored; each cell: the reader fitted on all four families / fitted without that family")
     print("| family | axes | constant guess | " + " | ".join(readers) + " |")

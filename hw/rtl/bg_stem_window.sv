@@ -165,9 +165,10 @@ module bg_stem_window #(
     // The next window, `wn`, is the banks' words as read (RB x NW words, registered the cycle after the
     // read) with the selects and masks of its extraction, registered with the read from the address
     // stage's origin (a read is issued only when `wn` is empty or handed to `wc` in that cycle, so they
-    // never overwrite a window still waiting). The extraction runs from those registers into the current window `wc`: window tap
-    // t = ky*STEM_K + kx, zero outside the patch; row ky lies in row bank (iy0 + ky) mod RB, word j of
-    // its columns in word bank (w0 + j) mod NW, tap column kx at byte (ix0 mod P) + kx of those NW words.
+    // never overwrite a window still waiting). The extraction runs from those registers into the current
+    // window `wc`: window tap t = ky*STEM_K + kx, zero outside the patch; row ky lies in row bank
+    // (iy0 + ky) mod RB, word j of its columns in word bank (w0 + j) mod NW, tap column kx at byte
+    // (ix0 mod P) + kx of those NW words.
     // (The extraction straight from the block RAMs' outputs was the core's longest path on the ECP5.)
     logic [8*P-1:0]  n_rd [RB][NW];     // the banks' words as read
     logic [RBW-1:0]  n_rsel [STEM_K];   // the row bank of window row ky

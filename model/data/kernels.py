@@ -209,11 +209,13 @@ def add_rim(kernel: np.ndarray, rim_x: int, rim_y: int, rng: np.random.Generator
 
 
 def random_kernel(
-    width: int, height: int, rng: np.random.Generator, line_fraction: float = 0.15, curve_fraction: float = 0.0
+    width: int, height: int, rng: np.random.Generator, line_fraction: float = 0.15, curve_fraction: float = 0.0,
+    curve_min_extent: int = 0,
 ) -> tuple[np.ndarray, str]:
     """A kernel of the requested extent from one of the families, with a random faint rim:
     (kernel, "shake" | "line" | "curve"). With ``curve_fraction`` 0 the draws are those of the
-    two-family generator, so its data sets are reproduced."""
+    two-family generator, so its data sets are reproduced. A curve drawn for a box whose larger side
+    is under ``curve_min_extent`` px becomes a shake walk: small kernels keep the two-family mix."""
     width, height = _check_extent("width", width), _check_extent("height", height)
     rim = int(rng.choice(len(RIM_PROBABILITIES), p=RIM_PROBABILITIES))
     rim_x, rim_y = min(rim, (width - 1) // 2), min(rim, (height - 1) // 2)
@@ -221,7 +223,7 @@ def random_kernel(
     family = rng.random()
     if family < line_fraction:
         kernel, kind = line_kernel(inner_w, inner_h, rng), "line"
-    elif family < line_fraction + curve_fraction:
+    elif family < line_fraction + curve_fraction and max(width, height) >= curve_min_extent:
         kernel, kind = curve_kernel(inner_w, inner_h, rng), "curve"
     else:
         kernel, kind = shake_kernel(inner_w, inner_h, rng, exposure=bool(rng.random() < 0.7)), "shake"

@@ -40,7 +40,8 @@ _AUGMENTATION = {"natural_scale_min": (1.0, 0.25, 1.0), "natural_scale_max": (1.
                  "natural_gamma_max": (1.0, 1.0, 8.0), "natural_soften_max": (0.0, 0.0, 4.0)}
 #: Likewise for the options that apply to every sample, dead leaves included: the grain, the
 #: aspect ratio of the kernel's box and the noise floor.
-_EVERY_SAMPLE = {"curve_fraction": (0.0, 0.0, 1.0), "grain_max": (0.0, 0.0, 32.0), "grain_size_max": (0.0, 0.0, 4.0),
+_EVERY_SAMPLE = {"curve_fraction": (0.0, 0.0, 1.0), "curve_min_extent": (0, 0, classes.MAX_EXTENT),
+                 "grain_max": (0.0, 0.0, 32.0), "grain_size_max": (0.0, 0.0, 4.0),
                  "other_aspect_max": (0.0, 0.0, 32.0), "noise_floor": (0.0, 0.0, MAX_NOISE_FLOOR)}
 #: Outputs stored only when asked for; they draw nothing, so a sample's patch and labels do not
 #: depend on them, and they enter the manifest only when on.
@@ -64,6 +65,11 @@ class SynthesisConfig:
     #: trajectories); ``kernels.random_kernel``.
     line_fraction: float = 0.15
     curve_fraction: float = 0.0
+    #: Curves only where the kernel's larger side is at least this many px (0: any size); below it
+    #: the share goes to shake walks, so the small ranges keep the two-family mix. Levin's small
+    #: kernels are read too large by coarse networks that saw small curves (docs/experiments.md,
+    #: Experiments 21 and 23).
+    curve_min_extent: int = 0
     #: Fraction of kernels whose other axis is 1-2 px (near-pure motion along the labelled axis).
     thin_fraction: float = 0.1
     #: A folder of sharp natural images to crop from, or several joined by ``os.pathsep`` as in
@@ -276,13 +282,15 @@ def synthesize_blurred(
     grain: tuple[float, float] = (0.0, 0.0),
     noise_floor: float = 0.0,
     curve_fraction: float = 0.0,
+    curve_min_extent: int = 0,
 ) -> Blurred:
     """A sharp image (dead leaves, or a crop from ``image_folder``, augmented as ``sharp_crop``
     says; with ``grain`` = (level max, size max) other than zero grained as ``add_grain`` says)
     blurred by a random kernel of exactly ``width`` x ``height`` px, its noise topped up to
     ``noise_floor`` when that is not zero."""
     shape = (image_size, image_size) if isinstance(image_size, int) else image_size
-    kernel, kind = random_kernel(width, height, rng, line_fraction=line_fraction, curve_fraction=curve_fraction)
+    kernel, kind = random_kernel(width, height, rng, line_fraction=line_fraction, curve_fraction=curve_fraction,
+                                 curve_min_extent=curve_min_extent)
     size = sharp_size_for(shape, kernel)
     natural = image_folder is not None and rng.random() < image_fraction
     sharp = (sharp_crop(rng, size, image_folder, natural_scale, natural_gamma_max, natural_soften_max) if natural
@@ -309,7 +317,7 @@ def sample_image(seed: int, index: int, cfg: SynthesisConfig) -> tuple[Blurred, 
     made = synthesize_blurred(rng, width, height, cfg.image_size, noise, cfg.line_fraction, cfg.image_folder,
                               cfg.image_fraction, (cfg.natural_scale_min, cfg.natural_scale_max),
                               cfg.natural_gamma_max, cfg.natural_soften_max, (cfg.grain_max, cfg.grain_size_max),
-                              cfg.noise_floor, cfg.curve_fraction)
+                              cfg.noise_floor, cfg.curve_fraction, cfg.curve_min_extent)
     return made, axis
 
 

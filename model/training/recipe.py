@@ -93,6 +93,8 @@ class Recipe:
     #: Share of smooth-curve kernels (arcs, S-curves, hooks, loops; ``kernels.curve_kernel``) in both sets
     #: (``SynthesisConfig.curve_fraction``; 0: the two-family generator: lines and shake walks).
     curve_fraction: float = 0.0
+    #: Curves only for kernels whose larger side is at least this many px (``SynthesisConfig.curve_min_extent``).
+    curve_min_extent: int = 0
     #: Another profile whose fine networks this one trains and installs instead of its own: its sets,
     #: its coarse network (their backbone) and its five fine networks, in the sub-folder of the same
     #: name (``work / fine_profile``); steps named ``<fine_profile>/<step>``.
@@ -202,6 +204,11 @@ PROFILES["curves"] = replace(PROFILES["two-families"], curve_fraction=0.35, trai
 # fine networks are its own (Experiment 26).
 PROFILES["curves-light"] = replace(PROFILES["curves"], curve_fraction=0.2, train_dir="train-curves20",
                                    val_dir="val-curves20")
+# Research: ``curves`` with the curves only in kernels whose larger side is 36 px or more (R3..R5), so that
+# the small ranges keep the two-family mix of lines and walks: the coarse stage is meant to learn long curves
+# without reading Levin's small kernels too large (Experiment 30).
+PROFILES["curves-large"] = replace(PROFILES["curves"], curve_min_extent=36, train_dir="train-curves-large",
+                                   val_dir="val-curves-large")
 # ``shipped``: the seven files of ``model/trained/``, in one work folder: the coarse and native networks of
 # ``two-families``, the fine networks of ``curves-light`` (in ``work/curves-light``). Curves in the fine
 # networks' data lift every kernel family and the Levin protocol; in the coarse network's they cost Levin
@@ -245,6 +252,7 @@ def steps(r: Recipe, work: Path, data_root: Path, photos: Path | None = None) ->
     both_sets = ["--noise-floor", str(r.noise_floor)] if r.noise_floor != 0.0 else []
     both_sets += ["--image-map"] if r.input_region in ("image", "mixed") else []
     both_sets += ["--curve-fraction", str(r.curve_fraction)] if r.curve_fraction else []
+    both_sets += ["--curve-min-extent", str(r.curve_min_extent)] if r.curve_min_extent else []
     out = [("photos", ["data", "photos", "--out", str(photos)])] if r.photos and own_photos else []
     out += [
         # One validation set for every profile without a noise floor (Kodak24 crops only), so their
@@ -313,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
                              "extended, extended2, extended3, augmented (each continues a work folder), photos, "
                              "grain, floor, autocorrelation, image-map (from scratch, with 49 Debian photos), "
                              "image-map-long (continues image-map), image-map-mixed, image-map-taught, two-families, "
-                             "curves, curves-light; "
+                             "curves, curves-light, curves-large; "
                              "see PROFILES")
     parser.add_argument("--only", nargs="*", default=None, help="run only these steps (e.g. native coarse)")
     parser.add_argument("--install", action="store_true", help="copy the best weights into model/trained/")

@@ -41,6 +41,13 @@ def test_features_are_per_lag_profiles_of_the_codes():
     assert f[256 + 64] == 100  # largest over dx at dy = 0 (row 64)
 
 
+def test_second_differences_along_both_axes():
+    image = np.random.default_rng(2).integers(0, 256, (40, 50)).astype(np.uint8)
+    dx, dy = ew.second_difference(image)
+    assert np.array_equal(dx, np.diff(image.astype(np.float64), n=2, axis=1))
+    assert np.array_equal(dy, np.diff(image.astype(np.float64), n=2, axis=0))
+
+
 @pytest.mark.parametrize("family", ["line", "arc", "hand"])
 def test_the_second_difference_of_a_blurred_edge_correlates_most_at_the_kernels_width(family):
     """A smooth path's projection on x piles up at its two turning points; the second difference of a

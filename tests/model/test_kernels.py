@@ -91,6 +91,14 @@ def test_random_kernel_draws_curves_only_when_asked():
     assert mixed == {"shake", "line", "curve"}
 
 
+@pytest.mark.parametrize(("width", "height", "curves"), [(20, 30, False), (35, 3, False), (36, 3, True), (9, 60, True)])
+def test_curves_go_to_walks_below_the_minimum_extent(width, height, curves):
+    """``curve_min_extent`` looks at the box's larger side: below it every curve draw becomes a shake walk."""
+    kinds = {kernels.random_kernel(width, height, np.random.default_rng(s), curve_fraction=0.5,
+                                   curve_min_extent=36)[1] for s in range(60)}
+    assert kinds == ({"shake", "line", "curve"} if curves else {"shake", "line"})
+
+
 def _distance_to_line(cols, rows, x0, y0, x1, y1):
     return np.abs((x1 - x0) * (rows - y0) - (y1 - y0) * (cols - x0)) / np.hypot(x1 - x0, y1 - y0)
 
