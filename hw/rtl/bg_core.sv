@@ -208,6 +208,9 @@ module bg_core
     logic [3:0]  job_done;            // runs that ended with results
     logic        job_last;            // the last start was an image job (so, while busy, the runs are its)
     logic [31:0] job_logits [32];     // run r's logit j at 8*r + j
+    logic        jl_clear, jl_write;  // pulses into job_logits' own block: clear all, copy the logits of
+    logic [1:0]  jl_run;              // run jl_run (a cycle after the sequencer decides; see that block)
+    logic        lg_clear;            // a pulse: the launched run's logits to zero
     logic [7:0]  job_argmax [4];
     logic [7:0]  job_frac   [4];
 
@@ -523,7 +526,7 @@ module bg_core
         run_mem_in  <= mem_in;
         run_in_addr <= in_addr;
         run_checked <= checked;
-        for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
+        lg_clear    <= 1'b1;
         state       <= S_HDR;
     endtask
     /* verilator lint_on UNUSEDSIGNAL */
@@ -579,7 +582,15 @@ module bg_core
         hdr_start   <= 1'b0;
         count_clear <= 1'b0;
         dec_go      <= 1'b0;
+        jl_clear    <= 1'b0;
+        jl_write    <= 1'b0;
+        lg_clear    <= 1'b0;
         if (rq_grant) rq_valid <= 1'b0;
+        // A run's logits start from zero a cycle after its launch, so that the job's copy of the run
+        // before (jl_write, in that same cycle) still reads them; whatever follows in this block wins.
+        if (lg_clear) begin
+            for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
+        end
 
         if (rst || abort) f_kick <= 1'b0;
         if (rst) begin
@@ -600,7 +611,8 @@ module bg_core
             job_run    <= 2'd0;
             job_done   <= 4'd0;
             job_last   <= 1'b0;
-            for (int i = 0; i < 32; i++) job_logits[i] <= 32'd0;
+            jl_clear   <= 1'b1;
+            jl_write   <= 1'b0;
             for (int i = 0; i < 4; i++) begin
                 job_argmax[i] <= 8'd0;
                 job_frac[i]   <= 8'd0;
@@ -686,7 +698,7 @@ module bg_core
                         job_last   <= ctrl_job;
                         job_run    <= 2'd0;
                         job_done   <= 4'd0;
-                        for (int i = 0; i < 32; i++) job_logits[i] <= 32'd0;
+                        jl_clear   <= 1'b1;
                         if (ctrl_job) launch(prog_addr64, 1'b0, 1'b1, input_addr64, job_checked[0]);
                         else          launch(prog_addr64, ctrl_reuse, ctrl_mem_in, input_addr64, ctrl_checked);
                     end
@@ -891,7 +903,8 @@ module bg_core
                     end else if (crc_done) begin
                         argmax <= best;
                         if (job_last) begin
-                            for (int i = 0; i < 8; i++) job_logits[{job_run, 3'(i)}] <= logits[i];
+                            jl_write <= 1'b1;
+                            jl_run   <= job_run;
                             job_argmax[job_run] <= best;
                             job_frac[job_run]   <= logits_frac;
                             job_done[job_run]   <= 1'b1;
@@ -914,6 +927,18 @@ module bg_core
 
                 default: state <= S_IDLE;
             endcase
+        end
+    end
+
+    // The job's logits: 32 x 32 bits whose enables come from two registered pulses, not from the
+    // sequencer's reset, soft-reset, abort and start priority (that chain into 1,024 enables was a 10.1 ns
+    // ECP5 path). They land a cycle after the sequencer's decision, the same edge at which STATUS.done
+    // takes the run's done_set, so a reader who saw done reads the new logits.
+    always_ff @(posedge clk) begin
+        if (jl_clear) begin
+            for (int i = 0; i < 32; i++) job_logits[i] <= 32'd0;
+        end else if (jl_write) begin
+            for (int i = 0; i < 8; i++) job_logits[{jl_run, 3'(i)}] <= logits[i];
         end
     end
 

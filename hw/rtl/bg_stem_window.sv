@@ -93,7 +93,7 @@ module bg_stem_window #(
 
     // ---- patch buffer: RB x NW banks ----
     logic [8*P-1:0] in_rd [RB][NW];
-    logic           l_issue;
+    logic           l_issue, a_valid;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [31:0]    in_waddr32;
     /* verilator lint_on UNUSEDSIGNAL */
@@ -108,13 +108,18 @@ module bg_stem_window #(
                 .clk(clk),
                 .we(in_we && in_row[RBW-1:0] == b[RBW-1:0] && in_wir[NWW-1:0] == j[NWW-1:0]),
                 .waddr(in_waddr32[A0-1:0]), .wdata(in_data),
-                .re(l_issue), .raddr(a_raddr[b][j]), .rdata(in_rd[b][j]));
+                .re(a_valid), .raddr(a_raddr[b][j]), .rdata(in_rd[b][j]));
         end
     end
 
+    // The banks read whenever the address stage holds a window (`a_valid`, a register), not only in the
+    // cycle that issues it (`l_issue`): only the read of the issuing cycle is kept (`n_rd` takes `in_rd`
+    // when `l_pend`), and the enable of all RB x NW banks no longer hangs on the beat counter's compare
+    // and the ready chain behind `l_issue` (the core's longest ECP5 path with the prefetch, 10.4 ns).
+
     // ---- block stage (q_valid), address stage (a_valid), window read (l_issue), the words read (l_pend)
     // into wn, extraction into wc, beats from wc ----
-    logic            q_valid, q_move, a_valid, a_ready, l_pend, wn_valid, wc_valid, wc_load, s_last, adv_s;
+    logic            q_valid, q_move, a_ready, l_pend, wn_valid, wc_valid, wc_load, s_last, adv_s;
     logic            req_take;
     logic signed [31:0] q_iy0, q_ix0, a_iy0, a_ix0, w0_s;
     logic [TAG_W-1:0] q_tag, a_tag, l_tag, wn_tag, wc_tag;
