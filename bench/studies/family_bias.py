@@ -5,7 +5,8 @@ family-held-out evaluation (the same sets: BSD68 + Set12, 1 % noise, seed + 3) a
 it prints, for the cascade and for the cascade's fine networks given the true range (the fine stage alone):
 the relative error, the median ratio of estimate to truth (below 1: read too small) and the mean signed
 error in px. A family whose true-range error is low but whose cascade error is high is lost in the coarse
-stage; one whose true-range ratio is far from 1 is misread by the fine networks themselves.
+stage; one whose true-range ratio is far from 1 is misread by the fine networks themselves. Beside them,
+the error of the true range's middle as the estimate: what a fine network that read nothing would score.
 
     .venv/bin/python -m bench.studies.family_bias [--weights model/trained] [--data ../shared/data] [--per-range 16]
 """
@@ -36,19 +37,22 @@ def range_rows(scores: Scores, estimate: str = ESTIMATE) -> list[dict[str, float
         if not inside.any():
             continue
         est, true = sizes[inside], truth[inside]
+        middle = (lo + hi) / 2
         rows.append({"range": f"R{k + 1} ({lo}..{hi})", "axes": int(inside.sum()),
                      "relative": float(np.mean(np.abs(est - true) / true)),
-                     "ratio": float(np.median(est / true)), "signed": float(np.mean(est - true))})
+                     "ratio": float(np.median(est / true)), "signed": float(np.mean(est - true)),
+                     "middle": float(np.mean(np.abs(middle - true) / true))})
     return rows
 
 
 def table(family: str, cascade: Scores, true_range: Scores) -> str:
     lines = [f"### {family}", "",
-             "| true range | axes | cascade: relative | ratio | signed px | true range: relative | ratio | signed px |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| true range | axes | cascade: relative | ratio | signed px | true range: relative | ratio | signed px "
+             "| the range's middle: relative |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for c, t in zip(range_rows(cascade), range_rows(true_range), strict=True):
         lines.append(f"| {c['range']} | {c['axes']} | {c['relative']:.1%} | {c['ratio']:.2f} | {c['signed']:+.1f} "
-                     f"| {t['relative']:.1%} | {t['ratio']:.2f} | {t['signed']:+.1f} |")
+                     f"| {t['relative']:.1%} | {t['ratio']:.2f} | {t['signed']:+.1f} | {t['middle']:.1%} |")
     return "\n".join(lines)
 
 

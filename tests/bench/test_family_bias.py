@@ -25,4 +25,5 @@ def test_rows_split_by_the_true_range_and_sign_the_error() -> None:
     assert r1["relative"] == pytest.approx((0.2 + 0.25) / 2)
     assert r1["ratio"] == pytest.approx((1.2 + 0.75) / 2)  # the median of two
     assert r1["signed"] == pytest.approx((2 - 1) / 2)
+    assert r1["middle"] == pytest.approx((abs(11 - 10) / 10 + abs(11 - 4) / 4) / 2)  # R1's middle: 11 px
     assert (r3["axes"], r3["relative"], r3["ratio"], r3["signed"]) == (1, pytest.approx(0.5), pytest.approx(0.5), -20.0)
