@@ -19,9 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from blurgauge.model import classes
+from blurgauge.model.cascade import LogitsFn
 from blurgauge.model.evaluation.scoring import TRUE_RANGE, Scores, score_in_range
 from blurgauge.model.evaluation.sets import family_sets
-from blurgauge.model.inputs.preprocess import resolve_region
+from blurgauge.model.inputs.preprocess import Preprocessing, resolve_region
 
 #: The estimate `make eval` reports for the shipped networks (the better one on the Levin protocol).
 ESTIMATE = "expectation"
@@ -56,19 +57,25 @@ def table(family: str, cascade: Scores, true_range: Scores) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def cascade_on_family_sets(description: str,
+                           argv: list[str] | None) -> tuple[argparse.Namespace, LogitsFn, Preprocessing]:
+    """The studies' command line (weights, data, kernels per range, seed), and the keras cascade of those
+    weights with the preprocessing recorded in them."""
     from blurgauge.host.backends import input_preprocessing, open_backend
     from blurgauge.model.nets.inference import TRAINED_DIR
     from blurgauge.model.nets.roles import CASCADE
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--weights", type=Path, default=TRAINED_DIR, help="weight folder (default: the shipped)")
     parser.add_argument("--data", type=Path, default=None, help="reference data (default: ../shared/data)")
     parser.add_argument("--per-range", type=int, default=16, help="kernels per family and coarse range (as make eval)")
     parser.add_argument("--seed", type=int, default=0, help="the evaluation's seed; the families draw from seed + 3")
     args = parser.parse_args(argv)
-    logits = open_backend("keras", args.weights, CASCADE)
-    prep = input_preprocessing(args.weights, CASCADE)
+    return args, open_backend("keras", args.weights, CASCADE), input_preprocessing(args.weights, CASCADE)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, logits, prep = cascade_on_family_sets(__doc__.splitlines()[0], argv)
     region = resolve_region(None, prep.transform)
     sets = family_sets(args.data, args.per_range, 0.01, args.seed + 3, True, 1, prep)
     print(f"Kernel families, {args.weights}: the cascade against its fine networks given the true range "

@@ -20,12 +20,11 @@ rule that gains on the families is seen to keep the protocol or not.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
+from bench.studies.family_bias import cascade_on_family_sets
 from blurgauge.model import classes
 from blurgauge.model.cascade import LogitsFn, softmax
 from blurgauge.model.evaluation.families import scored as in_class_table
@@ -99,18 +98,7 @@ def absolute_error(est: np.ndarray, truth: np.ndarray) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from blurgauge.host.backends import input_preprocessing, open_backend
-    from blurgauge.model.nets.inference import TRAINED_DIR
-    from blurgauge.model.nets.roles import CASCADE
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", type=Path, default=TRAINED_DIR, help="weight folder (default: the shipped)")
-    parser.add_argument("--data", type=Path, default=None, help="reference data (default: ../shared/data)")
-    parser.add_argument("--per-range", type=int, default=16, help="kernels per family and coarse range (as make eval)")
-    parser.add_argument("--seed", type=int, default=0, help="the evaluation's seed (families: seed + 3)")
-    args = parser.parse_args(argv)
-    logits = open_backend("keras", args.weights, CASCADE)
-    prep = input_preprocessing(args.weights, CASCADE)
+    args, logits, prep = cascade_on_family_sets(__doc__.splitlines()[0], argv)
     levin = protocol_sets(args.data, 0.01, 4, args.seed, True, 1, prep)[0]
     rows = [("Levin protocol, AbE px", scores(logits, levin, absolute_error))]
     for family, blurred in family_sets(args.data, args.per_range, 0.01, args.seed + 3, True, 1, prep).items():
