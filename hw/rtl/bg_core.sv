@@ -375,6 +375,14 @@ module bg_core
         .cfg_bias_shift(d_bias_shift), .cfg_shift(d_shift), .cfg_out_fmt(d_out_fmt), .cfg_post_fmt(d_post_fmt),
         .cfg_round(d_round), .cfg_sat(d_sat), .cfg_out_words(d_out_words));
 
+    // A beat of a record (the running layer's, or the prefetched next one's: never both at once) and the
+    // decode's verdict, shared by the two paths that read and decode records.
+    logic       rec_beat_in, dec_refused;
+    logic [7:0] dec_code;
+    assign rec_beat_in = (state == S_REC || pf_state == PF_REC) && rd_seq;
+    assign dec_refused = bad_layer || no_fit;
+    assign dec_code    = bad_layer ? E_BAD_LAYER : E_NO_FIT;
+
     /* verilator lint_off UNUSEDSIGNAL */
     logic unused_op;
     assign unused_op = ^r_op;   // the decoder turns the operation into cfg_mode and mac
@@ -536,13 +544,13 @@ module bg_core
     // in S_REC and S_DECODE, and a run loads both before it uses them), and the abort among the enables
     // of all their bits was one of the core's longest paths (docs/timing.md).
     always_ff @(posedge clk) begin
-        if ((state == S_REC || pf_state == PF_REC) && rd_seq) rec[128*rec_beat +: 128] <= rd_data;
-        if (dec_valid && !(bad_layer || no_fit) && (state == S_DECODE || pf_state == PF_DEC)) begin
+        if (rec_beat_in) rec[128*rec_beat +: 128] <= rd_data;
+        if (dec_valid && !dec_refused && (state == S_DECODE || pf_state == PF_DEC)) begin
             f_tiles <= r_tiles;
             f_w_off <= hdr_weight_offset + r_w_off;
             f_b_off <= hdr_weight_offset + r_b_off;
         end
-        if ((state == S_DECODE && dec_valid && !(bad_layer || no_fit)) || state == S_LOAD) begin
+        if ((state == S_DECODE && dec_valid && !dec_refused) || state == S_LOAD) begin
             e_mode <= d_mode;
             e_src <= r_src;  e_dst <= r_dst;  e_res <= d_res;  e_res_en <= d_res_en;
             e_src_signed <= slot_signed[r_src[$clog2(SLOTS)-1:0]];
@@ -656,22 +664,21 @@ module bg_core
 
             f_kick <= 1'b0;   // a pulse: the fetch has taken it
 
+            if (rec_beat_in) begin
+                rec_beat <= rec_beat + 2'd1;
+                if (rd_last) dec_go <= 1'b1;
+            end
+
             // The prefetch, beside the last pass of a layer and its drain: the next record's beats, its
             // decode, and its block 0's weights into half 0, which that pass does not use.
             case (pf_state)
                 PF_REC: begin
-                    if (rd_seq) begin
-                        rec_beat <= rec_beat + 2'd1;
-                        if (rd_last) begin
-                            dec_go   <= 1'b1;
-                            pf_state <= PF_DEC;
-                        end
-                    end
+                    if (rec_beat_in && rd_last) pf_state <= PF_DEC;
                 end
                 PF_DEC: begin
                     if (dec_valid) begin
-                        if (bad_layer || no_fit) begin
-                            pf_code  <= bad_layer ? E_BAD_LAYER : E_NO_FIT;
+                        if (dec_refused) begin
+                            pf_code  <= dec_code;
                             pf_state <= PF_ERR;
                         end else begin
                             pf_state <= PF_READY;
@@ -783,20 +790,14 @@ module bg_core
                 end
 
                 S_REC: begin
-                    if (rd_seq) begin
-                        rec_beat <= rec_beat + 2'd1;
-                        if (rd_last) begin
-                            dec_go <= 1'b1;
-                            state  <= S_DECODE;
-                        end
-                    end
+                    if (rec_beat_in && rd_last) state <= S_DECODE;
                 end
 
                 S_DECODE: begin
                     // bg_layer_decode's registers take a few cycles; the record stays in `rec` meanwhile
                     if (dec_valid) begin
-                        if (bad_layer || no_fit) begin
-                            pend_code <= bad_layer ? E_BAD_LAYER : E_NO_FIT;
+                        if (dec_refused) begin
+                            pend_code <= dec_code;
                             state     <= S_HOLD;
                         end else begin
                             if (r_is_last) logits_frac <= r_out_frac;
