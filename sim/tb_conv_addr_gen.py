@@ -6,7 +6,10 @@ The model is written from the walk's definition (docs/core-rtl.md), nested loops
 and the window: per beat the source word (iy*in_w + ix)*cbin + block, padding (tap outside the input),
 the weight tile (wy*win_w + wx)*nib + ib, first and last beat of the pixel and the tag
 (oy*out_w + ox)*cob + ob, each taken modulo its port's width; a padding beat's address is not compared.
-In stem mode one transfer per pixel carries the window origin. The sink checks that a beat offered
+In stem mode one transfer per pixel carries the window origin. A max-pool whose windows overlap along
+the row by at most the stride walks, in every window after a row's first, only the columns it does not
+share with the window before (flagged `resume` on its first beat), flags the taps of the columns the next
+window shares (`keep`, `keep_first` on the first of them), and counts its beats as the tile. The sink checks that a beat offered
 while out_ready is low stays unchanged until it is taken; a monitor checks `busy` (high from the cycle
 after start until the pass's last transfer, what bg_core_engine's pass_busy relies on) and that the
 first transfer is offered LATENCY cycles after start. Single-cycle stalls at random fill and empty the
@@ -91,10 +94,16 @@ def stem(in_hw: tuple[int, int], k: int, stride: int, pad: tuple[int, int]) -> P
     return Pass(STEM, *in_hw, 1, *out, 1, k, k, 1, stride, *pad, 0)
 
 
+def pool_reuse(p: Pass) -> bool:
+    """Pool windows that overlap the window before by at most the stride skip the shared columns."""
+    return p.mode == POOL and p.stride < p.win_w <= 2 * p.stride
+
+
 def walk(p: Pass) -> list[tuple]:
-    """The transfers of a pass, in order: (addr or None for padding, zero, tile, first, last, tag) per
-    beat, or ("origin", iy0, ix0, tag) per output pixel in stem mode."""
+    """The transfers of a pass, in order: (addr or None for padding, zero, tile, first, last, resume, keep,
+    keep_first, tag) per beat, or ("origin", iy0, ix0, tag) per output pixel in stem mode."""
     out: list[tuple] = []
+    reuse = pool_reuse(p)
     for oy in range(p.out_h):
         for ox in range(p.out_w):
             iy0, ix0 = oy * p.stride - p.pad_top, ox * p.stride - p.pad_left
@@ -102,14 +111,19 @@ def walk(p: Pass) -> list[tuple]:
             if p.mode == STEM:
                 out.append(("origin", iy0, ix0, tag))
                 continue
-            taps = [(wy, wx, ib) for wy in range(p.win_h) for wx in range(p.win_w) for ib in range(p.nib)]
+            skip = reuse and ox > 0
+            first_col = p.win_w - p.stride if skip else 0
+            taps = [(wy, wx, ib) for wy in range(p.win_h) for wx in range(first_col, p.win_w)
+                    for ib in range(p.nib)]
             for n, (wy, wx, ib) in enumerate(taps):
                 iy, ix = iy0 + wy, ix0 + wx
                 inside = 0 <= iy < p.in_h and 0 <= ix < p.in_w
                 block = p.ob if p.mode in (POOL, GAP) else ib
                 addr = ((iy * p.in_w + ix) * p.cbin + block) % (1 << ADDR_W) if inside else None
-                tile = ((wy * p.win_w + wx) * p.nib + ib) % (1 << TILE_W)
-                out.append((addr, int(not inside), tile, int(n == 0), int(n == len(taps) - 1), tag))
+                tile = (n if p.mode == POOL else (wy * p.win_w + wx) * p.nib + ib) % (1 << TILE_W)
+                keep = int(reuse and wx >= p.stride)
+                flags = (int(skip and n == 0), keep, int(keep and wy == 0 and wx == p.stride))
+                out.append((addr, int(not inside), tile, int(n == 0), int(n == len(taps) - 1), *flags, tag))
     return out
 
 
@@ -120,6 +134,9 @@ def ports(dut: Any) -> dict[str, Any]:
         "tile": dut.out_tile,
         "first": dut.out_first,
         "last": dut.out_last,
+        "resume": dut.out_resume,
+        "keep": dut.out_keep,
+        "keep_first": dut.out_keep_first,
         "tag": dut.out_tag,
         "iy0": dut.out_iy0,
         "ix0": dut.out_ix0,
@@ -130,7 +147,7 @@ def as_transfer(p: Pass, g: dict[str, int]) -> tuple:
     if p.mode == STEM:
         return ("origin", harness.to_signed(g["iy0"], 32), harness.to_signed(g["ix0"], 32), g["tag"])
     addr = None if g["zero"] else g["addr"]
-    return (addr, g["zero"], g["tile"], g["first"], g["last"], g["tag"])
+    return (addr, g["zero"], g["tile"], g["first"], g["last"], g["resume"], g["keep"], g["keep_first"], g["tag"])
 
 
 async def start(dut: Any, p: Pass) -> None:
@@ -203,6 +220,12 @@ def edge_cases() -> list[Pass]:
         Pass(CONV, 1, 1, 4, 1, 1, 3, 1, 1, 4, ob=2),  # dense: 1x1 conv on a 1x1 map
         pool((6, 6), 3, 3, 2, (1, 1), ob=2),  # max-pool 3x3/2 pad 1, block 2 of 3
         pool((1, 1), 1, 3, 2, (1, 1), ob=0),
+        pool((7, 9), 2, 3, 2, (0, 0), ob=1),  # 3x3/2 without padding: every window after the first skips
+        pool((6, 9), 1, 4, 2, (1, 2), ob=0),  # 4x4/2: the shared columns are half the window
+        pool((7, 10), 2, 5, 3, (2, 2), ob=1),  # 5x5/3: two shared columns
+        pool((5, 8), 1, 2, 1, (0, 0), ob=0),  # 2x2/1
+        pool((5, 8), 1, 3, 1, (1, 1), ob=0),  # 3x3/1: overlap 2 > stride: no skipping
+        pool((6, 2), 1, 3, 2, (1, 1), ob=0),  # one window per row: nothing to skip
         gap((4, 4), 2, ob=1),  # global average pool: one pixel, the map
         gap((1, 1), 1, ob=0),
         stem((16, 16), 7, 2, (3, 3)),  # stem: window origins
@@ -225,6 +248,10 @@ def random_pass(rng: random.Random) -> Pass:
         return stem(hw, k, stride, pad)
     cb = rng.randint(1, 3)
     if mode == POOL:
+        if rng.random() < 0.5:  # the overlapping shapes, whose windows skip shared columns
+            k, stride = rng.choice([(3, 2), (2, 1), (4, 2), (5, 3)])
+            pad = (rng.randint(0, k // 2), rng.randint(0, k // 2))
+            hw = (max(hw[0], k), max(hw[1], k))
         return pool(hw, cb, k, stride, pad, rng.randrange(cb))
     cob = rng.randint(1, 3)
     return conv(hw, cb, k, stride, pad, cob, rng.randrange(cob))

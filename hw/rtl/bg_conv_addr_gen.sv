@@ -9,13 +9,21 @@
 //   conv, dense (0): source word (iy*in_w + ix)*cbin + ib, weight tile (wy*win_w + wx)*nib + ib: one beat
 //                    per tap and input channel block (nib = cbin); dense is a 1x1 conv on a 1x1 map;
 //   max-pool    (2): source word (iy*in_w + ix)*cbin + ob: one beat per window tap (nib = 1), block ob;
+//                    where the windows overlap along the row by at most the stride (stride < win_w <=
+//                    2*stride: the 3x3 pool of stride 2), every window but a row's first skips the
+//                    win_w - stride columns it shares with the window before (`out_resume` on its first
+//                    beat), and the taps of the columns the next window shares are marked `out_keep`
+//                    (`out_keep_first` on the first of them): bg_maxpool carries their maximum over, so the
+//                    pool reads 6 taps per window instead of 9;
 //   global average pool (3): as max-pool, with the window the whole map (win = in, stride 1, no padding);
 //   stem        (1): one transfer per output pixel, carrying only the window's origin
 //                    (`out_iy0`, `out_ix0` = oy*stride - pad_top, ox*stride - pad_left) and the tag:
 //                    bg_stem_window reads the whole window and issues its beats itself.
 // Every transfer carries the tag (oy*out_w + ox)*cob + ob, the destination word of the output pixel in
 // block ob; `out_first` / `out_last` mark the first and last beat of an output pixel (wy, wx, ib all
-// zero / all at their ends). Addresses, tiles and tags are taken modulo 2^ADDR_W, 2^TILE_W, 2^TAG_W: the
+// zero / all at their ends; a pool window that skips its shared columns starts at its first new column).
+// The weight tile counts the beats of the pixel (it is the tap's (wy*win_w + wx)*nib + ib where no column
+// is skipped). Addresses, tiles and tags are taken modulo 2^ADDR_W, 2^TILE_W, 2^TAG_W: the
 // loader checks that every tensor and the tiles of a block fit (bg_core, error 5).
 //
 // `start` (one cycle) begins the pass of block `start_ob` at pixel (0, 0), tap (0, 0, 0); `busy` is high
@@ -31,6 +39,7 @@
 //   next inner block  tap + 1                 next window column  column + cbin
 //   next window row   row + in_w*cbin         next output pixel   pixel + stride*cbin
 //   next output row   output row + stride*in_w*cbin
+//   next pool window that skips its shared columns: pixel + (stride + skip)*cbin
 // The three step products and the pass's first address, (-pad_top*in_w - pad_left)*cbin + block, are
 // computed once per pass, in start's cycle and the two after it, one multiply or one addition per
 // register: the first level's products from the configuration (registers in bg_core), the second level's
@@ -88,6 +97,9 @@ module bg_conv_addr_gen #(
     output logic [TILE_W-1:0]    out_tile,     // weight tile of the tap and inner block
     output logic                 out_first,    // first beat of the output pixel
     output logic                 out_last,     // last beat of the output pixel
+    output logic                 out_resume,   // max-pool: the first beat of a window that skips its shared columns
+    output logic                 out_keep,     // max-pool: a tap of the columns the next window shares
+    output logic                 out_keep_first, // the first such tap of the window
     output logic [TAG_W-1:0]     out_tag,      // destination word of the output pixel in block ob
     output logic signed [31:0]   out_iy0,      // window origin row: oy*stride - pad_top
     output logic signed [31:0]   out_ix0       // window origin column: ox*stride - pad_left
@@ -120,6 +132,9 @@ module bg_conv_addr_gen #(
         logic [TILE_W-1:0] tile;
         logic              first;
         logic              last;
+        logic              resume;
+        logic              keep;
+        logic              keep_first;
         logic [TAG_W-1:0]  tag;
         coord_t            iy0;
         coord_t            ix0;
@@ -136,12 +151,17 @@ module bg_conv_addr_gen #(
     addr_t       k_top;                      // -pad_top*in_w*cbin: the address of row -pad_top
     logic [15:0] k_nib1, k_ww1, k_wh1, k_ow1;  // the counts minus one: the counters' reload values
     coord_t      k_ix_first;                 // -pad_left: the first column of every output row
+    logic        k_reuse;                    // pool windows skip the columns shared with the window before
+    logic [15:0] k_skip, k_skip1, k_wws1;    // win_w - stride (the shared columns), that minus one, stride - 1
+    addr_t       k_skipw, k_sx_skip;         // skip*cbin; (stride + skip)*cbin: the next skipping window's first tap
 
     // ---- the walk register: the next beat to enter the output stage ----
     logic        w_valid;                    // beats of the pass left to walk
     logic [15:0] ib_left, wx_left, wy_left, ox_left, oy_left;  // steps left in each loop
     coord_t      iy, ix;                     // the tap's input pixel
     coord_t      iy0, ix0;                   // the window origin of the output pixel
+    coord_t      ixw;                        // the window's first walked column (ix0, or ix0 + skip)
+    logic        skipw;                      // the window skips its shared columns
     addr_t       a_tap, a_col, a_row, a_pix, a_orow;  // source words of the tap, and of the first tap of
                                              // its window column, window row, output pixel, output row
     logic [TILE_W-1:0] tile;
@@ -172,21 +192,26 @@ module bg_conv_addr_gen #(
         w_beat.tile  = tile;
         w_beat.first = first;
         w_beat.last  = end_ib && end_wx && end_wy;
+        w_beat.resume = first && skipw;
+        w_beat.keep  = k_reuse && wx_left < k_skip;
+        w_beat.keep_first = k_reuse && wx_left == k_skip1 && wy_left == k_wh1;
         w_beat.tag   = tag;
         w_beat.iy0   = iy0;
         w_beat.ix0   = ix0;
     end
 
     // The sums of the walk's steps (each feeds one or more bases; see the step below).
-    addr_t  n_tap, n_col, n_row, n_pix, n_orow;
-    coord_t iy0_next, ix0_next;
+    addr_t  n_tap, n_col, n_row, n_pix, n_pix_skip, n_orow;
+    coord_t iy0_next, ix0_next, ix_skip_next;
     assign n_tap    = a_tap + addr_t'(1);
     assign n_col    = a_col + addr_t'(cfg_cbin);
     assign n_row    = a_row + k_pitch;
     assign n_pix    = a_pix + k_sx;
+    assign n_pix_skip = a_pix + k_sx_skip;
     assign n_orow   = a_orow + k_sy;
     assign iy0_next = iy0 + CW'(cfg_stride);
     assign ix0_next = ix0 + CW'(cfg_stride);
+    assign ix_skip_next = ix0 + CW'(cfg_win_w);   // the next window's first new column: + stride + skip
 
     // The first address of the pass, (-pad_top)*pitch + block - pad_left*cbin, from registered terms.
     addr_t first_addr;
@@ -224,6 +249,13 @@ module bg_conv_addr_gen #(
             k_wh1      <= cfg_win_h - 16'd1;
             k_ow1      <= cfg_out_w - 16'd1;
             k_ix_first <= -CW'(cfg_pad_left);
+            k_reuse    <= cfg_mode == M_POOL && cfg_win_w > {8'd0, cfg_stride}
+                          && {1'b0, cfg_win_w} <= {8'd0, cfg_stride, 1'b0};
+            k_skip     <= cfg_win_w - {8'd0, cfg_stride};
+            k_skip1    <= cfg_win_w - {8'd0, cfg_stride} - 16'd1;
+            k_wws1     <= {8'd0, cfg_stride} - 16'd1;
+            skipw      <= 1'b0;
+            ixw        <= -CW'(cfg_pad_left);
             ib_left    <= cfg_nib - 16'd1;
             wx_left    <= cfg_win_w - 16'd1;
             wy_left    <= cfg_win_h - 16'd1;
@@ -240,7 +272,9 @@ module bg_conv_addr_gen #(
             k_sy   <= addr_t'(cfg_stride) * k_pitch;
             k_top  <= addr_t'(iy0) * k_pitch;
             k_base <= k_block - k_left;
+            k_skipw <= addr_t'(k_skip) * addr_t'(cfg_cbin);
         end else if (setup2) begin
+            k_sx_skip <= k_sx + k_skipw;
             a_tap  <= first_addr;
             a_col  <= first_addr;
             a_row  <= first_addr;
@@ -262,10 +296,10 @@ module bg_conv_addr_gen #(
                     a_col   <= n_col;
                 end else begin
                     ib_left <= k_nib1;
-                    wx_left <= k_ww1;
+                    wx_left <= skipw ? k_wws1 : k_ww1;
                     wy_left <= wy_left - 16'd1;
                     iy      <= iy + CW'(1);
-                    ix      <= ix0;
+                    ix      <= ixw;
                     a_tap   <= n_row;
                     a_col   <= n_row;
                     a_row   <= n_row;
@@ -281,13 +315,26 @@ module bg_conv_addr_gen #(
                 if (!end_ox) begin
                     ox_left <= ox_left - 16'd1;
                     ix0     <= ix0_next;
-                    ix      <= ix0_next;
                     iy      <= iy0;
-                    a_tap   <= n_pix;
-                    a_col   <= n_pix;
-                    a_row   <= n_pix;
                     a_pix   <= n_pix;
+                    skipw   <= k_reuse;
+                    if (k_reuse) begin
+                        wx_left <= k_wws1;
+                        ix      <= ix_skip_next;
+                        ixw     <= ix_skip_next;
+                        a_tap   <= n_pix_skip;
+                        a_col   <= n_pix_skip;
+                        a_row   <= n_pix_skip;
+                    end else begin
+                        ix      <= ix0_next;
+                        ixw     <= ix0_next;
+                        a_tap   <= n_pix;
+                        a_col   <= n_pix;
+                        a_row   <= n_pix;
+                    end
                 end else begin
+                    skipw   <= 1'b0;
+                    ixw     <= k_ix_first;
                     ox_left <= k_ow1;
                     oy_left <= oy_left - 16'd1;
                     iy0     <= iy0_next;
@@ -336,6 +383,9 @@ module bg_conv_addr_gen #(
     assign out_tile  = o_beat.tile;
     assign out_first = o_beat.first;
     assign out_last  = o_beat.last;
+    assign out_resume = o_beat.resume;
+    assign out_keep  = o_beat.keep;
+    assign out_keep_first = o_beat.keep_first;
     assign out_tag   = o_beat.tag;
     assign out_iy0   = 32'(o_beat.iy0);
     assign out_ix0   = 32'(o_beat.ix0);

@@ -19,7 +19,9 @@
 //                          (bg_stem_window), so one cycle reads a whole window into a register; the next window
 //                          loads while the current one's beats issue, so the stem runs at one beat per
 //                          cycle (at least two cycles per pixel);
-//   max-pool     (mode 2): per window tap: one source word of block pass_ob into bg_maxpool;
+//   max-pool     (mode 2): per window tap: one source word of block pass_ob into bg_maxpool; the columns
+//                          that a 3x3 window of stride 2 shares with the window before are not read again
+//                          (bg_maxpool carries their maximum), so 6 beats per window after a row's first;
 //   global average pool (mode 3): per pixel of the map: one source word of block pass_ob against an
 //                          identity tile, so the accumulators sum the map channel by channel.
 // Taps outside the input (padding) read as zero. The MAC result takes the residual word of the same
@@ -190,6 +192,7 @@ module bg_core_engine #(
     logic           adv;          // a word-path beat issued this cycle
     logic           adv_s;        // a stem beat issued this cycle
     logic           ag_busy, ag_valid, ag_ready, ag_zero, ag_first, ag_last;
+    logic           ag_resume, ag_keep, ag_kfirst;
     logic [SAW-1:0] ag_addr, ag_tag;
     logic [TAW-1:0] ag_tile;
     logic signed [31:0] ag_iy0, ag_ix0;
@@ -205,7 +208,8 @@ module bg_core_engine #(
         .cfg_nib(cfg_nib),
         .start(pass_start), .start_ob(pass_ob), .busy(ag_busy),
         .out_valid(ag_valid), .out_ready(ag_ready), .out_addr(ag_addr), .out_zero(ag_zero), .out_tile(ag_tile),
-        .out_first(ag_first), .out_last(ag_last), .out_tag(ag_tag), .out_iy0(ag_iy0), .out_ix0(ag_ix0));
+        .out_first(ag_first), .out_last(ag_last), .out_resume(ag_resume),
+        .out_keep(ag_keep), .out_keep_first(ag_kfirst), .out_tag(ag_tag), .out_iy0(ag_iy0), .out_ix0(ag_ix0));
 
     // ---- stem: slot 0 (the input patch, banked) and its window loader ----
     logic           st_req_ready, st_valid, st_first, st_last, st_busy;
@@ -238,7 +242,7 @@ module bg_core_engine #(
     end
 
     // ---- beat register (the RAM output registers plus this sideband) ----
-    logic           q_zero, b_first, b_last;
+    logic           q_zero, b_first, b_last, b_resume, b_keep, b_kfirst;
     logic [SAW-1:0] b_tag;
     logic [8*P-1:0] b_act;
 
@@ -256,6 +260,9 @@ module bg_core_engine #(
             q_zero  <= ag_zero;
             b_first <= ag_first;
             b_last  <= ag_last;
+            b_resume <= ag_resume;
+            b_keep  <= ag_keep;
+            b_kfirst <= ag_kfirst;
             b_tag   <= ag_tag;
         end else if (adv_s) begin
             b_first <= st_first;
@@ -349,7 +356,8 @@ module bg_core_engine #(
     bg_maxpool #(.LANES(P), .CODE_W(8), .TAG_W(SAW)) u_pool (
         .clk(clk), .rst(rst),
         .in_valid(b_valid && !mac_mode), .in_ready(mp_in_ready), .in_x(act), .in_signed(cfg_src_signed),
-        .in_first(b_first), .in_last(b_last), .in_tag(b_tag),
+        .in_first(b_first), .in_last(b_last), .in_resume(b_resume), .in_keep(b_keep),
+        .in_keep_first(b_kfirst), .in_tag(b_tag),
         .out_valid(mp_out_valid), .out_ready(1'b1), .out_y(mp_y), .out_tag(mp_out_tag));
 
     // ---- destination writes and logits ----

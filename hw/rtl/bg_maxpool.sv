@@ -7,6 +7,13 @@
 // beat's tag (a one-tap window has both). `in_signed` chooses a signed or unsigned comparison of the
 // CODE_W-bit codes (signed codes before ReLU, unsigned after).
 //
+// Windows that overlap along a row (a 3x3 window of stride 2 shares its last column with the next
+// window) need not read the shared taps twice: beats with `in_keep` (the taps of the columns the next
+// window shares) are also folded into a carry register, which `in_keep_first` restarts, and a first beat
+// with `in_resume` starts its window from the carry instead of from nothing, so the next window's beats
+// are only its new columns. The carry is read by a resuming first beat before that beat's own keep
+// updates it, so a window whose first beat is already shared (stride = half the window) works too.
+//
 // Pipeline: input register | running maximum and result register. Latency from an accepted last beat
 // to out_valid: 2 cycles; one beat per cycle. As in bg_mac_array, only a last beat waits for the
 // result register.
@@ -27,6 +34,9 @@ module bg_maxpool #(
     input  wire                       in_signed,  // 1: two's complement codes, 0: unsigned
     input  wire                       in_first,   // this beat starts a window
     input  wire                       in_last,    // this beat ends the window: emit the maxima
+    input  wire                       in_resume,  // with in_first: the window starts from the carry
+    input  wire                       in_keep,    // this beat also goes into the carry
+    input  wire                       in_keep_first, // with in_keep: the carry restarts at this beat
     input  wire  [TAG_W-1:0]          in_tag,
 
     output logic                      out_valid,
@@ -47,8 +57,8 @@ module bg_maxpool #(
     end
 
     logic                     v0, r0, r1;
-    logic [LANES*CODE_W-1:0]  x0, run_max, run_next;
-    logic                     signed0, first0, last0;
+    logic [LANES*CODE_W-1:0]  x0, run_max, run_next, carry, carry_next;
+    logic                     signed0, first0, last0, resume0, keep0, kfirst0;
     logic [TAG_W-1:0]         tag0;
 
     assign r1 = !last0 || !out_valid || out_ready;
@@ -69,23 +79,31 @@ module bg_maxpool #(
             signed0 <= in_signed;
             first0 <= in_first;
             last0 <= in_last;
+            resume0 <= in_resume;
+            keep0 <= in_keep;
+            kfirst0 <= in_keep_first;
             tag0 <= in_tag;
         end
     end
 
     // Flipping the sign bits turns a signed comparison into an unsigned one.
     for (genvar l = 0; l < LANES; l++) begin : g_lane
-        logic [CODE_W-1:0] x, m;
-        logic x_wins;
+        logic [CODE_W-1:0] x, m, c, base;
+        logic x_wins, x_wins_carry;
         assign x = x0[CODE_W*l +: CODE_W];
         assign m = run_max[CODE_W*l +: CODE_W];
-        assign x_wins = {x[CODE_W-1] ^ signed0, x[CODE_W-2:0]} > {m[CODE_W-1] ^ signed0, m[CODE_W-2:0]};
-        assign run_next[CODE_W*l +: CODE_W] = (first0 || x_wins) ? x : m;
+        assign c = carry[CODE_W*l +: CODE_W];
+        assign base = (first0 && resume0) ? c : m;
+        assign x_wins = {x[CODE_W-1] ^ signed0, x[CODE_W-2:0]} > {base[CODE_W-1] ^ signed0, base[CODE_W-2:0]};
+        assign x_wins_carry = {x[CODE_W-1] ^ signed0, x[CODE_W-2:0]} > {c[CODE_W-1] ^ signed0, c[CODE_W-2:0]};
+        assign run_next[CODE_W*l +: CODE_W] = ((first0 && !resume0) || x_wins) ? x : base;
+        assign carry_next[CODE_W*l +: CODE_W] = (kfirst0 || x_wins_carry) ? x : c;
     end
 
     always_ff @(posedge clk) begin
         if (v0 && r1) begin
             run_max <= run_next;
+            if (keep0) carry <= carry_next;
         end
     end
 

@@ -37,8 +37,10 @@ def test_conv_addr_gen(params: dict[str, int], seed: int) -> None:
         ("$unsigned(iy) >= CW'(cfg_in_h)", "$unsigned(iy) > CW'(cfg_in_h)", "mutant-bottom"),
         # the walk advancing while the skid entry is full: a stalled beat is overwritten
         ("assign push = w_valid && !s_valid;", "assign push = w_valid;", "mutant-skid"),
+        # a pool window that skips its shared columns starting at the window origin's address
+        ("assign n_pix_skip = a_pix + k_sx_skip;", "assign n_pix_skip = a_pix + k_sx;", "mutant-skip"),
     ],
-    ids=["bottom-border", "skid-overwrite"],
+    ids=["bottom-border", "skid-overwrite", "pool-skip-address"],
 )
 def test_conv_addr_gen_catches_a_planted_bug(old: str, new: str, tag: str) -> None:
     """The same testbench fails on an address generator with a planted bug: the testbench can fail."""
