@@ -1,19 +1,19 @@
 """cocotb testbench of hw/rtl/bg_conv_addr_gen.sv alone: passes of every mode (conv/dense, stem window
-origins, max-pool, global average pool) against a Python model of the walk, with random back-pressure
-on the output handshake and random gaps between passes.
+origins, max-pool, global average pool) against a Python model of the walk, with random back-pressure on
+the output handshake and random gaps between passes.
 
 The model is written from the walk's definition (docs/core-rtl.md), nested loops over the output pixels
 and the window: per beat the source word (iy*in_w + ix)*cbin + block, padding (tap outside the input),
-the weight tile (wy*win_w + wx)*nib + ib, first and last beat of the pixel and the tag
-(oy*out_w + ox)*cob + ob, each taken modulo its port's width; a padding beat's address is not compared.
-In stem mode one transfer per pixel carries the window origin. A max-pool whose windows overlap along
-the row by at most the stride walks, in every window after a row's first, only the columns it does not
-share with the window before (flagged `resume` on its first beat), flags the taps of the columns the next
-window shares (`keep`, `keep_first` on the first of them), and counts its beats as the tile. The sink checks that a beat offered
-while out_ready is low stays unchanged until it is taken; a monitor checks `busy` (high from the cycle
-after start until the pass's last transfer, what bg_core_engine's pass_busy relies on) and that the
-first transfer is offered LATENCY cycles after start. Single-cycle stalls at random fill and empty the
-output stage's skid entry on every pattern.
+the weight tile (wy*win_w + wx)*nib + ib, first and last beat of the pixel and the tag (oy*out_w +
+ox)*cob + ob, each taken modulo its port's width; a padding beat's address is not compared. In stem mode
+one transfer per pixel carries the window origin. A max-pool whose windows overlap along the row by at
+most the stride walks, in every window after a row's first, only the columns it does not share with the
+window before (flagged `resume` on its first beat), flags the taps of the columns the next window shares
+(`keep`, `keep_first` on the first of them), and counts its beats as the tile. The sink checks that a
+beat offered while out_ready is low stays unchanged until it is taken; a monitor checks `busy` (high
+from the cycle after start until the pass's last transfer, what bg_core_engine's pass_busy relies on)
+and that the first transfer is offered LATENCY cycles after start. Single-cycle stalls at random fill
+and empty the output stage's skid entry on every pattern.
 """
 
 from __future__ import annotations
