@@ -4,7 +4,9 @@
     python -m bench.rtl_core --target zcu104      # width 64 on the 32 x 32 array (build/bench/rtl-zcu104.json)
 
 Runs the whole core in Verilator (sim/core_run.py) on a coarse and a fine program of the target's width with
-random weights, every handshake stalled at random, the logits checked against golden; prints the per-layer
+random weights, every handshake stalled at random, the DDR behind the target board's read port (pynq-z2:
+the Zynq-7000's 64-bit S_AXI_HP0, so a 128-bit beat at most every other cycle; ``--read-port-bits 128``
+gives the core's own width), the logits checked against golden; prints the per-layer
 table of each pass, the coarse + fine total and the 3x3 convolutions' utilization per stage; then one image
 job (one start: coarse and fine on both axes' maps, read from DDR, the golden job's logits) with its cycles,
 MAC utilization, starts and bytes read from DDR; and writes them as JSON. Cycle counts from the simulation
@@ -30,21 +32,28 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", default=targets.DEFAULT_TARGET, choices=list(targets.TARGETS),
                         help="named core configuration (default %(default)s)")
+    parser.add_argument("--read-port-bits", type=int, choices=(32, 64, 128), default=None,
+                        help="data width of the DDR port behind the core's reads (default: the target board's, "
+                             "hw/targets.py read_port_bits)")
     args = parser.parse_args(argv)
     name = args.target
     target = targets.get(name)
+    port = args.read_port_bits or target.read_port_bits
     params, width, lanes = dict(target.core), target.width, target.lanes
+    print(f"{name}: DDR read port {port} bits at the core's clock (the core's master: 128 bits)")
     with tempfile.TemporaryDirectory() as tmp:
-        results = run_target(Path(tmp), name)
+        results = run_target(Path(tmp), name, port)
     with tempfile.TemporaryDirectory() as tmp:
-        job = run_target_job(Path(tmp), name)
+        job = run_target_job(Path(tmp), name, port)
     for label in ("coarse pass", "fine pass (reuse_input)", CHECKED):
         print_bench(f"{label}, {name}: width {width}, P={lanes}", results[label]["bench"])
     summary = pass_summary(results, name, params, width)
+    summary["read_port_bits"] = port
     keys = ("cycles", "stall_cycles", "macs", "ideal_cycles", "utilization", "bytes_read", "starts", "ranges")
     summary["image"] = {kind: {k: job[kind][k] for k in keys} for kind in ("first", "vouched")}
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / ("rtl.json" if name == targets.DEFAULT_TARGET else f"rtl-{name}.json")
+    suffix = "" if port == target.read_port_bits else f"-port{port}"
+    path = OUT / (("rtl" if name == targets.DEFAULT_TARGET else f"rtl-{name}") + suffix + ".json")
     path.write_text(json.dumps(summary, indent=1))
     total, checked = summary["total"], summary["payload_checked"]
     print(f"\n{name}, coarse+fine: {total['cycles']:,} cycles, MAC utilization {total['utilization']:.0%}")
@@ -58,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         if g["pass"] == "coarse+fine":
             print(f"coarse+fine, {g['stage']} 3x3 convs ({g['layers']} layers): {g['cycles']:,} cycles, "
                   f"MAC utilization {g['utilization']:.0%}")
-    print(f"written: {path.relative_to(rtl_files.REPO)}; command: python -m bench.rtl_core --target {name}")
+    command = f"python -m bench.rtl_core --target {name}" + (f" --read-port-bits {port}" if suffix else "")
+    print(f"written: {path.relative_to(rtl_files.REPO)}; DDR read port {port} bits; command: {command}")
     return 0
 
 

@@ -31,6 +31,10 @@ class Target:
     synth_options: tuple[str, ...] = field(default=())
     #: The PL clock a board build runs the core at, in MHz (``make bitstream``: hw/bitstream.py).
     clock_mhz: int = 100
+    #: The data width of the PS port through which the board design's core reads DDR (hw/boards/<board>/
+    #: ps.tcl, tested equal), clocked like the core: below the core's 128 bits, a 128-bit beat arrives at
+    #: most every 128 / read_port_bits cycles (``make bench-rtl`` models it).
+    read_port_bits: int = 128
 
     @property
     def lanes(self) -> int:
@@ -49,6 +53,7 @@ TARGETS: dict[str, Target] = {
         core={"LANES": 16, "SLOTS": 4, "SLOT_BYTES": 65536, "WBUF_TILES": 128, "DSP_PRODUCTS": 168},
         width=16,
         clock_mhz=100,  # host/accelerator.py TARGET_CLOCK_MHZ: the board times the docs project
+        read_port_bits=64,  # S_AXI_HP0, the Zynq-7000's widest HP port, behind a SmartConnect
     ),
     # The paper's width 64 on a 32 x 32 array for a ZCU104 (XCZU7EV, AMD DS891): every product in a DSP48E2,
     # 256 KiB slots (the stem's 64 x 64 x 64 output) and a weight buffer of two 256-tile blocks (conv5: 512
@@ -64,6 +69,7 @@ TARGETS: dict[str, Target] = {
         width=64,
         synth_options=("-uram",),
         clock_mhz=200,  # the figure docs/core-rtl.md quotes; met timing only a Vivado run can show
+        read_port_bits=128,  # S_AXI_HP0_FPD at 128 bits: no width conversion
     ),
 }
 

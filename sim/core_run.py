@@ -57,9 +57,10 @@ def randomize(prog: program.CoreProgram, patch: np.ndarray, rng: np.random.Gener
 
 
 def make_case(path: Path, width: int, lanes: int, seed: int, timeout_ns: int,
-              job: bool = False) -> dict[str, program.CoreProgram]:
+              job: bool = False, read_port_bits: int = 128) -> dict[str, program.CoreProgram]:
     """The case file of sim/tb_core.py: a coarse and a fine program with random weights, a patch, golden's
-    logits; with ``job`` also what the image_job test needs (``image_job_case``)."""
+    logits, the width of the DDR port behind the core's reads (``read_port_bits``: 128, the core's own, or
+    a narrower board port); with ``job`` also what the image_job test needs (``image_job_case``)."""
     from blurgauge.hw.compiler import cost, golden
 
     rng = np.random.default_rng(seed)
@@ -67,7 +68,8 @@ def make_case(path: Path, width: int, lanes: int, seed: int, timeout_ns: int,
     patch = rng.integers(-128, 128, size=structure.input_shape[:2]).astype(np.int64)
     coarse = randomize(structure, patch, rng)
     fine = randomize(replace(structure, role="fine1"), patch, rng)
-    case: dict = {"images": {}, "expected": {}, "patch": patch.reshape(-1).tolist(), "timeout_ns": timeout_ns}
+    case: dict = {"images": {}, "expected": {}, "patch": patch.reshape(-1).tolist(), "timeout_ns": timeout_ns,
+                  "read_port_bits": read_port_bits}
     for name, prog in (("coarse", coarse), ("fine", fine)):
         blob = program.pack(prog)
         assert program.unpack(blob).structure_id == prog.structure_id
@@ -117,10 +119,11 @@ def image_job_case(coarse: program.CoreProgram, fine: program.CoreProgram, patch
 
 
 def run(tmp_path: Path, params: dict[str, int], width: int, testcase: str | None, seed: int,
-        timeout_ns: int, extra_env: dict[str, str] | None = None) -> dict:
+        timeout_ns: int, extra_env: dict[str, str] | None = None, read_port_bits: int = 128) -> dict:
     case_file = tmp_path / "case.json"
     results_file = tmp_path / "results.json"
-    progs = make_case(case_file, width, params["LANES"], seed, timeout_ns, job=testcase == "image_job")
+    progs = make_case(case_file, width, params["LANES"], seed, timeout_ns, job=testcase == "image_job",
+                      read_port_bits=read_port_bits)
     verilator.run_cocotb("bg_core", SOURCES, TB, params, testcase=testcase, seed=seed, build_args=BUILD_ARGS,
                        extra_env={CASE_ENV: str(case_file), RESULTS_ENV: str(results_file), **(extra_env or {})})
     results = json.loads(results_file.read_text())
@@ -148,15 +151,16 @@ JOB_VOUCHED = "image job, programs vouched for"
 JOB_ONLY_ENV = "BG_CORE_JOB_ONLY"
 
 
-def run_target_job(tmp_path: Path, name: str) -> dict:
+def run_target_job(tmp_path: Path, name: str, read_port_bits: int | None = None) -> dict:
     """Two image jobs (one start each: coarse and fine on both axes' maps from DDR) at a named configuration
     on its width, bit for bit against the golden job: the first with every payload CRC checked, the second
     with JOB_CHECKED vouching for all six programs (what a board runs from its second image on); each
-    one's cycles, MAC utilization, bytes read from DDR."""
+    one's cycles, MAC utilization, bytes read from DDR. The DDR port is the target board's
+    (``read_port_bits`` overrides it)."""
     target = targets.get(name)
     seed = 13 if name == targets.DEFAULT_TARGET else 14
     results = run(tmp_path, dict(target.core), target.width, "image_job", seed, 16_000_000_000,
-                  extra_env={JOB_ONLY_ENV: "1"})
+                  extra_env={JOB_ONLY_ENV: "1"}, read_port_bits=read_port_bits or target.read_port_bits)
     return {"first": results[JOB], "vouched": results[JOB_VOUCHED]}
 
 
@@ -224,10 +228,12 @@ def pass_summary(results: dict, name: str, params: dict[str, int], width: int) -
             "conv3x3": groups, "payload_checked": {"pass": CHECKED, **checked["total"]}}
 
 
-def run_target(tmp_path: Path, name: str) -> dict:
+def run_target(tmp_path: Path, name: str, read_port_bits: int | None = None) -> dict:
     """A named configuration (hw/targets.py) on the network width it is sized for: coarse, then fine reusing
     the patch, then coarse again with the payload already checked; logits equal golden (the testbench
-    asserts it). Returns the testbench's results with each pass's per-layer bench."""
+    asserts it). Returns the testbench's results with each pass's per-layer bench. The DDR port is the
+    target board's (``read_port_bits`` overrides it)."""
     target = targets.get(name)
     seed = 13 if name == targets.DEFAULT_TARGET else 14
-    return run(tmp_path, dict(target.core), target.width, "coarse_then_fine", seed, 4_000_000_000)
+    return run(tmp_path, dict(target.core), target.width, "coarse_then_fine", seed, 4_000_000_000,
+               read_port_bits=read_port_bits or target.read_port_bits)

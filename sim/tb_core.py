@@ -4,7 +4,9 @@
 * input patch: AxiStreamSource on s_axis_* (LANES bytes per beat, random pauses), or from DDR with
   CTRL.input_from_memory (the patch at INPUT_ADDR, read through m_axi_*);
 * DDR: an AxiRamRead on m_axi_* (random pauses on AR and R) holding program images packed by
-  blurgauge.hw.compiler.program.pack; a subclass answers SLVERR on a chosen address range.
+  blurgauge.hw.compiler.program.pack; a subclass answers SLVERR on a chosen address range. The case's
+  ``read_port_bits`` (default 128) models a narrower board port behind the core's 128-bit master: R beats
+  at most every 128 / read_port_bits cycles (``read_pauses``).
 
 The pytest process (tests/sim/test_rtl_core.py) builds the programs (TensorFlow), fills them with random
 weights, computes the expected logits with blurgauge.hw.compiler.golden.run_program and hands everything over in a
@@ -87,6 +89,23 @@ def pauses(rng: random.Random, prob: float) -> Iterator[bool]:
         yield rng.random() < prob
 
 
+#: The data width of the core's AXI4 read master (bg_core's m_axi_rdata).
+CORE_READ_BITS = 128
+
+
+def read_pauses(rng: random.Random, prob: float, port_bits: int = CORE_READ_BITS) -> Iterator[bool]:
+    """R-channel pauses of DDR behind a port of ``port_bits`` clocked like the core: a 128-bit beat takes
+    128 / port_bits of the port's beats, so it can arrive at most every that many cycles, and a cycle
+    that could deliver one still pauses at random with ``prob`` (the memory's own waits)."""
+    if port_bits not in (32, 64, CORE_READ_BITS):
+        raise ValueError(f"read port of {port_bits} bits: expected 32, 64 or {CORE_READ_BITS}")
+    ratio = CORE_READ_BITS // port_bits
+    cycle = 0
+    while True:
+        yield cycle % ratio != 0 or rng.random() < prob
+        cycle += 1
+
+
 class Env:
     def __init__(self, dut: Any, case: dict, seed: int) -> None:
         self.dut, self.case = dut, case
@@ -109,7 +128,8 @@ class Env:
             mem_size += -(-len(image) // MIB) * MIB
         self.ram = FaultyRam(AxiReadBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=mem_size)
         self.ram.ar_channel.set_pause_generator(pauses(self.rng, 0.3))
-        self.ram.r_channel.set_pause_generator(pauses(self.rng, 0.2))
+        self.ram.r_channel.set_pause_generator(read_pauses(self.rng, 0.2, int(case.get("read_port_bits",
+                                                                                    CORE_READ_BITS))))
         self.streaming = False
         for name, image in self.images.items():
             self.ram.write(self.addr[name], image)

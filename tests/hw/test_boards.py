@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import inspect
+import itertools
 import os
 import re
 import subprocess
@@ -207,6 +208,32 @@ def test_boards_name_their_target_part() -> None:
         target = targets.get(board.target)
         assert board.part.startswith(target.part.split()[0].lower()), (board.part, target.part)
         assert (rtl_files.BOARDS_DIR / board.name / "ps.tcl").is_file()
+
+
+def test_targets_read_port_is_the_board_designs() -> None:
+    """hw/targets.py's read_port_bits (what make bench-rtl models) is the HP port width each board's ps.tcl
+    sets: 64 on the Zynq-7000 (PCW_S_AXI_HP0_DATA_WIDTH), 128 on the MPSoC (PSU__SAXIGP2__DATA_WIDTH)."""
+    for board in bitstream.BOARDS.values():
+        tcl = (rtl_files.BOARDS_DIR / board.name / "ps.tcl").read_text()
+        widths = re.findall(r"CONFIG\.(?:PCW_S_AXI_HP0_DATA_WIDTH|PSU__SAXIGP2__DATA_WIDTH) \{(\d+)\}", tcl)
+        assert widths == [str(targets.get(board.target).read_port_bits)], (board.name, widths)
+
+
+def test_read_pauses_model_the_port_width() -> None:
+    """A 64-bit port lets a 128-bit beat through at most every other cycle; the core's own width only at
+    the memory's random pauses."""
+    import random
+
+    from blurgauge.sim.tb_core import read_pauses
+
+    half = read_pauses(random.Random(1), 0.2, 64)
+    open_64 = [not next(half) for _ in range(10_000)]
+    assert not any(a and b for a, b in itertools.pairwise(open_64))
+    assert 0.35 < sum(open_64) / len(open_64) < 0.45
+    full = read_pauses(random.Random(1), 0.2, 128)
+    assert 0.75 < sum(not next(full) for _ in range(10_000)) / 10_000 < 0.85
+    with pytest.raises(ValueError, match="48 bits"):
+        next(read_pauses(random.Random(1), 0.2, 48))
 
 
 # ---- the block design, run against the fake Vivado ----------------------------------------------------------
