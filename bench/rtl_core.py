@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = pass_summary(results, name, params, width)
     summary["read_port_bits"] = port
     keys = ("cycles", "stall_cycles", "macs", "ideal_cycles", "utilization", "bytes_read", "starts", "ranges")
-    summary["image"] = {kind: {k: job[kind][k] for k in keys} for kind in ("first", "vouched")}
+    summary["image"] = {kind: {k: job[kind][k] for k in keys} for kind in ("first", "vouched", "one_range")}
     OUT.mkdir(parents=True, exist_ok=True)
     suffix = "" if port == target.read_port_bits else f"-port{port}"
     path = OUT / (("rtl" if name == targets.DEFAULT_TARGET else f"rtl-{name}") + suffix + ".json")
@@ -58,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     total, checked = summary["total"], summary["payload_checked"]
     print(f"\n{name}, coarse+fine: {total['cycles']:,} cycles, MAC utilization {total['utilization']:.0%}")
     print(f"{name}, {CHECKED}: {checked['cycles']:,} cycles, MAC utilization {checked['utilization']:.0%}")
-    for kind, what in (("first", "every payload CRC checked"), ("vouched", "programs vouched for, JOB_CHECKED")):
+    for kind, what in (("first", "the axes in two ranges, every payload CRC checked"),
+                       ("vouched", "the axes in two ranges, programs vouched for, JOB_CHECKED"),
+                       ("one_range", "both axes in one range, JOB_CHECKED")):
         image = summary["image"][kind]
         print(f"{name}, one image (image job, {image['starts']} start: coarse + fine on both axes; {what}): "
               f"{image['cycles']:,} cycles ({image['stall_cycles']:,} stalled), MAC utilization "

@@ -92,8 +92,10 @@ JOB_FINES = 5
 
 def image_job_case(coarse: program.CoreProgram, fine: program.CoreProgram, patch: np.ndarray,
                    rng: np.random.Generator) -> dict:
-    """What sim/tb_core.py's image_job test needs: five distinct fine images, a height map, a coarse image
-    whose argmax is always 7 (no fine program: JOB_RANGE), and the golden job's results per axis."""
+    """What sim/tb_core.py's image_job test needs: five distinct fine images, a height map whose coarse
+    range differs from the width's, a coarse image whose argmax is always 7 (no fine program: JOB_RANGE),
+    and the golden job's results per axis, for that height map and for the width's map as the height's
+    (``axes_same``: both axes in one range)."""
     from blurgauge.hw.compiler import golden
 
     def last_bias(prog: program.CoreProgram, change) -> program.CoreProgram:
@@ -105,17 +107,49 @@ def image_job_case(coarse: program.CoreProgram, fine: program.CoreProgram, patch
         return bias
 
     fines = [last_bias(fine, lambda b, k=k: b + np.int16(97 * k)) for k in range(JOB_FINES)]
-    maps = np.stack([patch, rng.integers(-128, 128, size=patch.shape)])
     wide = replace(last_bias(coarse, seven_wins), num_classes=8)
-    jobs = golden.run_image_job(coarse, fines, maps)
-    axes = [{"range": job.range, "coarse_logits": [int(v) for v in job.coarse_logits[:8]],
-             "fine_logits": [int(v) for v in job.fine_logits[:8]],
-             "fine_argmax": int(np.argmax(job.fine_logits[: fines[job.range].num_classes])),
-             "coarse_frac": coarse.logits_frac, "fine_frac": fines[job.range].logits_frac}
-            for job in jobs]
+
+    def axes_of(maps: np.ndarray) -> list[dict]:
+        return [{"range": job.range, "coarse_logits": [int(v) for v in job.coarse_logits[:8]],
+                 "fine_logits": [int(v) for v in job.fine_logits[:8]],
+                 "fine_argmax": int(np.argmax(job.fine_logits[: fines[job.range].num_classes])),
+                 "coarse_frac": coarse.logits_frac, "fine_frac": fines[job.range].logits_frac}
+                for job in golden.run_image_job(coarse, fines, maps)]
+
+    # A random height map, and the job's coarse program with its last biases moved so that the two maps
+    # choose different ranges (the fine programs then run one map at a time); the width's own map as the
+    # height's chooses one range for both (one fine run for both maps at once).
+    map_h = rng.integers(-128, 128, size=patch.shape)
+    coarse = two_ranges(coarse, patch, map_h)
+    axes = axes_of(np.stack([patch, map_h]))
+    assert axes[0]["range"] != axes[1]["range"], axes
     images = {f"fine{k}": program.pack(prog).hex() for k, prog in enumerate(fines)}
-    return {"map_h": maps[1].reshape(-1).tolist(), "axes": axes,
-            "images": {**images, "coarse_wide": program.pack(wide).hex()}}
+    return {"map_h": map_h.reshape(-1).tolist(), "axes": axes, "axes_same": axes_of(np.stack([patch, patch])),
+            "images": {**images, "coarse_job": program.pack(coarse).hex(), "coarse_wide": program.pack(wide).hex()}}
+
+
+def two_ranges(coarse: program.CoreProgram, map_a: np.ndarray, map_b: np.ndarray) -> program.CoreProgram:
+    """``coarse`` with its last layer's biases moved so that ``map_a`` and ``map_b`` choose different ranges:
+    a random program's logits hardly depend on its input, but they do by more than a bias step, so for the
+    pair of classes whose order the maps flip most, class j's bias is set between the two maps' margins to
+    class i (map A then chooses i, map B j), and the other classes' to the lowest code."""
+    from blurgauge.hw.compiler import golden
+
+    last, n = coarse.layers[-1], coarse.num_classes
+    step = 1 << last.bias_shift
+    a = golden.run_program(coarse, map_a[None])[0][:n].astype(np.int64)
+    b = golden.run_program(coarse, map_b[None])[0][:n].astype(np.int64)
+    # the pair (i, j) whose order the maps flip most: j gains on map B what it loses on map A
+    gain = (b[None, :] - b[:, None]) - (a[None, :] - a[:, None])  # gain[i, j]
+    i, j = np.unravel_index(int(np.argmax(gain)), gain.shape)
+    assert gain[i, j] > 4 * step, f"the maps' logits differ by {gain[i, j]}, less than a few bias steps of {step}"
+    shift = ((b[i] - b[j]) + (a[i] - a[j])) // 2 // step  # between the margins, in bias codes
+    bias = last.bias.astype(np.int64)
+    bias[j] += shift
+    bias[[k for k in range(n) if k not in (i, j)]] = np.iinfo(np.int16).min
+    assert np.iinfo(np.int16).min <= bias.min() and bias.max() <= np.iinfo(np.int16).max, bias
+    new_last = replace(last, bias=bias.astype(np.int16))
+    return replace(coarse, layers=[*coarse.layers[:-1], new_last])
 
 
 def run(tmp_path: Path, params: dict[str, int], width: int, testcase: str | None, seed: int,
@@ -133,7 +167,7 @@ def run(tmp_path: Path, params: dict[str, int], width: int, testcase: str | None
                         (CHECKED, "coarse")):
         if label in results:
             results[label]["bench"] = bench(progs[name], results[label]["layer_cycles"], params["LANES"])
-    for label in (JOB, JOB_VOUCHED):
+    for label in (JOB, JOB_VOUCHED, JOB_ONE_RANGE):
         if label in results:
             # the job's five fine programs share the fine program's structure: the same MACs whichever runs
             macs = 2 * (sum(layer.macs for layer in progs["coarse"].layers)
@@ -147,21 +181,24 @@ def run(tmp_path: Path, params: dict[str, int], width: int, testcase: str | None
 JOB = "image job"
 #: The same job with JOB_CHECKED vouching for all six programs (no payload CRC pass): a board's steady state.
 JOB_VOUCHED = "image job, programs vouched for"
+#: The same with both axes in one range: one batched fine run (the width's map as the height's).
+JOB_ONE_RANGE = "image job, programs vouched for, both axes in one range"
 #: sim/tb_core.py JOB_ONLY_ENV (not imported: that would import cocotb here).
 JOB_ONLY_ENV = "BG_CORE_JOB_ONLY"
 
 
 def run_target_job(tmp_path: Path, name: str, read_port_bits: int | None = None) -> dict:
-    """Two image jobs (one start each: coarse and fine on both axes' maps from DDR) at a named configuration
-    on its width, bit for bit against the golden job: the first with every payload CRC checked, the second
-    with JOB_CHECKED vouching for all six programs (what a board runs from its second image on); each
-    one's cycles, MAC utilization, bytes read from DDR. The DDR port is the target board's
+    """Three image jobs (one start each: coarse and fine on both axes' maps from DDR) at a named
+    configuration on its width, bit for bit against the golden job: the axes in two ranges with every
+    payload CRC checked, the same with JOB_CHECKED vouching for all six programs (what a board runs from
+    its second image on), and both axes in one range (one batched fine run), vouched for; each one's
+    cycles, MAC utilization, bytes read from DDR. The DDR port is the target board's
     (``read_port_bits`` overrides it)."""
     target = targets.get(name)
     seed = 13 if name == targets.DEFAULT_TARGET else 14
     results = run(tmp_path, dict(target.core), target.width, "image_job", seed, 16_000_000_000,
                   extra_env={JOB_ONLY_ENV: "1"}, read_port_bits=read_port_bits or target.read_port_bits)
-    return {"first": results[JOB], "vouched": results[JOB_VOUCHED]}
+    return {"first": results[JOB], "vouched": results[JOB_VOUCHED], "one_range": results[JOB_ONE_RANGE]}
 
 
 #: The third pass of coarse_then_fine: coarse again on the patch on chip, with CTRL.payload_checked (no CRC pass).

@@ -505,14 +505,16 @@ async def job_results(env: Env) -> dict:
     return out
 
 
-def check_axes(out: dict, expected: list[dict], runs: int, label: str) -> None:
-    """The results of the job's first ``runs`` runs equal golden's; the later runs' logits are zero."""
+def check_axes(out: dict, expected: list[dict], done: int, label: str) -> None:
+    """The results of the job's runs in ``done`` (bit r: run r, as JOB_STATUS.runs_done) equal golden's;
+    the other runs' logits are zero."""
+    assert out["runs_done"] == done, f"{label}: runs_done {out['runs_done']:04b}, want {done:04b}"
     for r in range(4):
         axis, fine = expected[r // 2], r % 2
         got = out["job_logits"][8 * r: 8 * r + 8]
-        want = (axis["fine_logits"] if fine else axis["coarse_logits"]) if r < runs else [0] * 8
+        want = (axis["fine_logits"] if fine else axis["coarse_logits"]) if done >> r & 1 else [0] * 8
         assert got == want, f"{label}: run {r} logits {got} != {want}"
-        if r < runs:
+        if done >> r & 1:
             res = out["axes"][r // 2]
             if fine:
                 assert (res["fine"], res["fine_frac"]) == (axis["fine_argmax"], axis["fine_frac"]), (label, r, res)
@@ -520,27 +522,31 @@ def check_axes(out: dict, expected: list[dict], runs: int, label: str) -> None:
                 assert (res["range"], res["coarse_frac"]) == (axis["range"], axis["coarse_frac"]), (label, r, res)
 
 
-@cocotb.test(timeout_time=8000, timeout_unit="ms")
+@cocotb.test(timeout_time=12000, timeout_unit="ms")
 async def image_job(dut: Any) -> None:
-    """CTRL.image_job: both axes' coarse and fine runs from one start and one interrupt, the fine program
-    picked by the core from the FINE_ADDR table, bit for bit the golden job; a damaged fine program, SLVERR
-    in the height axis's fine run and a range with no fine program end the job with their error and the
-    finished runs' results readable; the next job is correct."""
+    """CTRL.image_job: both axes' coarse and fine runs from one start and one interrupt, the fine programs
+    picked by the core from the FINE_ADDR table, bit for bit the golden job. The coarse program runs on both
+    maps as a batch; then one batched fine run where both axes chose the same range, or the width's fine
+    run and then the height's. A damaged fine program (alone and batched), SLVERR in the height axis's fine
+    run and a range with no fine program end the job with their error and the finished runs' results
+    readable; the next job is correct."""
     env = await setup(dut, cocotb.RANDOM_SEED + 3)
     spec = env.case["job"]
     images = env.job_images
-    where = {**env.job_addr, "coarse": env.addr["coarse"]}
+    where = {**env.job_addr, "coarse": env.job_addr["coarse_job"]}
     width_map, height_map = env.addr["input"], env.addr["input"] + 0x1_0000
     env.ram.write(height_map, bytes(v & 0xFF for v in spec["map_h"]))
     table = [where[f"fine{k}"] for k in range(5)]
-    expected = spec["axes"]
+    expected, same = spec["axes"], spec["axes_same"]
+    assert expected[0]["range"] != expected[1]["range"] and same[0]["range"] == same[1]["range"]
     read = env.ram.bytes_read
     rises: list[int] = []
     watcher = cocotb.start_soon(count_rises(dut, rises))
 
+    # The axes in two ranges: coarse as a batch, then the two fine programs one after the other.
     out = await job(env, where["coarse"], table, width_map, height_map)
-    assert (out["error"], out["runs_done"], out["job"]) == (0, 0b1111, 1), f"good job: {out}"
-    check_axes(out, expected, 4, "good job")
+    assert (out["error"], out["job"]) == (0, 1), f"good job: {out}"
+    check_axes(out, expected, 0b1111, "good job")
     assert len(rises) == 1, f"{len(rises)} interrupts for one image job"
     dut._log.info("image job: %d cycles (%d stalled), ranges %s", out["cycles"], out["stall_cycles"],
                   [a["range"] for a in out["axes"]])
@@ -550,8 +556,8 @@ async def image_job(dut: Any) -> None:
     # JOB_CHECKED vouches for all six programs: no payload CRC reads, the same results
     read = env.ram.bytes_read
     out = await job(env, where["coarse"], table, width_map, height_map, checked=0x3F)
-    assert (out["error"], out["runs_done"]) == (0, 0b1111), f"vouched job: {out}"
-    check_axes(out, expected, 4, "vouched job")
+    assert out["error"] == 0, f"vouched job: {out}"
+    check_axes(out, expected, 0b1111, "vouched job")
     vouched_read = env.ram.bytes_read - read
     checked_read = env.results["image job"]["bytes_read"]
     payload = len(env.images["coarse"]) - HEADER_BYTES
@@ -559,22 +565,32 @@ async def image_job(dut: Any) -> None:
     env.results["image job, programs vouched for"] = {
         "cycles": out["cycles"], "stall_cycles": out["stall_cycles"], "layer_cycles": [],
         "bytes_read": vouched_read, "starts": 1, "ranges": [a["range"] for a in out["axes"]]}
-    assert len(rises) == 2, f"{len(rises)} interrupts for two image jobs"
+    # The axes in one range (the width's map as the height's): one batched fine run for both.
+    read = env.ram.bytes_read
+    out = await job(env, where["coarse"], table, width_map, width_map, checked=0x3F)
+    assert out["error"] == 0, f"one-range job: {out}"
+    check_axes(out, same, 0b1111, "one-range job")
+    env.results["image job, programs vouched for, both axes in one range"] = {
+        "cycles": out["cycles"], "stall_cycles": out["stall_cycles"], "layer_cycles": [],
+        "bytes_read": env.ram.bytes_read - read, "starts": 1, "ranges": [a["range"] for a in out["axes"]]}
+    assert len(rises) == 3, f"{len(rises)} interrupts for three image jobs"
     if os.environ.get(JOB_ONLY_ENV):  # the benchmark wants the good jobs, not the fault cases
         watcher.cancel()
         env.save()
         return
 
-    # The width axis's fine program damaged (header CRC): the job ends in run 1, the coarse result stands.
-    chosen = table[expected[0]["range"]]
-    good = images[f"fine{expected[0]['range']}"]
-    bad = bytearray(good)
-    bad[9] ^= 0x40
-    env.ram.write(chosen, bytes(bad))
-    out = await job(env, where["coarse"], table, width_map, height_map)
-    env.ram.write(chosen, good)
-    assert (out["error"], out["error_code"], out["runs_done"], out["run"]) == (1, ERR.HEADER_CRC, 0b0001, 1), out
-    check_axes(out, expected, 1, "damaged fine program")
+    # The width axis's fine program damaged (header CRC): the job ends in run 1 with both coarse results,
+    # whether that fine run is the width's alone or the batch of both axes.
+    for label, hmap, axes in (("alone", height_map, expected), ("batched", width_map, same)):
+        chosen = table[axes[0]["range"]]
+        good = images[f"fine{axes[0]['range']}"]
+        bad = bytearray(good)
+        bad[9] ^= 0x40
+        env.ram.write(chosen, bytes(bad))
+        out = await job(env, where["coarse"], table, width_map, hmap)
+        env.ram.write(chosen, good)
+        assert (out["error"], out["error_code"], out["run"]) == (1, ERR.HEADER_CRC, 1), (label, out)
+        check_axes(out, axes, 0b0101, f"damaged fine program, {label}")
 
     # SLVERR on the weights of the height axis's fine program, switched on once the job reaches run 3.
     fine_h = table[expected[1]["range"]]
@@ -587,17 +603,17 @@ async def image_job(dut: Any) -> None:
     env.ram.fault = range(fine_h + HEADER_BYTES, fine_h + len(fine_h_image))  # records, weights, CRC reads
     out = await job_results(env)
     env.ram.fault = None
-    assert (out["error"], out["error_code"], out["runs_done"], out["run"]) == (1, ERR.AXI_READ, 0b0111, 3), out
-    check_axes(out, expected, 3, "SLVERR in the height axis's fine run")
+    assert (out["error"], out["error_code"], out["run"]) == (1, ERR.AXI_READ, 3), out
+    check_axes(out, expected, 0b0111, "SLVERR in the height axis's fine run")
 
-    # A coarse program whose argmax is 7: no fine program for that range.
+    # A coarse program whose argmax is 7: no fine program for that range (both axes' coarse results kept).
     out = await job(env, where["coarse_wide"], table, width_map, height_map)
-    assert (out["error"], out["error_code"], out["runs_done"], out["run"]) == (1, ERR.JOB_RANGE, 0b0001, 0), out
+    assert (out["error"], out["error_code"], out["runs_done"], out["run"]) == (1, ERR.JOB_RANGE, 0b0101, 0), out
 
     # And the next image is correct, with one interrupt per job throughout.
     out = await job(env, where["coarse"], table, width_map, height_map)
-    assert (out["error"], out["runs_done"]) == (0, 0b1111), out
-    check_axes(out, expected, 4, "after the faults")
-    assert len(rises) == 6, f"{len(rises)} interrupts for six jobs"
+    assert out["error"] == 0, out
+    check_axes(out, expected, 0b1111, "after the faults")
+    assert len(rises) == 8, f"{len(rises)} interrupts for eight jobs"
     watcher.cancel()
     env.save()

@@ -63,8 +63,9 @@ def reference(f: dict[str, int], is_last: bool, slot_count: int) -> dict[str, in
         gap and (out_h != 1 or out_w != 1),
     ])
     no_fit = (mac and tiles > WBUF_TILES) or out_words > SWD or (not taps and in_words > SWD)
+    half_fit = not taps and 2 * out_words <= SWD and 2 * in_words <= SWD
     return {
-        "bad_layer": int(bad), "no_fit": int(no_fit), "op": op, "src": src, "dst": dst,
+        "bad_layer": int(bad), "no_fit": int(no_fit), "half_fit": int(half_fit), "op": op, "src": src, "dst": dst,
         "out_frac": f["out_frac"], "mac": int(mac), "w_off": f["weight_offset"], "b_off": f["bias_offset"],
         "tiles": tiles,
         "cfg_mode": 2 if op == prog.OP_MAXPOOL else 3 if gap else 1 if taps else 0,
@@ -134,6 +135,9 @@ def fit_edges() -> list[tuple[str, dict[str, int]]]:
         # tiles of one block = kernel^2 * cbin: WBUF_TILES (+ one block of input channels more)
         h = dict(f, out_width=1, kernel=1, in_channels=P * (WBUF_TILES + extra))
         out.append((f"{WBUF_TILES + extra} tiles", h))
+        # half a slot (a batched layer's limit, half_fit) and one word more, on either side
+        out.append((f"output of {SWD // 2 + extra} words", dict(f, out_width=SWD // 2 + extra)))
+        out.append((f"input of {SWD // 2 + extra} words", dict(f, out_width=1, in_width=SWD // 2 + extra)))
     # 32768 x 32768 pixels of 4 blocks are 2^32 words: a 32-bit product would wrap to 0 and fit
     for side, channels in ((32768, 4 * P), (65535, 65535)):
         f = dict.fromkeys(FIELDS, 0)

@@ -37,7 +37,7 @@ NAMES = [name for name, _, _ in program.HEADER]
 # The fields the block outputs, as hdr_<name>.
 OUTPUTS = ["version", "network_id", "outputs", "num_classes", "lanes", "layer_count", "layer_bytes", "slot_count",
            "input_frac", "slot_bytes", "structure_id", "class_offset", "layer_offset", "weight_offset",
-           "weight_bytes", "total_bytes", "payload_crc"]
+           "weight_bytes", "total_bytes", "payload_crc", "batch_from"]
 
 
 def fields(image: bytes) -> dict[str, int | bytes]:
@@ -93,7 +93,7 @@ def random_good(rng: random.Random, image: bytes) -> bytes:
                 layer_bytes=u(16), width=u(16), input_height=u(16), input_width=u(16),
                 slot_count=rng.randint(0, SLOTS), input_frac=u(8), slot_bytes=rng.randint(0, SLOT_BYTES),
                 structure_id=u(32), class_offset=u(32), layer_offset=u(32), weight_offset=u(32),
-                weight_bytes=u(32), total_bytes=u(32), payload_crc=u(32), reserved=u(32))
+                weight_bytes=u(32), total_bytes=u(32), payload_crc=u(32), batch_from=u(16), reserved=u(16))
 
 
 def bad_images(rng: random.Random, good: bytes) -> Iterator[tuple[str, bytes, int]]:

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 MAGIC = b"BGCP"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 ALIGN = 16
 INPUT_SLOT = 0
 #: Beside a folder of ``.bgcp`` programs: what the host must do to an image before its patches,
@@ -67,7 +67,7 @@ FORMAT_SIGNED = 0x80  # bit 7: signed codes
 #: (name, struct code, meaning). Little-endian, no padding between fields.
 HEADER: tuple[tuple[str, str, str], ...] = (
     ("magic", "4s", 'ASCII "BGCP"'),
-    ("version", "H", "format version, 1"),
+    ("version", "H", "format version, 2"),
     ("header_bytes", "H", "size of this header in bytes"),
     ("network_id", "B", "0 coarse, 1-5 fine1-fine5, 6 native"),
     ("outputs", "B", "logits the network computes (8 for the cascade)"),
@@ -88,7 +88,9 @@ HEADER: tuple[tuple[str, str, str], ...] = (
     ("weight_bytes", "I", "size of the weight payload"),
     ("total_bytes", "I", "size of the whole image"),
     ("payload_crc", "I", "CRC-32 of bytes header_bytes .. total_bytes"),
-    ("reserved", "I", "zero"),
+    ("batch_from", "H", "first layer a core may run on two maps at once, the second map in the slots' upper halves "
+                        "(0: none)"),
+    ("reserved", "H", "zero"),
     ("header_crc", "I", "CRC-32 of the header bytes before this field"),
 )
 
@@ -329,7 +331,7 @@ def pack(program: CoreProgram) -> bytes:
         program.lanes, len(program.layers), LAYER_BYTES, program.width, program.input_shape[0],
         program.input_shape[1], program.slot_count, program.input_frac, program.slot_bytes,
         program.structure_id, class_offset, layer_offset, weight_offset, len(payload), total,
-        zlib.crc32(bytes(body)), 0, 0,
+        zlib.crc32(bytes(body)), batch_from(program), 0, 0,
     ]
     head[-1] = zlib.crc32(_HEADER_STRUCT.pack(*head)[:-4])
     return _HEADER_STRUCT.pack(*head) + bytes(body)
@@ -404,7 +406,52 @@ def unpack(blob: bytes, source: str = "core program") -> CoreProgram:
     check(program, source)
     if program.structure_id != head["structure_id"]:
         raise ProgramError(f"{source}: structure id does not match the layer table")
+    if head["batch_from"] != batch_from(program):
+        raise ProgramError(f"{source}: batch_from {head['batch_from']}, the layer table allows "
+                           f"{batch_from(program)} (a wrong value would let a batch overwrite a tensor)")
     return program
+
+
+def tensor_bytes(shape: tuple[int, int, int], lanes: int) -> int:
+    """Bytes of a tensor in the core's layout: per pixel, ceil(C / lanes) words of ``lanes`` codes."""
+    rows, cols, channels = shape
+    return rows * cols * _ceil_to(channels, lanes)
+
+
+def batch_from(program: CoreProgram) -> int:
+    """The first layer a core may run on two maps at once (the ``batch_from`` header field; 0: none).
+
+    A batch runs the layers before it once per map (the prefix) and the rest once with two passes per
+    weight block, the second map's tensors in the upper half of the same slots (docs/core-rtl.md, "Weight
+    batching"). Layer k qualifies when, from k on, no layer touches slot 0 and every tensor read or
+    written fits half of the program's largest activation in the core's layout (so half of any slot the
+    program fits); the prefix tensor the batch reads is only the boundary, layer k - 1's output, and no
+    earlier prefix layer writes the boundary's slot, which the second map's prefix run would overwrite.
+    The smallest such k."""
+    layers, lanes = program.layers, program.lanes
+    largest = max(tensor_bytes(layer.out_shape, lanes) for layer in layers)
+    fits = [layer.src != INPUT_SLOT and 2 * tensor_bytes(layer.in_shape, lanes) <= largest
+            and 2 * tensor_bytes(layer.out_shape, lanes) <= largest for layer in layers]
+    for k in range(1, len(layers)):
+        if not all(fits[k:]):
+            continue
+        boundary = layers[k - 1].dst
+        if any(layer.dst == boundary for layer in layers[: k - 1]):
+            continue
+        writer = {}  # slot -> index of the layer that wrote it last
+        for i, layer in enumerate(layers[:k]):
+            writer[layer.dst] = i
+        ok = True
+        for i in range(k, len(layers)):
+            layer = layers[i]
+            reads = [layer.src] + ([layer.res] if layer.flags & FLAG_RESIDUAL else [])
+            if any(writer.get(slot, -1) < k and (slot != boundary or writer.get(slot) != k - 1) for slot in reads):
+                ok = False
+                break
+            writer[layer.dst] = i
+        if ok:
+            return k
+    return 0
 
 
 def check(program: CoreProgram, source: str = "core program") -> None:

@@ -28,7 +28,7 @@ extern "C" {
 #define BG_CORE__VERSION__PROGRAM_FORMAT_bm 0xff0000
 #define BG_CORE__VERSION__PROGRAM_FORMAT_bp 16
 #define BG_CORE__VERSION__PROGRAM_FORMAT_bw 8
-#define BG_CORE__VERSION__PROGRAM_FORMAT_reset 0x1
+#define BG_CORE__VERSION__PROGRAM_FORMAT_reset 0x2
 
 // reg - bg_core::CONFIG
 #define BG_CORE__CONFIG__LANES_bm 0xff

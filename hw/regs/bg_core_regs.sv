@@ -977,7 +977,7 @@ module bg_core_regs (
         if(rd_mux_addr == 8'h4) begin
             readback_data_var[7:0] = 8'h4;
             readback_data_var[15:8] = 8'h0;
-            readback_data_var[23:16] = 8'h1;
+            readback_data_var[23:16] = 8'h2;
         end
         if(rd_mux_addr == 8'h8) begin
             readback_data_var[7:0] = hwif_in.CONFIG.lanes.next;

@@ -212,7 +212,7 @@ FIELDS: dict[str, dict[str, Field]] = {
     "VERSION": {
         "minor": Field("VERSION", "minor", 0, 8, "RO", 0x4),
         "major": Field("VERSION", "major", 8, 8, "RO", 0x0),
-        "program_format": Field("VERSION", "program_format", 16, 8, "RO", 0x1),
+        "program_format": Field("VERSION", "program_format", 16, 8, "RO", 0x2),
     },
     "CONFIG": {
         "lanes": Field("CONFIG", "lanes", 0, 8, "RO", None),
@@ -293,4 +293,4 @@ FIELDS: dict[str, dict[str, Field]] = {
 }
 
 ID_VALUE = 0x42474352  # ASCII "BGCR"
-VERSION_VALUE = 0x00010004
+VERSION_VALUE = 0x00020004

@@ -175,7 +175,7 @@ module bg_core
     // ---- state ----
     typedef enum logic [3:0] {
         S_IDLE, S_HDR, S_HOLD, S_STREAM, S_MEM_IN, S_REC, S_DECODE, S_LOAD, S_FIRST_FETCH, S_PASS_GO,
-        S_PASS_WAIT, S_DRAIN, S_ARGMAX, S_FINISH
+        S_PASS_WAIT, S_DRAIN, S_ARGMAX, S_FINISH, S_BSWITCH, S_BSWAP
     } state_t;
     state_t state;
 
@@ -213,6 +213,24 @@ module bg_core
     logic        lg_clear;            // a pulse: the launched run's logits to zero
     logic [7:0]  job_argmax [4];
     logic [7:0]  job_frac   [4];
+    // ---- batches of two maps (docs/core-rtl.md, "Weight batching"): an image job's run of a program
+    // with batch_from runs layers 0 .. batch_from-1 once per map (the prefix: map A's from DDR at
+    // run_in_addr, then map B's from run_in_addr_b, the prefix's last layer writing map B's tensor to the
+    // upper half of its slot), then every later layer with two passes per weight block (the body), map B's
+    // tensors in the upper halves; both maps' logits, argmax and results. ----
+    logic        bat;             // the run is to batch two maps (cleared by a program without batch_from)
+    logic        bmap;            // the map of the running prefix or pass: 0 map A, 1 map B
+    logic        bbody;           // past the prefix: two passes per block
+    logic [15:0] bfrom;           // the program's batch_from
+    logic        e_wr_hi;         // the running layer is the prefix's last of map B: upper-half writes
+    logic        am_b;            // the argmax and the results are map B's
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [63:0] run_in_addr_b;
+    logic [63:0] fa_addr, fb_addr; // fine programs of map A's and map B's coarse results (registered)
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic        fa_has, fa_chk, fb_chk;
+    logic        job_coarse_b;    // the job's coarse run was a batch: the fine runs read the maps from DDR
+    logic [31:0] logits_b [8];    // map B's logits
 
     // ---- AXI4 read master, shared by three clients in fixed priority: the sequencer (header, layer
     // records), the weight fetch, the payload CRC check. Only one of the first two has a request at a
@@ -293,6 +311,7 @@ module bg_core
     logic [7:0]  hdr_network_id, hdr_outputs, hdr_num_classes, hdr_lanes, hdr_slot_count, hdr_input_frac;
     logic [31:0] hdr_slot_bytes, hdr_structure_id, hdr_class_offset, hdr_layer_offset, hdr_weight_offset;
     logic [31:0] hdr_weight_bytes, hdr_total_bytes, hdr_payload_crc;
+    logic [15:0] hdr_batch_from;
     logic        hdr_busy;
 
     /* verilator lint_off UNUSEDSIGNAL */
@@ -312,7 +331,7 @@ module bg_core
         .hdr_slot_bytes(hdr_slot_bytes), .hdr_structure_id(hdr_structure_id),
         .hdr_class_offset(hdr_class_offset), .hdr_layer_offset(hdr_layer_offset),
         .hdr_weight_offset(hdr_weight_offset), .hdr_weight_bytes(hdr_weight_bytes),
-        .hdr_total_bytes(hdr_total_bytes), .hdr_payload_crc(hdr_payload_crc));
+        .hdr_total_bytes(hdr_total_bytes), .hdr_payload_crc(hdr_payload_crc), .hdr_batch_from(hdr_batch_from));
 
     // records, weights and biases are taken at once; the header at the parser's pace, the input patch
     // from DDR at bg_input_words' pace
@@ -349,7 +368,7 @@ module bg_core
     // ---- the layer record and its checks ----
     logic [8*LAYER_BYTES-1:0] rec;   // byte o at [8*o +: 8]
     logic [1:0]  rec_beat;
-    logic        r_is_last, r_mac, bad_layer, no_fit;
+    logic        r_is_last, r_mac, bad_layer, no_fit, r_half_fit;
     logic [7:0]  r_op, r_src, r_dst, r_out_frac;
     logic [31:0] r_w_off, r_b_off, r_tiles;
     logic [1:0]  d_mode;
@@ -365,7 +384,7 @@ module bg_core
     bg_layer_decode #(.P(P), .SLOT_BYTES(SLOT_BYTES), .WBUF_TILES(WBUF_TILES), .STEM_K(STEM_K)) u_decode (
         .clk(clk), .rst(rst || abort), .in_valid(dec_go), .out_valid(dec_valid),
         .rec(rec), .is_last(r_is_last), .slot_count(hdr_slot_count),
-        .bad_layer(bad_layer), .no_fit(no_fit),
+        .bad_layer(bad_layer), .no_fit(no_fit), .half_fit(r_half_fit),
         .op(r_op), .src(r_src), .dst(r_dst), .out_frac(r_out_frac), .mac(r_mac),
         .w_off(r_w_off), .b_off(r_b_off), .tiles(r_tiles),
         .cfg_mode(d_mode), .cfg_res(d_res), .cfg_res_en(d_res_en), .cfg_stride(d_stride),
@@ -410,6 +429,7 @@ module bg_core
     logic [31:0] wr_count;
     logic [WIW-1:0] wb_idx;
     logic [15:0] lg_ob;
+    logic        lg_map;
     logic [P*32-1:0] lg_y;
 
     bg_core_engine #(.P(P), .SLOTS(SLOTS), .SLOT_BYTES(SLOT_BYTES), .WBUF_TILES(WBUF_TILES), .STEM_K(STEM_K),
@@ -423,11 +443,12 @@ module bg_core
         .cfg_win_h(e_win_h), .cfg_win_w(e_win_w), .cfg_nib(e_nib), .cfg_ntb(e_ntb),
         .cfg_bias_shift(e_bias_shift), .cfg_shift(e_shift), .cfg_out_fmt(e_out_fmt), .cfg_post_fmt(e_post_fmt),
         .cfg_round(e_round), .cfg_sat(e_sat), .cfg_is_last(e_is_last), .cfg_bias(bias),
+        .cfg_map_rd(bbody && bmap), .cfg_map_wr((bbody && bmap) || e_wr_hi),
         .pass_start(state == S_PASS_GO), .pass_ob(ob), .pass_buf(ob[0]), .pass_busy(pass_busy),
         .count_clear(count_clear), .wr_count(wr_count),
         .in_wpr(in_wpr), .in_we(in_we), .in_row(in_row), .in_wir(in_wir), .in_data(in_data),
         .wb_we(wb_we), .wb_buf(wb_buf), .wb_idx(wb_idx), .wb_data(rd_data),
-        .lg_we(lg_we), .lg_ob(lg_ob), .lg_y(lg_y));
+        .lg_we(lg_we), .lg_ob(lg_ob), .lg_map(lg_map), .lg_y(lg_y));
 
     // ---- input patch: from the stream, or from DDR through the reader ----
     logic [31:0] in_count, in_last;    // words taken; the index of the last word expected
@@ -501,6 +522,14 @@ module bg_core
     end
 
     // ---- sequencer ----
+    // Batches: the decoded record is the first layer of the body (the end of a map's prefix), or a layer
+    // of the body; the job's result index of the run's argmax (map B's are the height axis's, 2 and 3).
+    logic       b_at_first, b_in_body;
+    logic [1:0] job_result;
+    assign b_at_first = bat && !bbody && rec_layer == bfrom;
+    assign b_in_body  = bbody || (b_at_first && bmap);
+    assign job_result = {job_run[1] | am_b, job_run[0]};
+
     // The sequencer's read request: held (rq_valid) until the arbiter grants it.
     task automatic request(input logic [63:0] addr, input logic [23:0] beats);
         rq_valid <= 1'b1;
@@ -522,7 +551,8 @@ module bg_core
     // the stream, from DDR at `in_addr` (`mem_in`), or the patch on chip (`reuse`).
     /* verilator lint_off UNUSEDSIGNAL */
     task automatic launch(input logic [63:0] addr, input logic reuse, input logic mem_in,
-                          input logic [63:0] in_addr, input logic checked);
+                          input logic [63:0] in_addr, input logic checked, input logic batch,
+                          input logic [63:0] in_addr_b);
         layer       <= 16'd0;
         pf_state    <= PF_NONE;
         pf_want     <= 1'b0;
@@ -534,6 +564,10 @@ module bg_core
         run_mem_in  <= mem_in;
         run_in_addr <= in_addr;
         run_checked <= checked;
+        bat         <= batch;
+        bmap        <= 1'b0;
+        bbody       <= 1'b0;
+        run_in_addr_b <= in_addr_b;
         lg_clear    <= 1'b1;
         state       <= S_HDR;
     endtask
@@ -569,6 +603,7 @@ module bg_core
             e_round <= d_round;  e_sat <= d_sat;
             e_is_last <= r_is_last;
             e_mac <= r_mac;
+            e_wr_hi <= bat && !bbody && bmap && rec_layer == bfrom - 16'd1;
             e_out_words <= d_out_words;
         end
     end
@@ -598,6 +633,7 @@ module bg_core
         // before (jl_write, in that same cycle) still reads them; whatever follows in this block wins.
         if (lg_clear) begin
             for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
+            for (int i = 0; i < 8; i++) logits_b[i] <= 32'd0;
         end
 
         if (rst || abort) f_kick <= 1'b0;
@@ -616,6 +652,11 @@ module bg_core
             logits_frac <= 8'd0;
             slot_signed <= '0;
             for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
+            for (int i = 0; i < 8; i++) logits_b[i] <= 32'd0;
+            bat        <= 1'b0;
+            bmap       <= 1'b0;
+            bbody      <= 1'b0;
+            job_coarse_b <= 1'b0;
             job_run    <= 2'd0;
             job_done   <= 4'd0;
             job_last   <= 1'b0;
@@ -658,7 +699,8 @@ module bg_core
             if (lg_we) begin
                 // logit i is lane i % P of output block i / P
                 for (int i = 0; i < 8; i++) begin
-                    if (lg_ob == 16'(i / P)) logits[i] <= lg_y[32*(i % P) +: 32];
+                    if (lg_ob == 16'(i / P) && !lg_map) logits[i]   <= lg_y[32*(i % P) +: 32];
+                    if (lg_ob == 16'(i / P) && lg_map)  logits_b[i] <= lg_y[32*(i % P) +: 32];
                 end
             end
 
@@ -706,8 +748,11 @@ module bg_core
                         job_run    <= 2'd0;
                         job_done   <= 4'd0;
                         jl_clear   <= 1'b1;
-                        if (ctrl_job) launch(prog_addr64, 1'b0, 1'b1, input_addr64, job_checked[0]);
-                        else          launch(prog_addr64, ctrl_reuse, ctrl_mem_in, input_addr64, ctrl_checked);
+                        job_coarse_b <= 1'b0;
+                        if (ctrl_job) launch(prog_addr64, 1'b0, 1'b1, input_addr64, job_checked[0], 1'b1,
+                                             input_h_addr64);
+                        else          launch(prog_addr64, ctrl_reuse, ctrl_mem_in, input_addr64, ctrl_checked, 1'b0,
+                                             64'd0);
                     end
                 end
 
@@ -730,6 +775,8 @@ module bg_core
                             fail(E_PAYLOAD_CRC);
                         end else begin
                             // the payload CRC (crc_start) runs beside what follows; results wait for it
+                            bfrom       <= hdr_batch_from;
+                            if (hdr_batch_from == 16'd0) bat <= 1'b0;   // the program cannot be batched
                             in_count    <= 32'd0;
                             in_row      <= 16'd0;
                             in_wir      <= 16'd0;
@@ -801,15 +848,26 @@ module bg_core
                             state     <= S_HOLD;
                         end else begin
                             if (r_is_last) logits_frac <= r_out_frac;
-                            count_clear <= 1'b1;
-                            ob <= 16'd0;
-                            if (r_mac) begin
-                                f_kick <= 1'b1;
-                                f_ob   <= 16'd0;
-                                f_buf  <= 1'b0;
-                                state  <= S_FIRST_FETCH;
+                            if (b_at_first && !bmap) begin
+                                state <= S_BSWITCH;   // map A's prefix is done: map B's
+                            end else if (b_in_body && !r_half_fit) begin
+                                pend_code <= E_NO_FIT;   // a batched layer must fit half a slot
+                                state     <= S_HOLD;
                             end else begin
-                                state <= S_PASS_GO;
+                                if (b_at_first) begin
+                                    bbody <= 1'b1;   // map B's prefix is done: the body, map A's pass first
+                                    bmap  <= 1'b0;
+                                end
+                                count_clear <= 1'b1;
+                                ob <= 16'd0;
+                                if (r_mac) begin
+                                    f_kick <= 1'b1;
+                                    f_ob   <= 16'd0;
+                                    f_buf  <= 1'b0;
+                                    state  <= S_FIRST_FETCH;
+                                end else begin
+                                    state <= S_PASS_GO;
+                                end
                             end
                         end
                     end
@@ -821,7 +879,7 @@ module bg_core
 
                 S_PASS_GO: begin
                     // the pass of block ob runs on half ob[0] while block ob+1 loads into the other half
-                    if (e_mac && ob != e_cob - 16'd1) begin
+                    if (e_mac && ob != e_cob - 16'd1 && !(bbody && bmap)) begin   // map B's pass: fetched
                         f_kick <= 1'b1;
                         f_ob   <= ob + 16'd1;
                         f_buf  <= ~ob[0];
@@ -832,7 +890,7 @@ module bg_core
                     // the drain, and its time is exposed (docs/core-rtl.md, "Where conv5's cycles go").
                     // Registered here and acted on in S_PASS_WAIT: the block compare straight into the
                     // request registers' enables was one of the core's longest paths (docs/timing.md).
-                    pf_want <= ob == e_cob - 16'd1 && !e_is_last && (!e_mac || ob[0]);
+                    pf_want <= ob == e_cob - 16'd1 && (!bbody || bmap) && !e_is_last && (!e_mac || ob[0]);
                     state <= S_PASS_WAIT;
                 end
 
@@ -843,7 +901,11 @@ module bg_core
                         pf_want  <= 1'b0;
                     end
                     // the last pass waits for no fetch of its layer (a running fetch is the prefetch's)
-                    if (!pass_busy && (ob == e_cob - 16'd1 || (f_idle && !f_kick))) begin
+                    if (!pass_busy && bbody && !bmap) begin
+                        bmap  <= 1'b1;   // the same block's pass on map B, while the next block loads
+                        state <= S_PASS_GO;
+                    end else if (!pass_busy && (ob == e_cob - 16'd1 || (f_idle && !f_kick))) begin
+                        if (bbody) bmap <= 1'b0;
                         if (ob == e_cob - 16'd1) begin
                             state <= S_DRAIN;
                         end else begin
@@ -854,12 +916,14 @@ module bg_core
                 end
 
                 S_DRAIN: begin
-                    if (wr_count == e_out_words && pf_state != PF_REC && pf_state != PF_DEC) begin
+                    if (wr_count == (bbody ? {e_out_words[30:0], 1'b0} : e_out_words)
+                        && pf_state != PF_REC && pf_state != PF_DEC) begin
                         slot_signed[e_dst[$clog2(SLOTS)-1:0]] <= e_mode == 2'd2 ? e_src_signed
                             : e_res_en ? e_post_fmt[FORMAT_SIGNED_BIT] : e_out_fmt[FORMAT_SIGNED_BIT];
                         if (e_is_last) begin
                             best  <= 8'd0;
                             am_i  <= 3'd1;
+                            am_b  <= 1'b0;
                             state <= S_ARGMAX;
                         end else begin
                             layer    <= layer + 16'd1;
@@ -883,9 +947,20 @@ module bg_core
                     // the prefetched record's configuration into the engine's registers (as S_DECODE does);
                     // its block 0's weights are loading or loaded
                     if (r_is_last) logits_frac <= r_out_frac;
-                    count_clear <= 1'b1;
-                    ob <= 16'd0;
-                    state <= r_mac ? S_FIRST_FETCH : S_PASS_GO;
+                    if (b_at_first && !bmap) begin
+                        state <= S_BSWITCH;   // map A's prefix is done (the prefetched fetch ends first)
+                    end else if (b_in_body && !r_half_fit) begin
+                        pend_code <= E_NO_FIT;
+                        state     <= S_HOLD;
+                    end else begin
+                        if (b_at_first) begin
+                            bbody <= 1'b1;
+                            bmap  <= 1'b0;
+                        end
+                        count_clear <= 1'b1;
+                        ob <= 16'd0;
+                        state <= r_mac ? S_FIRST_FETCH : S_PASS_GO;
+                    end
                 end
 
                 S_ARGMAX: begin
@@ -905,25 +980,78 @@ module bg_core
                         argmax <= best;
                         if (job_last) begin
                             jl_write <= 1'b1;
-                            jl_run   <= job_run;
-                            job_argmax[job_run] <= best;
-                            job_frac[job_run]   <= logits_frac;
-                            job_done[job_run]   <= 1'b1;
+                            jl_run   <= job_result;
+                            job_argmax[job_result] <= best;
+                            job_frac[job_result]   <= logits_frac;
+                            job_done[job_result]   <= 1'b1;
                         end
-                        if (job_last && !job_run[0] && !best_has_fine) begin
+                        if (bbody && !am_b) begin
+                            // map A's results are taken (and its fine program noted): map B's argmax next
+                            fa_has  <= best_has_fine;
+                            fa_addr <= fine_addr64;
+                            fa_chk  <= fine_checked;
+                            state   <= S_BSWAP;
+                        end else if (job_last && bbody && job_run == 2'd0) begin
+                            // both maps' coarse results: one batched fine run where they chose the same
+                            // range, else map A's fine run and then map B's, each map from DDR
+                            job_coarse_b <= 1'b1;
+                            fb_addr <= fine_addr64;
+                            fb_chk  <= fine_checked;
+                            if (!fa_has || !best_has_fine) begin
+                                fail(E_JOB_RANGE);   // a coarse result beyond the table
+                            end else begin
+                                job_run <= 2'd1;
+                                launch(fa_addr, 1'b0, 1'b1, input_addr64, fa_chk, job_argmax[0] == best,
+                                       input_h_addr64);
+                            end
+                        end else if (job_last && !bbody && !job_run[0] && !best_has_fine) begin
                             fail(E_JOB_RANGE);   // a coarse run chose a range beyond the table
-                        end else if (job_last && job_run != 2'd3) begin
-                            // the next run of the job: the chosen fine program on the map on chip, or
-                            // the coarse program on the height axis's map
+                        end else if (job_last && !bbody && job_run == 2'd1 && job_coarse_b) begin
+                            // map A's fine run alone: map B's fine program on its map from DDR
+                            job_run <= 2'd3;
+                            launch(fb_addr, 1'b0, 1'b1, input_h_addr64, fb_chk, 1'b0, 64'd0);
+                        end else if (job_last && !bbody && job_run != 2'd3) begin
+                            // the next run of a job whose coarse program does not batch: the chosen fine
+                            // program on the map on chip, or the coarse program on the height axis's map
                             job_run <= job_run + 2'd1;
-                            if (!job_run[0]) launch(fine_addr64, 1'b1, 1'b0, 64'd0, fine_checked);
-                            else             launch(prog_addr64, 1'b0, 1'b1, input_h_addr64, job_checked[0]);
+                            if (!job_run[0]) launch(fine_addr64, 1'b1, 1'b0, 64'd0, fine_checked, 1'b0, 64'd0);
+                            else             launch(prog_addr64, 1'b0, 1'b1, input_h_addr64, job_checked[0], 1'b0,
+                                                    64'd0);
                         end else begin
                             busy       <= 1'b0;
                             done_set   <= 1'b1;
                             state      <= S_IDLE;
                         end
                     end
+                end
+
+                S_BSWITCH: begin
+                    // map A's prefix is done, its last tensor in the lower half of its slot: map B's input
+                    // from DDR, then its prefix from layer 0 (once a prefetched fetch has ended)
+                    if (f_idle && !f_kick) begin
+                        bmap     <= 1'b1;
+                        layer    <= 16'd0;
+                        in_count <= 32'd0;
+                        in_row   <= 16'd0;
+                        in_wir   <= 16'd0;
+                        if (run_in_addr_b[3:0] != 4'd0) begin
+                            pend_code <= E_INPUT_ALIGN;
+                            state     <= S_HOLD;
+                        end else begin
+                            request(run_in_addr_b, 24'(img_pixels >> 4));
+                            state <= S_MEM_IN;
+                        end
+                    end
+                end
+
+                S_BSWAP: begin
+                    // map B's logits into the result registers (the job's copy of map A's, a pulse set in
+                    // S_FINISH, reads them at this same edge), then its argmax
+                    for (int i = 0; i < 8; i++) logits[i] <= logits_b[i];
+                    am_b  <= 1'b1;
+                    best  <= 8'd0;
+                    am_i  <= 3'd1;
+                    state <= S_ARGMAX;
                 end
 
                 default: state <= S_IDLE;

@@ -74,6 +74,11 @@ module bg_core_engine #(
     input  wire                   cfg_sat,
     input  wire                   cfg_is_last,
     input  wire  [P*16-1:0]       cfg_bias,      // int16 bias of output lane o at [16*o +: 16] (this pass)
+    // Batches of two maps (docs/core-rtl.md, "Weight batching"): the second map's tensors lie in the upper
+    // half of each slot. map_rd sets the top bit of the source reads; map_wr that of the pass's tags, so
+    // that its writes, its residual reads and its logits keep their map while the next pass starts.
+    input  wire                   cfg_map_rd,
+    input  wire                   cfg_map_wr,
 
     input  wire                   pass_start,    // one cycle: run the pass of output block pass_ob
     input  wire  [15:0]           pass_ob,
@@ -95,6 +100,7 @@ module bg_core_engine #(
 
     output logic                  lg_we,         // logits: output lanes of block lg_ob of the last layer
     output logic [15:0]           lg_ob,
+    output logic                  lg_map,        // ... of the map whose pass wrote them (cfg_map_wr)
     output logic [P*32-1:0]       lg_y
 );
 
@@ -232,7 +238,7 @@ module bg_core_engine #(
     assign adv       = ag_valid && ag_ready && !stem;
     assign adv_s     = st_valid && stem && issue_ok;
     assign src_re    = adv;
-    assign src_addr  = ag_addr;
+    assign src_addr  = {ag_addr[SAW-1] | cfg_map_rd, ag_addr[SAW-2:0]};
     assign w_re      = adv || adv_s;
     assign w_raddr   = {cur_buf, stem ? st_tb[TAW-1:0] : ag_tile};
     assign pass_busy = ag_busy || st_busy || b_valid;   // ag_busy from the cycle after pass_start
@@ -263,11 +269,11 @@ module bg_core_engine #(
             b_resume <= ag_resume;
             b_keep  <= ag_keep;
             b_kfirst <= ag_kfirst;
-            b_tag   <= ag_tag;
+            b_tag   <= {ag_tag[SAW-1] | cfg_map_wr, ag_tag[SAW-2:0]};
         end else if (adv_s) begin
             b_first <= st_first;
             b_last  <= st_last;
-            b_tag   <= st_tag;
+            b_tag   <= {st_tag[SAW-1] | cfg_map_wr, st_tag[SAW-2:0]};
         end
         if (adv_s) begin
             b_act <= st_act;
@@ -367,7 +373,7 @@ module bg_core_engine #(
     logic [P*VW-1:0] rq_y_used;
     logic [31:0]     rq_tag32;
     assign rq_y_used = rq_y;
-    assign rq_tag32  = {{(32-SAW){1'b0}}, rq_out_tag};
+    assign rq_tag32  = {{(33-SAW){1'b0}}, rq_out_tag[SAW-2:0]};   // the word within its map's half
     /* verilator lint_on UNUSEDSIGNAL */
 
     always_comb begin
@@ -379,6 +385,7 @@ module bg_core_engine #(
         end
         lg_we = rq_out_valid && cfg_is_last && rq_tag32 < {16'd0, cfg_cob};
         lg_ob = rq_tag32[15:0];
+        lg_map = rq_out_tag[SAW-1];
     end
 
     always_ff @(posedge clk) begin

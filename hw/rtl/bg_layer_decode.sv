@@ -20,6 +20,9 @@
 //     channel count; a GAP with an output that is not 1 x 1.
 //   no_fit (NO_FIT): one output block's weight tiles exceed WBUF_TILES, or an activation exceeds a slot
 //     (sizes computed whole: an output of 32768 x 32768 x 4 blocks is 2^32 words, not 0).
+// half_fit is not a check but a fact the sequencer checks a batched layer against (docs/core-rtl.md,
+// "Weight batching"): the source is not slot 0 and both tensors fit half a slot, the lower half for one
+// map and the upper for the other.
 
 `default_nettype none
 
@@ -43,6 +46,7 @@ module bg_layer_decode
 
     output logic                bad_layer,
     output logic                no_fit,
+    output logic                half_fit,   // source and destination fit half a slot (what a batched layer needs)
 
     // record fields the sequencer uses besides the pass configuration
     output logic [7:0]          op,
@@ -200,6 +204,7 @@ module bg_layer_decode
     always_ff @(posedge clk) begin
         no_fit <= (mac && tiles > WBUF32) || out_words2 > {16'd0, SWD32}
             || (!taps1 && in_words2 > {16'd0, SWD32});
+        half_fit <= !taps1 && out_words2 <= {17'd0, SWD32[31:1]} && in_words2 <= {17'd0, SWD32[31:1]};
     end
     // A layer that fits a slot has fewer than 2^24 output words.
     assign cfg_out_words = out_words2[31:0];

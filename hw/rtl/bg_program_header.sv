@@ -68,7 +68,8 @@ module bg_program_header
     output logic [31:0]   hdr_weight_offset,
     output logic [31:0]   hdr_weight_bytes,
     output logic [31:0]   hdr_total_bytes,
-    output logic [31:0]   hdr_payload_crc
+    output logic [31:0]   hdr_payload_crc,
+    output logic [15:0]   hdr_batch_from
 );
 
     // ---- parameter checks (elaboration time) ----
@@ -213,6 +214,8 @@ module bg_program_header
                 hdr_total_bytes <= in_data[8*(HDR_TOTAL_BYTES_OFFSET % BEAT_BYTES) +: 32];
             if (beat == beat_of(HDR_PAYLOAD_CRC_OFFSET))
                 hdr_payload_crc <= in_data[8*(HDR_PAYLOAD_CRC_OFFSET % BEAT_BYTES) +: 32];
+            if (beat == beat_of(HDR_BATCH_FROM_OFFSET))
+                hdr_batch_from <= in_data[8*(HDR_BATCH_FROM_OFFSET % BEAT_BYTES) +: 16];
         end
     end
 

@@ -9,7 +9,7 @@ package bg_program_pkg;
     // A table of the whole format: each module uses a few of these constants.
     /* verilator lint_off UNUSEDPARAM */
     localparam logic [31:0] MAGIC = 32'h50434742;  // 'BGCP', byte 0 lowest
-    localparam logic [15:0] FORMAT_VERSION = 16'd1;
+    localparam logic [15:0] FORMAT_VERSION = 16'd2;
     localparam int BEAT_BYTES = 16;  // one 128-bit AXI beat; every section starts on one
     localparam int HEADER_BYTES = 64;
     localparam int HEADER_BEATS = 4;
@@ -21,7 +21,7 @@ package bg_program_pkg;
     // Header fields (program.HEADER)
     localparam int HDR_MAGIC_OFFSET = 0;  // ASCII "BGCP"
     localparam int HDR_MAGIC_BYTES = 4;
-    localparam int HDR_VERSION_OFFSET = 4;  // format version, 1
+    localparam int HDR_VERSION_OFFSET = 4;  // format version, 2
     localparam int HDR_VERSION_BYTES = 2;
     localparam int HDR_HEADER_BYTES_OFFSET = 6;  // size of this header in bytes
     localparam int HDR_HEADER_BYTES_BYTES = 2;
@@ -63,8 +63,10 @@ package bg_program_pkg;
     localparam int HDR_TOTAL_BYTES_BYTES = 4;
     localparam int HDR_PAYLOAD_CRC_OFFSET = 52;  // CRC-32 of bytes header_bytes .. total_bytes
     localparam int HDR_PAYLOAD_CRC_BYTES = 4;
-    localparam int HDR_RESERVED_OFFSET = 56;  // zero
-    localparam int HDR_RESERVED_BYTES = 4;
+    localparam int HDR_BATCH_FROM_OFFSET = 56;  // first layer a core may run on two maps at once, the second in each slot's upper half (0: none)
+    localparam int HDR_BATCH_FROM_BYTES = 2;
+    localparam int HDR_RESERVED_OFFSET = 58;  // zero
+    localparam int HDR_RESERVED_BYTES = 2;
     localparam int HDR_HEADER_CRC_OFFSET = 60;  // CRC-32 of the header bytes before this field
     localparam int HDR_HEADER_CRC_BYTES = 4;
 

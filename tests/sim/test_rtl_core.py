@@ -68,6 +68,6 @@ def test_core_image_job_target(tmp_path: Path, name: str) -> None:
     """One image job at a named configuration on its width: one start, coarse and fine on both axes, equal to
     the golden job bit for bit (the testbench asserts it); ``make bench-rtl`` reports its figures."""
     job = run_target_job(tmp_path, name)
-    for kind in ("first", "vouched"):
+    for kind in ("first", "vouched", "one_range"):
         assert job[kind]["starts"] == 1 and job[kind]["cycles"] > job[kind]["ideal_cycles"] > 0
     assert job["vouched"]["bytes_read"] < job["first"]["bytes_read"]
