@@ -33,6 +33,7 @@ from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiReadBus, AxiResp, AxiStr
 from cocotbext.axi.axi_ram import AxiRamRead
 
 from blurgauge.hw import verilator
+from blurgauge.hw.compiler.program import FORMAT_VERSION
 from blurgauge.hw.regs import core_regs as regs
 from blurgauge.sim import harness
 
@@ -338,8 +339,8 @@ async def errors_then_good_runs(dut: Any) -> None:
     img[0] ^= 0x01
     cases.append(("bad magic", fix_crcs(img, payload=False), ERR.BAD_MAGIC))
     img = bytearray(coarse)
-    img[4] = 2
-    cases.append(("version 2", fix_crcs(img, payload=False), ERR.BAD_VERSION))
+    img[4] = FORMAT_VERSION + 1
+    cases.append(("the next format version", fix_crcs(img, payload=False), ERR.BAD_VERSION))
     img = bytearray(coarse)
     img[9] ^= 0x40
     cases.append(("header CRC", bytes(img), ERR.HEADER_CRC))

@@ -1,5 +1,5 @@
 """cocotb testbench of hw/rtl/bg_program_header.sv: real core-program images, good and corrupted (wrong
-magic, version 2, a flipped header byte, programs that do not fit the parameters, and combinations that
+magic, another version, a flipped header byte, programs that do not fit the parameters, and combinations that
 check the priority of the errors), each followed by a good image, with random gaps on the input handshake.
 
 The images come from the pytest process (tests/sim/test_rtl_program_header.py builds them with
@@ -101,7 +101,8 @@ def bad_images(rng: random.Random, good: bytes) -> Iterator[tuple[str, bytes, in
     f = fields(good)
     yield "wrong magic", edit(good, magic=b"BGCQ"), BAD_MAGIC
     yield "magic of another byte order", edit(good, magic=b"PCGB"), BAD_MAGIC
-    yield "version 2", edit(good, version=2), BAD_VERSION
+    yield "the next version", edit(good, version=program.FORMAT_VERSION + 1), BAD_VERSION
+    yield "version 1 (before batch_from)", edit(good, version=1), BAD_VERSION
     yield "version 0x0101", edit(good, version=0x0101), BAD_VERSION
     for byte in [*rng.sample(range(64), 6), 0, 4, 11, 59, 60, 63]:
         bit = rng.randrange(8)
@@ -116,8 +117,8 @@ def bad_images(rng: random.Random, good: bytes) -> Iterator[tuple[str, bytes, in
     yield "one slot byte too many", edit(good, slot_bytes=SLOT_BYTES + 1), NO_FIT
     yield "slot bytes 0xFFFFFFFF", edit(good, slot_bytes=0xFFFFFFFF), NO_FIT
     # Priority: each pair has the higher-priority error.
-    yield "wrong magic and version 2", edit(good, magic=b"XXXX", version=2), BAD_MAGIC
-    yield "version 2 and a bad CRC", edit(good, crc=False, version=2), BAD_VERSION
+    yield "wrong magic and another version", edit(good, magic=b"XXXX", version=program.FORMAT_VERSION + 1), BAD_MAGIC
+    yield "another version and a bad CRC", edit(good, crc=False, version=program.FORMAT_VERSION + 1), BAD_VERSION
     yield "bad CRC and no fit", edit(good, crc=False, lanes=LANES ^ 1), HEADER_CRC
     yield "stale CRC of a fitting change", edit(good, crc=False, slot_count=f["slot_count"] ^ 1), HEADER_CRC
     yield "all three misfits", edit(good, lanes=LANES ^ 1, slot_count=min(SLOTS + 1, 255),

@@ -63,7 +63,7 @@ package bg_program_pkg;
     localparam int HDR_TOTAL_BYTES_BYTES = 4;
     localparam int HDR_PAYLOAD_CRC_OFFSET = 52;  // CRC-32 of bytes header_bytes .. total_bytes
     localparam int HDR_PAYLOAD_CRC_BYTES = 4;
-    localparam int HDR_BATCH_FROM_OFFSET = 56;  // first layer a core may run on two maps at once, the second in each slot's upper half (0: none)
+    localparam int HDR_BATCH_FROM_OFFSET = 56;  // first layer a core may run on two maps at once, the second map in the slots' upper halves (0: none)
     localparam int HDR_BATCH_FROM_BYTES = 2;
     localparam int HDR_RESERVED_OFFSET = 58;  // zero
     localparam int HDR_RESERVED_BYTES = 2;

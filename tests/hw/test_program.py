@@ -106,7 +106,8 @@ def test_reader_refuses_damaged_images(exported, tmp_path) -> None:
         "not a core program": b"XXXX" + blob[4:],
         "header CRC": blob[:8] + bytes([blob[8] ^ 1]) + blob[9:],
         "payload CRC": blob[:-1] + bytes([blob[-1] ^ 0x40]),
-        "format version 2": _rewrite_header(blob, version=2),
+        f"format version {prog.FORMAT_VERSION + 1}": _rewrite_header(blob, version=prog.FORMAT_VERSION + 1),
+        "batch_from 3, the layer table allows 2": _rewrite_header(blob, batch_from=3),
         "unknown network id": _rewrite_header(blob, network_id=9),
     }
     for message, bad in cases.items():
@@ -184,3 +185,39 @@ def test_the_papers_width_64_runs_through_export_and_the_golden_reference() -> N
     logits = golden.run_program(program, codes) * 2.0**-program.logits_frac
     np.testing.assert_array_equal(logits, model.predict(codes_to_input(codes), verbose=0))
     assert np.ptp(logits) > 0
+
+
+def test_batch_from_is_the_first_layer_after_the_stem_and_pool() -> None:
+    """ResNet18 at both targets' widths batches from conv2 on: the stem's output fills the largest tensor's
+    slot, the max-pool's output (conv2's input) is a quarter of it, and nothing later reads the stem's."""
+    from blurgauge.hw.compiler import cost
+
+    for width, lanes in ((16, 16), (64, 32), (2, 4)):
+        structure = cost.structure_program(width=width, lanes=lanes)
+        k = prog.batch_from(structure)
+        assert k == 2 and structure.layers[k].name.startswith("conv2_block1_1"), (width, k)
+        largest = max(prog.tensor_bytes(layer.out_shape, lanes) for layer in structure.layers)
+        for layer in structure.layers[k:]:
+            assert 2 * prog.tensor_bytes(layer.in_shape, lanes) <= largest
+            assert 2 * prog.tensor_bytes(layer.out_shape, lanes) <= largest
+
+
+def test_batch_from_refuses_a_prefix_that_a_batch_would_overwrite() -> None:
+    """Slot assignments under which the second map's prefix would destroy a tensor the batch still reads:
+    the boundary's slot written earlier in the prefix, or a later layer reading another prefix tensor."""
+    from blurgauge.hw.compiler import cost
+
+    structure = cost.structure_program(width=16, lanes=16)
+    layers = structure.layers
+    assert prog.batch_from(structure) == 2
+    # the stem writes the max-pool's slot too: map B's stem would overwrite map A's pooled tensor
+    stem_into_boundary = replace(structure, layers=[replace(layers[0], dst=layers[1].dst), *layers[1:]])
+    assert prog.batch_from(stem_into_boundary) != 2
+    # the stem writes slot 3, which no body layer writes before conv2's second convolution adds it: that
+    # layer reads a prefix tensor other than the boundary, which map B's prefix run has overwritten
+    res_from_stem = [replace(layers[0], dst=3), replace(layers[1], src=3), *layers[2:]]
+    second = res_from_stem[3]
+    assert second.flags & prog.FLAG_RESIDUAL and res_from_stem[2].dst != 3
+    res_from_stem[3] = replace(second, res=3)
+    assert prog.batch_from(replace(structure, layers=res_from_stem[:4])) == 0
+    assert prog.batch_from(replace(structure, layers=[*res_from_stem[:3], layers[3]])) == 2
