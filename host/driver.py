@@ -39,8 +39,9 @@ the next run starts clean and streams or reads its patch again.
 One image (``run_image``): one start of the core's image job (``CTRL.image_job``) instead of four runs.
 The two axes' maps go into two device buffers (``INPUT_ADDR``, ``INPUT_H_ADDR``), the five fine programs'
 addresses into the ``FINE_ADDR`` table (written once per set of loaded programs); the core runs the
-coarse network on each map, picks the fine network of the range it chose (the coarse argmax, the rule of
-``model.cascade.choose_range``), runs it on the map still on chip, and raises one interrupt. The driver
+coarse network on both maps (one batch, each weight block serving both), picks each axis's fine network
+of the range it chose (the coarse argmax, the rule of ``model.cascade.choose_range``), runs them (one
+batch where both axes chose the same range), and raises one interrupt. The driver
 reads ``JOB_STATUS``, ``AXIS_RESULT0..1`` and ``JOB_LOGIT0..31``. A fault in the middle (a damaged fine
 program, a bus error) ends the job with the error code; ``CoreJobError`` carries the runs that did end,
 so a coarse result is not lost.

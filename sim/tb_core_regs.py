@@ -12,6 +12,7 @@ import cocotb
 from cocotb.triggers import ClockCycles, RisingEdge
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiResp
 
+from blurgauge.hw.compiler.program import FORMAT_VERSION
 from blurgauge.hw.regs import core_regs as regs
 from blurgauge.sim import harness
 
@@ -53,7 +54,7 @@ async def identity_and_configuration(dut) -> None:
     assert await read(axil, regs.ID) == regs.ID_VALUE == 0x42474352
     version = await read(axil, regs.VERSION)
     assert version == regs.VERSION_VALUE
-    assert regs.FIELDS["VERSION"]["program_format"].get(version) == 1
+    assert regs.FIELDS["VERSION"]["program_format"].get(version) == FORMAT_VERSION
     for _ in range(5):
         lanes, slots, log2 = rng.randrange(256), rng.randrange(256), rng.randrange(256)
         dut.cfg_lanes.value, dut.cfg_slots.value, dut.cfg_log2_slot_bytes.value = lanes, slots, log2

@@ -47,7 +47,8 @@ def _codes(seed: int) -> np.ndarray:
 
 def test_probe_reads_the_configuration():
     info = _driver().info
-    assert (info.lanes, info.slots, info.slot_bytes, info.program_format) == (LANES, SLOTS, 1 << LOG2_SLOT, 1)
+    assert (info.lanes, info.slots, info.slot_bytes, info.program_format) == (LANES, SLOTS, 1 << LOG2_SLOT,
+                                                                                     prog.FORMAT_VERSION)
     assert "4x4 MAC array" in str(info)
 
 

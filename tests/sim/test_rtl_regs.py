@@ -4,6 +4,7 @@ generated AXI4-Lite register block in Verilator (testbench: sim/tb_core_regs.py)
 from __future__ import annotations
 
 from blurgauge.hw import rtl_files, verilator
+from blurgauge.hw.compiler.program import FORMAT_VERSION
 from blurgauge.hw.regs import core_regs as regs
 from blurgauge.hw.regs import generate
 
@@ -15,7 +16,7 @@ def test_generated_files_are_current() -> None:
 
 def test_map_matches_the_spec() -> None:
     assert int.from_bytes(b"BGCR", "big") == regs.ID_VALUE
-    assert regs.FIELDS["VERSION"]["program_format"].get(regs.VERSION_VALUE) == 1
+    assert regs.FIELDS["VERSION"]["program_format"].get(regs.VERSION_VALUE) == FORMAT_VERSION
     assert [(c.name, int(c)) for c in regs.ErrorCode] == [
         ("NONE", 0), ("BAD_MAGIC", 1), ("BAD_VERSION", 2), ("HEADER_CRC", 3), ("PAYLOAD_CRC", 4), ("NO_FIT", 5),
         ("BAD_LAYER", 6), ("AXI_READ", 7), ("START_BUSY", 8), ("STREAM_LENGTH", 9), ("INPUT_ALIGN", 10),
