@@ -608,6 +608,20 @@ module bg_core
         end
     end
 
+    // The input map from DDR at `addr` into slot 0 (S_MEM_IN), or INPUT_ALIGN once the payload CRC is known.
+    /* verilator lint_off UNUSEDSIGNAL */
+    task automatic read_map(input logic [63:0] addr);
+        if (addr[3:0] != 4'd0) begin
+            pend_code <= E_INPUT_ALIGN;
+            state     <= S_HOLD;
+        end else begin
+            // img_pixels is a multiple of ROW_ALIGN >= 16: whole beats
+            request(addr, 24'(img_pixels >> 4));
+            state <= S_MEM_IN;
+        end
+    endtask
+    /* verilator lint_on UNUSEDSIGNAL */
+
     // End the run (and the job it belongs to) with an error: STATUS.error with `code`, STATUS.done, idle.
     task automatic fail(input logic [7:0] code);
         state      <= S_IDLE;
@@ -791,14 +805,7 @@ module bg_core
                                 request_record(1'b1);
                                 state <= S_REC;
                             end else if (run_mem_in) begin
-                                if (run_in_addr[3:0] != 4'd0) begin
-                                    pend_code <= E_INPUT_ALIGN;
-                                    state     <= S_HOLD;
-                                end else begin
-                                    // img_pixels is a multiple of ROW_ALIGN >= 16: whole beats
-                                    request(run_in_addr, 24'(img_pixels >> 4));
-                                    state <= S_MEM_IN;
-                                end
+                                read_map(run_in_addr);
                             end else begin
                                 state <= S_STREAM;
                             end
@@ -1034,13 +1041,7 @@ module bg_core
                         in_count <= 32'd0;
                         in_row   <= 16'd0;
                         in_wir   <= 16'd0;
-                        if (run_in_addr_b[3:0] != 4'd0) begin
-                            pend_code <= E_INPUT_ALIGN;
-                            state     <= S_HOLD;
-                        end else begin
-                            request(run_in_addr_b, 24'(img_pixels >> 4));
-                            state <= S_MEM_IN;
-                        end
+                        read_map(run_in_addr_b);
                     end
                 end
 
