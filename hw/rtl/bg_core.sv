@@ -173,9 +173,9 @@ module bg_core
     /* verilator lint_on UNUSEDSIGNAL */
 
     // ---- state ----
-    typedef enum logic [3:0] {
+    typedef enum logic [4:0] {
         S_IDLE, S_HDR, S_HOLD, S_STREAM, S_MEM_IN, S_REC, S_DECODE, S_LOAD, S_FIRST_FETCH, S_PASS_GO,
-        S_PASS_WAIT, S_DRAIN, S_ARGMAX, S_FINISH, S_BSWITCH, S_BSWAP
+        S_PASS_WAIT, S_DRAIN, S_ARGMAX, S_FINISH, S_BSWITCH, S_BSWAP, S_NEXT
     } state_t;
     state_t state;
 
@@ -211,6 +211,7 @@ module bg_core
     logic        jl_clear, jl_write;  // pulses into job_logits' own block: clear all, copy the logits of
     logic [1:0]  jl_run;              // run jl_run (a cycle after the sequencer decides; see that block)
     logic        lg_clear;            // a pulse: the launched run's logits to zero
+    logic        lg_swap;             // a pulse: map B's logits into the result registers
     logic [7:0]  job_argmax [4];
     logic [7:0]  job_frac   [4];
     // ---- batches of two maps (docs/core-rtl.md, "Weight batching"): an image job's run of a program
@@ -230,6 +231,13 @@ module bg_core
     /* verilator lint_on UNUSEDSIGNAL */
     logic        fa_has, fa_chk, fb_chk;
     logic        job_coarse_b;    // the job's coarse run was a batch: the fine runs read the maps from DDR
+    // The job's next run, from registered state every cycle (S_FINISH decides, S_NEXT launches it): the
+    // choice among four runs into the launch's 64-bit registers was a 10.2 ns ECP5 path.
+    logic [1:0]  nx_run;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [63:0] nx_addr, nx_in;
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic        nx_reuse, nx_mem, nx_chk, nx_batch;
     logic [31:0] logits_b [8];    // map B's logits
 
     // ---- AXI4 read master, shared by three clients in fixed priority: the sequencer (header, layer
@@ -642,13 +650,8 @@ module bg_core
         jl_clear    <= 1'b0;
         jl_write    <= 1'b0;
         lg_clear    <= 1'b0;
+        lg_swap     <= 1'b0;
         if (rq_grant) rq_valid <= 1'b0;
-        // A run's logits start from zero a cycle after its launch, so that the job's copy of the run
-        // before (jl_write, in that same cycle) still reads them; whatever follows in this block wins.
-        if (lg_clear) begin
-            for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
-            for (int i = 0; i < 8; i++) logits_b[i] <= 32'd0;
-        end
 
         if (rst || abort) f_kick <= 1'b0;
         if (rst) begin
@@ -665,8 +668,6 @@ module bg_core
             argmax   <= 8'd0;
             logits_frac <= 8'd0;
             slot_signed <= '0;
-            for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
-            for (int i = 0; i < 8; i++) logits_b[i] <= 32'd0;
             bat        <= 1'b0;
             bmap       <= 1'b0;
             bbody      <= 1'b0;
@@ -708,13 +709,6 @@ module bg_core
                                                 || (state == S_STREAM && !s_axis_tvalid)
                                                 || ((state == S_FINISH || state == S_HOLD) && !crc_done))) begin
                     stalls <= stalls + 32'd1;
-                end
-            end
-            if (lg_we) begin
-                // logit i is lane i % P of output block i / P
-                for (int i = 0; i < 8; i++) begin
-                    if (lg_ob == 16'(i / P) && !lg_map) logits[i]   <= lg_y[32*(i % P) +: 32];
-                    if (lg_ob == 16'(i / P) && lg_map)  logits_b[i] <= lg_y[32*(i % P) +: 32];
                 end
             end
 
@@ -981,8 +975,8 @@ module bg_core
                     if (crc_done && !crc_ok) begin
                         // logits of a damaged image are not results
                         fail(E_PAYLOAD_CRC);
-                        argmax <= 8'd0;
-                        for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
+                        argmax   <= 8'd0;
+                        lg_clear <= 1'b1;
                     end else if (crc_done) begin
                         argmax <= best;
                         if (job_last) begin
@@ -997,39 +991,33 @@ module bg_core
                             fa_has  <= best_has_fine;
                             fa_addr <= fine_addr64;
                             fa_chk  <= fine_checked;
+                            lg_swap <= 1'b1;   // lands with the job's copy of map A's logits
                             state   <= S_BSWAP;
                         end else if (job_last && bbody && job_run == 2'd0) begin
                             // both maps' coarse results: one batched fine run where they chose the same
-                            // range, else map A's fine run and then map B's, each map from DDR
+                            // range, else map A's fine run and then map B's, each map from DDR (S_NEXT)
                             job_coarse_b <= 1'b1;
                             fb_addr <= fine_addr64;
                             fb_chk  <= fine_checked;
-                            if (!fa_has || !best_has_fine) begin
-                                fail(E_JOB_RANGE);   // a coarse result beyond the table
-                            end else begin
-                                job_run <= 2'd1;
-                                launch(fa_addr, 1'b0, 1'b1, input_addr64, fa_chk, job_argmax[0] == best,
-                                       input_h_addr64);
-                            end
+                            if (!fa_has || !best_has_fine) fail(E_JOB_RANGE);   // a range beyond the table
+                            else                           state <= S_NEXT;
                         end else if (job_last && !bbody && !job_run[0] && !best_has_fine) begin
                             fail(E_JOB_RANGE);   // a coarse run chose a range beyond the table
-                        end else if (job_last && !bbody && job_run == 2'd1 && job_coarse_b) begin
-                            // map A's fine run alone: map B's fine program on its map from DDR
-                            job_run <= 2'd3;
-                            launch(fb_addr, 1'b0, 1'b1, input_h_addr64, fb_chk, 1'b0, 64'd0);
                         end else if (job_last && !bbody && job_run != 2'd3) begin
-                            // the next run of a job whose coarse program does not batch: the chosen fine
-                            // program on the map on chip, or the coarse program on the height axis's map
-                            job_run <= job_run + 2'd1;
-                            if (!job_run[0]) launch(fine_addr64, 1'b1, 1'b0, 64'd0, fine_checked, 1'b0, 64'd0);
-                            else             launch(prog_addr64, 1'b0, 1'b1, input_h_addr64, job_checked[0], 1'b0,
-                                                    64'd0);
+                            // the next single run: the fine program of an unbatched coarse run on the map on
+                            // chip, the height's coarse run, or map B's fine run after map A's alone
+                            state <= S_NEXT;
                         end else begin
                             busy       <= 1'b0;
                             done_set   <= 1'b1;
                             state      <= S_IDLE;
                         end
                     end
+                end
+
+                S_NEXT: begin
+                    job_run <= nx_run;
+                    launch(nx_addr, nx_reuse, nx_mem, nx_in, nx_chk, nx_batch, input_h_addr64);
                 end
 
                 S_BSWITCH: begin
@@ -1046,9 +1034,8 @@ module bg_core
                 end
 
                 S_BSWAP: begin
-                    // map B's logits into the result registers (the job's copy of map A's, a pulse set in
-                    // S_FINISH, reads them at this same edge), then its argmax
-                    for (int i = 0; i < 8; i++) logits[i] <= logits_b[i];
+                    // map B's logits move into the result registers at this cycle's edge (lg_swap), where
+                    // the job's copy of map A's (jl_write) still reads map A's; then map B's argmax
                     am_b  <= 1'b1;
                     best  <= 8'd0;
                     am_i  <= 3'd1;
@@ -1057,6 +1044,46 @@ module bg_core
 
                 default: state <= S_IDLE;
             endcase
+        end
+    end
+
+    always_ff @(posedge clk) begin
+        if (bbody && job_run == 2'd0) begin
+            // after a batched coarse run: map A's fine program on both maps (one range) or on map A's
+            nx_run <= 2'd1;  nx_addr <= fa_addr;  nx_reuse <= 1'b0;  nx_mem <= 1'b1;  nx_in <= input_addr64;
+            nx_chk <= fa_chk;  nx_batch <= job_argmax[0] == best;
+        end else if (job_run == 2'd1 && job_coarse_b) begin
+            // map A's fine run alone: map B's fine program on its map from DDR
+            nx_run <= 2'd3;  nx_addr <= fb_addr;  nx_reuse <= 1'b0;  nx_mem <= 1'b1;  nx_in <= input_h_addr64;
+            nx_chk <= fb_chk;  nx_batch <= 1'b0;
+        end else if (!job_run[0]) begin
+            // an unbatched coarse run: the chosen fine program on the map on chip
+            nx_run <= job_run + 2'd1;  nx_addr <= fine_addr64;  nx_reuse <= 1'b1;  nx_mem <= 1'b0;
+            nx_in <= 64'd0;  nx_chk <= fine_checked;  nx_batch <= 1'b0;
+        end else begin
+            // after the width's unbatched fine run: the coarse program on the height's map
+            nx_run <= 2'd2;  nx_addr <= prog_addr64;  nx_reuse <= 1'b0;  nx_mem <= 1'b1;  nx_in <= input_h_addr64;
+            nx_chk <= job_checked[0];  nx_batch <= 1'b0;
+        end
+    end
+
+    // The run's logits (map B's in logits_b during a batch): written by the last layer's results, cleared
+    // a cycle after a run's launch (so that the job's copy of the run before, in that cycle, still reads
+    // them) or when a damaged image's logits are dropped, and map B's moved in after map A's results are
+    // taken. Their enables come from registered pulses and the engine's output, not from the sequencer's
+    // reset, abort and start priority (that chain into them was a 12.8 ns ECP5 path).
+    always_ff @(posedge clk) begin
+        if (rst || lg_clear) begin
+            for (int i = 0; i < 8; i++) logits[i] <= 32'd0;
+            for (int i = 0; i < 8; i++) logits_b[i] <= 32'd0;
+        end else if (lg_swap) begin
+            for (int i = 0; i < 8; i++) logits[i] <= logits_b[i];
+        end else if (lg_we) begin
+            // logit i is lane i % P of output block i / P
+            for (int i = 0; i < 8; i++) begin
+                if (lg_ob == 16'(i / P) && !lg_map) logits[i]   <= lg_y[32*(i % P) +: 32];
+                if (lg_ob == 16'(i / P) && lg_map)  logits_b[i] <= lg_y[32*(i % P) +: 32];
+            end
         end
     end
 
