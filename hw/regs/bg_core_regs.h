@@ -20,7 +20,7 @@ extern "C" {
 #define BG_CORE__VERSION__MINOR_bm 0xff
 #define BG_CORE__VERSION__MINOR_bp 0
 #define BG_CORE__VERSION__MINOR_bw 8
-#define BG_CORE__VERSION__MINOR_reset 0x4
+#define BG_CORE__VERSION__MINOR_reset 0x5
 #define BG_CORE__VERSION__MAJOR_bm 0xff00
 #define BG_CORE__VERSION__MAJOR_bp 8
 #define BG_CORE__VERSION__MAJOR_bw 8

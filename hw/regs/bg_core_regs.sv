@@ -975,7 +975,7 @@ module bg_core_regs (
             readback_data_var[31:0] = 32'h42474352;
         end
         if(rd_mux_addr == 8'h4) begin
-            readback_data_var[7:0] = 8'h4;
+            readback_data_var[7:0] = 8'h5;
             readback_data_var[15:8] = 8'h0;
             readback_data_var[23:16] = 8'h2;
         end

@@ -210,7 +210,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "id": Field("ID", "id", 0, 32, "RO", 0x42474352),
     },
     "VERSION": {
-        "minor": Field("VERSION", "minor", 0, 8, "RO", 0x4),
+        "minor": Field("VERSION", "minor", 0, 8, "RO", 0x5),
         "major": Field("VERSION", "major", 8, 8, "RO", 0x0),
         "program_format": Field("VERSION", "program_format", 16, 8, "RO", 0x2),
     },
@@ -293,4 +293,4 @@ FIELDS: dict[str, dict[str, Field]] = {
 }
 
 ID_VALUE = 0x42474352  # ASCII "BGCR"
-VERSION_VALUE = 0x00020004
+VERSION_VALUE = 0x00020005
