@@ -445,7 +445,8 @@ def batch_from(program: CoreProgram) -> int:
         for i in range(k, len(layers)):
             layer = layers[i]
             reads = [layer.src] + ([layer.res] if layer.flags & FLAG_RESIDUAL else [])
-            if any(writer.get(slot, -1) < k and (slot != boundary or writer.get(slot) != k - 1) for slot in reads):
+            # a read of a prefix tensor (or of a slot nothing wrote) other than the boundary's
+            if any(writer.get(slot, -1) < k and slot != boundary for slot in reads):
                 ok = False
                 break
             writer[layer.dst] = i

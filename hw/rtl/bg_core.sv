@@ -630,6 +630,33 @@ module bg_core
     endtask
     /* verilator lint_on UNUSEDSIGNAL */
 
+    // Start the layer whose record was decoded (S_DECODE, or S_LOAD for a prefetched one, whose block 0 is
+    // already loading: `fetch` 0). In a batch, the first layer of the body ends map A's prefix (map B's
+    // input and prefix next, S_BSWITCH) or map B's (the body starts, map A's pass first), and a body layer
+    // must fit half a slot.
+    task automatic start_layer(input logic fetch);
+        if (r_is_last) logits_frac <= r_out_frac;
+        if (b_at_first && !bmap) begin
+            state <= S_BSWITCH;
+        end else if (b_in_body && !r_half_fit) begin
+            pend_code <= E_NO_FIT;
+            state     <= S_HOLD;
+        end else begin
+            if (b_at_first) begin
+                bbody <= 1'b1;
+                bmap  <= 1'b0;
+            end
+            count_clear <= 1'b1;
+            ob <= 16'd0;
+            if (r_mac && fetch) begin
+                f_kick <= 1'b1;
+                f_ob   <= 16'd0;
+                f_buf  <= 1'b0;
+            end
+            state <= r_mac ? S_FIRST_FETCH : S_PASS_GO;
+        end
+    endtask
+
     // End the run (and the job it belongs to) with an error: STATUS.error with `code`, STATUS.done, idle.
     task automatic fail(input logic [7:0] code);
         state      <= S_IDLE;
@@ -848,28 +875,7 @@ module bg_core
                             pend_code <= dec_code;
                             state     <= S_HOLD;
                         end else begin
-                            if (r_is_last) logits_frac <= r_out_frac;
-                            if (b_at_first && !bmap) begin
-                                state <= S_BSWITCH;   // map A's prefix is done: map B's
-                            end else if (b_in_body && !r_half_fit) begin
-                                pend_code <= E_NO_FIT;   // a batched layer must fit half a slot
-                                state     <= S_HOLD;
-                            end else begin
-                                if (b_at_first) begin
-                                    bbody <= 1'b1;   // map B's prefix is done: the body, map A's pass first
-                                    bmap  <= 1'b0;
-                                end
-                                count_clear <= 1'b1;
-                                ob <= 16'd0;
-                                if (r_mac) begin
-                                    f_kick <= 1'b1;
-                                    f_ob   <= 16'd0;
-                                    f_buf  <= 1'b0;
-                                    state  <= S_FIRST_FETCH;
-                                end else begin
-                                    state <= S_PASS_GO;
-                                end
-                            end
+                            start_layer(1'b1);
                         end
                     end
                 end
@@ -947,21 +953,7 @@ module bg_core
                 S_LOAD: begin
                     // the prefetched record's configuration into the engine's registers (as S_DECODE does);
                     // its block 0's weights are loading or loaded
-                    if (r_is_last) logits_frac <= r_out_frac;
-                    if (b_at_first && !bmap) begin
-                        state <= S_BSWITCH;   // map A's prefix is done (the prefetched fetch ends first)
-                    end else if (b_in_body && !r_half_fit) begin
-                        pend_code <= E_NO_FIT;
-                        state     <= S_HOLD;
-                    end else begin
-                        if (b_at_first) begin
-                            bbody <= 1'b1;
-                            bmap  <= 1'b0;
-                        end
-                        count_clear <= 1'b1;
-                        ob <= 16'd0;
-                        state <= r_mac ? S_FIRST_FETCH : S_PASS_GO;
-                    end
+                    start_layer(1'b0);
                 end
 
                 S_ARGMAX: begin

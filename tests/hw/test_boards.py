@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import inspect
-import itertools
 import os
 import re
 import subprocess
@@ -217,23 +216,6 @@ def test_targets_read_port_is_the_board_designs() -> None:
         tcl = (rtl_files.BOARDS_DIR / board.name / "ps.tcl").read_text()
         widths = re.findall(r"CONFIG\.(?:PCW_S_AXI_HP0_DATA_WIDTH|PSU__SAXIGP2__DATA_WIDTH) \{(\d+)\}", tcl)
         assert widths == [str(targets.get(board.target).read_port_bits)], (board.name, widths)
-
-
-def test_read_pauses_model_the_port_width() -> None:
-    """A 64-bit port lets a 128-bit beat through at most every other cycle; the core's own width only at
-    the memory's random pauses."""
-    import random
-
-    from blurgauge.sim.tb_core import read_pauses
-
-    half = read_pauses(random.Random(1), 0.2, 64)
-    open_64 = [not next(half) for _ in range(10_000)]
-    assert not any(a and b for a, b in itertools.pairwise(open_64))
-    assert 0.35 < sum(open_64) / len(open_64) < 0.45
-    full = read_pauses(random.Random(1), 0.2, 128)
-    assert 0.75 < sum(not next(full) for _ in range(10_000)) / 10_000 < 0.85
-    with pytest.raises(ValueError, match="48 bits"):
-        next(read_pauses(random.Random(1), 0.2, 48))
 
 
 # ---- the block design, run against the fake Vivado ----------------------------------------------------------

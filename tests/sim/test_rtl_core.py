@@ -4,6 +4,8 @@ sim/tb_core.py)."""
 
 from __future__ import annotations
 
+import itertools
+import random
 from pathlib import Path
 
 import pytest
@@ -71,3 +73,18 @@ def test_core_image_job_target(tmp_path: Path, name: str) -> None:
     for kind in ("first", "vouched", "one_range"):
         assert job[kind]["starts"] == 1 and job[kind]["cycles"] > job[kind]["ideal_cycles"] > 0
     assert job["vouched"]["bytes_read"] < job["first"]["bytes_read"]
+
+
+def test_read_pauses_model_the_port_width() -> None:
+    """A 64-bit port lets a 128-bit beat through at most every other cycle; the core's own width only at
+    the memory's random pauses."""
+    from blurgauge.sim.tb_core import read_pauses
+
+    half = read_pauses(random.Random(1), 0.2, 64)
+    open_64 = [not next(half) for _ in range(10_000)]
+    assert not any(a and b for a, b in itertools.pairwise(open_64))
+    assert 0.35 < sum(open_64) / len(open_64) < 0.45
+    full = read_pauses(random.Random(1), 0.2, 128)
+    assert 0.75 < sum(not next(full) for _ in range(10_000)) / 10_000 < 0.85
+    with pytest.raises(ValueError, match="48 bits"):
+        next(read_pauses(random.Random(1), 0.2, 48))
