@@ -9,8 +9,8 @@ the Zynq-7000's 64-bit S_AXI_HP0, so a 128-bit beat at most every other cycle; `
 gives the core's own width), the logits checked against golden; prints the per-layer
 table of each pass, the coarse + fine total and the 3x3 convolutions' utilization per stage; then one image
 job (one start: coarse and fine on both axes' maps, read from DDR, the golden job's logits) with its cycles,
-MAC utilization, starts and bytes read from DDR; and writes them as JSON. Cycle counts from the simulation
-are exact: the same on any machine.
+MAC utilization per layer and overall, starts and bytes read from DDR; and writes them as JSON. Cycle counts
+from the simulation are exact: the same on any machine.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     summary = pass_summary(results, name, params, width)
     summary["read_port_bits"] = port
     keys = ("cycles", "stall_cycles", "macs", "ideal_cycles", "utilization", "bytes_read", "starts", "ranges")
-    summary["image"] = {kind: {k: job[kind][k] for k in keys} for kind in ("first", "vouched", "one_range")}
+    summary["image"] = {kind: {**{k: job[kind][k] for k in keys}, **job[kind]["bench"]}
+                        for kind in ("first", "vouched", "one_range")}
     OUT.mkdir(parents=True, exist_ok=True)
     suffix = "" if port == target.read_port_bits else f"-port{port}"
     path = OUT / (("rtl" if name == targets.DEFAULT_TARGET else f"rtl-{name}") + suffix + ".json")
@@ -58,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     total, checked = summary["total"], summary["payload_checked"]
     print(f"\n{name}, coarse+fine: {total['cycles']:,} cycles, MAC utilization {total['utilization']:.0%}")
     print(f"{name}, {CHECKED}: {checked['cycles']:,} cycles, MAC utilization {checked['utilization']:.0%}")
+    for kind, what in (("vouched", "the axes in two ranges"), ("one_range", "both axes in one range")):
+        print_bench(f"one image, {name}: width {width}, P={lanes}, one start, programs vouched for, {what}; "
+                    "W+H: both maps through each weight block", summary["image"][kind])
     for kind, what in (("first", "the axes in two ranges, every payload CRC checked"),
                        ("vouched", "the axes in two ranges, programs vouched for, JOB_CHECKED"),
                        ("one_range", "both axes in one range, JOB_CHECKED")):
@@ -65,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}, one image (image job, {image['starts']} start: coarse + fine on both axes; {what}): "
               f"{image['cycles']:,} cycles ({image['stall_cycles']:,} stalled), MAC utilization "
               f"{image['utilization']:.0%}, {image['bytes_read']:,} bytes read from DDR")
+        lowest = image["lowest_conv3x3"]
+        print(f"  lowest 3x3 conv layer: {lowest['name']} at {lowest['utilization']:.1%}; 3x3 convs by stage: "
+              + ", ".join(f"{g['stage']} {g['utilization']:.1%}" for g in image["conv3x3"]))
     for g in summary["conv3x3"]:
         if g["pass"] == "coarse+fine":
             print(f"coarse+fine, {g['stage']} 3x3 convs ({g['layers']} layers): {g['cycles']:,} cycles, "

@@ -174,6 +174,7 @@ def run(tmp_path: Path, params: dict[str, int], width: int, testcase: str | None
                         + sum(layer.macs for layer in progs["fine"].layers))
             ideal = macs / params["LANES"] ** 2
             results[label].update(macs=macs, ideal_cycles=ideal, utilization=ideal / results[label]["cycles"])
+            results[label]["bench"] = job_bench(progs, results[label]["run_layer_cycles"], params["LANES"])
     return results
 
 
@@ -207,18 +208,46 @@ CHECKED = "coarse pass (reuse_input, payload_checked)"
 KINDS = {program.OP_CONV: "conv", program.OP_MAXPOOL: "pool", program.OP_GAP: "gap", program.OP_DENSE: "dense"}
 
 
-def bench(prog: program.CoreProgram, cycles: list[int], lanes: int) -> dict:
+def bench(prog: program.CoreProgram, cycles: list[int], lanes: int, maps: int = 1) -> dict:
     """Per-layer cycles of one pass (the first layer's include the header, payload CRC and input), ideal
-    cycles (MACs / P^2) and MAC utilization, in the layout of build/bench/rtl.json."""
+    cycles (MACs / P^2) and MAC utilization, in the layout of build/bench/rtl.json. ``maps``: the maps the
+    pass runs on (2 for a batch: every layer's MACs twice)."""
     assert len(cycles) == len(prog.layers), (len(cycles), len(prog.layers))
-    layers = [{"name": layer.name, "kind": KINDS[layer.op], "kernel": layer.kernel, "macs": layer.macs,
-               "cycles": c, "ideal_cycles": layer.macs / lanes**2}
+    layers = [{"name": layer.name, "kind": KINDS[layer.op], "kernel": layer.kernel, "macs": maps * layer.macs,
+               "cycles": c, "ideal_cycles": maps * layer.macs / lanes**2}
               for layer, c in zip(prog.layers, cycles, strict=True)]
     total = {"name": "total", "kind": "network", "kernel": 0, "macs": sum(x["macs"] for x in layers),
              "cycles": sum(cycles), "ideal_cycles": sum(x["ideal_cycles"] for x in layers)}
     for x in [*layers, total]:
         x["utilization"] = x["ideal_cycles"] / x["cycles"] if x["cycles"] else 0.0
     return {"layers": layers, "total": total}
+
+
+#: The runs of an image job (sim/tb_core.py run_layer_cycles's keys, JOB_STATUS.run): the program and axis of each.
+JOB_RUNS = {0: ("coarse", "W"), 1: ("fine", "W"), 2: ("coarse", "H"), 3: ("fine", "H")}
+
+
+def job_bench(progs: dict[str, program.CoreProgram], run_cycles: dict[str, list[int]], lanes: int) -> dict:
+    """Per-layer cycles and MAC utilization of one image job, run by run (``run_cycles``: the testbench's
+    cycles per layer of each run). A job without run 2 ran its coarse program on both maps as a batch, and
+    without runs 2 and 3 its fine program too (both axes in one range): those runs count both maps' MACs.
+    The job's fine programs share the fine structure's layers, whichever range ran."""
+    runs = sorted(int(r) for r in run_cycles)
+    both = {0: 2 not in runs, 1: 2 not in runs and 3 not in runs}
+    layers: list[dict] = []
+    for run in runs:
+        kind, axis = JOB_RUNS[run]
+        maps = 2 if both.get(run, False) else 1
+        label = f"{kind} {'W+H' if maps == 2 else axis}"
+        layers += [{**x, "name": f"{label}/{x['name']}", "maps": maps}
+                   for x in bench(progs[kind], run_cycles[str(run)], lanes, maps)["layers"]]
+    total = {k: sum(x[k] for x in layers) for k in ("macs", "cycles", "ideal_cycles")}
+    total = {"name": "image", "kind": "network", "kernel": 0, **total,
+             "utilization": total["ideal_cycles"] / total["cycles"]}
+    convs = [x for x in layers if x["kind"] == "conv" and x["kernel"] == 3]
+    lowest = min(convs, key=lambda x: x["utilization"])
+    return {"layers": layers, "total": total, "conv3x3": conv3x3(layers),
+            "lowest_conv3x3": {"name": lowest["name"], "utilization": lowest["utilization"]}}
 
 
 def conv3x3(layers: list[dict]) -> list[dict]:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import cocotb
-from cocotb.triggers import ClockCycles, Edge, RisingEdge, with_timeout
+from cocotb.triggers import ClockCycles, RisingEdge, with_timeout
 from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiReadBus, AxiResp, AxiStreamBus, AxiStreamFrame, AxiStreamSource
 from cocotbext.axi.axi_ram import AxiRamRead
@@ -183,17 +183,17 @@ class Env:
             await self.source.send(AxiStreamFrame(patch))
             self.streaming = True
 
-    async def layer_times(self, marks: list[tuple[int, int]]) -> None:
-        """(layer, time in ns) at each change of the sequencer's layer index: one event per layer, so
-        the per-layer cycles cost no Python per clock."""
+    async def layer_times(self, marks: list[tuple[int, int, int]], signal: Any) -> None:
+        """(job run, layer, time in ns) at each change of ``signal`` (the sequencer's layer index or the
+        image job's run): one event per layer, so the per-layer cycles cost no Python per clock."""
         while True:
-            await Edge(self.dut.layer)
-            marks.append((int(self.dut.layer.value), int(get_sim_time("ns"))))
+            await signal.value_change
+            marks.append((int(self.dut.job_run.value), int(self.dut.layer.value), int(get_sim_time("ns"))))
 
     async def wait_done(self, stream_ends: bool = True) -> dict[str, int]:
         start_ns = int(get_sim_time("ns"))
-        marks: list[tuple[int, int]] = [(0, start_ns)]
-        watcher = cocotb.start_soon(self.layer_times(marks))
+        marks: list[tuple[int, int, int]] = [(0, 0, start_ns)]
+        watchers = [cocotb.start_soon(self.layer_times(marks, signal)) for signal in (self.dut.layer, self.dut.job_run)]
         if self.streaming and stream_ends:
             await with_timeout(self.source.wait(), self.timeout_ns, "ns")
             self.streaming = False
@@ -201,7 +201,8 @@ class Env:
         if not self.dut.irq.value:
             await with_timeout(RisingEdge(self.dut.irq), self.timeout_ns, "ns")
         end_ns = int(get_sim_time("ns"))
-        watcher.cancel()
+        for watcher in watchers:
+            watcher.cancel()
         self.pauses(True)
         status = await self.read(regs.STATUS)
         out = {
@@ -219,12 +220,13 @@ class Env:
         # Cycles per layer (10 ns clock) from the layer index changes: the first layer's share includes
         # the header, the payload CRC and the input stream, each layer's its record and first weights.
         first: dict[int, int] = {}
-        for layer, t in marks:
+        for _, layer, t in marks:
             first.setdefault(layer, t)
         first[0] = start_ns
         if out["error"] == 0:
             bounds = [first.get(i, end_ns) for i in range(out["layer"] + 1)] + [end_ns]
             out["layer_cycles"] = [(y - x) // 10 for x, y in itertools.pairwise(bounds)]  # type: ignore
+        out["run_layer_cycles"] = run_layer_cycles(marks, end_ns)  # type: ignore[assignment]
         return out
 
     async def run(self, name: str, reuse: bool, addr: int | None = None, patch: bytes | None = None,
@@ -457,6 +459,19 @@ async def input_from_memory(dut: Any) -> None:
 
 # ---- the image job: one start, four runs -------------------------------------------------------------
 
+def run_layer_cycles(marks: list[tuple[int, int, int]], end_ns: int) -> dict[str, list[int]]:
+    """Cycles per layer of each run of an image job (10 ns clock), from the (run, layer, time) marks: each
+    span between two marks counts to the run and layer of the first. A batch's prefix layers run once per
+    map and count both; a run's first layer includes its header, payload CRC and input reads, and its last
+    the argmax and the launch of the next run, so the runs' cycles add up to the job's."""
+    cycles: dict[str, list[int]] = {}
+    for (run, layer, t), (_, _, t_next) in itertools.pairwise([*marks, (0, 0, end_ns)]):
+        per_layer = cycles.setdefault(str(run), [])
+        per_layer.extend([0] * (layer + 1 - len(per_layer)))
+        per_layer[layer] += (t_next - t) // 10
+    return cycles
+
+
 JOB_START = regs.FIELDS["CTRL"]["image_job"].mask
 JS = regs.FIELDS["JOB_STATUS"]
 AR = regs.FIELDS["AXIS_RESULT"]
@@ -506,6 +521,15 @@ async def job_results(env: Env) -> dict:
     return out
 
 
+def check_layer_spans(out: dict, runs: set[int], label: str) -> None:
+    """The job's cycles per run and layer cover the runs it made and add up to its CYCLES (less the few
+    cycles between the start's register write and the testbench's first mark)."""
+    spans = out["run_layer_cycles"]
+    assert {int(r) for r in spans} == runs, f"{label}: runs {sorted(spans)}, want {sorted(runs)}"
+    total = sum(sum(cycles) for cycles in spans.values())
+    assert 0 <= out["cycles"] - total <= 16, f"{label}: layer spans add up to {total}, CYCLES {out['cycles']}"
+
+
 def check_axes(out: dict, expected: list[dict], done: int, label: str) -> None:
     """The results of the job's runs in ``done`` (bit r: run r, as JOB_STATUS.runs_done) equal golden's;
     the other runs' logits are zero."""
@@ -548,11 +572,13 @@ async def image_job(dut: Any) -> None:
     out = await job(env, where["coarse"], table, width_map, height_map)
     assert (out["error"], out["job"]) == (0, 1), f"good job: {out}"
     check_axes(out, expected, 0b1111, "good job")
+    check_layer_spans(out, {0, 1, 3}, "good job")
     assert len(rises) == 1, f"{len(rises)} interrupts for one image job"
     dut._log.info("image job: %d cycles (%d stalled), ranges %s", out["cycles"], out["stall_cycles"],
                   [a["range"] for a in out["axes"]])
     env.results["image job"] = {"cycles": out["cycles"], "stall_cycles": out["stall_cycles"],
-                                "layer_cycles": [], "bytes_read": env.ram.bytes_read - read, "starts": 1,
+                                "run_layer_cycles": out["run_layer_cycles"],
+                                "bytes_read": env.ram.bytes_read - read, "starts": 1,
                                 "ranges": [a["range"] for a in out["axes"]]}
     # JOB_CHECKED vouches for all six programs: no payload CRC reads, the same results
     read = env.ram.bytes_read
@@ -564,15 +590,16 @@ async def image_job(dut: Any) -> None:
     payload = len(env.images["coarse"]) - HEADER_BYTES
     assert checked_read - vouched_read >= 2 * payload - 64, (checked_read, vouched_read)
     env.results["image job, programs vouched for"] = {
-        "cycles": out["cycles"], "stall_cycles": out["stall_cycles"], "layer_cycles": [],
+        "cycles": out["cycles"], "stall_cycles": out["stall_cycles"], "run_layer_cycles": out["run_layer_cycles"],
         "bytes_read": vouched_read, "starts": 1, "ranges": [a["range"] for a in out["axes"]]}
     # The axes in one range (the width's map as the height's): one batched fine run for both.
     read = env.ram.bytes_read
     out = await job(env, where["coarse"], table, width_map, width_map, checked=0x3F)
     assert out["error"] == 0, f"one-range job: {out}"
     check_axes(out, same, 0b1111, "one-range job")
+    check_layer_spans(out, {0, 1}, "one-range job")
     env.results["image job, programs vouched for, both axes in one range"] = {
-        "cycles": out["cycles"], "stall_cycles": out["stall_cycles"], "layer_cycles": [],
+        "cycles": out["cycles"], "stall_cycles": out["stall_cycles"], "run_layer_cycles": out["run_layer_cycles"],
         "bytes_read": env.ram.bytes_read - read, "starts": 1, "ranges": [a["range"] for a in out["axes"]]}
     assert len(rises) == 3, f"{len(rises)} interrupts for three image jobs"
     if os.environ.get(JOB_ONLY_ENV):  # the benchmark wants the good jobs, not the fault cases

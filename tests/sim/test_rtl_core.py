@@ -34,7 +34,16 @@ def test_core_image_job(tmp_path: Path) -> None:
     middle of the cascade end the job with the coarse results kept, and the next job is correct. The DDR
     sits behind a 64-bit port, as on the PYNQ-Z2 (R beats at most every other cycle)."""
     results = run(tmp_path, SMALL, 2, "image_job", 15, 400_000_000, read_port_bits=64)
-    assert "image job" in results
+    job = results["image job"]
+    # per layer: the coarse program on both maps, then each axis's fine program alone (two ranges)
+    layers, total = job["bench"]["layers"], job["bench"]["total"]
+    assert {x["name"].split("/")[0] for x in layers} == {"coarse W+H", "fine W", "fine H"}
+    assert total["ideal_cycles"] == pytest.approx(job["ideal_cycles"])
+    assert 0 <= job["cycles"] - total["cycles"] <= 16
+    one_range = results["image job, programs vouched for, both axes in one range"]["bench"]["layers"]
+    assert {x["name"].split("/")[0] for x in one_range} == {"coarse W+H", "fine W+H"}
+    print_bench("one image job, width 2, P=4, both axes in one range",
+                results["image job, programs vouched for, both axes in one range"]["bench"])
 
 
 @pytest.mark.parametrize("config", [
@@ -73,6 +82,15 @@ def test_core_image_job_target(tmp_path: Path, name: str) -> None:
     for kind in ("first", "vouched", "one_range"):
         assert job[kind]["starts"] == 1 and job[kind]["cycles"] > job[kind]["ideal_cycles"] > 0
     assert job["vouched"]["bytes_read"] < job["first"]["bytes_read"]
+
+
+def test_run_layer_cycles_counts_each_span_to_its_run_and_layer() -> None:
+    """A batch's prefix runs layers 0..1 once per map (the layer index starts again at 0 for map B): both
+    spans count to the layer; the next run's layers start when JOB_STATUS.run changes."""
+    from blurgauge.sim.tb_core import run_layer_cycles
+
+    marks = [(0, 0, 0), (0, 1, 100), (0, 0, 300), (0, 1, 400), (0, 2, 500), (1, 2, 700), (1, 0, 710), (1, 1, 800)]
+    assert run_layer_cycles(marks, 1000) == {"0": [20, 30, 20], "1": [9, 20, 1]}
 
 
 def test_read_pauses_model_the_port_width() -> None:

@@ -1,8 +1,8 @@
 // Test adapter of the board wrapper (hw/boards/blurgauge_core.v): bg_core's own port list around the
 // wrapper, so that bg_core's testbench (sim/tb_core.py) runs unchanged through it
 // (tests/sim/test_rtl_wrapper.py). It only renames: clk/rst (active high, as the testbench's harness
-// drives it) to the wrapper's aclk/aresetn (active low), and it shows the sequencer's layer index,
-// which the testbench watches to time each layer, under bg_core's name. Testbench only; a block design
+// drives it) to the wrapper's aclk/aresetn (active low), and it shows the sequencer's layer index and
+// image-job run, which the testbench watches to time each layer, under bg_core's names. Testbench only; a block design
 // instantiates blurgauge_core itself.
 
 `default_nettype none
@@ -65,7 +65,8 @@ module blurgauge_core_tb #(
     output wire                 m_axi_rready,
 
     output wire                 irq,
-    output wire  [15:0]         layer   // bg_core's sequencer layer index (the testbench's layer timer)
+    output wire  [15:0]         layer,   // bg_core's sequencer layer index (the testbench's layer timer)
+    output wire  [1:0]          job_run  // bg_core's image-job run (the layer timer's run)
 );
 
     blurgauge_core #(
@@ -91,7 +92,8 @@ module blurgauge_core_tb #(
         .irq(irq)
     );
 
-    assign layer = u_wrapper.u_core.layer;
+    assign layer   = u_wrapper.u_core.layer;
+    assign job_run = u_wrapper.u_core.job_run;
 
 endmodule
 
