@@ -32,15 +32,16 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", default=targets.DEFAULT_TARGET, choices=list(targets.TARGETS),
                         help="named core configuration (default %(default)s)")
-    parser.add_argument("--read-port-bits", type=int, choices=(32, 64, 128), default=None,
-                        help="data width of the DDR port behind the core's reads (default: the target board's, "
-                             "hw/targets.py read_port_bits)")
+    parser.add_argument("--read-port-bits", type=int, choices=range(8, 129), metavar="8..128", default=None,
+                        help="bits a core cycle the DDR port behind the core's reads delivers: its width times its "
+                             "clock over the core's (91: a 64-bit port at 142.86 MHz beside a 100 MHz core; default: "
+                             "the target board's, hw/targets.py read_port_bits)")
     args = parser.parse_args(argv)
     name = args.target
     target = targets.get(name)
     port = args.read_port_bits or target.read_port_bits
     params, width, lanes = dict(target.core), target.width, target.lanes
-    print(f"{name}: DDR read port {port} bits at the core's clock (the core's master: 128 bits)")
+    print(f"{name}: DDR read port delivering {port} bits a core cycle (the core's master: 128 bits)")
     with tempfile.TemporaryDirectory() as tmp:
         results = run_target(Path(tmp), name, port)
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"coarse+fine, {g['stage']} 3x3 convs ({g['layers']} layers): {g['cycles']:,} cycles, "
                   f"MAC utilization {g['utilization']:.0%}")
     command = f"python -m bench.rtl_core --target {name}" + (f" --read-port-bits {port}" if suffix else "")
-    print(f"written: {path.relative_to(rtl_files.REPO)}; DDR read port {port} bits; command: {command}")
+    print(f"written: {path.relative_to(rtl_files.REPO)}; DDR read port {port} bits a cycle; command: {command}")
     return 0
 
 

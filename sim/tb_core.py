@@ -5,8 +5,8 @@
   CTRL.input_from_memory (the patch at INPUT_ADDR, read through m_axi_*);
 * DDR: an AxiRamRead on m_axi_* (random pauses on AR and R) holding program images packed by
   blurgauge.hw.compiler.program.pack; a subclass answers SLVERR on a chosen address range. The case's
-  ``read_port_bits`` (default 128) models a narrower board port behind the core's 128-bit master: R beats
-  at most every 128 / read_port_bits cycles (``read_pauses``).
+  ``read_port_bits`` (default 128) models a narrower board port behind the core's 128-bit master, in bits
+  per core cycle: R beats 128 / read_port_bits cycles apart on average (``read_pauses``).
 
 The pytest process (tests/sim/test_rtl_core.py) builds the programs (TensorFlow), fills them with random
 weights, computes the expected logits with blurgauge.hw.compiler.golden.run_program and hands everything over in a
@@ -95,15 +95,16 @@ CORE_READ_BITS = 128
 
 
 def read_pauses(rng: random.Random, prob: float, port_bits: int = CORE_READ_BITS) -> Iterator[bool]:
-    """R-channel pauses of DDR behind a port of ``port_bits`` clocked like the core: a 128-bit beat takes
-    128 / port_bits of the port's beats, so it can arrive at most every that many cycles, and a cycle
-    that could deliver one still pauses at random with ``prob`` (the memory's own waits)."""
-    if port_bits not in (32, 64, CORE_READ_BITS):
-        raise ValueError(f"read port of {port_bits} bits: expected 32, 64 or {CORE_READ_BITS}")
-    ratio = CORE_READ_BITS // port_bits
+    """R-channel pauses of DDR behind a port that delivers ``port_bits`` per core cycle (its width times its
+    clock over the core's: 96 is a 64-bit port at 1.5 times the core's clock): a 128-bit beat can arrive
+    only in the cycles where the port has gathered one, 128 / port_bits cycles apart on average, and a
+    cycle that could deliver one still pauses at random with ``prob`` (the memory's own waits)."""
+    if not 8 <= port_bits <= CORE_READ_BITS:
+        raise ValueError(f"read port of {port_bits} bits a cycle: expected 8 to {CORE_READ_BITS}")
     cycle = 0
     while True:
-        yield cycle % ratio != 0 or rng.random() < prob
+        gathered = cycle * port_bits % CORE_READ_BITS < port_bits  # a beat's worth arrived since the last
+        yield not gathered or rng.random() < prob
         cycle += 1
 
 
