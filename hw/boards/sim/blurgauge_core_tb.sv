@@ -2,8 +2,8 @@
 // wrapper, so that bg_core's testbench (sim/tb_core.py) runs unchanged through it
 // (tests/sim/test_rtl_wrapper.py). It only renames: clk/rst (active high, as the testbench's harness
 // drives it) to the wrapper's aclk/aresetn (active low), and it shows the sequencer's layer index and
-// image-job run, which the testbench watches to time each layer, under bg_core's names. Testbench only; a block design
-// instantiates blurgauge_core itself.
+// image-job run, which the testbench watches to time each layer, under bg_core's names. Testbench only;
+// a block design instantiates blurgauge_core itself.
 
 `default_nettype none
 
