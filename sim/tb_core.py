@@ -219,15 +219,11 @@ class Env:
             logits.append(v - (1 << 32) if v >> 31 else v)
         out["logits"] = logits  # type: ignore[assignment]
         # Cycles per layer (10 ns clock) from the layer index changes: the first layer's share includes
-        # the header, the payload CRC and the input stream, each layer's its record and first weights.
-        first: dict[int, int] = {}
-        for _, layer, t in marks:
-            first.setdefault(layer, t)
-        first[0] = start_ns
-        if out["error"] == 0:
-            bounds = [first.get(i, end_ns) for i in range(out["layer"] + 1)] + [end_ns]
-            out["layer_cycles"] = [(y - x) // 10 for x, y in itertools.pairwise(bounds)]  # type: ignore
+        # the header, the payload CRC and the input stream, each layer's its record and first weights. A
+        # single run is the job's run 0.
         out["run_layer_cycles"] = run_layer_cycles(marks, end_ns)  # type: ignore[assignment]
+        if out["error"] == 0:
+            out["layer_cycles"] = out["run_layer_cycles"].get("0", [])  # type: ignore[assignment]
         return out
 
     async def run(self, name: str, reuse: bool, addr: int | None = None, patch: bytes | None = None,
@@ -461,8 +457,9 @@ async def input_from_memory(dut: Any) -> None:
 # ---- the image job: one start, four runs -------------------------------------------------------------
 
 def run_layer_cycles(marks: list[tuple[int, int, int]], end_ns: int) -> dict[str, list[int]]:
-    """Cycles per layer of each run of an image job (10 ns clock), from the (run, layer, time) marks: each
-    span between two marks counts to the run and layer of the first. A batch's prefix layers run once per
+    """Cycles per layer of each run (10 ns clock; a single run is run 0, an image job's runs are named as
+    JOB_STATUS.run), from the (run, layer, time) marks: each span between two marks counts to the run and
+    layer of the first. A batch's prefix layers run once per
     map and count both; a run's first layer includes its header, payload CRC and input reads, and its last
     the argmax and the launch of the next run, so the runs' cycles add up to the job's."""
     cycles: dict[str, list[int]] = {}
