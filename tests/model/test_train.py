@@ -21,6 +21,7 @@ from blurgauge.model.training.train import (
     RunError,
     _augment_map,
     _inputs,
+    _load_or_create_config,
     _load_teachers,
     _prepare,
     _teacher_sources,
@@ -185,7 +186,9 @@ def test_a_run_with_teachers_learns_their_softmax_mixed_with_the_labels(coarse_r
     run = tmp_path / "student"
     best = train(cfg, data, data, run, verbose=0)
     assert read_meta(best)["provenance"]["config"]["teachers"] == [teacher, teacher]
-    train(replace(cfg, epochs=2), data, data, run, verbose=0)  # resumes: the stored list equals the tuple
+    # A longer run resumes it: the stored list of teachers equals the tuple (training's resume itself is
+    # test_tiny_training_run_checkpoints_and_resumes's).
+    _load_or_create_config(run, replace(cfg, epochs=2))
     with pytest.raises(RunError, match="teacher_weight"):
         train(replace(cfg, epochs=3, teacher_weight=0.5), data, data, run, verbose=0)
     fine = weights.save(tmp_path / "fine1.bgw.npz", build_resnet18(NetworkSpec(2, 8), name="fine1"), "fine1", 2, {})
