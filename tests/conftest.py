@@ -40,6 +40,7 @@ def briefly_trained(tmp_path_factory) -> TrainedNetwork:
     from blurgauge.model.nets.network import NetworkSpec, build_resnet18
     from blurgauge.model.nets.tf_env import keras
 
+    keras.utils.set_random_seed(2)  # the same network in every pytest worker (six_programs shares its programs)
     rng = np.random.default_rng(2)
     model = build_resnet18(NetworkSpec(2), name="coarse")
     model.compile(optimizer=keras.optimizers.Adam(1e-2),
@@ -71,17 +72,45 @@ def six_networks(briefly_trained, tmp_path_factory) -> Path:
     return folder
 
 
+def shared_folder(tmp_path_factory) -> Path:
+    """A folder every pytest-xdist worker of this session sees: the parent of the workers' base folders."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def weights_digest(model) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for array in model.get_weights():
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:16]
+
+
 @pytest.fixture(scope="session")
-def six_programs(six_networks):
+def six_programs(six_networks, briefly_trained, tmp_path_factory):
     """``six_programs(lanes)``: the core programs of ``six_networks`` for a lanes x lanes array, built once
-    per session and lanes (each build converts six networks through hls4ml: tens of seconds)."""
+    per session and lanes (each build converts six networks through hls4ml: tens of seconds). The pytest
+    workers share them through a folder keyed by the trained network's weights, which ``briefly_trained``
+    seeds to be the same in every worker; a worker whose network differs builds its own."""
+    import pickle
+
     from blurgauge.hw.compiler.cascade_programs import DEFAULT_LANES, build_programs
+    from blurgauge.hw.verilator import build_lock
 
     cache: dict[int, dict] = {}
+    key = weights_digest(briefly_trained.trained)
 
     def get(lanes: int = DEFAULT_LANES) -> dict:
         if lanes not in cache:
-            cache[lanes] = build_programs(six_networks, lanes=lanes)
+            folder = shared_folder(tmp_path_factory) / f"six-programs-{key}-lanes{lanes}"
+            stored = folder / "programs.pickle"
+            with build_lock(folder):  # one worker builds, the others wait and read
+                if stored.is_file():
+                    cache[lanes] = pickle.loads(stored.read_bytes())
+                else:
+                    cache[lanes] = build_programs(six_networks, lanes=lanes)
+                    stored.write_bytes(pickle.dumps(cache[lanes]))
         return cache[lanes]
 
     return get

@@ -17,7 +17,7 @@ The sweep's error is also given apart for its kernels that spread their light ev
 reuse its logits.
 
 ``python -m bench.studies.coarse_study --coarse a=A.bgw.npz --coarse b=B.bgw.npz --val VAL``
-(``make bench-coarse``) writes ``build/coarse-study.md``.
+(``make bench-coarse``) writes ``build/coarse-study.md`` and its rows to ``build/coarse-study.json``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import itertools
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -188,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--estimate", choices=ESTIMATES, default="expectation", help="size estimate (expectation)")
     parser.add_argument("--per-extent", type=int, default=4, metavar="N",
                         help="sweep kernels per extent (default 4, as blurgauge eval)")
-    parser.add_argument("--out", type=Path, default=Path("build/coarse-study.md"), help="markdown report")
+    parser.add_argument("--out", type=Path, default=Path("build/coarse-study.md"),
+                        help="markdown report (its rows also as JSON: the same name with .json)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     try:
@@ -209,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render(rows, args.weights, coarse, command)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
+    args.out.with_suffix(".json").write_text(json.dumps({"command": command, "rows": rows}, indent=1) + "\n")
     print(text)
     return 0
 

@@ -12,7 +12,13 @@ import pytest
 
 from blurgauge.model.data.dataset import build_dataset, load_dataset
 from blurgauge.model.data.synthesis import SynthesisConfig
-from blurgauge.model.inputs.preprocess import autocorrelation, codes_to_input, image_map_codes, network_input
+from blurgauge.model.inputs.preprocess import (
+    Preprocessing,
+    autocorrelation,
+    codes_to_input,
+    image_map_codes,
+    network_input,
+)
 from blurgauge.model.nets import weights
 from blurgauge.model.nets.network import NetworkSpec, build_resnet18
 from blurgauge.model.nets.weight_meta import read_meta
@@ -77,28 +83,24 @@ def test_init_from_copies_the_backbone_not_the_head(coarse_run, tmp_path) -> Non
 
 
 @pytest.mark.slow
-def test_the_noise_floor_goes_from_the_data_to_the_weight_file(coarse_run, tmp_path) -> None:
-    plain, _ = coarse_run
+def test_the_noise_floor_and_the_input_transform_go_to_the_weight_file(coarse_run, tmp_path) -> None:
+    """The data's noise floor and the config's input transform, both away from their defaults in one run."""
+    data, plain = coarse_run
     floored = build_dataset(tmp_path / "floored", 16, SynthesisConfig(image_size=160, noise_floor=0.01), seed=6,
                             shard_size=16, workers=1, progress=False)
-    config = TrainConfig(role="coarse", width=2, epochs=1, batch_size=8, val_size=8)
+    config = TrainConfig(role="coarse", width=2, epochs=1, batch_size=8, val_size=8, input_transform="autocorrelation")
     mismatch = r"floored was built with noise floor 0\.01, the validation set .*data with 0\.0"
     with pytest.raises(ValueError, match=mismatch):
-        train(config, floored, plain, tmp_path / "mixed", verbose=0)
+        train(config, floored, data, tmp_path / "mixed", verbose=0)
     best = train(config, floored, floored, tmp_path / "run", verbose=0)
-    assert weights.load(best).preprocessing.noise_floor == 0.01
-    assert read_meta(tmp_path / "run" / "last.bgw.npz")["noise_floor"] == 0.01  # without TensorFlow
-    assert weights.load(plain.parent / "coarse" / "best.bgw.npz").preprocessing.noise_floor == 0.0
+    assert weights.load(best).preprocessing == Preprocessing(0.01, "autocorrelation")
+    meta = read_meta(tmp_path / "run" / "last.bgw.npz")  # without TensorFlow
+    assert (meta["noise_floor"], meta["input_transform"]) == (0.01, "autocorrelation")
+    assert weights.load(plain / "best.bgw.npz").preprocessing == Preprocessing(0.0, "gradient")
 
 
-@pytest.mark.slow
-def test_the_input_transform_goes_from_the_config_to_the_weight_file(coarse_run, tmp_path) -> None:
+def test_a_backbone_serves_only_the_input_it_learned_on(coarse_run, tmp_path) -> None:
     data, plain = coarse_run
-    config = TrainConfig(role="coarse", width=2, epochs=1, batch_size=8, val_size=8, input_transform="autocorrelation")
-    best = train(config, data, data, tmp_path / "acorr", verbose=0)
-    assert weights.load(best).preprocessing.transform == "autocorrelation"
-    assert read_meta(plain / "best.bgw.npz")["input_transform"] == "gradient"
-    # A backbone serves only the input it learned on.
     fine = TrainConfig(role="fine1", width=2, epochs=1, batch_size=8, val_size=8, init_from=str(plain),
                        input_transform="autocorrelation")
     with pytest.raises(RunError, match="gradient input, this run the autocorrelation"):
