@@ -211,7 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     text = render(rows, args.weights, coarse, command)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
-    args.out.with_suffix(".json").write_text(json.dumps({"command": command, "rows": rows}, indent=1) + "\n")
+    # strict JSON: an empty part of the sweep (NaN in the report) is null
+    plain = [{k: None if isinstance(v, float) and np.isnan(v) else v for k, v in row.items()} for row in rows]
+    args.out.with_suffix(".json").write_text(json.dumps({"command": command, "rows": plain}, indent=1) + "\n")
     print(text)
     return 0
 
