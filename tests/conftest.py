@@ -40,7 +40,7 @@ def briefly_trained(tmp_path_factory) -> TrainedNetwork:
     from blurgauge.model.nets.network import NetworkSpec, build_resnet18
     from blurgauge.model.nets.tf_env import keras
 
-    keras.utils.set_random_seed(2)  # the same network in every pytest worker (six_programs shares its programs)
+    keras.utils.set_random_seed(2)  # the same weight files in every pytest worker (see six_programs)
     rng = np.random.default_rng(2)
     model = build_resnet18(NetworkSpec(2), name="coarse")
     model.compile(optimizer=keras.optimizers.Adam(1e-2),
@@ -72,45 +72,35 @@ def six_networks(briefly_trained, tmp_path_factory) -> Path:
     return folder
 
 
-def shared_folder(tmp_path_factory) -> Path:
-    """A folder every pytest-xdist worker of this session sees: the parent of the workers' base folders."""
+@pytest.fixture(scope="session", autouse=True)
+def program_cache_shared_by_the_workers(tmp_path_factory):
+    """Converted core programs (``build_program``'s cache, keyed by weight-file content) go to a folder all
+    pytest-xdist workers of this session share, not to the user's ~/.cache: a worker reuses what another
+    converted, and no run depends on or fills a cache outside the session. A BLURGAUGE_CACHE set by the
+    caller is kept."""
+    if os.environ.get("BLURGAUGE_CACHE"):
+        yield
+        return
     base = tmp_path_factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-
-
-def weights_digest(model) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    for array in model.get_weights():
-        digest.update(np.ascontiguousarray(array).tobytes())
-    return digest.hexdigest()[:16]
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    os.environ["BLURGAUGE_CACHE"] = str(shared / "blurgauge-cache")
+    yield
+    os.environ.pop("BLURGAUGE_CACHE", None)
 
 
 @pytest.fixture(scope="session")
-def six_programs(six_networks, briefly_trained, tmp_path_factory):
+def six_programs(six_networks):
     """``six_programs(lanes)``: the core programs of ``six_networks`` for a lanes x lanes array, built once
-    per session and lanes (each build converts six networks through hls4ml: tens of seconds). The pytest
-    workers share them through a folder keyed by the trained network's weights, which ``briefly_trained``
-    seeds to be the same in every worker; a worker whose network differs builds its own."""
-    import pickle
-
+    per session and lanes (each build converts six networks through hls4ml: tens of seconds). The weight
+    files are the same bytes in every pytest worker (``briefly_trained`` is seeded), so a worker finds
+    what another converted in the shared program cache."""
     from blurgauge.hw.compiler.cascade_programs import DEFAULT_LANES, build_programs
-    from blurgauge.hw.verilator import build_lock
 
     cache: dict[int, dict] = {}
-    key = weights_digest(briefly_trained.trained)
 
     def get(lanes: int = DEFAULT_LANES) -> dict:
         if lanes not in cache:
-            folder = shared_folder(tmp_path_factory) / f"six-programs-{key}-lanes{lanes}"
-            stored = folder / "programs.pickle"
-            with build_lock(folder):  # one worker builds, the others wait and read
-                if stored.is_file():
-                    cache[lanes] = pickle.loads(stored.read_bytes())
-                else:
-                    cache[lanes] = build_programs(six_networks, lanes=lanes)
-                    stored.write_bytes(pickle.dumps(cache[lanes]))
+            cache[lanes] = build_programs(six_networks, lanes=lanes)
         return cache[lanes]
 
     return get
