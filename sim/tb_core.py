@@ -459,9 +459,9 @@ async def input_from_memory(dut: Any) -> None:
 def run_layer_cycles(marks: list[tuple[int, int, int]], end_ns: int) -> dict[str, list[int]]:
     """Cycles per layer of each run (10 ns clock; a single run is run 0, an image job's runs are named as
     JOB_STATUS.run), from the (run, layer, time) marks: each span between two marks counts to the run and
-    layer of the first. A batch's prefix layers run once per
-    map and count both; a run's first layer includes its header, payload CRC and input reads, and its last
-    the argmax and the launch of the next run, so the runs' cycles add up to the job's."""
+    layer of the first. A batch's prefix layers run once per map and count both; a run's first layer
+    includes its header, payload CRC and input reads, and its last the argmax and the launch of the next
+    run, so the runs' cycles add up to the job's."""
     cycles: dict[str, list[int]] = {}
     for (run, layer, t), (_, _, t_next) in itertools.pairwise([*marks, (0, 0, end_ns)]):
         per_layer = cycles.setdefault(str(run), [])
