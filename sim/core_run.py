@@ -186,6 +186,8 @@ JOB_VOUCHED = "image job, programs vouched for"
 JOB_ONE_RANGE = "image job, programs vouched for, both axes in one range"
 #: sim/tb_core.py JOB_ONLY_ENV (not imported: that would import cocotb here).
 JOB_ONLY_ENV = "BG_CORE_JOB_ONLY"
+#: sim/tb_core.py PORT_FAULTS_ONLY_ENV: errors_then_good_runs without the program image's own faults.
+PORT_FAULTS_ONLY_ENV = "BG_CORE_PORT_FAULTS_ONLY"
 
 
 def run_target_job(tmp_path: Path, name: str, read_port_bits: int | None = None) -> dict:
