@@ -188,6 +188,8 @@ JOB_ONE_RANGE = "image job, programs vouched for, both axes in one range"
 JOB_ONLY_ENV = "BG_CORE_JOB_ONLY"
 #: sim/tb_core.py PORT_FAULTS_ONLY_ENV: errors_then_good_runs without the program image's own faults.
 PORT_FAULTS_ONLY_ENV = "BG_CORE_PORT_FAULTS_ONLY"
+#: sim/tb_core.py FIRST_JOB_ONLY_ENV: image_job's first job (the axes in two ranges) alone.
+FIRST_JOB_ONLY_ENV = "BG_CORE_FIRST_JOB_ONLY"
 
 
 def run_target_job(tmp_path: Path, name: str, read_port_bits: int | None = None) -> dict:

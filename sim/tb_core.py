@@ -52,6 +52,7 @@ JOB_ONLY_ENV = "BG_CORE_JOB_ONLY"  # set: image_job runs one good job and stops 
 # length, SLVERR, start while busy, soft reset), not the program image's own (header, layers), whose
 # path is the core's logic behind a read that already succeeded (tests/sim/test_rtl_wrapper.py)
 PORT_FAULTS_ONLY_ENV = "BG_CORE_PORT_FAULTS_ONLY"
+FIRST_JOB_ONLY_ENV = "BG_CORE_FIRST_JOB_ONLY"  # set: image_job runs its first job (two ranges) and stops
 HEADER_BYTES, LAYER_BYTES = 64, 48
 MEM_SIZE = 1 << 24
 ADDR = {"coarse": 0x0010_0000, "fine": 0x0040_0000, "bad": 0x0080_0000}
@@ -583,6 +584,10 @@ async def image_job(dut: Any) -> None:
                                 "run_layer_cycles": out["run_layer_cycles"],
                                 "bytes_read": env.ram.bytes_read - read, "starts": 1,
                                 "ranges": [a["range"] for a in out["axes"]]}
+    if os.environ.get(FIRST_JOB_ONLY_ENV):
+        watcher.cancel()
+        env.save()
+        return
     # JOB_CHECKED vouches for all six programs: no payload CRC reads, the same results
     read = env.ram.bytes_read
     out = await job(env, where["coarse"], table, width_map, height_map, checked=0x3F)

@@ -37,6 +37,14 @@ def test_the_estimate_ignores_linear_structure() -> None:
     assert noise_sigma(noisy / 255.0) == pytest.approx(noise_sigma(noisy))  # float [0, 1] or uint8 alike
 
 
+def test_the_estimate_of_8_bit_levels_is_exact_at_full_swing() -> None:
+    """A 0/255 checkerboard gives the largest response there is, +-2,040 levels at every pixel: the uint8
+    path's integer arithmetic must hold it (int8 would wrap) and give the closed form exactly."""
+    board = (np.indices((64, 80)).sum(axis=0) % 2 * 255).astype(np.uint8)
+    assert noise_sigma(board) == 2040 / 255 * np.sqrt(np.pi / 2) / 6
+    assert noise_sigma(board) == pytest.approx(noise_sigma(board / 255.0), rel=1e-12)
+
+
 def test_top_up_reaches_the_floor_and_leaves_noisier_images_alone() -> None:
     rng = np.random.default_rng(1)
     for noise in (0.0, 0.004, 0.008):
