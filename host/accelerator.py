@@ -17,8 +17,9 @@ read the autocorrelation take, by default, one map over each axis's whole gradie
 (``region="image"``, ``model.preprocess``): one core run per axis.
 
 ``estimate_many`` overlaps the host's preprocessing (reading, gray conversion, patch selection,
-input codes) of the next image with the backend's work on the current one, in a worker thread, and
-yields one ``Estimate`` or one ``Failure`` per image, in order: a bad image never stops the batch.
+input codes) of the next images with the backend's work on the current one, on worker threads (two
+images at once on a machine of two cores or more), and yields one ``Estimate`` or one ``Failure`` per
+image, in order: a bad image never stops the batch.
 
 An image is a path (``str``, ``pathlib.Path`` or a ``bytes`` file name), a numpy array (by the pixel
 rules of ``model.inputs.images``) or a PIL image. ``estimate_many`` given one path (a ``str`` or a
@@ -34,6 +35,8 @@ so threads queue rather than fail with "busy"; preprocessing runs outside the lo
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import os
 import queue
 import threading
@@ -58,6 +61,10 @@ from blurgauge.model.nets.roles import CASCADE
 #: The core clock the board time is projected at: the PYNQ-Z2 fabric clock FCLK_CLK0 as the PYNQ
 #: base design sets it, and the clock of `blurgauge cost` (hw/compiler/cost.py); see docs/host.md.
 TARGET_CLOCK_MHZ = 100.0
+#: Images ``estimate_many`` prepares at once: both cores of a two-core machine (the PYNQ-Z2's ARM has two),
+#: 1.1-1.8x the images per second of one at a time here (docs/experiments.md, Experiment 39); each image in
+#: preparation holds its own temporaries, so more are left to the caller (``workers=``).
+DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 
 ImageInput = str | Path | bytes | np.ndarray  # or a PIL image (not named here: Pillow loads lazily)
 
@@ -369,15 +376,20 @@ class Accelerator:
     # ---------------------------------------------------------------- many images
 
     def estimate_many(self, images: Iterable[ImageInput], labels: Iterable[str] | None = None,
-                      ahead: int = 2) -> Iterator[Estimate | Failure]:
+                      ahead: int = 2, workers: int | None = None) -> Iterator[Estimate | Failure]:
         """One Estimate or Failure per image, in order; preprocessing runs up to ``ahead`` images ahead
-        in a worker thread while the backend works (numpy, Pillow, the simulator's pipe and the board's
-        waits release the GIL, so the two overlap). One path (``str`` or ``Path``), array or PIL image
-        given instead of an iterable is one image."""
+        of the backend, ``workers`` images at a time on threads of their own (default ``DEFAULT_WORKERS``:
+        2 on a machine of two cores or more, such as the PYNQ-Z2's ARM), while the backend works (numpy,
+        Pillow, the simulator's pipe and the board's waits release the GIL, so they overlap). Each image
+        in preparation holds its own temporaries, so two at once take twice the memory one takes. One
+        path (``str`` or ``Path``), array or PIL image given instead of an iterable is one image."""
         if isinstance(images, str | bytes | os.PathLike | np.ndarray) or type(images).__module__.startswith("PIL."):
             images = [images]  # type: ignore[list-item]
         if images is None or not isinstance(images, Iterable):
             raise TypeError(f"estimate_many takes an iterable of images (or one image), not {type(images).__name__}")
+        workers = DEFAULT_WORKERS if workers is None else workers
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise TypeError(f"workers must be a whole number of threads >= 1, got {workers!r}")
         if isinstance(labels, str):
             labels = [labels]
         items = list(images) if labels is not None else images
@@ -397,22 +409,37 @@ class Accelerator:
 
         failed: list[BaseException] = []  # an error of the image source itself (not of one image)
 
+        def prepared(item: ImageInput, label: str) -> Prepared | Failure:
+            try:
+                return self._prepare(item, label)
+            except Exception as exc:  # any unusable input is that image's failure, not the batch's
+                return Failure(label, _one_line(exc, label), exc)
+
         def produce() -> None:
+            # Up to ``workers`` images in preparation at once, handed on in the images' order.
+            in_flight: collections.deque[concurrent.futures.Future] = collections.deque()
+            pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="blurgauge-prepare")
             try:
                 for index, item in enumerate(items):
                     label = next(names, None) if names is not None else None
                     if label is None:
                         label = (os.fsdecode(item) if isinstance(item, str | bytes | os.PathLike)
                                  else f"array #{index}" if isinstance(item, np.ndarray) else f"image #{index}")
-                    try:
-                        ready: Prepared | Failure = self._prepare(item, label)
-                    except Exception as exc:  # any unusable input is that image's failure, not the batch's
-                        ready = Failure(label, _one_line(exc, label), exc)
-                    if not put(ready):
+                    in_flight.append(pool.submit(prepared, item, label))
+                    if len(in_flight) >= workers and not put(in_flight.popleft().result()):
+                        return
+                while in_flight:
+                    if not put(in_flight.popleft().result()):
                         return
             except BaseException as exc:  # the iterable itself failed: hand it to the consumer
+                while in_flight and not stop.is_set():  # the images before it first
+                    if not put(in_flight.popleft().result()):
+                        break
                 failed.append(exc)
             finally:
+                for future in in_flight:
+                    future.cancel()
+                pool.shutdown(wait=True)
                 put(done)  # always, so the consumer never waits for an image that will not come
 
         worker = threading.Thread(target=produce, name="blurgauge-preprocess", daemon=True)

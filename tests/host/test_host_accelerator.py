@@ -6,6 +6,8 @@ Networks: the six briefly trained width-2 networks of tests/conftest.py.
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +100,27 @@ def test_estimate_many_keeps_going_past_bad_images(golden, images, tmp_path):
     assert "no such file" in results[4].error
     assert all("\n" not in r.error for r in results if isinstance(r, Failure))
     assert _key(results[0]) == _key(golden.estimate(images[0]))
+
+
+def test_two_workers_prepare_two_images_at_once_and_keep_their_order(golden, images, monkeypatch):
+    serial = [_key(r) for r in golden.estimate_many(images * 2, workers=1)]
+    both_started = threading.Barrier(2, timeout=30)  # broken (an error) unless two preparations overlap
+    real = golden._prepare
+
+    def prepare_together(image, label=None):
+        if label in ("#0", "#1"):
+            both_started.wait()
+            if label == "#0":
+                time.sleep(0.2)  # the first image finishes last: its result must still come first
+        return real(image, label)
+
+    monkeypatch.setattr(golden, "_prepare", prepare_together)
+    labels = [f"#{i}" for i in range(len(images) * 2)]
+    results = list(golden.estimate_many(images * 2, labels=labels, workers=2))
+    assert [r.path for r in results] == labels
+    assert [_key(r) for r in results] == serial
+    with pytest.raises(TypeError, match="workers must be a whole number"):
+        list(golden.estimate_many(images, workers=0))
 
 
 def test_stopping_early_ends_the_worker(golden, images):
