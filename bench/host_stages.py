@@ -8,8 +8,10 @@ stage is timed on its own, the median of ``repeats`` runs, for two implementatio
 process on the same images: ``reference``, the direct implementation the product replaced (a general 2-D
 convolution for the noise, the whole image at once, a transposed copy for the height, one padded transform
 per axis at the exact sizes; kept here, and only here, for this comparison), and ``current``, the
-product's. The last row, ``prepare()``, is the product's whole call end to end (without decode, which
-takes an array).
+product's. The row ``prepare()`` is the product's whole call end to end (without decode, which
+takes an array); the last row is a batch as ``Accelerator.estimate_many`` prepares it, decode included,
+``DEFAULT_WORKERS`` images at once, per image, against the direct implementation's images one after the
+other (the sum of its stages).
 
 Run by ``make bench-host`` (bench/host_throughput.py) or alone: ``python -m bench.host_stages``.
 Writes build/bench/host-stages.json.
@@ -27,6 +29,7 @@ import sys
 import time
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +38,9 @@ OUT = Path("build") / "bench"
 #: (rows, columns) measured: the BSD-sized image the README quotes, VGA and a 1080p photo.
 SIZES = ((321, 481), (480, 640), (1080, 1920))
 FLOOR = 0.01  # the shipped networks' noise floor
+#: The batch row: images per timed batch, and its name.
+BATCH_IMAGES = 4
+BATCH = "a batch as estimate_many prepares it, per image, decode included"
 
 
 # --- the reference: the direct implementation, verbatim in what it computes -----------------------
@@ -190,7 +196,7 @@ def measure(rows: int, cols: int, repeats: int = 5) -> dict:
     """Median seconds of every stage, reference and current, on one image of rows x cols."""
     from PIL import Image
 
-    from blurgauge.host.accelerator import prepare
+    from blurgauge.host.accelerator import DEFAULT_WORKERS, prepare
     from blurgauge.model.inputs.images import to_gray
     from blurgauge.model.inputs.preprocess import AUTOCORRELATION, IMAGE, Preprocessing
 
@@ -217,6 +223,14 @@ def measure(rows: int, cols: int, repeats: int = 5) -> dict:
     settings = Preprocessing(FLOOR, AUTOCORRELATION)
     out["current"]["prepare() of an array, end to end"] = _median_s(
         lambda: prepare(gray, preprocessing=settings, region=IMAGE), repeats)
+
+    def decode_and_prepare(_: int) -> object:
+        return prepare(to_gray(decode()), preprocessing=settings, region=IMAGE)
+
+    # What Accelerator.estimate_many does with a batch: DEFAULT_WORKERS images in preparation at once.
+    with ThreadPoolExecutor(DEFAULT_WORKERS) as pool:
+        out["current"][BATCH] = _median_s(lambda: list(pool.map(decode_and_prepare, range(BATCH_IMAGES))),
+                                          repeats) / BATCH_IMAGES
     out["codes_equal"] = bool(np.array_equal(out.pop("reference_codes"), out.pop("current_codes")))
     return out
 
@@ -227,14 +241,17 @@ def table(results: list[dict]) -> str:
     for r in results:
         for name in ("reference", "current"):
             stages += [s for s in r[name] if s not in stages]
-    stages = [s for s in stages if s not in ("sum of stages", "prepare() of an array, end to end")]
-    stages += ["sum of stages", "prepare() of an array, end to end"]
+    totals = ("sum of stages", "prepare() of an array, end to end", BATCH)
+    stages = [s for s in stages if s not in totals]
+    stages += list(totals)
     head = "| stage | " + " | ".join(f"{r['cols']}x{r['rows']} before ms | after ms | ratio" for r in results) + " |"
     lines = [head, "| --- |" + " ---: | ---: | ---: |" * len(results)]
     for stage in stages:
         cells = []
         for r in results:
             before, after = r["reference"].get(stage), r["current"].get(stage)
+            if stage == BATCH:  # against the direct implementation's images one after the other
+                before = r["reference"]["sum of stages"]
             cells += [f"{before * 1e3:.1f}" if before is not None else "",
                       f"{after * 1e3:.1f}" if after is not None else "",
                       f"{before / after:.1f}x" if before and after else ""]
@@ -242,12 +259,19 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _batch_workers() -> int:
+    from blurgauge.host.accelerator import DEFAULT_WORKERS
+
+    return DEFAULT_WORKERS
+
+
 def report(repeats: int = 5) -> list[dict]:
     """Measure every size, print the table, write build/bench/host-stages.json."""
     results = [measure(rows, cols, repeats) for rows, cols in SIZES]
     print(f"host preprocessing per image, by stage (median of {repeats} runs; reference = the direct "
           f"implementation, current = the product; same process, same images; {os.cpu_count()} CPU core(s) "
-          "shared with other work):")
+          "shared with other work; the batch row: the product's images "
+          f"{_batch_workers()} at a time, against the reference's one after the other):")
     print(table(results))
     print("int8 codes of reference and current equal on every image: "
           f"{'yes' if all(r['codes_equal'] for r in results) else 'NO'}")
