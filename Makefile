@@ -14,9 +14,10 @@ WORK ?= build/work
 PROFILE ?= shipped
 TARGET ?= pynq-z2
 # pytest workers (pytest-xdist): one per core by default; JOBS=0 runs in one process (for -s, --pdb).
-# --dist loadscope keeps a test module on one worker, so its module fixtures are built once.
+# --dist loadscope keeps a test module on one worker, so its module fixtures are built once; the modules
+# go in collection order, where tests/conftest.py puts the longest first (LONGEST_MODULES).
 JOBS ?= auto
-PYTEST_JOBS := -n $(JOBS) --dist loadscope
+PYTEST_JOBS := -n $(JOBS) --dist loadscope --no-loadscope-reorder
 
 .PHONY: help setup demo test test-all lint lock docs photos train eval data-bench bench-host bench-separability bench-readability bench-coarse bench-eval-studies bench-quantization hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks bitstream clean
 

@@ -9,6 +9,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+#: The modules that take minutes, longest first (`make test --durations`: the core's cocotb runs, the
+#: training runs, the wrapper's cocotb runs, the coarse study). `make test` hands whole modules to its
+#: workers in collection order (`--dist loadscope --no-loadscope-reorder`), so these start first: a
+#: module of several minutes that starts last ends the suite alone while the other core idles.
+LONGEST_MODULES = (
+    "tests/sim/test_rtl_core.py",
+    "tests/model/test_train.py",
+    "tests/sim/test_rtl_wrapper.py",
+    "tests/bench/test_coarse_study.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``LONGEST_MODULES`` first, in that order; every other test keeps its place (the sort is stable)."""
+    first = {module: rank for rank, module in enumerate(LONGEST_MODULES)}
+    items.sort(key=lambda item: first.get(item.nodeid.split("::", 1)[0], len(first)))
+
 
 @pytest.fixture(scope="session", autouse=True)
 def one_native_thread_per_worker():

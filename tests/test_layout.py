@@ -58,3 +58,11 @@ def test_design_layout_names_every_package() -> None:
     assert packages <= named, f"not in docs/design.md's layout: {sorted(packages - named)}"
     missing = {n for n in named if not (REPO / n).is_dir()}
     assert not missing, f"in docs/design.md's layout but not in the tree: {sorted(missing)}"
+
+
+def test_the_modules_the_suite_starts_with_exist() -> None:
+    """tests/conftest.py names the longest modules so that they start first; a renamed one would lose its
+    place silently, so each must exist."""
+    from tests.conftest import LONGEST_MODULES
+
+    assert [m for m in LONGEST_MODULES if not (REPO / m).is_file()] == []
