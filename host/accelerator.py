@@ -377,12 +377,12 @@ class Accelerator:
 
     def estimate_many(self, images: Iterable[ImageInput], labels: Iterable[str] | None = None,
                       ahead: int = 2, workers: int | None = None) -> Iterator[Estimate | Failure]:
-        """One Estimate or Failure per image, in order; preprocessing runs up to ``ahead`` images ahead
-        of the backend, ``workers`` images at a time on threads of their own (default ``DEFAULT_WORKERS``:
-        2 on a machine of two cores or more, such as the PYNQ-Z2's ARM), while the backend works (numpy,
-        Pillow, the simulator's pipe and the board's waits release the GIL, so they overlap). Each image
-        in preparation holds its own temporaries, so two at once take twice the memory one takes. One
-        path (``str`` or ``Path``), array or PIL image given instead of an iterable is one image."""
+        """One Estimate or Failure per image, in order. While the backend works, ``workers`` images are
+        prepared at a time on threads of their own (default ``DEFAULT_WORKERS``: 2 on a machine of two
+        cores or more, such as the PYNQ-Z2's ARM) and up to ``ahead`` prepared ones wait for the backend
+        (numpy, Pillow, the simulator's pipe and the board's waits release the GIL, so they overlap). Each
+        image in preparation holds its own temporaries, so two at once take twice the memory one takes.
+        One path (``str`` or ``Path``), array or PIL image given instead of an iterable is one image."""
         if isinstance(images, str | bytes | os.PathLike | np.ndarray) or type(images).__module__.startswith("PIL."):
             images = [images]  # type: ignore[list-item]
         if images is None or not isinstance(images, Iterable):
