@@ -183,7 +183,7 @@ def _png(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def _median_s(run: Callable[[], object], repeats: int) -> float:
+def median_seconds(run: Callable[[], object], repeats: int) -> float:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -209,19 +209,20 @@ def measure(rows: int, cols: int, repeats: int = 5) -> dict:
 
     pixels = decode()
     gray = to_gray(pixels)
-    shared = {"decode": _median_s(decode, repeats), "gray conversion": _median_s(lambda: to_gray(pixels), repeats)}
+    shared = {"decode": median_seconds(decode, repeats),
+              "gray conversion": median_seconds(lambda: to_gray(pixels), repeats)}
     out: dict = {"rows": rows, "cols": cols, "repeats": repeats}
     for name, stages in (("reference", reference_stages(gray)), ("current", current_stages(gray))):
         timed = dict(shared)
         state: dict = {"gray": gray}
         for stage, run in stages:
-            timed[stage] = _median_s(lambda run=run, state=state: run(dict(state)), repeats)
+            timed[stage] = median_seconds(lambda run=run, state=state: run(dict(state)), repeats)
             run(state)  # the state the next stage starts from
         timed["sum of stages"] = sum(timed.values())
         out[name] = timed
         out[f"{name}_codes"] = state["codes"]
     settings = Preprocessing(FLOOR, AUTOCORRELATION)
-    out["current"]["prepare() of an array, end to end"] = _median_s(
+    out["current"]["prepare() of an array, end to end"] = median_seconds(
         lambda: prepare(gray, preprocessing=settings, region=IMAGE), repeats)
 
     def decode_and_prepare(_: int) -> object:
@@ -229,7 +230,7 @@ def measure(rows: int, cols: int, repeats: int = 5) -> dict:
 
     # What Accelerator.estimate_many does with a batch: DEFAULT_WORKERS images in preparation at once.
     with ThreadPoolExecutor(DEFAULT_WORKERS) as pool:
-        out["current"][BATCH] = _median_s(lambda: list(pool.map(decode_and_prepare, range(BATCH_IMAGES))),
+        out["current"][BATCH] = median_seconds(lambda: list(pool.map(decode_and_prepare, range(BATCH_IMAGES))),
                                           repeats) / BATCH_IMAGES
     out["codes_equal"] = bool(np.array_equal(out.pop("reference_codes"), out.pop("current_codes")))
     return out

@@ -62,7 +62,7 @@ from blurgauge.model.nets.roles import CASCADE
 #: base design sets it, and the clock of `blurgauge cost` (hw/compiler/cost.py); see docs/host.md.
 TARGET_CLOCK_MHZ = 100.0
 #: Images ``estimate_many`` prepares at once: both cores of a two-core machine (the PYNQ-Z2's ARM has two),
-#: 1.1-1.8x the images per second of one at a time here (docs/experiments.md, Experiment 39); each image in
+#: 1.1-2.1x the images per second of one at a time here (docs/experiments.md, Experiment 39); each image in
 #: preparation holds its own temporaries, so more are left to the caller (``workers=``).
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 

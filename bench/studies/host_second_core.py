@@ -16,15 +16,13 @@ Prints milliseconds per image and the ratios, and whether the codes were equal i
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from bench.host_stages import FLOOR, SIZES, test_image
+from bench.host_stages import FLOOR, SIZES, median_seconds, test_image
 from blurgauge.host.accelerator import prepare
 from blurgauge.model.inputs import preprocess
 from blurgauge.model.inputs.images import to_gray
@@ -38,23 +36,14 @@ def _codes(gray: np.ndarray) -> np.ndarray:
     return prepare(gray, preprocessing=SETTINGS, region=IMAGE, min_structure=0).codes
 
 
-def _median_s(run: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def measure(rows: int, cols: int, images: int, repeats: int) -> dict:
     grays = [to_gray(test_image(rows, cols, seed)) for seed in range(images)]
     one = [_codes(g) for g in grays]
     workers_before = preprocess.FFT_WORKERS
     try:
-        single = _median_s(lambda: _codes(grays[0]), repeats)
+        single = median_seconds(lambda: _codes(grays[0]), repeats)
         preprocess.FFT_WORKERS = 2
-        threaded = _median_s(lambda: _codes(grays[0]), repeats)
+        threaded = median_seconds(lambda: _codes(grays[0]), repeats)
         equal = np.array_equal(_codes(grays[0]), one[0])
     finally:
         preprocess.FFT_WORKERS = workers_before
@@ -72,8 +61,8 @@ def measure(rows: int, cols: int, images: int, repeats: int) -> dict:
     sigma_equal = noise_sigma(levels) == noise_sigma(as_float)
     return {"size": f"{cols}x{rows}", "one_thread_ms": single * 1e3, "fft_workers_2_ms": threaded * 1e3,
             "serial_ms": serial * 1e3, "two_at_once_ms": paired * 1e3,
-            "estimate_uint8_ms": _median_s(lambda: noise_sigma(levels), repeats) * 1e3,
-            "estimate_float_ms": _median_s(lambda: noise_sigma(as_float), repeats) * 1e3,
+            "estimate_uint8_ms": median_seconds(lambda: noise_sigma(levels), repeats) * 1e3,
+            "estimate_float_ms": median_seconds(lambda: noise_sigma(as_float), repeats) * 1e3,
             "codes_equal": equal, "estimate_equal": sigma_equal}
 
 
