@@ -230,8 +230,8 @@ def measure(rows: int, cols: int, repeats: int = 5) -> dict:
 
     # What Accelerator.estimate_many does with a batch: DEFAULT_WORKERS images in preparation at once.
     with ThreadPoolExecutor(DEFAULT_WORKERS) as pool:
-        out["current"][BATCH] = median_seconds(lambda: list(pool.map(decode_and_prepare, range(BATCH_IMAGES))),
-                                          repeats) / BATCH_IMAGES
+        batch_s = median_seconds(lambda: list(pool.map(decode_and_prepare, range(BATCH_IMAGES))), repeats)
+    out["current"][BATCH] = batch_s / BATCH_IMAGES
     out["codes_equal"] = bool(np.array_equal(out.pop("reference_codes"), out.pop("current_codes")))
     return out
 

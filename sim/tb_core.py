@@ -47,7 +47,7 @@ ST = regs.FIELDS["STATUS"]
 CTRL_START, CTRL_SOFT_RESET, CTRL_REUSE, CTRL_IRQ = 1, 2, 4, 8
 CTRL_CHECKED = regs.FIELDS["CTRL"]["payload_checked"].mask
 CTRL_MEMORY = regs.FIELDS["CTRL"]["input_from_memory"].mask
-JOB_ONLY_ENV = "BG_CORE_JOB_ONLY"  # set: image_job runs one good job and stops (bench/rtl_core.py)
+JOB_ONLY_ENV = "BG_CORE_JOB_ONLY"  # set: image_job runs its three good jobs and stops (bench/rtl_core.py)
 # set: errors_then_good_runs raises only the faults that reach the core through its ports (the stream's
 # length, SLVERR, start while busy, soft reset), not the program image's own (header, layers), whose
 # path is the core's logic behind a read that already succeeded (tests/sim/test_rtl_wrapper.py)
@@ -338,9 +338,9 @@ async def errors_then_good_runs(dut: Any) -> None:
     await env.check_error(out, ERR.STREAM_LENGTH, "early TLAST")
     env.check_good(await env.run("coarse", reuse=False), "coarse", "after early TLAST")
 
+    program_faults = not os.environ.get(PORT_FAULTS_ONLY_ENV)
     cases: list[tuple[str, bytes, int]] = []
     img = bytearray(coarse)
-    program_faults = not os.environ.get(PORT_FAULTS_ONLY_ENV)
     img[0] ^= 0x01
     cases.append(("bad magic", fix_crcs(img, payload=False), ERR.BAD_MAGIC))
     img = bytearray(coarse)
