@@ -134,9 +134,8 @@ class Env:
             self.job_addr[name] = mem_size
             mem_size += -(-len(image) // MIB) * MIB
         self.ram = FaultyRam(AxiReadBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=mem_size)
-        self.ram.ar_channel.set_pause_generator(pauses(self.rng, 0.3))
-        self.ram.r_channel.set_pause_generator(read_pauses(self.rng, 0.2, int(case.get("read_port_bits",
-                                                                                    CORE_READ_BITS))))
+        cocotb.start_soon(self.pause_ddr(pauses(self.rng, 0.3),
+                                         read_pauses(self.rng, 0.2, int(case.get("read_port_bits", CORE_READ_BITS)))))
         self.streaming = False
         for name, image in self.images.items():
             self.ram.write(self.addr[name], image)
@@ -146,6 +145,17 @@ class Env:
         self.ram.write(self.addr["input"], self.patch)
         self.timeout_ns = int(case["timeout_ns"])
         self.results: dict[str, Any] = {}
+
+    async def pause_ddr(self, ar_pauses: Iterator[bool], r_pauses: Iterator[bool]) -> None:
+        """The DDR's random pauses on AR and R, both set every clock by one coroutine: what a pause generator
+        on each channel does (the AR value drawn, then the R value, from the one generator, in the order the
+        two channels' generators drew them), at one Python resume a clock instead of two. The DDR runs
+        throughout a test, so this is the testbench's most frequent coroutine after the R channel's own."""
+        edge = RisingEdge(self.dut.clk)
+        for ar, r in zip(ar_pauses, r_pauses, strict=True):  # both endless
+            self.ram.ar_channel.pause = ar
+            self.ram.r_channel.pause = r
+            await edge
 
     def pauses(self, on: bool) -> None:
         """Random pauses on the register and stream channels. A pause generator costs a Python call per
