@@ -18,7 +18,7 @@ read the autocorrelation take, by default, one map over each axis's whole gradie
 
 ``estimate_many`` overlaps the host's preprocessing (reading, gray conversion, patch selection,
 input codes) of the next images with the backend's work on the current one, on worker threads (two
-images at once on a machine of two cores or more), and yields one ``Estimate`` or one ``Failure`` per
+images at once on a machine of two cores and 2 GB or more), and yields one ``Estimate`` or one ``Failure`` per
 image, in order: a bad image never stops the batch.
 
 An image is a path (``str``, ``pathlib.Path`` or a ``bytes`` file name), a numpy array (by the pixel
@@ -61,10 +61,24 @@ from blurgauge.model.nets.roles import CASCADE
 #: The core clock the board time is projected at: the PYNQ-Z2 fabric clock FCLK_CLK0 as the PYNQ
 #: base design sets it, and the clock of `blurgauge cost` (hw/compiler/cost.py); see docs/host.md.
 TARGET_CLOCK_MHZ = 100.0
-#: Images ``estimate_many`` prepares at once: both cores of a two-core machine (the PYNQ-Z2's ARM has two),
-#: 1.1-2.1x the images per second of one at a time here (docs/experiments.md, Experiment 39); each image in
-#: preparation holds its own temporaries, so more are left to the caller (``workers=``).
-DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
+#: The memory a machine needs for two images in preparation at once: two photos at the default pixel
+#: limit (50 Mpx, about 13 bytes per pixel each while prepared: 650 MB) beside the process.
+TWO_IMAGES_MEMORY = 2 << 30
+
+
+def _default_workers() -> int:
+    """Images ``estimate_many`` prepares at once: both cores of a two-core machine, 1.1-2.1x the images per
+    second of one at a time here (docs/experiments.md, Experiment 39), where two of the largest photos fit
+    in memory (``TWO_IMAGES_MEMORY``); else one. A 512 MB PYNQ-Z2 holds one 24 Mpx photo in preparation,
+    not two, so it prepares one at a time unless told ``workers=2`` (safe for a batch of small images)."""
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):  # no sysconf (Windows), or no such name
+        memory = 0
+    return 2 if (os.cpu_count() or 1) >= 2 and memory >= TWO_IMAGES_MEMORY else 1
+
+
+DEFAULT_WORKERS = _default_workers()
 
 ImageInput = str | Path | bytes | np.ndarray  # or a PIL image (not named here: Pillow loads lazily)
 
@@ -379,7 +393,7 @@ class Accelerator:
                       ahead: int = 2, workers: int | None = None) -> Iterator[Estimate | Failure]:
         """One Estimate or Failure per image, in order. While the backend works, ``workers`` images are
         prepared at a time on threads of their own (default ``DEFAULT_WORKERS``: 2 on a machine of two
-        cores or more, such as the PYNQ-Z2's ARM) and up to ``ahead`` prepared ones wait for the backend
+        cores or more and 2 GB of memory or more, else 1) and up to ``ahead`` prepared ones wait for the backend
         (numpy, Pillow, the simulator's pipe and the board's waits release the GIL, so they overlap). Each
         image in preparation holds its own temporaries, so two at once take twice the memory one takes.
         One path (``str`` or ``Path``), array or PIL image given instead of an iterable is one image."""

@@ -123,6 +123,22 @@ def test_two_workers_prepare_two_images_at_once_and_keep_their_order(golden, ima
         list(golden.estimate_many(images, workers=0))
 
 
+def test_two_images_at_once_only_where_two_of_the_largest_fit(monkeypatch):
+    from blurgauge.host import accelerator
+
+    page = 4096
+    monkeypatch.setattr(accelerator.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(accelerator.os, "sysconf", lambda name: page if name == "SC_PAGE_SIZE" else 512 * 2**20 // page)
+    assert accelerator._default_workers() == 1  # a 512 MB PYNQ-Z2
+    monkeypatch.setattr(accelerator.os, "sysconf", lambda name: page if name == "SC_PAGE_SIZE" else 2 * 2**30 // page)
+    assert accelerator._default_workers() == 2  # a 2 GB ZCU104, this machine
+    monkeypatch.setattr(accelerator.os, "cpu_count", lambda: 1)
+    assert accelerator._default_workers() == 1
+    monkeypatch.setattr(accelerator.os, "cpu_count", lambda: 2)
+    monkeypatch.delattr(accelerator.os, "sysconf")  # Windows
+    assert accelerator._default_workers() == 1
+
+
 def test_stopping_early_ends_the_worker(golden, images):
     many = golden.estimate_many(images * 5)
     first = next(many)
