@@ -232,6 +232,7 @@ def measure(rows: int, cols: int, repeats: int = 5) -> dict:
     with ThreadPoolExecutor(DEFAULT_WORKERS) as pool:
         batch_s = median_seconds(lambda: list(pool.map(decode_and_prepare, range(BATCH_IMAGES))), repeats)
     out["current"][BATCH] = batch_s / BATCH_IMAGES
+    out["batch_workers"] = DEFAULT_WORKERS
     out["codes_equal"] = bool(np.array_equal(out.pop("reference_codes"), out.pop("current_codes")))
     return out
 
@@ -260,19 +261,13 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _batch_workers() -> int:
-    from blurgauge.host.accelerator import DEFAULT_WORKERS
-
-    return DEFAULT_WORKERS
-
-
 def report(repeats: int = 5) -> list[dict]:
     """Measure every size, print the table, write build/bench/host-stages.json."""
     results = [measure(rows, cols, repeats) for rows, cols in SIZES]
     print(f"host preprocessing per image, by stage (median of {repeats} runs; reference = the direct "
           f"implementation, current = the product; same process, same images; {os.cpu_count()} CPU core(s) "
           "shared with other work; the batch row: the product's images "
-          f"{_batch_workers()} at a time, against the reference's one after the other):")
+          f"{results[0]['batch_workers']} at a time, against the reference's one after the other):")
     print(table(results))
     print("int8 codes of reference and current equal on every image: "
           f"{'yes' if all(r['codes_equal'] for r in results) else 'NO'}")

@@ -433,6 +433,14 @@ class Accelerator:
             # Up to ``workers`` images in preparation at once, handed on in the images' order.
             in_flight: collections.deque[concurrent.futures.Future] = collections.deque()
             pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="blurgauge-prepare")
+
+            def hand_on(keep: int) -> bool:
+                """Hand the oldest images on until ``keep`` are in preparation; False once the consumer stopped."""
+                while len(in_flight) > keep:
+                    if not put(in_flight.popleft().result()):
+                        return False
+                return True
+
             try:
                 for index, item in enumerate(items):
                     label = next(names, None) if names is not None else None
@@ -440,15 +448,11 @@ class Accelerator:
                         label = (os.fsdecode(item) if isinstance(item, str | bytes | os.PathLike)
                                  else f"array #{index}" if isinstance(item, np.ndarray) else f"image #{index}")
                     in_flight.append(pool.submit(prepared, item, label))
-                    if len(in_flight) >= workers and not put(in_flight.popleft().result()):
+                    if not hand_on(workers - 1):
                         return
-                while in_flight:
-                    if not put(in_flight.popleft().result()):
-                        return
+                hand_on(0)
             except BaseException as exc:  # the iterable itself failed: hand it to the consumer
-                while in_flight and not stop.is_set():  # the images before it first
-                    if not put(in_flight.popleft().result()):
-                        break
+                hand_on(0)  # the images before it first
                 failed.append(exc)
             finally:
                 for future in in_flight:
