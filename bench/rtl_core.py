@@ -4,9 +4,10 @@
     python -m bench.rtl_core --target zcu104      # width 64 on the 32 x 32 array (build/bench/rtl-zcu104.json)
 
 Runs the whole core in Verilator (sim/core_run.py) on a coarse and a fine program of the target's width with
-random weights, every handshake stalled at random, the DDR behind the target board's read port (pynq-z2:
-the Zynq-7000's 64-bit S_AXI_HP0, so a 128-bit beat at most every other cycle; ``--read-port-bits 128``
-gives the core's own width), the logits checked against golden; prints the per-layer
+random weights, every handshake stalled at random, the DDR behind the target board's read ports (pynq-z2:
+the Zynq-7000's 64-bit S_AXI_HP0 and HP1, each passing a 128-bit beat at most every other cycle, the core's
+bursts alternating between them; ``--read-port-bits 128`` gives the core's own width, ``--read-ports 1``
+one port), the logits checked against golden; prints the per-layer
 table of each pass, the coarse + fine total and the 3x3 convolutions' utilization per stage; then one image
 job (one start: coarse and fine on both axes' maps, read from DDR, the golden job's logits) with its cycles,
 MAC utilization per layer and overall, starts and bytes read from DDR; and writes them as JSON. Cycle counts
@@ -22,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 from blurgauge.hw import rtl_files, targets
-from blurgauge.sim.core_run import CHECKED, pass_summary, print_bench, run_target, run_target_job
+from blurgauge.sim.core_run import CHECKED, pass_summary, print_bench, run_target, run_target_job, target_params
 
 OUT = rtl_files.REPO / "build" / "bench"
 
@@ -36,25 +37,31 @@ def main(argv: list[str] | None = None) -> int:
                         help="bits a core cycle the DDR port behind the core's reads delivers: its width times its "
                              "clock over the core's (91: a 64-bit port at 142.86 MHz beside a 100 MHz core; default: "
                              "the target board's, hw/targets.py read_port_bits)")
+    parser.add_argument("--read-ports", type=int, choices=(1, 2), default=None,
+                        help="read masters of the core, each on its own DDR port (bg_core READ_PORTS; default: the "
+                             "target's, hw/targets.py)")
     args = parser.parse_args(argv)
     name = args.target
     target = targets.get(name)
     port = args.read_port_bits or target.read_port_bits
-    params, width, lanes = dict(target.core), target.width, target.lanes
-    print(f"{name}: DDR read port delivering {port} bits a core cycle (the core's master: 128 bits)")
+    params, width, lanes = target_params(target, args.read_ports), target.width, target.lanes
+    ports = params["READ_PORTS"]
+    print(f"{name}: {ports} DDR read port(s), each delivering {port} bits a core cycle (the core's masters: 128 bits)")
     with tempfile.TemporaryDirectory() as tmp:
-        results = run_target(Path(tmp), name, port)
+        results = run_target(Path(tmp), name, port, ports)
     with tempfile.TemporaryDirectory() as tmp:
-        job = run_target_job(Path(tmp), name, port)
+        job = run_target_job(Path(tmp), name, port, ports)
     for label in ("coarse pass", "fine pass (reuse_input)", CHECKED):
         print_bench(f"{label}, {name}: width {width}, P={lanes}", results[label]["bench"])
     summary = pass_summary(results, name, params, width)
     summary["read_port_bits"] = port
+    summary["read_ports"] = ports
     keys = ("cycles", "stall_cycles", "macs", "ideal_cycles", "utilization", "bytes_read", "starts", "ranges")
     summary["image"] = {kind: {**{k: job[kind][k] for k in keys}, **job[kind]["bench"]}
                         for kind in ("first", "vouched", "one_range")}
     OUT.mkdir(parents=True, exist_ok=True)
-    suffix = "" if port == target.read_port_bits else f"-port{port}"
+    suffix = ("" if port == target.read_port_bits else f"-port{port}") + \
+        ("" if ports == target.core["READ_PORTS"] else f"-ports{ports}")
     path = OUT / (("rtl" if name == targets.DEFAULT_TARGET else f"rtl-{name}") + suffix + ".json")
     path.write_text(json.dumps(summary, indent=1))
     total, checked = summary["total"], summary["payload_checked"]
@@ -77,8 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         if g["pass"] == "coarse+fine":
             print(f"coarse+fine, {g['stage']} 3x3 convs ({g['layers']} layers): {g['cycles']:,} cycles, "
                   f"MAC utilization {g['utilization']:.0%}")
-    command = f"python -m bench.rtl_core --target {name}" + (f" --read-port-bits {port}" if suffix else "")
-    print(f"written: {path.relative_to(rtl_files.REPO)}; DDR read port {port} bits a cycle; command: {command}")
+    command = f"python -m bench.rtl_core --target {name}" + \
+        (f" --read-port-bits {port}" if port != target.read_port_bits else "") + \
+        (f" --read-ports {ports}" if ports != target.core["READ_PORTS"] else "")
+    print(f"written: {path.relative_to(rtl_files.REPO)}; {ports} DDR read port(s) of {port} bits a cycle; "
+          f"command: {command}")
     return 0
 
 

@@ -24,9 +24,10 @@ REGS_SOURCES = ("bg_core_regs_pkg.sv", "bg_core_regs.sv")
 PACKAGES = (REGS_DIR / "bg_core_regs_pkg.sv", RTL_DIR / "bg_program_pkg.sv")
 
 #: The core's modules under hw/rtl/, one per file, leaves first; bg_core is the top.
-CORE_MODULES = ("bg_sdp_ram", "bg_axi_reader", "bg_read_arbiter", "bg_crc32", "bg_payload_crc", "bg_program_header",
-                "bg_layer_decode", "bg_weight_fetch", "bg_input_words", "bg_mac_array", "bg_requant", "bg_maxpool",
-                "bg_conv_addr_gen", "bg_stem_window", "bg_core_engine", "bg_core")
+CORE_MODULES = ("bg_sdp_ram", "bg_fifo", "bg_axi_reader", "bg_axi_read_interleave", "bg_read_arbiter", "bg_crc32",
+                "bg_payload_crc", "bg_program_header", "bg_layer_decode", "bg_weight_fetch", "bg_input_words",
+                "bg_mac_array", "bg_requant", "bg_maxpool", "bg_conv_addr_gen", "bg_stem_window", "bg_core_engine",
+                "bg_core")
 
 #: Verilator lint waivers of the generated register block.
 REGS_WAIVERS = REGS_DIR / "bg_core_regs.vlt"

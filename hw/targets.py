@@ -31,9 +31,10 @@ class Target:
     synth_options: tuple[str, ...] = field(default=())
     #: The PL clock a board build runs the core at, in MHz (``make bitstream``: hw/bitstream.py).
     clock_mhz: int = 100
-    #: The data width of the PS port through which the board design's core reads DDR (hw/boards/<board>/
-    #: ps.tcl, tested equal), clocked like the core: below the core's 128 bits, a 128-bit beat arrives at
-    #: most every 128 / read_port_bits cycles (``make bench-rtl`` models it).
+    #: The data width of each PS port through which the board design's core reads DDR (hw/boards/<board>/
+    #: ps.tcl, tested equal; core["READ_PORTS"] of them), clocked like the core: below the core's 128 bits,
+    #: a 128-bit beat arrives on a port at most every 128 / read_port_bits cycles (``make bench-rtl`` and the
+    #: RTL tests model it).
     read_port_bits: int = 128
 
     @property
@@ -50,10 +51,10 @@ TARGETS: dict[str, Target] = {
         part="XC7Z020 (Zynq-7020)",
         family="xc7",
         totals={"LUT": 53_200, "FF": 106_400, "DSP48E1": 220, "BRAM36": 140, "CARRY4": 13_300},
-        core={"LANES": 16, "SLOTS": 4, "SLOT_BYTES": 65536, "WBUF_TILES": 128, "DSP_PRODUCTS": 168},
+        core={"LANES": 16, "SLOTS": 4, "SLOT_BYTES": 65536, "WBUF_TILES": 128, "DSP_PRODUCTS": 168, "READ_PORTS": 2},
         width=16,
         clock_mhz=100,  # host/accelerator.py TARGET_CLOCK_MHZ: the board times the docs project
-        read_port_bits=64,  # S_AXI_HP0, the Zynq-7000's widest HP port, behind a SmartConnect
+        read_port_bits=64,  # S_AXI_HP0 and HP1, the Zynq-7000's widest HP ports, each behind a SmartConnect
     ),
     # The paper's width 64 on a 32 x 32 array for a ZCU104 (XCZU7EV, AMD DS891): every product in a DSP48E2,
     # 256 KiB slots (the stem's 64 x 64 x 64 output) and a weight buffer of two 256-tile blocks (conv5: 512
@@ -65,7 +66,7 @@ TARGETS: dict[str, Target] = {
         part="XCZU7EV (Zynq UltraScale+ EV)",
         family="xcup",
         totals={"LUT": 230_400, "FF": 460_800, "DSP48E2": 1_728, "BRAM36": 312, "URAM288": 96, "CARRY8": 28_800},
-        core={"LANES": 32, "SLOTS": 4, "SLOT_BYTES": 262144, "WBUF_TILES": 256, "DSP_PRODUCTS": 1024},
+        core={"LANES": 32, "SLOTS": 4, "SLOT_BYTES": 262144, "WBUF_TILES": 256, "DSP_PRODUCTS": 1024, "READ_PORTS": 1},
         width=64,
         synth_options=("-uram",),
         clock_mhz=200,  # the figure docs/core-rtl.md quotes; met timing only a Vivado run can show

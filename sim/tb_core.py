@@ -4,9 +4,11 @@
 * input patch: AxiStreamSource on s_axis_* (LANES bytes per beat, random pauses), or from DDR with
   CTRL.input_from_memory (the patch at INPUT_ADDR, read through m_axi_*);
 * DDR: an AxiRamRead on m_axi_* (random pauses on AR and R) holding program images packed by
-  blurgauge.hw.compiler.program.pack; a subclass answers SLVERR on a chosen address range. The case's
-  ``read_port_bits`` (default 128) models a narrower board port behind the core's 128-bit master, in bits
-  per core cycle: R beats 128 / read_port_bits cycles apart on average (``read_pauses``).
+  blurgauge.hw.compiler.program.pack, and with READ_PORTS = 2 a second one on m1_axi_* over the same
+  memory (its own random pauses); a subclass answers SLVERR on a chosen address range, on either port.
+  The case's ``read_port_bits`` (default 128) models a narrower board port behind each of the core's
+  128-bit masters, in bits per core cycle: R beats 128 / read_port_bits cycles apart on average
+  (``read_pauses``).
 
 The pytest process (tests/sim/test_rtl_core.py) builds the programs (TensorFlow), fills them with random
 weights, computes the expected logits with blurgauge.hw.compiler.golden.run_program and hands everything over in a
@@ -32,7 +34,7 @@ from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiReadBus, AxiResp, AxiStreamBus, AxiStreamFrame, AxiStreamSource
 from cocotbext.axi.axi_ram import AxiRamRead
 
-from blurgauge.hw import verilator
+from blurgauge.hw import targets, verilator
 from blurgauge.hw.compiler.program import FORMAT_VERSION
 from blurgauge.hw.regs import core_regs as regs
 from blurgauge.sim import harness
@@ -42,6 +44,8 @@ RESULTS_ENV = "BG_CORE_RESULTS"  # JSON written here: cycle counts of the good r
 PRM = verilator.params()
 LANES = PRM.get("LANES", 16)
 SLOTS = PRM.get("SLOTS", 4)
+# bg_core's default is the default target's (tests/hw/test_boards.py keeps them equal)
+READ_PORTS = PRM.get("READ_PORTS", targets.get(targets.DEFAULT_TARGET).core["READ_PORTS"])
 ERR = regs.ErrorCode
 ST = regs.FIELDS["STATUS"]
 CTRL_START, CTRL_SOFT_RESET, CTRL_REUSE, CTRL_IRQ = 1, 2, 4, 8
@@ -90,6 +94,35 @@ class FaultyRam(AxiRamRead):
         return await super()._read(address, length)
 
 
+class Ddr:
+    """The board's DDR as the core sees it: one memory behind each of the core's READ_PORTS read masters
+    (m_axi_*, m1_axi_*), each port a FaultyRam over the same bytes. ``fault`` fails reads in a range on
+    every port; ``bytes_read`` counts both."""
+
+    PREFIXES = ("m_axi", "m1_axi")
+
+    def __init__(self, dut: Any, size: int, ports: int) -> None:
+        first = FaultyRam(AxiReadBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=size)
+        self.ports = [first] + [FaultyRam(AxiReadBus.from_prefix(dut, prefix), dut.clk, dut.rst, mem=first.mem)
+                                for prefix in self.PREFIXES[1:ports]]
+
+    def write(self, address: int, data: bytes) -> None:
+        self.ports[0].write(address, data)
+
+    @property
+    def fault(self) -> range | None:
+        return self.ports[0].fault
+
+    @fault.setter
+    def fault(self, where: range | None) -> None:
+        for port in self.ports:
+            port.fault = where
+
+    @property
+    def bytes_read(self) -> int:
+        return sum(port.bytes_read for port in self.ports)
+
+
 def pauses(rng: random.Random, prob: float) -> Iterator[bool]:
     while True:
         yield rng.random() < prob
@@ -116,7 +149,7 @@ def read_pauses(rng: random.Random, prob: float, port_bits: int = CORE_READ_BITS
 class Env:
     def __init__(self, dut: Any, case: dict, seed: int) -> None:
         self.dut, self.case = dut, case
-        for bus in ("s_axil", "s_axis", "m_axi"):  # one INFO line per burst and access costs time
+        for bus in ("s_axil", "s_axis", *Ddr.PREFIXES):  # one INFO line per burst and access costs time
             logging.getLogger(f"cocotb.{dut._name}.{bus}").setLevel(logging.WARNING)
         self.rng = random.Random(seed)
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
@@ -133,9 +166,10 @@ class Env:
         for name, image in self.job_images.items():
             self.job_addr[name] = mem_size
             mem_size += -(-len(image) // MIB) * MIB
-        self.ram = FaultyRam(AxiReadBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=mem_size)
-        cocotb.start_soon(self.pause_ddr(pauses(self.rng, 0.3),
-                                         read_pauses(self.rng, 0.2, int(case.get("read_port_bits", CORE_READ_BITS)))))
+        self.ram = Ddr(dut, mem_size, READ_PORTS)
+        port_bits = int(case.get("read_port_bits", CORE_READ_BITS))
+        cocotb.start_soon(self.pause_ddr([(pauses(self.rng, 0.3), read_pauses(self.rng, 0.2, port_bits))
+                                          for _ in self.ram.ports]))
         self.streaming = False
         for name, image in self.images.items():
             self.ram.write(self.addr[name], image)
@@ -146,15 +180,17 @@ class Env:
         self.timeout_ns = int(case["timeout_ns"])
         self.results: dict[str, Any] = {}
 
-    async def pause_ddr(self, ar_pauses: Iterator[bool], r_pauses: Iterator[bool]) -> None:
-        """The DDR's random pauses on AR and R, both set every clock by one coroutine: what a pause generator
-        on each channel does (the AR value drawn, then the R value, from the one generator, in the order the
-        two channels' generators drew them), at one Python resume a clock instead of two. The DDR runs
-        throughout a test, so this is the testbench's most frequent coroutine after the R channel's own."""
+    async def pause_ddr(self, port_pauses: list[tuple[Iterator[bool], Iterator[bool]]]) -> None:
+        """The DDR's random pauses on AR and R of every port, all set every clock by one coroutine: what a
+        pause generator on each channel does (per port the AR value drawn, then the R value, in the order
+        the channels' generators drew them), at one Python resume a clock instead of two per port. The DDR
+        runs throughout a test, so this is the testbench's most frequent coroutine after the R channels'."""
         edge = RisingEdge(self.dut.clk)
-        for ar, r in zip(ar_pauses, r_pauses, strict=True):  # both endless
-            self.ram.ar_channel.pause = ar
-            self.ram.r_channel.pause = r
+        channels = [(ram.ar_channel, ram.r_channel) for ram in self.ram.ports]
+        while True:
+            for (ar_channel, r_channel), (ar, r) in zip(channels, port_pauses, strict=True):
+                ar_channel.pause = next(ar)
+                r_channel.pause = next(r)
             await edge
 
     def pauses(self, on: bool) -> None:

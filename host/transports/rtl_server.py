@@ -14,7 +14,8 @@ Two parts:
   bg_core with Verilator through sim/harness.py (reused from build/sim/ when unchanged) and runs the
   cocotb test ``serve`` of this module in it;
 * ``serve`` (inside the simulator): clock and reset, cocotbext-axi models of the bus around the core
-  (AxiLiteMaster on s_axil_*, AxiRamRead as DDR on m_axi_*, AxiStreamSource on s_axis_*), then a
+  (AxiLiteMaster on s_axil_*, AxiRamRead as DDR on m_axi_* and over the same bytes on m1_axi_*, the
+  second read master's port, AxiStreamSource on s_axis_*), then a
   loop over the host's requests on a ``multiprocessing.connection`` socket:
 
   ``("read32", offset)`` -> int, ``("write32", offset, value)``, ``("alloc", nbytes)`` -> address,
@@ -142,11 +143,13 @@ if cocotb is not None:
         Clock(dut.clk, CLOCK_NS, unit="ns", impl="gpi").start()
         dut.rst.value = 1
         dut.s_axis_tvalid.value = 0
-        for bus in ("s_axil", "m_axi", "s_axis"):
+        for bus in ("s_axil", "m_axi", "m1_axi", "s_axis"):
             # cocotbext-axi logs every transaction at INFO: a line per weight burst costs simulation speed.
             logging.getLogger(f"cocotb.{dut._name}.{bus}").setLevel(logging.WARNING)
         axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
         ram = AxiRamRead(AxiReadBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=RAM_BYTES)
+        # the second read master's port (bg_core READ_PORTS = 2): the same DDR; idle with READ_PORTS = 1
+        AxiRamRead(AxiReadBus.from_prefix(dut, "m1_axi"), dut.clk, dut.rst, mem=ram.mem)
         stream = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk, dut.rst)
         await ClockCycles(dut.clk, 5)
         dut.rst.value = 0

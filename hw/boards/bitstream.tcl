@@ -20,6 +20,6 @@ source [file join $here lib.tcl]
 source [file join $here $bg(board) ps.tcl]
 
 bg_create_project
-set ps [bg_create_ps $bg(clock_mhz) $bg(board_preset)]
+set ps [bg_create_ps $bg(clock_mhz) $bg(board_preset) [bg_read_ports]]
 bg_create_system $ps
 bg_build_and_export

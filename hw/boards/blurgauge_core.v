@@ -12,6 +12,8 @@
 //   * S_AXIS  AXI4-Stream slave, LANES bytes per beat, TLAST, no TKEEP: the streamed input patch;
 //   * M_AXI   AXI4 master, read only (no write-channel ports), 128-bit data, 1-bit ID: programs,
 //             weights and, with CTRL.input_from_memory, the input patch, all from DDR;
+//   * M1_AXI  the same again: with READ_PORTS = 2 the core's bursts alternate between M_AXI and M1_AXI,
+//             each on its own PS port (hw/boards/lib.tcl); with READ_PORTS = 1 it stays idle;
 //   * aclk    the one clock of all three buses;
 //   * aresetn active-low reset, as a processor system reset (proc_sys_reset) gives it;
 //   * irq     level-high interrupt: STATUS.done while CTRL.irq_enable is set.
@@ -32,12 +34,13 @@ module blurgauge_core #(
     parameter WBUF_TILES   = 128,    // P x P tiles of one output block, a power of two 2..65536
     parameter ADDR_W       = 32,     // AXI4 address width, 32..64
     parameter MAX_BURST    = 16,     // AXI4 burst length in beats, 1..256
-    parameter OUTSTANDING  = 4,      // AXI4 read bursts in flight, 1..15
+    parameter OUTSTANDING  = 4,      // AXI4 read bursts in flight, 1..15 (over both ports)
+    parameter READ_PORTS   = 2,      // AXI4 read masters: 1 (M_AXI) or 2 (M_AXI, M1_AXI)
     parameter STEM_K       = 7,      // kernel side of the taps-on-lanes stem layer, 1..8
     parameter DSP_PRODUCTS = 168     // MAC array products built in DSP blocks, 0..4096
 ) (
     (* X_INTERFACE_INFO = "xilinx.com:signal:clock:1.0 aclk CLK" *)
-    (* X_INTERFACE_PARAMETER = "ASSOCIATED_BUSIF S_AXIL:S_AXIS:M_AXI, ASSOCIATED_RESET aresetn" *)
+    (* X_INTERFACE_PARAMETER = "ASSOCIATED_BUSIF S_AXIL:S_AXIS:M_AXI:M1_AXI, ASSOCIATED_RESET aresetn" *)
     input  wire                 aclk,
     (* X_INTERFACE_INFO = "xilinx.com:signal:reset:1.0 aresetn RST" *)
     (* X_INTERFACE_PARAMETER = "POLARITY ACTIVE_LOW" *)
@@ -132,6 +135,43 @@ module blurgauge_core #(
     (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M_AXI RREADY" *)
     output wire                 m_axi_rready,
 
+    // second AXI4 read master: every other burst with READ_PORTS = 2, idle with 1 (then left unconnected)
+    (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M1_AXI ARID" *)
+    (* X_INTERFACE_PARAMETER = "PROTOCOL AXI4, READ_WRITE_MODE READ_ONLY, DATA_WIDTH 128, ID_WIDTH 1" *)
+    output wire [0:0]           m1_axi_arid,
+    (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M1_AXI ARADDR" *)
+    output wire [ADDR_W-1:0]    m1_axi_araddr,
+    (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M1_AXI ARLEN" *)
+    output wire [7:0]           m1_axi_arlen,
+    (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M1_AXI ARSIZE" *)
+    output wire [2:0]           m1_axi_arsize,
+    (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M1_AXI ARBURST" *)
+    output wire [1:0]           m1_axi_arburst,
+    (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M1_AXI ARLOCK" *)
+    output wire [0:0]           m1_axi_arlock,
+    (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M1_AXI ARCACHE" *)
+    output wire [3:0]           m1_axi_arcache,
+    (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M1_AXI ARPROT" *)
+    output wire [2:0]           m1_axi_arprot,
+    (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M1_AXI ARQOS" *)
+    output wire [3:0]           m1_axi_arqos,
+    (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M1_AXI ARVALID" *)
+    output wire                 m1_axi_arvalid,
+    (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M1_AXI ARREADY" *)
+    input  wire                 m1_axi_arready,
+    (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M1_AXI RID" *)
+    input  wire [0:0]           m1_axi_rid,
+    (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M1_AXI RDATA" *)
+    input  wire [127:0]         m1_axi_rdata,
+    (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M1_AXI RRESP" *)
+    input  wire [1:0]           m1_axi_rresp,
+    (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M1_AXI RLAST" *)
+    input  wire                 m1_axi_rlast,
+    (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M1_AXI RVALID" *)
+    input  wire                 m1_axi_rvalid,
+    (* X_INTERFACE_INFO = "xilinx.com:interface:aximm:1.0 M1_AXI RREADY" *)
+    output wire                 m1_axi_rready,
+
     (* X_INTERFACE_INFO = "xilinx.com:signal:interrupt:1.0 irq INTERRUPT" *)
     (* X_INTERFACE_PARAMETER = "SENSITIVITY LEVEL_HIGH" *)
     output wire                 irq
@@ -153,10 +193,15 @@ module blurgauge_core #(
     assign m_axi_arcache = 4'b0011;
     assign m_axi_arprot  = 3'b000;
     assign m_axi_arqos   = 4'b0000;
+    assign m1_axi_arlock  = 1'b0;
+    assign m1_axi_arcache = 4'b0011;
+    assign m1_axi_arprot  = 3'b000;
+    assign m1_axi_arqos   = 4'b0000;
 
     bg_core #(
         .LANES(LANES), .SLOTS(SLOTS), .SLOT_BYTES(SLOT_BYTES), .WBUF_TILES(WBUF_TILES), .ADDR_W(ADDR_W),
-        .MAX_BURST(MAX_BURST), .OUTSTANDING(OUTSTANDING), .STEM_K(STEM_K), .DSP_PRODUCTS(DSP_PRODUCTS)
+        .MAX_BURST(MAX_BURST), .OUTSTANDING(OUTSTANDING), .READ_PORTS(READ_PORTS), .STEM_K(STEM_K),
+        .DSP_PRODUCTS(DSP_PRODUCTS)
     ) u_core (
         .clk(aclk), .rst(rst),
         .s_axil_awready(s_axil_awready), .s_axil_awvalid(s_axil_awvalid), .s_axil_awaddr(s_axil_awaddr),
@@ -173,6 +218,11 @@ module blurgauge_core #(
         .m_axi_arready(m_axi_arready), .m_axi_rid(m_axi_rid), .m_axi_rdata(m_axi_rdata),
         .m_axi_rresp(m_axi_rresp), .m_axi_rlast(m_axi_rlast), .m_axi_rvalid(m_axi_rvalid),
         .m_axi_rready(m_axi_rready),
+        .m1_axi_arid(m1_axi_arid), .m1_axi_araddr(m1_axi_araddr), .m1_axi_arlen(m1_axi_arlen),
+        .m1_axi_arsize(m1_axi_arsize), .m1_axi_arburst(m1_axi_arburst), .m1_axi_arvalid(m1_axi_arvalid),
+        .m1_axi_arready(m1_axi_arready), .m1_axi_rid(m1_axi_rid), .m1_axi_rdata(m1_axi_rdata),
+        .m1_axi_rresp(m1_axi_rresp), .m1_axi_rlast(m1_axi_rlast), .m1_axi_rvalid(m1_axi_rvalid),
+        .m1_axi_rready(m1_axi_rready),
         .irq(irq)
     );
 

@@ -2,12 +2,14 @@
 #
 #   PS master (registers) -> smartconnect_ctrl -> bg_core_0/S_AXIL
 #   bg_core_0/M_AXI (128-bit AXI4, read only) -> smartconnect_mem -> PS high-performance slave (DDR)
+#   bg_core_0/M1_AXI (READ_PORTS = 2: every other burst) -> smartconnect_mem1 -> a second PS HP slave
 #   PS PL clock -> every aclk; PS PL reset -> proc_sys_reset -> the SmartConnects and bg_core_0
 #   bg_core_0/irq -> the PS's first fabric interrupt line
 #
 # No DMA: the core reads its programs, weights and input patch from DDR through its own master. The
 # S_AXIS input stays unconnected (IP Integrator ties an unconnected input to 0: no stream beats).
-# Each board's ps.tcl provides `bg_create_ps`, which returns a dict naming its PS pins (see there).
+# Each board's ps.tcl provides `bg_create_ps`, which returns a dict naming its PS pins (see there) and
+# enables a second HP port when the core reads through two (READ_PORTS, from hw/targets.py).
 # Every command used here is documented in UG835 (Tcl commands) and UG994 (IP Integrator); docs/board.md
 # lists them.
 
@@ -24,6 +26,14 @@ proc bg_latest_ipdef {name} {
         error "blurgauge: the IP catalog has no xilinx.com:ip:${name}; is this a complete Vivado install?"
     }
     return [lindex $defs end]
+}
+
+proc bg_read_ports {} {
+    # The core's read masters: 1 or 2 (bg_core's READ_PORTS; hw/targets.py sets it in bg(params)).
+    global bg
+    set ports [expr {[dict exists $bg(params) READ_PORTS] ? [dict get $bg(params) READ_PORTS] : 1}]
+    if {$ports != 1 && $ports != 2} { error "blurgauge: READ_PORTS must be 1 or 2, not $ports" }
+    return $ports
 }
 
 proc bg_create_project {} {
@@ -81,18 +91,34 @@ proc bg_create_system {ps} {
     connect_bd_intf_net [get_bd_intf_pins smartconnect_ctrl/M00_AXI] [get_bd_intf_pins $bg_core_name/S_AXIL]
     connect_bd_intf_net [get_bd_intf_pins $bg_core_name/M_AXI] [get_bd_intf_pins smartconnect_mem/S00_AXI]
     connect_bd_intf_net [get_bd_intf_pins smartconnect_mem/M00_AXI] [bg_intf_pin $ps hp_slave]
+    set mem_interconnects [list smartconnect_mem]
+    set hp_clocks [list [bg_pin $ps hp_aclk]]
+    if {[bg_read_ports] == 2} {
+        # The second read master on a second HP port through its own SmartConnect: both ports map all
+        # of DDR, so one SmartConnect with two masters would see the same addresses twice.
+        set sc_mem1 [create_bd_cell -type ip -vlnv [bg_latest_ipdef smartconnect] smartconnect_mem1]
+        set_property -dict [list CONFIG.NUM_SI 1 CONFIG.NUM_MI 1] $sc_mem1
+        connect_bd_intf_net [get_bd_intf_pins $bg_core_name/M1_AXI] [get_bd_intf_pins smartconnect_mem1/S00_AXI]
+        connect_bd_intf_net [get_bd_intf_pins smartconnect_mem1/M00_AXI] [bg_intf_pin $ps hp1_slave]
+        lappend mem_interconnects smartconnect_mem1
+        lappend hp_clocks [bg_pin $ps hp1_aclk]
+    }
+    set sc_clocks [list [get_bd_pins smartconnect_ctrl/aclk]]
+    set sc_resets [list [get_bd_pins smartconnect_ctrl/aresetn]]
+    foreach sc $mem_interconnects {
+        lappend sc_clocks [get_bd_pins $sc/aclk]
+        lappend sc_resets [get_bd_pins $sc/aresetn]
+    }
 
     # One clock for everything: the PS's PL clock at hw/targets.py's frequency.
     connect_bd_net [bg_pin $ps pl_clk] \
-        [bg_pin $ps gp_aclk] [bg_pin $ps hp_aclk] \
-        [get_bd_pins smartconnect_ctrl/aclk] [get_bd_pins smartconnect_mem/aclk] \
+        [bg_pin $ps gp_aclk] {*}$hp_clocks {*}$sc_clocks \
         [get_bd_pins proc_sys_reset_0/slowest_sync_clk] [get_bd_pins $bg_core_name/aclk]
 
     # Reset: the PS's PL reset through proc_sys_reset, which synchronises it to the clock; the
     # interconnect reset for the SmartConnects, the peripheral reset for the core (PG164).
     connect_bd_net [bg_pin $ps pl_resetn] [get_bd_pins proc_sys_reset_0/ext_reset_in]
-    connect_bd_net [get_bd_pins proc_sys_reset_0/interconnect_aresetn] \
-        [get_bd_pins smartconnect_ctrl/aresetn] [get_bd_pins smartconnect_mem/aresetn]
+    connect_bd_net [get_bd_pins proc_sys_reset_0/interconnect_aresetn] {*}$sc_resets
     connect_bd_net [get_bd_pins proc_sys_reset_0/peripheral_aresetn] [get_bd_pins $bg_core_name/aresetn]
 
     # Interrupt straight to the PS's first fabric interrupt line, no AXI interrupt controller: PYNQ
@@ -108,6 +134,11 @@ proc bg_create_system {ps} {
     set ddr_seg [get_bd_addr_segs [dict get $ps cell]/[dict get $ps ddr_segment]]
     if {[llength $ddr_seg] != 1} { error "blurgauge: expected one DDR segment [dict get $ps ddr_segment], found '$ddr_seg'" }
     assign_bd_address -target_address_space [get_bd_addr_spaces $bg_core_name/M_AXI] $ddr_seg
+    if {[bg_read_ports] == 2} {
+        set ddr1_seg [get_bd_addr_segs [dict get $ps cell]/[dict get $ps ddr1_segment]]
+        if {[llength $ddr1_seg] != 1} { error "blurgauge: expected one DDR segment [dict get $ps ddr1_segment], found '$ddr1_seg'" }
+        assign_bd_address -target_address_space [get_bd_addr_spaces $bg_core_name/M1_AXI] $ddr1_seg
+    }
 
     validate_bd_design
     save_bd_design

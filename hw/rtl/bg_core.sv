@@ -9,6 +9,8 @@
 //     With CTRL.input_from_memory the patch comes from DDR at INPUT_ADDR instead (same bytes, same order,
 //     through the AXI4 read master and bg_input_words), and a board design needs no DMA.
 //   * AXI4 read master m_axi_*: 128-bit data, INCR bursts of up to MAX_BURST beats (bg_axi_reader).
+//     With READ_PORTS = 2 a second read master m1_axi_* takes every other burst (bg_axi_read_interleave),
+//     for boards whose memory ports are narrower than the core's 128 bits; with 1 it is idle (arvalid low).
 //   * irq: STATUS.done & CTRL.irq_enable, level.
 //
 // A run (CTRL.start), sequenced by the state machine below (docs/core-rtl.md, "A run: the sequencer"):
@@ -46,7 +48,8 @@ module bg_core
                                         // buffer holds two blocks: one computes while the next loads)
     parameter int ADDR_W     = 32,      // AXI4 address width, 32..64
     parameter int MAX_BURST  = 16,      // AXI4 burst length in beats, 1..256
-    parameter int OUTSTANDING = 4,      // AXI4 read bursts in flight, 1..15
+    parameter int OUTSTANDING = 4,      // AXI4 read bursts in flight, 1..15 (over both ports)
+    parameter int READ_PORTS = 2,       // AXI4 read masters, 1 (m_axi) or 2 (m_axi, m1_axi: bursts alternate)
     parameter int STEM_K     = 7,       // kernel side of the taps-on-lanes stem layer, 1..8
     parameter int DSP_PRODUCTS = 168    // MAC array products built in DSP48E1 (the rest in LUTs), 0..4096
                                         // (bg_mac_array): the default fits the Zynq-7020's 220 DSP48E1
@@ -96,6 +99,21 @@ module bg_core
     input  wire                 m_axi_rvalid,
     output logic                m_axi_rready,
 
+    // second AXI4 read master (READ_PORTS = 2: every other burst of the first's requests)
+    output logic [0:0]          m1_axi_arid,
+    output logic [ADDR_W-1:0]   m1_axi_araddr,
+    output logic [7:0]          m1_axi_arlen,
+    output logic [2:0]          m1_axi_arsize,
+    output logic [1:0]          m1_axi_arburst,
+    output logic                m1_axi_arvalid,
+    input  wire                 m1_axi_arready,
+    input  wire  [0:0]          m1_axi_rid,
+    input  wire  [127:0]        m1_axi_rdata,
+    input  wire  [1:0]          m1_axi_rresp,
+    input  wire                 m1_axi_rlast,
+    input  wire                 m1_axi_rvalid,
+    output logic                m1_axi_rready,
+
     output logic                irq
 );
 
@@ -105,6 +123,9 @@ module bg_core
     end
     if (LANES != 4 && LANES != 8 && LANES != 16 && LANES != 32 && LANES != 64) begin : g_bad_lanes
         $error("bg_core: LANES must be 4, 8, 16, 32 or 64");
+    end
+    if (READ_PORTS != 1 && READ_PORTS != 2) begin : g_bad_read_ports
+        $error("bg_core: READ_PORTS must be 1 or 2");
     end
 
     localparam int P   = LANES;
@@ -301,16 +322,71 @@ module bg_core
         .m_req_valid(m_req_valid), .m_req_ready(m_req_ready), .m_req_addr(m_req_addr), .m_req_beats(m_req_beats),
         .m_out_valid(rd_valid), .m_out_ready(rd_ready), .owner_b(cur_crc));
 
+    // the reader's AXI4 read channels, before the ports
+    logic [0:0]        r_arid, r_rid;
+    logic [ADDR_W-1:0] r_araddr;
+    logic [7:0]        r_arlen;
+    logic [2:0]        r_arsize;
+    logic [1:0]        r_arburst, r_rresp;
+    logic              r_arvalid, r_arready, r_rlast, r_rvalid, r_rready;
+    logic [127:0]      r_rdata;
+
     bg_axi_reader #(.ADDR_W(ADDR_W), .MAX_BURST(MAX_BURST), .OUTSTANDING(OUTSTANDING)) u_reader (
         .clk(clk), .rst(rst),
         .req_valid(m_req_valid), .req_ready(m_req_ready), .req_addr(m_req_addr), .req_beats(m_req_beats),
         .out_valid(rd_valid), .out_ready(rd_ready), .out_data(rd_data), .out_last(rd_last),
         .cancel(cancel), .err(rd_err), .busy(rd_busy), .waiting(rd_waiting),
-        .m_axi_arid(m_axi_arid), .m_axi_araddr(m_axi_araddr), .m_axi_arlen(m_axi_arlen),
-        .m_axi_arsize(m_axi_arsize), .m_axi_arburst(m_axi_arburst), .m_axi_arvalid(m_axi_arvalid),
-        .m_axi_arready(m_axi_arready), .m_axi_rid(m_axi_rid), .m_axi_rresp(m_axi_rresp),
-        .m_axi_rdata(m_axi_rdata), .m_axi_rlast(m_axi_rlast), .m_axi_rvalid(m_axi_rvalid),
-        .m_axi_rready(m_axi_rready));
+        .m_axi_arid(r_arid), .m_axi_araddr(r_araddr), .m_axi_arlen(r_arlen),
+        .m_axi_arsize(r_arsize), .m_axi_arburst(r_arburst), .m_axi_arvalid(r_arvalid),
+        .m_axi_arready(r_arready), .m_axi_rid(r_rid), .m_axi_rresp(r_rresp),
+        .m_axi_rdata(r_rdata), .m_axi_rlast(r_rlast), .m_axi_rvalid(r_rvalid),
+        .m_axi_rready(r_rready));
+
+    // The reader's bursts: onto m_axi_* as they are, or alternately onto m_axi_* and m1_axi_*.
+    if (READ_PORTS == 2) begin : g_two_ports
+        bg_axi_read_interleave #(.ADDR_W(ADDR_W), .FIFO_BEATS(2 ** $clog2(2 * MAX_BURST))) u_interleave (
+            .clk(clk), .rst(rst),
+            .s_axi_arid(r_arid), .s_axi_araddr(r_araddr), .s_axi_arlen(r_arlen), .s_axi_arsize(r_arsize),
+            .s_axi_arburst(r_arburst), .s_axi_arvalid(r_arvalid), .s_axi_arready(r_arready),
+            .s_axi_rid(r_rid), .s_axi_rdata(r_rdata), .s_axi_rresp(r_rresp), .s_axi_rlast(r_rlast),
+            .s_axi_rvalid(r_rvalid), .s_axi_rready(r_rready),
+            .m0_axi_arid(m_axi_arid), .m0_axi_araddr(m_axi_araddr), .m0_axi_arlen(m_axi_arlen),
+            .m0_axi_arsize(m_axi_arsize), .m0_axi_arburst(m_axi_arburst), .m0_axi_arvalid(m_axi_arvalid),
+            .m0_axi_arready(m_axi_arready), .m0_axi_rid(m_axi_rid), .m0_axi_rdata(m_axi_rdata),
+            .m0_axi_rresp(m_axi_rresp), .m0_axi_rlast(m_axi_rlast), .m0_axi_rvalid(m_axi_rvalid),
+            .m0_axi_rready(m_axi_rready),
+            .m1_axi_arid(m1_axi_arid), .m1_axi_araddr(m1_axi_araddr), .m1_axi_arlen(m1_axi_arlen),
+            .m1_axi_arsize(m1_axi_arsize), .m1_axi_arburst(m1_axi_arburst), .m1_axi_arvalid(m1_axi_arvalid),
+            .m1_axi_arready(m1_axi_arready), .m1_axi_rid(m1_axi_rid), .m1_axi_rdata(m1_axi_rdata),
+            .m1_axi_rresp(m1_axi_rresp), .m1_axi_rlast(m1_axi_rlast), .m1_axi_rvalid(m1_axi_rvalid),
+            .m1_axi_rready(m1_axi_rready));
+    end else begin : g_one_port
+        assign m_axi_arid    = r_arid;
+        assign m_axi_araddr  = r_araddr;
+        assign m_axi_arlen   = r_arlen;
+        assign m_axi_arsize  = r_arsize;
+        assign m_axi_arburst = r_arburst;
+        assign m_axi_arvalid = r_arvalid;
+        assign r_arready     = m_axi_arready;
+        assign r_rid         = m_axi_rid;
+        assign r_rdata       = m_axi_rdata;
+        assign r_rresp       = m_axi_rresp;
+        assign r_rlast       = m_axi_rlast;
+        assign r_rvalid      = m_axi_rvalid;
+        assign m_axi_rready  = r_rready;
+        // the second master asks for nothing and takes no data
+        assign m1_axi_arid    = 1'b0;
+        assign m1_axi_araddr  = '0;
+        assign m1_axi_arlen   = 8'd0;
+        assign m1_axi_arsize  = 3'd4;
+        assign m1_axi_arburst = 2'b01;
+        assign m1_axi_arvalid = 1'b0;
+        assign m1_axi_rready  = 1'b0;
+        /* verilator lint_off UNUSEDSIGNAL */
+        logic unused_m1;
+        assign unused_m1 = ^{m1_axi_arready, m1_axi_rid, m1_axi_rdata, m1_axi_rresp, m1_axi_rlast, m1_axi_rvalid};
+        /* verilator lint_on UNUSEDSIGNAL */
+    end
 
     // ---- header parser ----
     logic        hdr_start, hdr_ready, hdr_done;

@@ -31,7 +31,7 @@ from tests.hw.vivado_fake import FakeVivado, Module, VivadoError
 
 WRAPPER = rtl_files.WRAPPER
 CORE_SV = rtl_files.RTL_DIR / "bg_core.sv"
-BUS_INTERFACES = {"S_AXIL": "aximm", "S_AXIS": "axis", "M_AXI": "aximm"}
+BUS_INTERFACES = {"S_AXIL": "aximm", "S_AXIS": "axis", "M_AXI": "aximm", "M1_AXI": "aximm"}
 
 
 def wrapper() -> Module:
@@ -110,7 +110,7 @@ def test_wrapper_ports_are_the_core_ports() -> None:
     aclk/aresetn; the wrapper adds only the constant AXI4 read-channel signals an HP port takes."""
     core_text = re.search(r"\)\s*\((.*?)\);", CORE_SV.read_text(), re.S)[1]
     core_ports = set(re.findall(r"(?:input|output)\s+(?:wire|logic)\s*(?:\[[^\]]*\]\s*)?(\w+)", core_text))
-    added = {"m_axi_arlock", "m_axi_arcache", "m_axi_arprot", "m_axi_arqos"}
+    added = {f"{m}_axi_{s}" for m in ("m", "m1") for s in ("arlock", "arcache", "arprot", "arqos")}
     assert wrapper().ports == (core_ports - {"clk", "rst"}) | {"aclk", "aresetn"} | added
 
 
@@ -119,9 +119,10 @@ def test_every_port_is_in_an_interface() -> None:
     assert set(attrs) == wrapper().ports, f"ports without X_INTERFACE_INFO: {wrapper().ports - set(attrs)}"
     for port, attr in attrs.items():
         vlnv, interface, logical = attr["X_INTERFACE_INFO"].split()
-        if port.startswith(("s_axil_", "s_axis_", "m_axi_")):
+        if port.startswith(("s_axil_", "s_axis_", "m_axi_", "m1_axi_")):
             prefix = port.split("_", 2)[0] + "_" + port.split("_", 2)[1]
-            assert interface == {"s_axil": "S_AXIL", "s_axis": "S_AXIS", "m_axi": "M_AXI"}[prefix], port
+            assert interface == {"s_axil": "S_AXIL", "s_axis": "S_AXIS", "m_axi": "M_AXI",
+                                 "m1_axi": "M1_AXI"}[prefix], port
             assert vlnv == f"xilinx.com:interface:{BUS_INTERFACES[interface]}:1.0", port
             assert logical == port.rsplit("_", 1)[1].upper(), port  # s_axil_awaddr -> AWADDR
         else:
@@ -152,11 +153,13 @@ def test_bus_interface_parameters() -> None:
     assert params["S_AXIL"]["PROTOCOL"] == "AXI4LITE" and params["S_AXIL"]["ADDR_WIDTH"] == width
     assert re.search(rf"input\s+wire\s+\[{int(width) - 1}:0\]\s+s_axil_awaddr", rtl_files.WRAPPER.read_text())
     assert re.search(rf"input\s+wire\s+\[{int(width) - 1}:0\]\s+s_axil_araddr", rtl_files.WRAPPER.read_text())
-    assert params["M_AXI"] == {"PROTOCOL": "AXI4", "READ_WRITE_MODE": "READ_ONLY", "DATA_WIDTH": "128",
-                               "ID_WIDTH": "1"}
-    assert not any(p.startswith(("m_axi_aw", "m_axi_w", "m_axi_b")) for p in wrapper().ports), "read only"
+    for master in ("M_AXI", "M1_AXI"):
+        assert params[master] == {"PROTOCOL": "AXI4", "READ_WRITE_MODE": "READ_ONLY", "DATA_WIDTH": "128",
+                                  "ID_WIDTH": "1"}
+    write_channels = tuple(f"{m}_axi_{c}" for m in ("m", "m1") for c in ("aw", "w", "b"))
+    assert not any(p.startswith(write_channels) for p in wrapper().ports), "read only"
     assert params["S_AXIS"]["HAS_TLAST"] == "1" and params["S_AXIS"]["HAS_TKEEP"] == "0"
-    assert wrapper().modes == {"S_AXIL": "slave", "S_AXIS": "slave", "M_AXI": "master"}
+    assert wrapper().modes == {"S_AXIL": "slave", "S_AXIS": "slave", "M_AXI": "master", "M1_AXI": "master"}
 
 
 # ---- make bitstream without Vivado -----------------------------------------------------------------------
@@ -210,25 +213,30 @@ def test_boards_name_their_target_part() -> None:
 
 
 def test_targets_read_port_is_the_board_designs() -> None:
-    """hw/targets.py's read_port_bits (what make bench-rtl models) is the HP port width each board's ps.tcl
-    sets: 64 on the Zynq-7000 (PCW_S_AXI_HP0_DATA_WIDTH), 128 on the MPSoC (PSU__SAXIGP2__DATA_WIDTH)."""
+    """hw/targets.py's read_port_bits (what make bench-rtl models) is the width of both HP ports each board's
+    ps.tcl sets up for the core: 64 on the Zynq-7000 (PCW_S_AXI_HP0/1_DATA_WIDTH), 128 on the MPSoC
+    (PSU__SAXIGP2/3__DATA_WIDTH); the second is enabled with READ_PORTS = 2 (test_block_design)."""
     for board in bitstream.BOARDS.values():
         tcl = (rtl_files.BOARDS_DIR / board.name / "ps.tcl").read_text()
-        widths = re.findall(r"CONFIG\.(?:PCW_S_AXI_HP0_DATA_WIDTH|PSU__SAXIGP2__DATA_WIDTH) \{(\d+)\}", tcl)
-        assert widths == [str(targets.get(board.target).read_port_bits)], (board.name, widths)
+        widths = re.findall(r"CONFIG\.(?:PCW_S_AXI_HP[01]_DATA_WIDTH|PSU__SAXIGP[23]__DATA_WIDTH) \{(\d+)\}", tcl)
+        assert widths == [str(targets.get(board.target).read_port_bits)] * 2, (board.name, widths)
 
 
 # ---- the block design, run against the fake Vivado ----------------------------------------------------------
 
 
 def run_flow(tmp_path: Path, board: str, board_parts: tuple[str, ...], clock_mhz: int | None = None,
-             slack_ns: float = 0.25) -> tuple[FakeVivado, Path]:
+             slack_ns: float = 0.25, read_ports: int | None = None) -> tuple[FakeVivado, Path]:
     spec = bitstream.BOARDS[board]
     out = tmp_path / "out"
     out.mkdir()
     config = out / "config.tcl"
     clock = clock_mhz or targets.get(spec.target).clock_mhz
-    config.write_text(bitstream.render_config(spec, out, clock, 2))
+    text = bitstream.render_config(spec, out, clock, 2)
+    if read_ports is not None:  # the other port count than the target's, as a user's edit would set it
+        text, n = re.subn(r"\bREAD_PORTS \d\b", f"READ_PORTS {read_ports}", text)
+        assert n == 1, text
+    config.write_text(text)
     fake = FakeVivado(installed_board_parts=board_parts, slack_ns=slack_ns)
     fake.source(bitstream.ENTRY_TCL, str(config))
     return fake, out
@@ -238,13 +246,21 @@ BOARD_FILES = {"pynq-z2": "tul.com.tw:pynq-z2:part0:1.0", "zcu104": "xilinx.com:
 PS = {"pynq-z2": ("ps7", "FCLK_CLK0", "IRQ_F2P", "M_AXI_GP0", "S_AXI_HP0", "CONFIG.PCW_FPGA0_PERIPHERAL_FREQMHZ"),
       "zcu104": ("zynq_ultra_ps_e_0", "pl_clk0", "pl_ps_irq0", "M_AXI_HPM0_FPD", "S_AXI_HP0_FPD",
                  "CONFIG.PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ")}
+# The second HP port: (interface, clock pin, the CONFIG that enables it)
+HP1 = {"pynq-z2": ("S_AXI_HP1", "S_AXI_HP1_ACLK", "PCW_USE_S_AXI_HP1"),
+       "zcu104": ("S_AXI_HP1_FPD", "saxihp1_fpd_aclk", "PSU__USE__S_AXI_GP3")}
 
 
-@pytest.mark.parametrize("board", list(bitstream.BOARDS))
-def test_block_design(board: str, tmp_path: Path) -> None:
-    fake, out = run_flow(tmp_path, board, (BOARD_FILES[board],))
-    spec, target = bitstream.BOARDS[board], targets.get(bitstream.BOARDS[board].target)
+@pytest.mark.parametrize(("board", "read_ports"), [(b, n) for b in bitstream.BOARDS for n in (1, 2)])
+def test_block_design(board: str, read_ports: int, tmp_path: Path) -> None:
+    """The board's design at its target's READ_PORTS and at the other count: one HP port per read master."""
+    target = targets.get(bitstream.BOARDS[board].target)
+    fake, out = run_flow(tmp_path, board, (BOARD_FILES[board],),
+                         read_ports=None if read_ports == target.core["READ_PORTS"] else read_ports)
+    spec = bitstream.BOARDS[board]
     ps, clk, irq, gp, hp, freq = PS[board]
+    hp1, hp1_clk, hp1_enable = HP1[board]
+    second = read_ports == 2
     assert fake.part == spec.part and fake.board_part == BOARD_FILES[board]
 
     # The sources: hw/rtl_files.py's list in its order, every file there, the wrapper last.
@@ -255,32 +271,39 @@ def test_block_design(board: str, tmp_path: Path) -> None:
     assert core_name == "bg_core_0"
     core = fake.cells[core_name]
     assert core.module is not None and core.module.name == rtl_files.WRAPPER_TOP and core.module.path == WRAPPER
-    assert {k: int(v) for k, v in core.config.items()} == target.core
-    assert set(fake.cells) == {ps, core_name, "smartconnect_ctrl", "smartconnect_mem", "proc_sys_reset_0"}, "no DMA"
+    assert {k: int(v) for k, v in core.config.items()} == {**target.core, "READ_PORTS": read_ports}
+    memory_scs = {"smartconnect_mem", "smartconnect_mem1"} if second else {"smartconnect_mem"}
+    assert set(fake.cells) == {ps, core_name, "smartconnect_ctrl", "proc_sys_reset_0", *memory_scs}, "no DMA"
 
     # The PS: board preset, PL clock at the target's frequency.
     assert fake.automation and 'apply_board_preset "1"' in fake.automation[0][1]
     assert float(fake.cells[ps].config[freq.removeprefix("CONFIG.")]) == target.clock_mhz
+    assert fake.cells[ps].config[hp1_enable] == str(int(second))
 
     # Buses through SmartConnects; S_AXIS left open (the core reads its input from DDR).
     assert set(fake.intf_nets) == {(f"{ps}/{gp}", "smartconnect_ctrl/S00_AXI"),
                                    ("smartconnect_ctrl/M00_AXI", f"{core_name}/S_AXIL"),
                                    (f"{core_name}/M_AXI", "smartconnect_mem/S00_AXI"),
-                                   ("smartconnect_mem/M00_AXI", f"{ps}/{hp}")}
+                                   ("smartconnect_mem/M00_AXI", f"{ps}/{hp}"),
+                                   *([(f"{core_name}/M1_AXI", "smartconnect_mem1/S00_AXI"),
+                                      ("smartconnect_mem1/M00_AXI", f"{ps}/{hp1}")] if second else [])}
     nets = {net[0]: set(net[1:]) for net in fake.nets}
     # One clock for every clock pin: the PS's PL clock.
     clock_sinks = nets[f"{ps}/{clk}"]
-    assert {f"{core_name}/aclk", "smartconnect_ctrl/aclk", "smartconnect_mem/aclk",
-            "proc_sys_reset_0/slowest_sync_clk"} <= clock_sinks and len(clock_sinks) == 6
+    assert {f"{core_name}/aclk", "smartconnect_ctrl/aclk", "proc_sys_reset_0/slowest_sync_clk",
+            *(f"{sc}/aclk" for sc in memory_scs)} <= clock_sinks
+    assert (f"{ps}/{hp1_clk}" in clock_sinks) == second and len(clock_sinks) == 6 + 2 * second
     assert nets["proc_sys_reset_0/peripheral_aresetn"] == {f"{core_name}/aresetn"}
-    assert nets["proc_sys_reset_0/interconnect_aresetn"] == {"smartconnect_ctrl/aresetn", "smartconnect_mem/aresetn"}
+    assert nets["proc_sys_reset_0/interconnect_aresetn"] == {"smartconnect_ctrl/aresetn",
+                                                            *(f"{sc}/aresetn" for sc in memory_scs)}
     # The interrupt on the PS's first fabric line, no interrupt controller (PYNQ's single-interrupt case).
     assert nets[f"{core_name}/irq"] == {f"{ps}/{irq}"}
 
     # Address map: the registers in the PS's data space, the core's master onto DDR only.
     spaces = {a["space"]: a for a in fake.addresses}
     assert spaces[f"{ps}/Data"]["segment"] == f"{core_name}/S_AXIL/reg0"
-    assert "DDR_LOW" in spaces[f"{core_name}/M_AXI"]["segment"] and len(fake.addresses) == 2
+    assert "HP0_DDR_LOW" in spaces[f"{core_name}/M_AXI"]["segment"] and len(fake.addresses) == 2 + second
+    assert not second or "HP1_DDR_LOW" in spaces[f"{core_name}/M1_AXI"]["segment"]
 
     # The overlay: one base name, with the reports and the block design beside it.
     assert fake.validated and fake.launched == (["impl_1"], "write_bitstream") and fake.top == "blurgauge_wrapper"

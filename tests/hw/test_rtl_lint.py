@@ -33,6 +33,11 @@ BAD_PARAMETERS: dict[str, list[tuple[str, str]]] = {
                       ("MAX_BURST=0", "MAX_BURST must be in 1..256"), ("MAX_BURST=257", "MAX_BURST must be in 1..256"),
                       ("OUTSTANDING=0", "OUTSTANDING must be in 1..15"),
                       ("OUTSTANDING=16", "OUTSTANDING must be in 1..15")],
+    "bg_fifo": [("WIDTH=0", "WIDTH must be in 1..4096"), ("DEPTH=1", "DEPTH must be a power of two in 2..65536"),
+                ("DEPTH=24", "DEPTH must be a power of two in 2..65536")],
+    "bg_axi_read_interleave": [("ADDR_W=12", "ADDR_W must be in 13..64"),
+                               ("FIFO_BEATS=1", "FIFO_BEATS must be a power of two in 2..256"),
+                               ("FIFO_BEATS=48", "FIFO_BEATS must be a power of two in 2..256")],
     "bg_conv_addr_gen": [("ADDR_W=0", "ADDR_W must be in 1..32"), ("ADDR_W=33", "ADDR_W must be in 1..32"),
                          ("TILE_W=0", "TILE_W must be in 1..32"), ("TILE_W=33", "TILE_W must be in 1..32"),
                          ("TAG_W=0", "TAG_W must be in 1..32"), ("TAG_W=33", "TAG_W must be in 1..32")],
@@ -65,7 +70,9 @@ BAD_PARAMETERS: dict[str, list[tuple[str, str]]] = {
                 ("ADDR_W=31", "bg_core: ADDR_W must be in 32..64"), ("ADDR_W=65", "bg_core: ADDR_W must be in 32..64"),
                 ("SLOTS=256", "SLOTS must be in 2..255"), ("MAX_BURST=0", "MAX_BURST must be in 1..256"),
                 ("WBUF_TILES=100", "WBUF_TILES must be a power of two in 2..65536"),
-                ("STEM_K=9", "STEM_K must be in 1..8"), ("DSP_PRODUCTS=-1", "DSP_PRODUCTS must be in 0..4096")],
+                ("STEM_K=9", "STEM_K must be in 1..8"), ("DSP_PRODUCTS=-1", "DSP_PRODUCTS must be in 0..4096"),
+                ("READ_PORTS=0", "bg_core: READ_PORTS must be 1 or 2"),
+                ("READ_PORTS=3", "bg_core: READ_PORTS must be 1 or 2")],
 }
 
 # Every module may import the packages (the register package's error codes, the program format); the

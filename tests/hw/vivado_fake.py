@@ -76,14 +76,15 @@ DOCUMENTED: dict[str, dict[str, bool]] = {
 # Pins and interfaces of the AMD IP the scripts use, by IP name (their product guides).
 IP_PINS: dict[str, dict[str, set[str]]] = {
     "processing_system7": {
-        "pins": {"FCLK_CLK0", "FCLK_RESET0_N", "M_AXI_GP0_ACLK", "S_AXI_HP0_ACLK", "IRQ_F2P"},
-        "intf": {"M_AXI_GP0", "S_AXI_HP0", "DDR", "FIXED_IO"},
-        "segs": {"S_AXI_HP0/HP0_DDR_LOWOCM"}, "spaces": {"Data"},
+        "pins": {"FCLK_CLK0", "FCLK_RESET0_N", "M_AXI_GP0_ACLK", "S_AXI_HP0_ACLK", "S_AXI_HP1_ACLK", "IRQ_F2P"},
+        "intf": {"M_AXI_GP0", "S_AXI_HP0", "S_AXI_HP1", "DDR", "FIXED_IO"},
+        "segs": {"S_AXI_HP0/HP0_DDR_LOWOCM", "S_AXI_HP1/HP1_DDR_LOWOCM"}, "spaces": {"Data"},
     },
     "zynq_ultra_ps_e": {
-        "pins": {"pl_clk0", "pl_resetn0", "maxihpm0_fpd_aclk", "saxihp0_fpd_aclk", "pl_ps_irq0"},
-        "intf": {"M_AXI_HPM0_FPD", "S_AXI_HP0_FPD"},
-        "segs": {"SAXIGP2/HP0_DDR_LOW", "SAXIGP2/HP0_DDR_HIGH"}, "spaces": {"Data"},
+        "pins": {"pl_clk0", "pl_resetn0", "maxihpm0_fpd_aclk", "saxihp0_fpd_aclk", "saxihp1_fpd_aclk", "pl_ps_irq0"},
+        "intf": {"M_AXI_HPM0_FPD", "S_AXI_HP0_FPD", "S_AXI_HP1_FPD"},
+        "segs": {"SAXIGP2/HP0_DDR_LOW", "SAXIGP2/HP0_DDR_HIGH", "SAXIGP3/HP1_DDR_LOW", "SAXIGP3/HP1_DDR_HIGH"},
+        "spaces": {"Data"},
     },
     "smartconnect": {"pins": {"aclk", "aresetn"}, "intf": {"S00_AXI", "M00_AXI"}, "segs": set(), "spaces": set()},
     "proc_sys_reset": {
@@ -91,6 +92,16 @@ IP_PINS: dict[str, dict[str, set[str]]] = {
                  "mb_reset", "bus_struct_reset", "peripheral_reset", "interconnect_aresetn", "peripheral_aresetn"},
         "intf": set(), "segs": set(), "spaces": set(),
     },
+}
+
+
+# The PS's optional ports: a pin, interface or segment whose name starts with a key exists only while the
+# CONFIG value it names is 1 (PG082's PCW_USE_S_AXI_HP<n>, PG201's PSU__USE__S_AXI_GP<n>). Ports the
+# scripts always enable are left out.
+ENABLED_BY: dict[str, dict[str, str]] = {
+    "processing_system7": {"S_AXI_HP1": "PCW_USE_S_AXI_HP1"},
+    "zynq_ultra_ps_e": {"S_AXI_HP1_FPD": "PSU__USE__S_AXI_GP3", "saxihp1_fpd_aclk": "PSU__USE__S_AXI_GP3",
+                        "SAXIGP3/": "PSU__USE__S_AXI_GP3"},
 }
 
 
@@ -244,7 +255,9 @@ class FakeVivado:
                 return {f"{i}/reg0" for i, m in cell.module.modes.items() if m == "slave"
                         and "aximm" in cell.module.interfaces[i]}
             return {i for i, m in cell.module.modes.items() if m == "master" and "aximm" in cell.module.interfaces[i]}
-        return IP_PINS[cell.kind][kind]
+        enabled = ENABLED_BY.get(cell.kind, {})
+        return {n for n in IP_PINS[cell.kind][kind]
+                if all(cell.config.get(key) == "1" for start, key in enabled.items() if n.startswith(start))}
 
     def _lookup(self, positional: list[str], kind: str) -> list[str]:
         found = []
@@ -394,6 +407,18 @@ class FakeVivado:
         return ""
 
     def cmd_validate_bd_design(self, opts: dict[str, str], pos: list[str]) -> str:
+        # What validation refuses and the scripts could get wrong: an enabled PS port's clock left
+        # unconnected (BD 41-758), an enabled PS slave port or a master of the core left open.
+        driven = {pin for net in self.nets for pin in net}
+        ends = {end for net in self.intf_nets for end in net}
+        for cell in self.cells.values():
+            if cell.kind in ENABLED_BY:
+                for pin in self._pins(cell, "pins"):
+                    if pin.lower().endswith("aclk") and f"{cell.name}/{pin}" not in driven:
+                        raise VivadoError(f"validate_bd_design: clock pin {cell.name}/{pin} is not connected")
+                for intf in self._pins(cell, "intf"):
+                    if intf.startswith("S_AXI_HP") and f"{cell.name}/{intf}" not in ends:
+                        raise VivadoError(f"validate_bd_design: {cell.name}/{intf} is enabled but not connected")
         self.validated = True
         return ""
 

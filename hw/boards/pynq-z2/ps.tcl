@@ -6,7 +6,7 @@
 # A PYNQ image's boot loader configures the PS itself before any overlay loads (PYNQ then sets only
 # the PL clocks from the .hwh), so these only need to describe the board truthfully.
 
-proc bg_create_ps {clock_mhz board_preset} {
+proc bg_create_ps {clock_mhz board_preset read_ports} {
     set ps [create_bd_cell -type ip -vlnv [bg_latest_ipdef processing_system7] ps7]
     if {$board_preset} {
         apply_bd_automation -rule xilinx.com:bd_rule:processing_system7 \
@@ -29,11 +29,15 @@ proc bg_create_ps {clock_mhz board_preset} {
             -config {make_external "FIXED_IO, DDR" apply_board_preset "0" Master "Disable" Slave "Disable"} $ps
     }
     # The overlay's ports: M_AXI_GP0 (32-bit) for the registers, S_AXI_HP0 at its widest (64 bits) for
-    # the core's reads, FCLK_CLK0 at the target clock with its reset, and the fabric interrupts.
+    # the core's reads (and S_AXI_HP1 too when the core reads through two ports: 128 bits a cycle between
+    # them), FCLK_CLK0 at the target clock with its reset, and the fabric interrupts.
+    set hp1 [expr {$read_ports == 2 ? 1 : 0}]
     set_property -dict [list \
         CONFIG.PCW_USE_M_AXI_GP0 {1} \
         CONFIG.PCW_USE_S_AXI_HP0 {1} \
         CONFIG.PCW_S_AXI_HP0_DATA_WIDTH {64} \
+        CONFIG.PCW_USE_S_AXI_HP1 $hp1 \
+        CONFIG.PCW_S_AXI_HP1_DATA_WIDTH {64} \
         CONFIG.PCW_EN_CLK0_PORT {1} \
         CONFIG.PCW_EN_RST0_PORT {1} \
         CONFIG.PCW_FPGA0_PERIPHERAL_FREQMHZ $clock_mhz \
@@ -45,8 +49,9 @@ proc bg_create_ps {clock_mhz board_preset} {
         pl_clk FCLK_CLK0 pl_resetn FCLK_RESET0_N \
         gp_master M_AXI_GP0 gp_aclk M_AXI_GP0_ACLK \
         hp_slave S_AXI_HP0 hp_aclk S_AXI_HP0_ACLK \
+        hp1_slave S_AXI_HP1 hp1_aclk S_AXI_HP1_ACLK \
         irq IRQ_F2P \
         reg_offset 0x43C00000 \
-        ddr_segment S_AXI_HP0/HP0_DDR_LOWOCM \
+        ddr_segment S_AXI_HP0/HP0_DDR_LOWOCM ddr1_segment S_AXI_HP1/HP1_DDR_LOWOCM \
         actual_mhz_property CONFIG.PCW_ACT_FPGA0_PERIPHERAL_FREQMHZ]
 }

@@ -15,6 +15,7 @@ module blurgauge_core_tb #(
     parameter int ADDR_W       = 32,
     parameter int MAX_BURST    = 16,
     parameter int OUTSTANDING  = 4,
+    parameter int READ_PORTS   = 2,
     parameter int STEM_K       = 7,
     parameter int DSP_PRODUCTS = 168
 ) (
@@ -64,6 +65,24 @@ module blurgauge_core_tb #(
     input  wire                 m_axi_rvalid,
     output wire                 m_axi_rready,
 
+    output wire  [0:0]          m1_axi_arid,
+    output wire  [ADDR_W-1:0]   m1_axi_araddr,
+    output wire  [7:0]          m1_axi_arlen,
+    output wire  [2:0]          m1_axi_arsize,
+    output wire  [1:0]          m1_axi_arburst,
+    output wire  [0:0]          m1_axi_arlock,
+    output wire  [3:0]          m1_axi_arcache,
+    output wire  [2:0]          m1_axi_arprot,
+    output wire  [3:0]          m1_axi_arqos,
+    output wire                 m1_axi_arvalid,
+    input  wire                 m1_axi_arready,
+    input  wire  [0:0]          m1_axi_rid,
+    input  wire  [127:0]        m1_axi_rdata,
+    input  wire  [1:0]          m1_axi_rresp,
+    input  wire                 m1_axi_rlast,
+    input  wire                 m1_axi_rvalid,
+    output wire                 m1_axi_rready,
+
     output wire                 irq,
     output wire  [15:0]         layer,   // bg_core's sequencer layer index (the testbench's layer timer)
     output wire  [1:0]          job_run  // bg_core's image-job run (the layer timer's run)
@@ -71,7 +90,8 @@ module blurgauge_core_tb #(
 
     blurgauge_core #(
         .LANES(LANES), .SLOTS(SLOTS), .SLOT_BYTES(SLOT_BYTES), .WBUF_TILES(WBUF_TILES), .ADDR_W(ADDR_W),
-        .MAX_BURST(MAX_BURST), .OUTSTANDING(OUTSTANDING), .STEM_K(STEM_K), .DSP_PRODUCTS(DSP_PRODUCTS)
+        .MAX_BURST(MAX_BURST), .OUTSTANDING(OUTSTANDING), .READ_PORTS(READ_PORTS), .STEM_K(STEM_K),
+        .DSP_PRODUCTS(DSP_PRODUCTS)
     ) u_wrapper (
         .aclk(clk), .aresetn(!rst),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot), .s_axil_awvalid(s_axil_awvalid),
@@ -89,6 +109,12 @@ module blurgauge_core_tb #(
         .m_axi_arvalid(m_axi_arvalid), .m_axi_arready(m_axi_arready), .m_axi_rid(m_axi_rid),
         .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp), .m_axi_rlast(m_axi_rlast),
         .m_axi_rvalid(m_axi_rvalid), .m_axi_rready(m_axi_rready),
+        .m1_axi_arid(m1_axi_arid), .m1_axi_araddr(m1_axi_araddr), .m1_axi_arlen(m1_axi_arlen),
+        .m1_axi_arsize(m1_axi_arsize), .m1_axi_arburst(m1_axi_arburst), .m1_axi_arlock(m1_axi_arlock),
+        .m1_axi_arcache(m1_axi_arcache), .m1_axi_arprot(m1_axi_arprot), .m1_axi_arqos(m1_axi_arqos),
+        .m1_axi_arvalid(m1_axi_arvalid), .m1_axi_arready(m1_axi_arready), .m1_axi_rid(m1_axi_rid),
+        .m1_axi_rdata(m1_axi_rdata), .m1_axi_rresp(m1_axi_rresp), .m1_axi_rlast(m1_axi_rlast),
+        .m1_axi_rvalid(m1_axi_rvalid), .m1_axi_rready(m1_axi_rready),
         .irq(irq)
     );
 

@@ -1,0 +1,137 @@
+// bg_axi_read_interleave: one AXI4 read master's bursts spread over two AXI4 read ports, alternately,
+// and their data merged back in the order of the bursts.
+//
+// Why: a Zynq-7000 HP port carries 64 bits a cycle at the core's clock, half of what the core's 128-bit
+// reader takes. Two HP ports, each behind its own width converter, carry a 128-bit beat a cycle between
+// them (docs/core-rtl.md, "Reading DDR through two ports").
+//
+// AR: the bursts go to port 0, 1, 0, 1, ... in the order the slave side gives them (each port's AR is the
+// slave's, held until that port takes it; `ar_port` turns after each handshake). R: each port's beats go
+// into its own FIFO (FIFO_BEATS deep, ready while not full); the slave side takes the head burst's port's
+// FIFO until that burst's rlast, then the other's. The bursts alternate on both sides, so the order needs
+// no table: a port returns its own bursts in order (one ID), and burst n is on port n % 2. A port keeps
+// filling its FIFO while the other port's burst is drained, so with FIFO_BEATS of at least the longest
+// burst both ports stream at once.
+//
+// Errors and cancels pass through: rresp rides with its beat, and the reader (bg_axi_reader) takes every
+// beat of every burst it asked for, so both sides return to port 0 together. rid is carried as given.
+//
+// Latency: one cycle on R (the FIFO), none on AR.
+
+`default_nettype none
+
+module bg_axi_read_interleave #(
+    parameter int ADDR_W     = 32,   // AXI address width, 13..64
+    parameter int FIFO_BEATS = 32    // R beats buffered per port, a power of two 2..256 (at least a burst)
+) (
+    input  wire                 clk,
+    input  wire                 rst,          // synchronous, active high (only with the AXI interconnect reset)
+
+    // the reader's side (AXI4 read slave)
+    input  wire  [0:0]          s_axi_arid,
+    input  wire  [ADDR_W-1:0]   s_axi_araddr,
+    input  wire  [7:0]          s_axi_arlen,
+    input  wire  [2:0]          s_axi_arsize,
+    input  wire  [1:0]          s_axi_arburst,
+    input  wire                 s_axi_arvalid,
+    output logic                s_axi_arready,
+    output logic [0:0]          s_axi_rid,
+    output logic [127:0]        s_axi_rdata,
+    output logic [1:0]          s_axi_rresp,
+    output logic                s_axi_rlast,
+    output logic                s_axi_rvalid,
+    input  wire                 s_axi_rready,
+
+    // port 0 (bursts 0, 2, 4, ...)
+    output logic [0:0]          m0_axi_arid,
+    output logic [ADDR_W-1:0]   m0_axi_araddr,
+    output logic [7:0]          m0_axi_arlen,
+    output logic [2:0]          m0_axi_arsize,
+    output logic [1:0]          m0_axi_arburst,
+    output logic                m0_axi_arvalid,
+    input  wire                 m0_axi_arready,
+    input  wire  [0:0]          m0_axi_rid,
+    input  wire  [127:0]        m0_axi_rdata,
+    input  wire  [1:0]          m0_axi_rresp,
+    input  wire                 m0_axi_rlast,
+    input  wire                 m0_axi_rvalid,
+    output logic                m0_axi_rready,
+
+    // port 1 (bursts 1, 3, 5, ...)
+    output logic [0:0]          m1_axi_arid,
+    output logic [ADDR_W-1:0]   m1_axi_araddr,
+    output logic [7:0]          m1_axi_arlen,
+    output logic [2:0]          m1_axi_arsize,
+    output logic [1:0]          m1_axi_arburst,
+    output logic                m1_axi_arvalid,
+    input  wire                 m1_axi_arready,
+    input  wire  [0:0]          m1_axi_rid,
+    input  wire  [127:0]        m1_axi_rdata,
+    input  wire  [1:0]          m1_axi_rresp,
+    input  wire                 m1_axi_rlast,
+    input  wire                 m1_axi_rvalid,
+    output logic                m1_axi_rready
+);
+
+    // ---- parameter checks (elaboration time) ----
+    if (ADDR_W < 13 || ADDR_W > 64) begin : g_bad_addr_w
+        $error("bg_axi_read_interleave: ADDR_W must be in 13..64");
+    end
+    if (FIFO_BEATS < 2 || FIFO_BEATS > 256 || (FIFO_BEATS & (FIFO_BEATS - 1)) != 0) begin : g_bad_fifo
+        $error("bg_axi_read_interleave: FIFO_BEATS must be a power of two in 2..256");
+    end
+
+    localparam int RW = 1 + 128 + 2 + 1;   // a beat in a FIFO: rid, rdata, rresp, rlast
+
+    logic ar_port;   // the port the slave's AR goes to
+    logic r_port;    // the port whose FIFO holds the head burst's beats
+
+    // ---- AR: the slave's burst to one port ----
+    assign m0_axi_arid    = s_axi_arid;
+    assign m0_axi_araddr  = s_axi_araddr;
+    assign m0_axi_arlen   = s_axi_arlen;
+    assign m0_axi_arsize  = s_axi_arsize;
+    assign m0_axi_arburst = s_axi_arburst;
+    assign m1_axi_arid    = s_axi_arid;
+    assign m1_axi_araddr  = s_axi_araddr;
+    assign m1_axi_arlen   = s_axi_arlen;
+    assign m1_axi_arsize  = s_axi_arsize;
+    assign m1_axi_arburst = s_axi_arburst;
+    assign m0_axi_arvalid = s_axi_arvalid && !ar_port;
+    assign m1_axi_arvalid = s_axi_arvalid && ar_port;
+    assign s_axi_arready  = ar_port ? m1_axi_arready : m0_axi_arready;
+
+    // ---- R: one FIFO per port, the head burst's on the slave side ----
+    logic [1:0]    f_valid, f_ready;
+    logic [RW-1:0] f_data [2];
+
+    bg_fifo #(.WIDTH(RW), .DEPTH(FIFO_BEATS)) u_fifo0 (
+        .clk(clk), .rst(rst),
+        .in_valid(m0_axi_rvalid), .in_ready(m0_axi_rready),
+        .in_data({m0_axi_rid, m0_axi_rdata, m0_axi_rresp, m0_axi_rlast}),
+        .out_valid(f_valid[0]), .out_ready(f_ready[0]), .out_data(f_data[0]));
+
+    bg_fifo #(.WIDTH(RW), .DEPTH(FIFO_BEATS)) u_fifo1 (
+        .clk(clk), .rst(rst),
+        .in_valid(m1_axi_rvalid), .in_ready(m1_axi_rready),
+        .in_data({m1_axi_rid, m1_axi_rdata, m1_axi_rresp, m1_axi_rlast}),
+        .out_valid(f_valid[1]), .out_ready(f_ready[1]), .out_data(f_data[1]));
+
+    assign s_axi_rvalid = f_valid[r_port];
+    assign {s_axi_rid, s_axi_rdata, s_axi_rresp, s_axi_rlast} = f_data[r_port];
+    assign f_ready[0] = s_axi_rready && !r_port;
+    assign f_ready[1] = s_axi_rready && r_port;
+
+    always_ff @(posedge clk) begin
+        if (rst) begin
+            ar_port <= 1'b0;
+            r_port  <= 1'b0;
+        end else begin
+            if (s_axi_arvalid && s_axi_arready) ar_port <= !ar_port;
+            if (s_axi_rvalid && s_axi_rready && s_axi_rlast) r_port <= !r_port;
+        end
+    end
+
+endmodule
+
+`default_nettype wire
