@@ -13,9 +13,9 @@ time against 5 N log2 N flops gives the seconds per flop (about 8 ns, 125 MFLOP/
 costed at 2.5 flops: a radix-2 FFT pass does 5 flops per complex element, 2.5 per float64 it reads and
 writes, so the calibrated rate already includes the A9's memory traffic for a pass. Decoding (Pillow's C
 code) has no ARM calibration here: it is this machine's measured decode time times the ratio of the
-cited FFT timings to the same FFTs on this machine. The core: 669,783 cycles per image (one start of
+cited FFT timings to the same FFTs on this machine. The core: 670,223 cycles per image (one start of
 the image job through the PYNQ-Z2's two 64-bit HP ports, programs vouched for, the axes in two size
-ranges: `make bench-rtl`'s figure; 648,095 in one range; with a memory that delivers 128 bits a cycle, as
+ranges: `make bench-rtl`'s figure; 648,131 in one range; with a memory that delivers 128 bits a cycle, as
 bench-host's rtl row and `make demo` simulate it, 647,996) at 100 MHz.
 
 What the model leaves out: Python's per-call overhead (tens of numpy calls per image, about 10-50 us
@@ -45,8 +45,8 @@ MMIO_ACCESS_S = 0.175 / 5600
 MMIO_SOURCE = ("register access 31 us: 5,600 MMIO.write calls from Python in 150-200 ms on a PYNQ-Z1, "
                "discuss.pynq.io topic 389; copies at the element-pass rate")
 #: One image job (two axes, coarse + fine) on the default core through the PYNQ-Z2's two 64-bit HP ports,
-#: the programs vouched for (JOB_CHECKED), the axes in two size ranges (one range: 648,095): make bench-rtl.
-CORE_CYCLES = 669_783
+#: the programs vouched for (JOB_CHECKED), the axes in two size ranges (one range: 648,131): make bench-rtl.
+CORE_CYCLES = 670_223
 CORE_CLOCK_HZ = 100e6
 PATCH = 128
 #: Board sizes (rows, cols) projected.

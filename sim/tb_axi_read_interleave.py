@@ -3,10 +3,11 @@
 
 The reference is the order AXI4 promises a master with one ID: the beats come back burst after burst in
 the order the bursts were asked for, each with the memory's bytes, rlast on its last beat, SLVERR exactly
-on the beats the memory failed. A monitor checks every cycle that each port's AR is held stable until taken
-and that the bursts go to port 0, 1, 0, 1, ... Each port can model a board port narrower than 128 bits
-(``read_pauses``: a 64-bit port passes a 128-bit beat at most every other cycle); with both ports at 64 bits
-a long read must take about one cycle a beat, the point of the module.
+on the beats the memory failed. A monitor checks every cycle that each port's AR is held stable until taken,
+that the bursts go to port 0, 1, 0, 1, ..., and that a beat offered on the slave side stays until taken.
+Each port can model a board port narrower than 128 bits (``read_pauses``: a 64-bit port passes a 128-bit
+beat at most every other cycle); with both ports at 64 bits a long read must take about one cycle a beat,
+the point of the module.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ class TB:
         d = self.dut
         held: list[tuple[int, ...] | None] = [None, None]
         pending = None  # the burst whose beats are coming out: [address of the next beat, beats left, id]
+        offered = None  # the slave side's R beat while it waits for rready
         while True:
             await RisingEdge(d.clk)
             self.cycle += 1
@@ -91,6 +93,12 @@ class TB:
                         held[p] = ar
             if d.s_axi_arvalid.value and d.s_axi_arready.value:
                 self.asked.append((int(d.s_axi_araddr.value), int(d.s_axi_arlen.value) + 1, int(d.s_axi_arid.value)))
+            if d.s_axi_rvalid.value:
+                beat = tuple(int(getattr(d, f"s_axi_{f}").value) for f in ("rdata", "rresp", "rlast", "rid"))
+                assert offered is None or beat == offered, "R beat changed while it waited for rready"
+                offered = None if d.s_axi_rready.value else beat
+            else:
+                assert offered is None, "R valid dropped before its beat was taken"
             if d.s_axi_rvalid.value and d.s_axi_rready.value:
                 if pending is None:
                     assert self.asked, "a beat with no burst asked for"

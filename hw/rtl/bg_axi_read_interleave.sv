@@ -7,16 +7,22 @@
 //
 // AR: the bursts go to port 0, 1, 0, 1, ... in the order the slave side gives them (each port's AR is the
 // slave's, held until that port takes it; `ar_port` turns after each handshake). R: each port's beats go
-// into its own FIFO (FIFO_BEATS deep, ready while not full); the slave side takes the head burst's port's
-// FIFO until that burst's rlast, then the other's. The bursts alternate on both sides, so the order needs
-// no table: a port returns its own bursts in order (one ID), and burst n is on port n % 2. A port keeps
-// filling its FIFO while the other port's burst is drained, so with FIFO_BEATS of at least the longest
-// burst both ports stream at once.
+// into its own FIFO (FIFO_BEATS deep, ready while not full); the head burst's port's FIFO feeds the output
+// register until that burst's rlast, then the other's. The bursts alternate on both sides, so the order
+// needs no table: a port returns its own bursts in order (one ID), and burst n is on port n % 2. A port
+// keeps filling its FIFO while the other port's burst is drained, so with FIFO_BEATS of at least the
+// longest burst both ports stream at once.
+//
+// The output register: the FIFOs are read asynchronously (distributed RAM), and their read and the
+// choice between them ahead of the reader's data fan-out (the bias bytes' selection in bg_weight_fetch)
+// made the longest routed path of the ECP5 place and route (10.2 ns, docs/timing.md); the slave side's
+// R signals now leave a register. It loads whenever it is empty or its beat is taken, so the rate stays
+// one beat a cycle; s_axi_rready reaches the FIFOs through one gate.
 //
 // Errors and cancels pass through: rresp rides with its beat, and the reader (bg_axi_reader) takes every
 // beat of every burst it asked for, so both sides return to port 0 together. rid is carried as given.
 //
-// Latency: one cycle on R (the FIFO), none on AR.
+// Latency: two cycles on R (the FIFO, the output register), none on AR.
 
 `default_nettype none
 
@@ -101,9 +107,12 @@ module bg_axi_read_interleave #(
     assign m1_axi_arvalid = s_axi_arvalid && ar_port;
     assign s_axi_arready  = ar_port ? m1_axi_arready : m0_axi_arready;
 
-    // ---- R: one FIFO per port, the head burst's on the slave side ----
+    // ---- R: one FIFO per port, the head burst's into the output register ----
     logic [1:0]    f_valid, f_ready;
     logic [RW-1:0] f_data [2];
+    logic          q_valid;    // the output register holds a beat
+    logic [RW-1:0] q_data;     // {rid, rdata, rresp, rlast}
+    logic          take;       // the head burst's next beat moves into the output register
 
     bg_fifo #(.WIDTH(RW), .DEPTH(FIFO_BEATS)) u_fifo0 (
         .clk(clk), .rst(rst),
@@ -117,18 +126,29 @@ module bg_axi_read_interleave #(
         .in_data({m1_axi_rid, m1_axi_rdata, m1_axi_rresp, m1_axi_rlast}),
         .out_valid(f_valid[1]), .out_ready(f_ready[1]), .out_data(f_data[1]));
 
-    assign s_axi_rvalid = f_valid[r_port];
-    assign {s_axi_rid, s_axi_rdata, s_axi_rresp, s_axi_rlast} = f_data[r_port];
-    assign f_ready[0] = s_axi_rready && !r_port;
-    assign f_ready[1] = s_axi_rready && r_port;
+    assign take       = f_valid[r_port] && (!q_valid || s_axi_rready);
+    assign f_ready[0] = take && !r_port;
+    assign f_ready[1] = take && r_port;
+    assign s_axi_rvalid = q_valid;
+    assign {s_axi_rid, s_axi_rdata, s_axi_rresp, s_axi_rlast} = q_data;
+
+    always_ff @(posedge clk) begin
+        if (take) q_data <= f_data[r_port];
+    end
 
     always_ff @(posedge clk) begin
         if (rst) begin
             ar_port <= 1'b0;
             r_port  <= 1'b0;
+            q_valid <= 1'b0;
         end else begin
             if (s_axi_arvalid && s_axi_arready) ar_port <= !ar_port;
-            if (s_axi_rvalid && s_axi_rready && s_axi_rlast) r_port <= !r_port;
+            if (take) begin
+                q_valid <= 1'b1;
+                if (f_data[r_port][0]) r_port <= !r_port;   // the beat taken is its burst's last (rlast)
+            end else if (s_axi_rready) begin
+                q_valid <= 1'b0;
+            end
         end
     end
 

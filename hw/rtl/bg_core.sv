@@ -342,9 +342,11 @@ module bg_core
         .m_axi_rdata(r_rdata), .m_axi_rlast(r_rlast), .m_axi_rvalid(r_rvalid),
         .m_axi_rready(r_rready));
 
-    // The reader's bursts: onto m_axi_* as they are, or alternately onto m_axi_* and m1_axi_*.
+    // The reader's bursts: onto m_axi_* as they are, or alternately onto m_axi_* and m1_axi_*. Each port's
+    // FIFO holds two of the longest bursts (one at MAX_BURST 256), so a port streams while the other drains.
+    localparam int READ_FIFO_BEATS = (2 * MAX_BURST > 256) ? 256 : 2 ** $clog2(2 * MAX_BURST);
     if (READ_PORTS == 2) begin : g_two_ports
-        bg_axi_read_interleave #(.ADDR_W(ADDR_W), .FIFO_BEATS(2 ** $clog2(2 * MAX_BURST))) u_interleave (
+        bg_axi_read_interleave #(.ADDR_W(ADDR_W), .FIFO_BEATS(READ_FIFO_BEATS)) u_interleave (
             .clk(clk), .rst(rst),
             .s_axi_arid(r_arid), .s_axi_araddr(r_araddr), .s_axi_arlen(r_arlen), .s_axi_arsize(r_arsize),
             .s_axi_arburst(r_arburst), .s_axi_arvalid(r_arvalid), .s_axi_arready(r_arready),

@@ -127,6 +127,16 @@ def test_every_target_elaborates_clean(name: str) -> None:
     assert result.returncode == 0 and "%Warning" not in report and "%Error" not in report, report
 
 
+@pytest.mark.parametrize("max_burst", [1, 256])
+def test_two_read_ports_elaborate_at_the_burst_limits(max_burst: int) -> None:
+    """With READ_PORTS = 2 each port's FIFO is sized from MAX_BURST (two bursts, at most 256 beats): the
+    shortest and the longest bursts both elaborate clean."""
+    result = lint("-GREAD_PORTS=2", f"-GMAX_BURST={max_burst}", "-y", rtl_files.RTL_DIR, *EXTRA["bg_core"],
+                  "--top-module", "bg_core", rtl_files.RTL_DIR / "bg_core.sv")
+    report = result.stdout + result.stderr
+    assert result.returncode == 0 and "%Warning" not in report and "%Error" not in report, report
+
+
 def test_register_block_clean_apart_from_waivers() -> None:
     regs = rtl_files.REGS_DIR
     result = lint(regs / "bg_core_regs.vlt", regs / "bg_core_regs_pkg.sv", regs / "bg_core_regs.sv",
