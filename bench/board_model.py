@@ -16,7 +16,7 @@ code) has no ARM calibration here: it is this machine's measured decode time tim
 cited FFT timings to the same FFTs on this machine. The core: 670,223 cycles per image (one start of
 the image job through the PYNQ-Z2's two 64-bit HP ports, programs vouched for, the axes in two size
 ranges: `make bench-rtl`'s figure; 648,131 in one range; with a memory that delivers 128 bits a cycle, as
-bench-host's rtl row and `make demo` simulate it, 647,996) at 100 MHz.
+bench-host's rtl row and `make demo` simulate it, 648,538) at 100 MHz.
 
 What the model leaves out: Python's per-call overhead (tens of numpy calls per image, about 10-50 us
 each on the A9), the second ARM core (the FFTs run on one), and cache effects beyond the 16,384-point
