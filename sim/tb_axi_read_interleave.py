@@ -14,38 +14,20 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Iterator
 from typing import Any
 
 import cocotb
 from cocotb.triggers import ClockCycles, RisingEdge
 from cocotbext.axi import AxiReadBus
-from cocotbext.axi.axi_ram import AxiRamRead
 
 from blurgauge.hw import verilator
 from blurgauge.sim import harness
-from blurgauge.sim.tb_core import read_pauses
+from blurgauge.sim.tb_core import FaultyRam, pauses, read_pauses
 
 PRM = verilator.params()
 FIFO_BEATS = PRM.get("FIFO_BEATS", 32)
 MEM_SIZE = 1 << 20
 SLVERR = 2
-
-
-class FaultyRam(AxiRamRead):
-    """Memory whose reads in ``fault`` (a range of byte addresses) answer SLVERR, beat by beat."""
-
-    fault: range | None = None
-
-    async def _read(self, address: int, length: int) -> bytes:
-        if self.fault is not None and address in self.fault:
-            raise OSError(f"injected read fault at 0x{address:x}")
-        return await super()._read(address, length)
-
-
-def pauses(rng: random.Random, prob: float) -> Iterator[bool]:
-    while True:
-        yield rng.random() < prob
 
 
 class TB:
@@ -152,7 +134,7 @@ class TB:
             if not failed:
                 want = int.from_bytes(mem.read(addr, 16), "little")
                 assert data == want, f"beat at 0x{addr:x}: {data:032x}, memory holds {want:032x}"
-        turns = [p for p in self.ports_taken]
+        turns = self.ports_taken
         assert turns == [k % 2 for k in range(len(turns))], f"bursts not alternated: {turns[:40]}"
 
 
