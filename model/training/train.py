@@ -62,6 +62,12 @@ from blurgauge.model.training.config import MIXED, TrainConfig
 if TYPE_CHECKING:
     from blurgauge.model.nets.weights import NetworkWeights
 
+#: A run of at most this many optimizer steps in all runs its steps eagerly. Tracing a quantized ResNet18's
+#: train step into a graph costs about 20 s of CPU here, more than a handful of eager steps of a small
+#: network (a test's three runs of two steps each: 69 s traced, 43 s eager); a real run of thousands of
+#: steps is always traced.
+EAGER_MAX_STEPS = 16
+
 #: The dataset fields each training region reads.
 _REGION_FIELDS = {PATCH: ("patch",), IMAGE: ("image_map",), MIXED: ("patch", "image_map")}
 
@@ -314,6 +320,7 @@ def train(
         model = build_resnet18(spec, name=cfg.role, bn_freeze=bn_freeze)
         optimizer = keras.optimizers.Adam(cfg.lr)
         model.compile(
+            run_eagerly=steps * cfg.epochs <= EAGER_MAX_STEPS,
             optimizer=optimizer,
             loss=(keras.losses.CategoricalCrossentropy(from_logits=True) if cfg.teachers
                   else keras.losses.SparseCategoricalCrossentropy(from_logits=True)),

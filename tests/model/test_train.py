@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import blurgauge.model.training.train as train_module
 from blurgauge.model.data.dataset import build_dataset, load_dataset
 from blurgauge.model.data.synthesis import SynthesisConfig
 from blurgauge.model.inputs.preprocess import (
@@ -48,7 +49,10 @@ def coarse_run(tmp_path_factory) -> tuple[Path, Path]:
 
 
 @pytest.mark.slow
-def test_tiny_training_run_checkpoints_and_resumes(coarse_run, tmp_path) -> None:
+def test_tiny_training_run_checkpoints_and_resumes(coarse_run, tmp_path, monkeypatch) -> None:
+    # the resumed run traced into a graph, as every real run is (the other tests' runs are short enough to run
+    # eagerly: train.EAGER_MAX_STEPS)
+    monkeypatch.setattr(train_module, "EAGER_MAX_STEPS", 0)
     data, first = coarse_run
     run = Path(shutil.copytree(first, tmp_path / "run"))
     assert weights.load(run / "best.bgw.npz").role.name == "coarse"

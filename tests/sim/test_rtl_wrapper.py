@@ -1,9 +1,9 @@
 """The board wrapper (hw/boards/blurgauge_core.v) in Verilator through cocotb: bg_core's own end-to-end
 tests (sim/tb_core.py, the testbench tests/sim/test_rtl_core.py runs in `make test`) with the wrapper
-in the loop, at tests/sim/test_rtl_core.py's reduced configuration. The testbench drives bg_core's port
-names; hw/boards/sim/blurgauge_core_tb.sv renames them to the wrapper's (active-low reset, the wrapper's
-reset register) and nothing else, so every register access, streamed beat and DDR read crosses the
-wrapper's ports, with random stalls on all of them (sim/tb_core.py)."""
+in the loop, at tests/sim/test_rtl_core.py's reduced configuration with the board's two read masters. The
+testbench drives bg_core's port names; hw/boards/sim/blurgauge_core_tb.sv renames them to the wrapper's
+(active-low reset, the wrapper's reset register) and nothing else, so every register access, streamed beat
+and DDR read crosses the wrapper's ports, with random stalls on all of them (sim/tb_core.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ import pytest
 from blurgauge.hw import rtl_files, verilator
 from blurgauge.sim import core_run
 
-# tests/sim/test_rtl_core.py's configuration: width 2 on a 4 x 4 array, minutes instead of hours.
-SMALL = {"LANES": 4, "SLOTS": 4, "SLOT_BYTES": 16384, "WBUF_TILES": 64}
+# tests/sim/test_rtl_core.py's configuration (width 2 on a 4 x 4 array, minutes instead of hours) with the
+# board's two read masters: here the whole core runs with both (bg_core's own tests run one).
+SMALL = {"LANES": 4, "SLOTS": 4, "SLOT_BYTES": 16384, "WBUF_TILES": 64, "READ_PORTS": 2}
 WIDTH = 2
 TIMEOUT_NS = 200_000_000
 SOURCES = [*rtl_files.board_sources(), rtl_files.WRAPPER_TB]
