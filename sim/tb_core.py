@@ -474,10 +474,14 @@ async def wait_layer(env: Env, layer: int) -> None:
 async def input_from_memory(dut: Any) -> None:
     """The patch read from DDR (CTRL.input_from_memory) gives the stream's logits bit for bit, coarse then
     fine; a misaligned INPUT_ADDR and SLVERR on the patch end the run with their codes and leave nothing
-    behind; the stream and the memory path alternate freely."""
+    behind; the stream and the memory path alternate freely. A run with CTRL.payload_checked reads the
+    weights once, a checking run twice (CRC, then layers); irq follows done and irq_enable."""
     env = await setup(dut, cocotb.RANDOM_SEED + 2)
+    assert await env.read(regs.CONFIG) & 0xFF == LANES
     where = env.addr["input"]
+    read = env.ram.bytes_read
     out = await env.run("coarse", reuse=False, input_addr=where)
+    checking_read = env.ram.bytes_read - read
     env.check_good(out, "coarse", "coarse pass (input from memory)")
     env.check_good(await env.run("fine", reuse=True), "fine", "fine pass (reuse after memory input)")
 
@@ -497,12 +501,20 @@ async def input_from_memory(dut: Any) -> None:
 
     # A different patch in DDR changes the result; the stream path right after still gives the golden one.
     env.ram.write(where, bytes(len(env.patch)))
+    read = env.ram.bytes_read
     zero = await env.run("coarse", reuse=False, input_addr=where, checked=True)
+    # the checking run read the payload twice (CRC, then layers); this one only once
+    payload = len(env.images["coarse"]) - HEADER_BYTES
+    assert checking_read - (env.ram.bytes_read - read) >= payload - 16, (checking_read, env.ram.bytes_read - read)
     assert (zero["error"], zero["done"]) == (0, 1) and zero["logits"] != env.case["expected"]["coarse"]["logits"]
     env.check_good(await env.run("coarse", reuse=False, checked=True), "coarse", "stream after memory input")
     env.ram.write(where, env.patch)
     env.check_good(await env.run("coarse", reuse=False, input_addr=where, checked=True), "coarse",
                    "memory input after stream")
+    assert dut.irq.value == 1
+    await env.write(regs.CTRL, 0)
+    await ClockCycles(dut.clk, 2)
+    assert dut.irq.value == 0, "irq high with irq_enable cleared"
     env.save()
 
 

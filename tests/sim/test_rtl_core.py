@@ -22,6 +22,9 @@ from blurgauge.sim.core_run import CHECKED, print_bench, run, run_target, run_ta
 SMALL = {"LANES": 4, "SLOTS": 4, "SLOT_BYTES": 16384, "WBUF_TILES": 64, "READ_PORTS": 1}
 
 
+# make verify: in make test the streamed runs, the reused input and payload_checked run in test_core_errors
+# and test_core_input_from_memory (which also checks the bytes a checked run saves and the interrupt's enable).
+@pytest.mark.fullsize
 def test_core_coarse_then_fine(tmp_path: Path) -> None:
     """Width 2 on a 4 x 4 array: the coarse network on a streamed patch, the fine one reusing it."""
     results = run(tmp_path, SMALL, 2, "coarse_then_fine", 11, 200_000_000)
@@ -61,7 +64,7 @@ def test_core_image_job(tmp_path: Path) -> None:
 def test_core_input_from_memory(tmp_path: Path, config: dict[str, int]) -> None:
     """The patch from DDR through the core's own AXI master (CTRL.input_from_memory): at P=4 a 16-byte beat
     is cut into four words, at P=32 two beats make one (bg_input_words); bit for bit the stream's logits;
-    its faults."""
+    its faults; the CONFIG register, the weight reads a payload-checked run saves, the interrupt's enable."""
     results = run(tmp_path, config, 2, "input_from_memory", 13, 200_000_000)
     assert "coarse pass (input from memory)" in results
 
