@@ -46,7 +46,7 @@ board-check: $(STAMP)  ## the board install test on Python 3.10 with numpy 1.21 
 demo: $(STAMP)  ## run the main job on the embedded default example (estimate on the simulated RTL core)
 	$(BG) demo --backend rtl
 
-test: $(STAMP)  ## ruff + the test suite without the full-size verification (under 20 minutes on 2 cores)
+test: $(STAMP)  ## ruff + the test suite without the full-size verification (about 20 minutes on 2 cores)
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_JOBS) -m "not fullsize" --durations=15
 
@@ -84,7 +84,7 @@ hls-synth: hls  ## Vitis HLS C simulation, synthesis and IP export of build/hls/
 cost: $(STAMP)  ## MACs, weight bytes and cycles per layer at widths 16 and 64 (build/cost.md)
 	$(BG) cost --width 16 64 --out build/cost.md
 
-verify: $(STAMP)  ## full checks: hls = golden on 6 networks x 30 patches; golden/keras/hls/rtl estimates on 8 Levin images; full-size tests (the RTL core on both targets: about 20 min on 2 workers)
+verify: $(STAMP)  ## full checks: hls = golden on 6 networks x 30 patches; golden/keras/hls/rtl estimates on 8 Levin images; full-size tests (the RTL core on both targets; the zcu104 image jobs alone simulate for about 40 min)
 	$(PY) -m blurgauge.sim.hls_agreement --patches 30 $(if $(DATA),--data $(DATA),) --out build/verify/hls.md
 	$(PY) -m blurgauge.sim.backend_agreement --images 8 $(if $(DATA),--data $(DATA),) --out build/verify/backends.md
 	$(PY) -m pytest $(PYTEST_JOBS) -q -m fullsize
