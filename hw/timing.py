@@ -59,6 +59,8 @@ from blurgauge.hw.timing_routed import (
 REPO = rtl_files.REPO
 OUT = REPO / "build" / "timing"
 CLOCK_MHZ = 100.0
+#: nextpnr's placement seed of `make timing` (SEED=N picks another).
+DEFAULT_SEED = 2
 
 
 @dataclass(frozen=True)
@@ -284,7 +286,7 @@ class Ecp5Result:
 
 
 def place_and_route(top: str, parameters: Mapping[str, int], sources: Sources, work: Path,
-                    part: Ecp5Part = ECP5_85F, clock_mhz: float = CLOCK_MHZ, seed: int = 1, count: int = 10,
+                    part: Ecp5Part = ECP5_85F, clock_mhz: float = CLOCK_MHZ, seed: int = DEFAULT_SEED, count: int = 10,
                     timeout_s: float = 3 * 3600) -> Ecp5Result:
     """Synthesize ``top`` in the harness for the ECP5, place and route it at ``clock_mhz``, and read the
     result: nextpnr's Fmax and critical path, and the ``count`` worst endpoints from its routed delays."""
@@ -510,7 +512,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--count", type=int, default=10, help="endpoints in each ranked table (default 10)")
     ap.add_argument("--skip-xc7", action="store_true", help="no 7-series logic depth")
     ap.add_argument("--skip-ecp5", action="store_true", help="no ECP5 place and route")
-    ap.add_argument("--seed", type=int, default=1, help="nextpnr's placement seed")
+    # At seed 1 the router had not finished the two-port core after 90 minutes, nor after 30 (105,000 wires
+    # still overused); seed 2 routes it in about 23 minutes (docs/timing.md, step 13).
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED, help="nextpnr's placement seed (default %(default)s)")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--report-only", action="store_true",
                     help="write the report again from the files of the last run in --out (no tools run)")
