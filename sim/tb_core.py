@@ -344,6 +344,21 @@ def weight_range(image: bytes, layer: int) -> tuple[int, int]:
 # ---- tests -------------------------------------------------------------------------------------------
 
 
+def check_payload_read_once(env: Env, checking_read: int, checked_read: int) -> None:
+    """A coarse run with CTRL.payload_checked reads the payload once; ``checking_read`` (the bytes a run
+    without it read) holds it twice (the CRC pass, then the layers)."""
+    payload = len(env.images["coarse"]) - HEADER_BYTES
+    assert checking_read - checked_read >= payload - 16, (checking_read, checked_read)
+
+
+async def check_irq_follows_enable(env: Env) -> None:
+    """After a run: irq high with done and irq_enable, low once CTRL clears irq_enable."""
+    assert env.dut.irq.value == 1, "irq low after a run with irq_enable"
+    await env.write(regs.CTRL, 0)
+    await ClockCycles(env.dut.clk, 2)
+    assert env.dut.irq.value == 0, "irq high with irq_enable cleared"
+
+
 @cocotb.test(timeout_time=2000, timeout_unit="ms")
 async def coarse_then_fine(dut: Any) -> None:
     """The coarse network on a streamed patch, then the fine network on the same patch kept on chip, then
@@ -355,20 +370,14 @@ async def coarse_then_fine(dut: Any) -> None:
     read = env.ram.bytes_read
     out = await env.run("coarse", reuse=False)
     env.check_good(out, "coarse", "coarse pass")
-    checking_read, read = env.ram.bytes_read - read, env.ram.bytes_read
+    checking_read = env.ram.bytes_read - read
     out = await env.run("fine", reuse=True)
     env.check_good(out, "fine", "fine pass (reuse_input)")
     read = env.ram.bytes_read
     out = await env.run("coarse", reuse=True, checked=True)
     env.check_good(out, "coarse", "coarse pass (reuse_input, payload_checked)")
-    # The checking run read the payload twice (CRC, then layers); this one only once.
-    payload = len(env.images["coarse"]) - HEADER_BYTES
-    assert checking_read - (env.ram.bytes_read - read) >= payload - 16, (checking_read, env.ram.bytes_read - read)
-    # irq follows done and irq_enable
-    assert dut.irq.value == 1
-    await env.write(regs.CTRL, 0)
-    await ClockCycles(dut.clk, 2)
-    assert dut.irq.value == 0
+    check_payload_read_once(env, checking_read, env.ram.bytes_read - read)
+    await check_irq_follows_enable(env)
     env.save()
 
 
@@ -503,18 +512,13 @@ async def input_from_memory(dut: Any) -> None:
     env.ram.write(where, bytes(len(env.patch)))
     read = env.ram.bytes_read
     zero = await env.run("coarse", reuse=False, input_addr=where, checked=True)
-    # the checking run read the payload twice (CRC, then layers); this one only once
-    payload = len(env.images["coarse"]) - HEADER_BYTES
-    assert checking_read - (env.ram.bytes_read - read) >= payload - 16, (checking_read, env.ram.bytes_read - read)
+    check_payload_read_once(env, checking_read, env.ram.bytes_read - read)
     assert (zero["error"], zero["done"]) == (0, 1) and zero["logits"] != env.case["expected"]["coarse"]["logits"]
     env.check_good(await env.run("coarse", reuse=False, checked=True), "coarse", "stream after memory input")
     env.ram.write(where, env.patch)
     env.check_good(await env.run("coarse", reuse=False, input_addr=where, checked=True), "coarse",
                    "memory input after stream")
-    assert dut.irq.value == 1
-    await env.write(regs.CTRL, 0)
-    await ClockCycles(dut.clk, 2)
-    assert dut.irq.value == 0, "irq high with irq_enable cleared"
+    await check_irq_follows_enable(env)
     env.save()
 
 
