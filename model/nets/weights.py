@@ -20,6 +20,7 @@ are exactly what the hardware multiplies.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -71,6 +72,14 @@ def weighted_layers(model: keras.Model) -> list:
         layer for layer in model.layers
         if isinstance(layer, qkeras.QConv2DBatchnorm | qkeras.QConv2D | qkeras.QDense)
     ]
+
+
+@functools.cache
+def layer_names(width: int, outputs: int) -> tuple[str, ...]:
+    """The weighted layers of the width-``width`` ResNet18 with ``outputs`` logits, in order: what a weight
+    file must list. Built once per shape and process: a Keras build takes seconds, and every load checks it."""
+    model = build_resnet18(NetworkSpec(width, outputs), bn_freeze=FOLDED)
+    return tuple(layer.name for layer in weighted_layers(model))
 
 
 def _to_codes(values: np.ndarray, fmt_name: str, where: str) -> np.ndarray:
@@ -161,8 +170,6 @@ def load(path: str | Path, role_name: str | None = None) -> NetworkWeights:
     if _digest(layers) != meta.get("sha256"):
         raise WeightFileError(f"{path}: checksum mismatch, the file is corrupted")
     weights = NetworkWeights(role(meta["role"]), int(meta["width"]), layers, meta)
-    expected = [layer.name for layer in weighted_layers(
-        build_resnet18(NetworkSpec(weights.width, weights.role.outputs), bn_freeze=FOLDED))]
-    if list(layers) != expected:
+    if tuple(layers) != layer_names(weights.width, weights.role.outputs):
         raise WeightFileError(f"{path}: layer list does not match a width-{weights.width} ResNet18")
     return weights

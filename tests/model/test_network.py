@@ -120,6 +120,26 @@ def test_corrupted_weight_file_is_refused(briefly_trained, tmp_path) -> None:
         weights.load(tmp_path / "missing.bgw.npz")
 
 
+def test_a_weight_file_whose_layers_are_not_the_resnet18s_is_refused(briefly_trained, tmp_path) -> None:
+    """A file whose digest is right but whose layer list is not a ResNet18's (one layer dropped, as a foreign
+    or hand-edited file would have it) fails on load, naming the file; the list it is checked against is
+    the builder's own."""
+    import json
+
+    model = build_resnet18(NetworkSpec(2, 5), bn_freeze=FOLDED)
+    assert weights.layer_names(2, 5) == tuple(layer.name for layer in weights.weighted_layers(model))
+    loaded = np.load(briefly_trained.path)
+    arrays = {name: loaded[name] for name in loaded.files}
+    meta = json.loads(arrays.pop("meta").tobytes())
+    dropped = meta["layers"].pop(1)
+    del arrays[f"{dropped}.kernel"], arrays[f"{dropped}.bias"]
+    meta["sha256"] = weights._digest({n: (arrays[f"{n}.kernel"], arrays[f"{n}.bias"]) for n in meta["layers"]})
+    foreign = tmp_path / "foreign.bgw.npz"
+    np.savez(foreign, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
+    with pytest.raises(weights.WeightFileError, match=r"foreign\.bgw\.npz: layer list does not match a width-2"):
+        weights.load(foreign)
+
+
 def test_float_copy_carries_the_trained_weights(briefly_trained) -> None:
     from numpy.lib.stride_tricks import sliding_window_view
 
