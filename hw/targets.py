@@ -59,18 +59,19 @@ TARGETS: dict[str, Target] = {
     # The paper's width 64 on a 32 x 32 array for a ZCU104 (XCZU7EV, AMD DS891): every product in a DSP48E2,
     # 256 KiB slots (the stem's 64 x 64 x 64 output) and a weight buffer of two 256-tile blocks (conv5: 512
     # input channels = 16 lane groups x 9 taps = 144 tiles per block of 32 output channels). The slots are
-    # large enough for UltraRAM, which -uram lets Yosys use.
+    # large enough for UltraRAM, which -uram lets Yosys use. Two read ports: at width 64 conv4 and conv5 wait
+    # on weights even at a beat a cycle (docs/core-rtl.md; an image in two ranges: 58 % through one, 66 % two).
     "zcu104": Target(
         name="zcu104",
         board="AMD Zynq UltraScale+ MPSoC ZCU104",
         part="XCZU7EV (Zynq UltraScale+ EV)",
         family="xcup",
         totals={"LUT": 230_400, "FF": 460_800, "DSP48E2": 1_728, "BRAM36": 312, "URAM288": 96, "CARRY8": 28_800},
-        core={"LANES": 32, "SLOTS": 4, "SLOT_BYTES": 262144, "WBUF_TILES": 256, "DSP_PRODUCTS": 1024, "READ_PORTS": 1},
+        core={"LANES": 32, "SLOTS": 4, "SLOT_BYTES": 262144, "WBUF_TILES": 256, "DSP_PRODUCTS": 1024, "READ_PORTS": 2},
         width=64,
         synth_options=("-uram",),
         clock_mhz=200,  # the figure docs/core-rtl.md quotes; met timing only a Vivado run can show
-        read_port_bits=128,  # S_AXI_HP0_FPD at 128 bits: no width conversion
+        read_port_bits=128,  # S_AXI_HP0_FPD and S_AXI_HP1_FPD at 128 bits: no width conversion
     ),
 }
 
