@@ -2,11 +2,11 @@
 random int8 patches, logits equal to golden bit for bit, and every fault the core reports (sim/core_run.py,
 sim/tb_core.py).
 
-The reduced configuration reads DDR through one AXI master (READ_PORTS 1, as the zcu104 target); the
-two-master core (the default, pynq-z2) runs the same testbench through the board wrapper
-(tests/sim/test_rtl_wrapper.py) and its read interleave alone (tests/sim/test_rtl_read_interleave.py), so
-`make test` covers both. One port is also the cheaper simulation: each DDR port is a Python model that
-wakes every clock."""
+The reduced configuration reads DDR through one AXI master (READ_PORTS 1: a board design that keeps its
+second HP port for something else); the two-master core (both targets) runs the same testbench through the
+board wrapper (tests/sim/test_rtl_wrapper.py) and its read interleave alone
+(tests/sim/test_rtl_read_interleave.py), so `make test` covers both. One port is also the cheaper
+simulation: each DDR port is a Python model that wakes every clock."""
 
 from __future__ import annotations
 
