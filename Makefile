@@ -18,6 +18,9 @@ TARGET ?= pynq-z2
 # go in collection order, where tests/conftest.py puts the longest first (LONGEST_MODULES).
 JOBS ?= auto
 PYTEST_JOBS := -n $(JOBS) --dist loadscope --no-loadscope-reorder
+# make verify's full-size tests are few and long, and most are in one module (the core on both targets):
+# --dist worksteal hands them out one by one, so they do not queue on one worker while the other idles.
+FULLSIZE_JOBS := -n $(JOBS) --dist worksteal
 
 .PHONY: help setup demo test test-all lint lock docs photos train eval data-bench bench-host bench-separability bench-readability bench-coarse bench-eval-studies bench-quantization hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks bitstream clean
 
@@ -87,7 +90,7 @@ cost: $(STAMP)  ## MACs, weight bytes and cycles per layer at widths 16 and 64 (
 verify: $(STAMP)  ## full checks: hls = golden on 6 networks x 30 patches; golden/keras/hls/rtl estimates on 8 Levin images; full-size tests (the RTL core on both targets; the zcu104 image jobs alone simulate for about 40 min)
 	$(PY) -m blurgauge.sim.hls_agreement --patches 30 $(if $(DATA),--data $(DATA),) --out build/verify/hls.md
 	$(PY) -m blurgauge.sim.backend_agreement --images 8 $(if $(DATA),--data $(DATA),) --out build/verify/backends.md
-	$(PY) -m pytest $(PYTEST_JOBS) -q -m fullsize
+	$(PY) -m pytest $(FULLSIZE_JOBS) -q -m fullsize --durations=0
 
 regs: $(STAMP)  ## regenerate the register block, C header, Python map and docs from hw/regs/bg_core.rdl, the program-format package hw/rtl/bg_program_pkg.sv and blurgauge_core.core
 	$(PY) hw/regs/generate.py
