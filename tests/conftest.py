@@ -108,7 +108,7 @@ def program_cache_shared_by_the_workers(tmp_path_factory):
 @pytest.fixture(scope="session")
 def six_programs(six_networks):
     """``six_programs(lanes)``: the core programs of ``six_networks`` for a lanes x lanes array, built once
-    per session and lanes (each build converts six networks through hls4ml: tens of seconds). The weight
+    per session and lanes (each build converts six networks through hls4ml: seconds). The weight
     files are the same bytes in every pytest worker (``briefly_trained`` is seeded), so a worker finds
     what another converted in the shared program cache."""
     from blurgauge.hw.compiler.cascade_programs import DEFAULT_LANES, build_programs

@@ -58,13 +58,17 @@ class NetworkWeights:
     def build_model(self) -> keras.Model:
         """The inference Keras model (folded form) carrying these weights."""
         model = build_resnet18(NetworkSpec(self.width, self.role.outputs), self.role.name, bn_freeze=FOLDED)
+        self.set_into(model)
+        return model
+
+    def set_into(self, model: keras.Model) -> None:
+        """Give a folded model of this width and head (``build_resnet18(..., bn_freeze=FOLDED)``) these weights."""
         for name, (kernel, bias) in self.layers.items():
             layer = model.get_layer(name)
             layer.set_weights([
                 kernel.astype(np.float32) * np.float32(FORMATS["weight"].step),
                 bias.astype(np.float32) * np.float32(FORMATS["bias"].step),
             ])
-        return model
 
 
 def weighted_layers(model: keras.Model) -> list:

@@ -88,6 +88,22 @@ def test_image_round_trips_and_runs_like_the_keras_walk_and_qkeras(exported, bri
     np.testing.assert_array_equal(out * 2.0**-back.logits_frac, qkeras)
 
 
+def test_networks_converted_one_after_another_each_keep_their_weights(six_networks, briefly_trained) -> None:
+    """Conversions of one shape share one Keras model (``cascade_programs._conversion_model``): two networks
+    converted in turn each give their own network's logits, against a model built from each weight file."""
+    from blurgauge.hw.compiler.cascade_programs import build_program
+
+    codes = briefly_trained.codes[:4]
+    outs = {}
+    for name in ("fine1", "fine2"):
+        program = build_program(six_networks / f"{name}.bgw.npz", 4, name, cache=False)
+        outs[name] = golden.run_program(program, codes)
+        fresh = weights.load(six_networks / f"{name}.bgw.npz").build_model()
+        np.testing.assert_array_equal(outs[name] * 2.0**-program.logits_frac,
+                                      fresh.predict(codes_to_input(codes), verbose=0))
+    assert not np.array_equal(outs["fine1"], outs["fine2"])
+
+
 def _rewrite_header(blob: bytes, **fields) -> bytes:
     names = [name for name, _, _ in prog.HEADER]
     head_struct = struct.Struct("<" + "".join(code for _, code, _ in prog.HEADER))
