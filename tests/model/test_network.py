@@ -126,8 +126,9 @@ def test_a_weight_file_whose_layers_are_not_the_resnet18s_is_refused(briefly_tra
     the builder's own."""
     import json
 
-    model = build_resnet18(NetworkSpec(2, 5), bn_freeze=FOLDED)
-    assert weights.layer_names(2, 5) == tuple(layer.name for layer in weights.weighted_layers(model))
+    outputs = role("coarse").outputs
+    model = build_resnet18(NetworkSpec(2, outputs), bn_freeze=FOLDED)
+    assert weights.layer_names(2, outputs) == tuple(layer.name for layer in weights.weighted_layers(model))
     loaded = np.load(briefly_trained.path)
     arrays = {name: loaded[name] for name in loaded.files}
     meta = json.loads(arrays.pop("meta").tobytes())
