@@ -87,7 +87,7 @@ hls-synth: hls  ## Vitis HLS C simulation, synthesis and IP export of build/hls/
 cost: $(STAMP)  ## MACs, weight bytes and cycles per layer at widths 16 and 64 (build/cost.md)
 	$(BG) cost --width 16 64 --out build/cost.md
 
-verify: $(STAMP)  ## full checks: hls = golden on 6 networks x 30 patches; golden/keras/hls/rtl estimates on 8 Levin images; full-size tests (the RTL core on both targets; the zcu104 image jobs alone simulate for about 40 min)
+verify: $(STAMP)  ## full checks: hls = golden on 6 networks x 30 patches; golden/keras/hls/rtl estimates on 8 Levin images; full-size tests (the RTL core on both targets); about 50 min, zcu104's image jobs alone 30 min
 	$(PY) -m blurgauge.sim.hls_agreement --patches 30 $(if $(DATA),--data $(DATA),) --out build/verify/hls.md
 	$(PY) -m blurgauge.sim.backend_agreement --images 8 $(if $(DATA),--data $(DATA),) --out build/verify/backends.md
 	$(PY) -m pytest $(FULLSIZE_JOBS) -q -m fullsize --durations=0
