@@ -16,6 +16,7 @@ import struct
 import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from blurgauge.hw.compiler import program as prog
 from blurgauge.hw.compiler.export import DEFAULT_LANES, from_hls_model
 from blurgauge.model.nets.inference import TRAINED_DIR, weight_path
 from blurgauge.model.nets.roles import CASCADE
+
+if TYPE_CHECKING:
+    from blurgauge.model.nets.tf_env import keras
 
 #: Where the hls backend keeps its compiled project, one per network structure.
 HLS_CACHE = Path("build") / "hls-csim"
@@ -90,7 +94,7 @@ _CONVERSION_LOCK = threading.Lock()
 
 
 @functools.cache
-def _conversion_model(width: int, outputs: int):
+def _conversion_model(width: int, outputs: int) -> keras.Model:
     """The folded Keras model that conversions of this shape load their weights into, one at a time under
     ``_CONVERSION_LOCK`` until the program is exported: a Keras build takes seconds, about two thirds of a
     conversion at width 2 (six conversions: 17.5 s of CPU with a build each, 6.1 s with this model)."""
