@@ -8,7 +8,6 @@ of ONE hls4ml project whose weight ports receive each program's weights in turn.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -16,7 +15,6 @@ import struct
 import tempfile
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,9 +22,6 @@ from blurgauge.hw.compiler import program as prog
 from blurgauge.hw.compiler.export import DEFAULT_LANES, from_hls_model
 from blurgauge.model.nets.inference import TRAINED_DIR, weight_path
 from blurgauge.model.nets.roles import CASCADE
-
-if TYPE_CHECKING:
-    from blurgauge.model.nets.tf_env import keras
 
 #: Where the hls backend keeps its compiled project, one per network structure.
 HLS_CACHE = Path("build") / "hls-csim"
@@ -82,7 +77,7 @@ def build_program(path: str | Path, lanes: int = DEFAULT_LANES, role_name: str |
 
     loaded = weight_files.load(path, role_name)
     with _CONVERSION_LOCK:  # one model per shape serves every conversion: one at a time, export included
-        model = _conversion_model(loaded.width, loaded.role.outputs)
+        model = weight_files.shared_folded_model(loaded.width, loaded.role.outputs)
         loaded.set_into(model)
         program = from_hls_model(hls.convert(model, write=False), loaded.role.name, loaded.width, lanes)
     if cache:
@@ -90,17 +85,10 @@ def build_program(path: str | Path, lanes: int = DEFAULT_LANES, role_name: str |
     return program
 
 
+#: Conversions load their weights into the one folded model of their shape (``weights.shared_folded_model``:
+#: a Keras build takes seconds, about two thirds of a conversion at width 2), so one runs at a time, from
+#: the weights going in to the program coming out.
 _CONVERSION_LOCK = threading.Lock()
-
-
-@functools.cache
-def _conversion_model(width: int, outputs: int) -> keras.Model:
-    """The folded Keras model that conversions of this shape load their weights into, one at a time under
-    ``_CONVERSION_LOCK`` until the program is exported: a Keras build takes seconds, about two thirds of a
-    conversion at width 2 (six conversions: 17.5 s of CPU with a build each, 6.1 s with this model)."""
-    from blurgauge.model.nets.network import FOLDED, NetworkSpec, build_resnet18
-
-    return build_resnet18(NetworkSpec(width, outputs), "folded", bn_freeze=FOLDED)
 
 
 _ENTRY_MAGIC = b"BGCC"

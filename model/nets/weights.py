@@ -79,11 +79,17 @@ def weighted_layers(model: keras.Model) -> list:
 
 
 @functools.cache
+def shared_folded_model(width: int, outputs: int) -> keras.Model:
+    """One folded model per shape and process (a Keras build takes seconds): its structure is what every load
+    checks a file against, and conversions load their weights into it in turn (hw/compiler/cascade_programs
+    under its lock). Its weights are whichever were set last: never read them without that lock."""
+    return build_resnet18(NetworkSpec(width, outputs), "folded", bn_freeze=FOLDED)
+
+
 def layer_names(width: int, outputs: int) -> tuple[str, ...]:
     """The weighted layers of the width-``width`` ResNet18 with ``outputs`` logits, in order: what a weight
-    file must list. Built once per shape and process: a Keras build takes seconds, and every load checks it."""
-    model = build_resnet18(NetworkSpec(width, outputs), bn_freeze=FOLDED)
-    return tuple(layer.name for layer in weighted_layers(model))
+    file must list."""
+    return tuple(layer.name for layer in weighted_layers(shared_folded_model(width, outputs)))
 
 
 def _to_codes(values: np.ndarray, fmt_name: str, where: str) -> np.ndarray:

@@ -89,7 +89,7 @@ def test_image_round_trips_and_runs_like_the_keras_walk_and_qkeras(exported, bri
 
 
 def test_networks_converted_one_after_another_each_keep_their_weights(six_networks, briefly_trained) -> None:
-    """Conversions of one shape share one Keras model (``cascade_programs._conversion_model``): two networks
+    """Conversions of one shape share one Keras model (``weights.shared_folded_model``): two networks
     converted in turn each give their own network's logits, against a model built from each weight file."""
     from blurgauge.hw.compiler.cascade_programs import build_program
 
