@@ -67,7 +67,8 @@ TARGETS: dict[str, Target] = {
         part="XCZU7EV (Zynq UltraScale+ EV)",
         family="xcup",
         totals={"LUT": 230_400, "FF": 460_800, "DSP48E2": 1_728, "BRAM36": 312, "URAM288": 96, "CARRY8": 28_800},
-        core={"LANES": 32, "SLOTS": 4, "SLOT_BYTES": 262144, "WBUF_TILES": 256, "DSP_PRODUCTS": 1024, "READ_PORTS": 2},
+        core={"LANES": 32, "SLOTS": 4, "SLOT_BYTES": 262144, "WBUF_TILES": 256, "DSP_PRODUCTS": 1024, "READ_PORTS": 2,
+              "WEIGHT_PAIRS": 1},
         width=64,
         synth_options=("-uram",),
         clock_mhz=200,  # the figure docs/core-rtl.md quotes; met timing only a Vivado run can show

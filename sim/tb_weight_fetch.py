@@ -7,7 +7,10 @@ and checks against the program's layout (docs/core-program.md):
 * the bias request: the 16-byte beats that hold bytes base + b_off + ob * 2P .. + 2P (not aligned when
   P < 8), and afterwards `bias` (bias_sel = buf) holds exactly those P int16 values;
 * `idle` only after the last bias beat; a reset in the middle of a fetch leaves it idle and the next fetch
-  clean.
+  clean;
+* with PAIRS, the weight request asks for pairs (the bias request does not), and the model hands its beats
+  as bg_axi_reader does: two full bursts that stay inside a 4 KB page as a pair, beat j of both at once,
+  the rest one beat a cycle; each of the two beats is written at its own index.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from blurgauge.sim import harness
 PRM = verilator.params()
 P = PRM.get("P", 16)
 WBUF_TILES = PRM.get("WBUF_TILES", 128)
+PAIRS = PRM.get("PAIRS", 0)
+MAX_BURST = PRM.get("MAX_BURST", 16)
 BEAT = 16
-MEMORY = 1 << 16  # bytes of the modelled image
+MEMORY = 1 << 18  # bytes of the modelled image (four blocks of 12 tiles at P=32 in the lower half)
 
 
 class Reader:
@@ -33,7 +38,9 @@ class Reader:
     def __init__(self, dut, rng: random.Random, memory: bytes) -> None:
         self.dut, self.rng, self.memory = dut, rng, memory
         self.requests: list[tuple[int, int]] = []
-        self.queue: list[tuple[int, bool]] = []  # (address, last of its request)
+        self.paired: list[bool] = []  # req_pair of each request
+        # (address, the paired beat's address or None, last of its request, a pair's last beats)
+        self.queue: list[tuple[int, int | None, bool, bool]] = []
         self.writes: list[tuple[int, int, int]] = []  # (wb_idx, wb_buf, data) of every weight-buffer write
 
     def beat(self, addr: int) -> int:
@@ -48,22 +55,47 @@ class Reader:
             addr, beats = int(dut.req_addr.value), int(dut.req_beats.value)
             assert addr % BEAT == 0, f"request at {addr:#x}, not 16-byte aligned"
             self.requests.append((addr, beats))
-            self.queue += [(addr + BEAT * i, i == beats - 1) for i in range(beats)]
+            self.paired.append(bool(dut.req_pair.value))
+            self.queue += self.beats_of(addr, beats, bool(dut.req_pair.value))
         offer = bool(self.queue) and self.rng.random() >= 0.3
+        head = self.queue[0] if offer else (0, None, False, False)
         dut.in_valid.value = int(offer)
-        dut.in_last.value = int(offer and self.queue[0][1])
-        dut.in_data.value = self.beat(self.queue[0][0]) if offer else self.rng.getrandbits(128)
+        dut.in_last.value = int(head[2])
+        dut.in_pair.value = int(head[1] is not None)
+        dut.in_pair_end.value = int(head[3])
+        dut.in_data.value = self.beat(head[0]) if offer else self.rng.getrandbits(128)
         await RisingEdge(dut.clk)
         if dut.wb_we.value:
             assert offer, "a weight-buffer write without a beat"
-            self.writes.append((int(dut.wb_idx.value), int(dut.wb_buf.value), self.beat(self.queue[0][0])))
+            self.writes.append((int(dut.wb_idx.value), int(dut.wb_buf.value), self.beat(head[0])))
+        if dut.wb_we2.value:
+            assert offer and head[1] is not None, "a second weight-buffer write without a pair"
+            self.writes.append((int(dut.wb_idx2.value), int(dut.wb_buf.value), self.beat(head[1])))
         if offer:
             self.queue.pop(0)  # taken at once
+
+    @staticmethod
+    def beats_of(addr: int, beats: int, pair: bool) -> list[tuple[int, int | None, bool, bool]]:
+        """A request's beats as the reader hands them: pairs of full bursts inside a 4 KB page where asked
+        for, single beats elsewhere (bg_axi_reader)."""
+        out: list[tuple[int, int | None, bool, bool]] = []
+        left = beats
+        while left:
+            to_4k = 256 - (addr >> 4) % 256
+            if pair and left >= 2 * MAX_BURST and to_4k >= 2 * MAX_BURST:
+                out += [(addr + BEAT * j, addr + BEAT * (MAX_BURST + j), left == 2 * MAX_BURST and j == MAX_BURST - 1,
+                         j == MAX_BURST - 1) for j in range(MAX_BURST)]
+                step = 2 * MAX_BURST
+            else:
+                step = min(MAX_BURST, to_4k, left)
+                out += [(addr + BEAT * j, None, left == step and j == step - 1, False) for j in range(step)]
+            addr, left = addr + BEAT * step, left - step
+        return out
 
 
 async def reset(dut) -> None:
     for name in ("kick", "ob", "buf_half", "base", "w_off", "b_off", "tiles", "req_grant", "in_valid", "in_last",
-                 "in_data", "bias_sel"):
+                 "in_data", "in_pair", "in_pair_end", "bias_sel"):
         getattr(dut, name).value = 0
     await harness.start_clock_and_reset(dut)
 
@@ -96,7 +128,10 @@ async def fetch(dut, rng: random.Random, memory: bytes, ob: int, buf: int, tiles
     assert reader.requests[0] == (w_addr, block // BEAT), f"weight request {reader.requests[0]}"
     want = [(i, buf, int.from_bytes(memory[w_addr + BEAT * i : w_addr + BEAT * (i + 1)], "little"))
             for i in range(block // BEAT)]
-    assert reader.writes == want, f"weight-buffer writes differ (first of {len(reader.writes)}: {reader.writes[:1]})"
+    # a pair's two beats are written in one cycle, so the writes come in the order of the index pairs
+    got = sorted(reader.writes)
+    assert got == want, f"weight-buffer writes differ (first of {len(got)}: {got[:1]})"
+    assert reader.paired == [bool(PAIRS), False], f"req_pair of the weight and bias requests: {reader.paired}"
     # biases: the beats that hold them, then exactly those values in buffer buf
     first = b_off + ob * 2 * P
     b_addr = first - first % BEAT

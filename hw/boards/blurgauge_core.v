@@ -36,6 +36,7 @@ module blurgauge_core #(
     parameter MAX_BURST    = 16,     // AXI4 burst length in beats, 1..256
     parameter OUTSTANDING  = 4,      // AXI4 read bursts in flight, 1..15 (over both ports)
     parameter READ_PORTS   = 2,      // AXI4 read masters: 1 (M_AXI) or 2 (M_AXI, M1_AXI)
+    parameter WEIGHT_PAIRS = 0,      // 1: weights two beats a cycle through both masters (bg_core's checks)
     parameter STEM_K       = 7,      // kernel side of the taps-on-lanes stem layer, 1..8
     parameter DSP_PRODUCTS = 168     // MAC array products built in DSP blocks, 0..4096
 ) (
@@ -200,7 +201,8 @@ module blurgauge_core #(
 
     bg_core #(
         .LANES(LANES), .SLOTS(SLOTS), .SLOT_BYTES(SLOT_BYTES), .WBUF_TILES(WBUF_TILES), .ADDR_W(ADDR_W),
-        .MAX_BURST(MAX_BURST), .OUTSTANDING(OUTSTANDING), .READ_PORTS(READ_PORTS), .STEM_K(STEM_K),
+        .MAX_BURST(MAX_BURST), .OUTSTANDING(OUTSTANDING), .READ_PORTS(READ_PORTS), .WEIGHT_PAIRS(WEIGHT_PAIRS),
+        .STEM_K(STEM_K),
         .DSP_PRODUCTS(DSP_PRODUCTS)
     ) u_core (
         .clk(aclk), .rst(rst),

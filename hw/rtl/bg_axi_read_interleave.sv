@@ -19,8 +19,17 @@
 // R signals now leave a register. It loads whenever it is empty or its beat is taken, so the rate stays
 // one beat a cycle; s_axi_rready reaches the FIFOs through one gate.
 //
-// Errors and cancels pass through: rresp rides with its beat, and the reader (bg_axi_reader) takes every
-// beat of every burst it asked for, so both sides return to port 0 together. rid is carried as given.
+// Pairs: a burst asked for with s_axi_arpair forms a pair with the burst after it, which the master
+// promises to ask for next and of the same length. The pair's bursts are on the two ports (burst n and
+// n + 1), so the slave side can take both at once: beat j of the first on s_axi_rdata and beat j of the
+// second on s_axi_rdata2, with s_axi_rpair, rlast on the pair's last beats. That is two beats a cycle,
+// what the ports deliver between them, where a single burst's beats come one a cycle (docs/core-rtl.md,
+// "Weights at two beats a cycle"). A FIFO of one flag per burst (the second of a pair has none) tells the
+// R side whether its head burst is paired; it holds PAIR_QUEUE flags, and AR waits while it is full.
+//
+// Errors and cancels pass through: rresp rides with its beat (rresp2 with the second), and the reader
+// (bg_axi_reader) takes every beat of every burst it asked for, so both sides return to port 0 together.
+// rid is carried as given (the first burst's, for a pair).
 //
 // Latency: two cycles on R (the FIFO, the output register), none on AR.
 
@@ -28,7 +37,8 @@
 
 module bg_axi_read_interleave #(
     parameter int ADDR_W     = 32,   // AXI address width, 13..64
-    parameter int FIFO_BEATS = 32    // R beats buffered per port, a power of two 2..256 (at least a burst)
+    parameter int FIFO_BEATS = 32,   // R beats buffered per port, a power of two 2..256 (at least a burst)
+    parameter int PAIR_QUEUE = 16    // bursts (a pair counts one) asked for and not yet drained, a power of two 2..256
 ) (
     input  wire                 clk,
     input  wire                 rst,          // synchronous, active high (only with the AXI interconnect reset)
@@ -41,12 +51,16 @@ module bg_axi_read_interleave #(
     input  wire  [1:0]          s_axi_arburst,
     input  wire                 s_axi_arvalid,
     output logic                s_axi_arready,
+    input  wire                 s_axi_arpair,   // with AR: this burst and the next form a pair (not AXI4)
     output logic [0:0]          s_axi_rid,
     output logic [127:0]        s_axi_rdata,
     output logic [1:0]          s_axi_rresp,
     output logic                s_axi_rlast,
     output logic                s_axi_rvalid,
     input  wire                 s_axi_rready,
+    output logic                s_axi_rpair,    // the beat comes with the next burst's beat of the same index
+    output logic [127:0]        s_axi_rdata2,   // that beat (with s_axi_rpair)
+    output logic [1:0]          s_axi_rresp2,
 
     // port 0 (bursts 0, 2, 4, ...)
     output logic [0:0]          m0_axi_arid,
@@ -86,6 +100,9 @@ module bg_axi_read_interleave #(
     if (FIFO_BEATS < 2 || FIFO_BEATS > 256 || (FIFO_BEATS & (FIFO_BEATS - 1)) != 0) begin : g_bad_fifo
         $error("bg_axi_read_interleave: FIFO_BEATS must be a power of two in 2..256");
     end
+    if (PAIR_QUEUE < 2 || PAIR_QUEUE > 256 || (PAIR_QUEUE & (PAIR_QUEUE - 1)) != 0) begin : g_bad_pair_queue
+        $error("bg_axi_read_interleave: PAIR_QUEUE must be a power of two in 2..256");
+    end
 
     localparam int RW = 1 + 128 + 2 + 1;   // a beat in a FIFO: rid, rdata, rresp, rlast
 
@@ -103,16 +120,31 @@ module bg_axi_read_interleave #(
     assign m1_axi_arlen   = s_axi_arlen;
     assign m1_axi_arsize  = s_axi_arsize;
     assign m1_axi_arburst = s_axi_arburst;
-    assign m0_axi_arvalid = s_axi_arvalid && !ar_port;
-    assign m1_axi_arvalid = s_axi_arvalid && ar_port;
-    assign s_axi_arready  = ar_port ? m1_axi_arready : m0_axi_arready;
+    // ---- the pair flags: one per burst, none for a pair's second ----
+    logic ar_second;            // the next AR is a pair's second burst
+    logic ar_taken;             // an AR handshake this cycle
+    logic pq_in_ready, pq_valid, pq_pair, pq_pop;
+    assign ar_taken = s_axi_arvalid && s_axi_arready;
 
-    // ---- R: one FIFO per port, the head burst's into the output register ----
+    bg_fifo #(.WIDTH(1), .DEPTH(PAIR_QUEUE)) u_pairs (
+        .clk(clk), .rst(rst),
+        .in_valid(ar_taken && !ar_second), .in_ready(pq_in_ready), .in_data(s_axi_arpair),
+        .out_valid(pq_valid), .out_ready(pq_pop), .out_data(pq_pair));
+
+    assign m0_axi_arvalid = s_axi_arvalid && !ar_port && (ar_second || pq_in_ready);
+    assign m1_axi_arvalid = s_axi_arvalid && ar_port && (ar_second || pq_in_ready);
+    assign s_axi_arready  = (ar_port ? m1_axi_arready : m0_axi_arready) && (ar_second || pq_in_ready);
+
+    // ---- R: one FIFO per port, the head burst's (and its pair's) into the output register ----
     logic [1:0]    f_valid, f_ready;
     logic [RW-1:0] f_data [2];
-    logic          q_valid;    // the output register holds a beat
-    logic [RW-1:0] q_data;     // {rid, rdata, rresp, rlast}
-    logic          take;       // the head burst's next beat moves into the output register
+    logic          q_valid;    // the output register holds a beat (or a pair of beats)
+    logic [RW-1:0] q_data;     // {rid, rdata, rresp, rlast} of the head burst
+    logic          q_pair;     // q_data2 holds the paired burst's beat
+    logic [129:0]  q_data2;    // {rdata, rresp} of the paired burst
+    logic          room;       // the output register can load
+    logic          take;       // the head burst's next beat (and its pair's) moves into the output register
+    logic          head_last;  // that beat is its burst's last (rlast)
 
     bg_fifo #(.WIDTH(RW), .DEPTH(FIFO_BEATS)) u_fifo0 (
         .clk(clk), .rst(rst),
@@ -126,26 +158,42 @@ module bg_axi_read_interleave #(
         .in_data({m1_axi_rid, m1_axi_rdata, m1_axi_rresp, m1_axi_rlast}),
         .out_valid(f_valid[1]), .out_ready(f_ready[1]), .out_data(f_data[1]));
 
-    assign take       = f_valid[r_port] && (!q_valid || s_axi_rready);
-    assign f_ready[0] = take && !r_port;
-    assign f_ready[1] = take && r_port;
+    // A beat is in a port's FIFO only after its burst's AR, which pushed the head's flag: pq_valid is there
+    // with the head's first beat. A pair waits for both ports' beats.
+    assign room       = !q_valid || s_axi_rready;
+    assign take       = room && pq_valid && f_valid[r_port] && (!pq_pair || f_valid[!r_port]);
+    assign head_last  = f_data[r_port][0];
+    assign f_ready[0] = take && (!r_port || pq_pair);
+    assign f_ready[1] = take && (r_port || pq_pair);
+    assign pq_pop     = take && head_last;
     assign s_axi_rvalid = q_valid;
     assign {s_axi_rid, s_axi_rdata, s_axi_rresp, s_axi_rlast} = q_data;
+    assign s_axi_rpair  = q_pair;
+    assign {s_axi_rdata2, s_axi_rresp2} = q_data2;
 
     always_ff @(posedge clk) begin
-        if (take) q_data <= f_data[r_port];
+        if (take) begin
+            q_data  <= f_data[r_port];
+            q_pair  <= pq_pair;
+            q_data2 <= f_data[!r_port][RW-2:1];   // the paired beat's rdata and rresp
+        end
     end
 
     always_ff @(posedge clk) begin
         if (rst) begin
-            ar_port <= 1'b0;
-            r_port  <= 1'b0;
-            q_valid <= 1'b0;
+            ar_port   <= 1'b0;
+            ar_second <= 1'b0;
+            r_port    <= 1'b0;
+            q_valid   <= 1'b0;
         end else begin
-            if (s_axi_arvalid && s_axi_arready) ar_port <= !ar_port;
+            if (ar_taken) begin
+                ar_port   <= !ar_port;
+                ar_second <= s_axi_arpair && !ar_second;
+            end
             if (take) begin
                 q_valid <= 1'b1;
-                if (f_data[r_port][0]) r_port <= !r_port;   // the beat taken is its burst's last (rlast)
+                // a single burst's last beat hands the head to the other port; a pair's leaves it here
+                if (head_last && !pq_pair) r_port <= !r_port;
             end else if (s_axi_rready) begin
                 q_valid <= 1'b0;
             end

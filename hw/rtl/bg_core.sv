@@ -11,6 +11,8 @@
 //   * AXI4 read master m_axi_*: 128-bit data, INCR bursts of up to MAX_BURST beats (bg_axi_reader).
 //     With READ_PORTS = 2 a second read master m1_axi_* takes every other burst (bg_axi_read_interleave),
 //     for boards whose memory ports are narrower than the core's 128 bits; with 1 it is idle (arvalid low).
+//     With WEIGHT_PAIRS = 1 (two ports of 128 bits) the weight fetch takes two beats a cycle, one from each
+//     port (bg_axi_reader's pairs of bursts), where a layer's weights and not the array set the pace.
 //   * irq: STATUS.done & CTRL.irq_enable, level.
 //
 // A run (CTRL.start), sequenced by the state machine below (docs/core-rtl.md, "A run: the sequencer"):
@@ -50,6 +52,8 @@ module bg_core
     parameter int MAX_BURST  = 16,      // AXI4 burst length in beats, 1..256
     parameter int OUTSTANDING = 4,      // AXI4 read bursts in flight, 1..15 (over both ports)
     parameter int READ_PORTS = 2,       // AXI4 read masters, 1 (m_axi) or 2 (m_axi, m1_axi: bursts alternate)
+    parameter int WEIGHT_PAIRS = 0,     // 1: weights two beats a cycle through both masters (READ_PORTS 2,
+                                        // OUTSTANDING >= 2, LANES*LANES/16 > MAX_BURST weight-buffer banks)
     parameter int STEM_K     = 7,       // kernel side of the taps-on-lanes stem layer, 1..8
     parameter int DSP_PRODUCTS = 168    // MAC array products built in DSP48E1 (the rest in LUTs), 0..4096
                                         // (bg_mac_array): the default fits the Zynq-7020's 220 DSP48E1
@@ -126,6 +130,13 @@ module bg_core
     end
     if (READ_PORTS != 1 && READ_PORTS != 2) begin : g_bad_read_ports
         $error("bg_core: READ_PORTS must be 1 or 2");
+    end
+    if (WEIGHT_PAIRS != 0 && WEIGHT_PAIRS != 1) begin : g_bad_weight_pairs
+        $error("bg_core: WEIGHT_PAIRS must be 0 or 1");
+    end
+    if (WEIGHT_PAIRS == 1 && (READ_PORTS != 2 || OUTSTANDING < 2 || LANES * LANES / 16 <= MAX_BURST))
+    begin : g_bad_pairs_config
+        $error("bg_core: WEIGHT_PAIRS needs READ_PORTS 2, OUTSTANDING >= 2 and LANES*LANES/16 > MAX_BURST");
     end
 
     localparam int P   = LANES;
@@ -276,6 +287,7 @@ module bg_core
     logic [63:0] fq_addr;
     /* verilator lint_on UNUSEDSIGNAL */
     logic [23:0] fq_beats;
+    logic        fq_pair;   // the fetch's request may come as pairs of bursts (its weight tiles)
     // The payload CRC check's request, in chunks, beside the first layers.
     logic              c_valid, c_grant;
     logic [ADDR_W-1:0] c_addr;
@@ -290,6 +302,9 @@ module bg_core
     logic [23:0]       m_req_beats;
     logic              rd_valid, rd_ready, rd_last, rd_err, rd_busy, rd_waiting;
     logic [127:0]      rd_data;
+    logic              rd_pair, rd_pair_end;   // a pair of beats (WEIGHT_PAIRS): rd_data2 is the second
+    logic [127:0]      rd_data2;
+    logic              m_req_pair;             // the reader's request is the fetch's, pairs welcome
     logic              rd_seq, rd_seq_ready;   // a beat of the sequencer's request; the sequencer takes it
     logic              rd_fetch;               // a beat of the weight fetch's request (taken at once)
     logic              rd_c, rd_c_ready;       // a beat of the CRC check's request; the check takes it
@@ -330,17 +345,27 @@ module bg_core
     logic [1:0]        r_arburst, r_rresp;
     logic              r_arvalid, r_arready, r_rlast, r_rvalid, r_rready;
     logic [127:0]      r_rdata;
+    logic              r_arpair, r_rpair;      // the pair sideband between the reader and the interleave
+    logic [127:0]      r_rdata2;
+    logic [1:0]        r_rresp2;
+
+    // The arbiters give the reader the fetch's request exactly when the sequencer does not ask (the first
+    // arbiter's priority) and so the second arbiter takes its first client's (its priority over the CRC).
+    assign m_req_pair = fq_valid && fq_pair && !rq_valid;
 
     bg_axi_reader #(.ADDR_W(ADDR_W), .MAX_BURST(MAX_BURST), .OUTSTANDING(OUTSTANDING)) u_reader (
         .clk(clk), .rst(rst),
         .req_valid(m_req_valid), .req_ready(m_req_ready), .req_addr(m_req_addr), .req_beats(m_req_beats),
+        .req_pair(m_req_pair),
         .out_valid(rd_valid), .out_ready(rd_ready), .out_data(rd_data), .out_last(rd_last),
+        .out_pair(rd_pair), .out_data2(rd_data2), .out_pair_end(rd_pair_end),
         .cancel(cancel), .err(rd_err), .busy(rd_busy), .waiting(rd_waiting),
         .m_axi_arid(r_arid), .m_axi_araddr(r_araddr), .m_axi_arlen(r_arlen),
         .m_axi_arsize(r_arsize), .m_axi_arburst(r_arburst), .m_axi_arvalid(r_arvalid),
         .m_axi_arready(r_arready), .m_axi_rid(r_rid), .m_axi_rresp(r_rresp),
         .m_axi_rdata(r_rdata), .m_axi_rlast(r_rlast), .m_axi_rvalid(r_rvalid),
-        .m_axi_rready(r_rready));
+        .m_axi_rready(r_rready),
+        .m_axi_arpair(r_arpair), .m_axi_rpair(r_rpair), .m_axi_rdata2(r_rdata2), .m_axi_rresp2(r_rresp2));
 
     // The reader's bursts: onto m_axi_* as they are, or alternately onto m_axi_* and m1_axi_*. Each port's
     // FIFO holds two of the longest bursts (one at MAX_BURST 256), so a port streams while the other drains.
@@ -352,6 +377,7 @@ module bg_core
             .s_axi_arburst(r_arburst), .s_axi_arvalid(r_arvalid), .s_axi_arready(r_arready),
             .s_axi_rid(r_rid), .s_axi_rdata(r_rdata), .s_axi_rresp(r_rresp), .s_axi_rlast(r_rlast),
             .s_axi_rvalid(r_rvalid), .s_axi_rready(r_rready),
+            .s_axi_arpair(r_arpair), .s_axi_rpair(r_rpair), .s_axi_rdata2(r_rdata2), .s_axi_rresp2(r_rresp2),
             .m0_axi_arid(m_axi_arid), .m0_axi_araddr(m_axi_araddr), .m0_axi_arlen(m_axi_arlen),
             .m0_axi_arsize(m_axi_arsize), .m0_axi_arburst(m_axi_arburst), .m0_axi_arvalid(m_axi_arvalid),
             .m0_axi_arready(m_axi_arready), .m0_axi_rid(m_axi_rid), .m0_axi_rdata(m_axi_rdata),
@@ -376,6 +402,10 @@ module bg_core
         assign r_rlast       = m_axi_rlast;
         assign r_rvalid      = m_axi_rvalid;
         assign m_axi_rready  = r_rready;
+        // one port: no pairs (WEIGHT_PAIRS is 0, so the reader is never asked for them)
+        assign r_rpair       = 1'b0;
+        assign r_rdata2      = '0;
+        assign r_rresp2      = 2'd0;
         // the second master asks for nothing and takes no data
         assign m1_axi_arid    = 1'b0;
         assign m1_axi_araddr  = '0;
@@ -386,7 +416,7 @@ module bg_core
         assign m1_axi_rready  = 1'b0;
         /* verilator lint_off UNUSEDSIGNAL */
         logic unused_m1;
-        assign unused_m1 = ^{m1_axi_arready, m1_axi_rid, m1_axi_rdata, m1_axi_rresp, m1_axi_rlast, m1_axi_rvalid};
+        assign unused_m1 = ^{r_arpair, m1_axi_arready, m1_axi_rid, m1_axi_rdata, m1_axi_rresp, m1_axi_rlast, m1_axi_rvalid};
         /* verilator lint_on UNUSEDSIGNAL */
     end
 
@@ -513,7 +543,8 @@ module bg_core
     logic [15:0] ob;
     logic        pass_busy, count_clear, in_we, wb_we, lg_we;
     logic [31:0] wr_count;
-    logic [WIW-1:0] wb_idx;
+    logic [WIW-1:0] wb_idx, wb_idx2;
+    logic        wb_we2;
     logic [15:0] lg_ob;
     logic        lg_map;
     logic [P*32-1:0] lg_y;
@@ -534,6 +565,7 @@ module bg_core
         .count_clear(count_clear), .wr_count(wr_count),
         .in_wpr(in_wpr), .in_we(in_we), .in_row(in_row), .in_wir(in_wir), .in_data(in_data),
         .wb_we(wb_we), .wb_buf(wb_buf), .wb_idx(wb_idx), .wb_data(rd_data),
+        .wb_we2(wb_we2), .wb_idx2(wb_idx2), .wb_data2(rd_data2),
         .lg_we(lg_we), .lg_ob(lg_ob), .lg_map(lg_map), .lg_y(lg_y));
 
     // ---- input patch: from the stream, or from DDR through the reader ----
@@ -571,13 +603,13 @@ module bg_core
     assign in_wpr        = img_w_words;
 
     // ---- weight and bias fetch (runs beside the pass of the previous block) ----
-    bg_weight_fetch #(.P(P), .WBUF_TILES(WBUF_TILES)) u_fetch (
+    bg_weight_fetch #(.P(P), .WBUF_TILES(WBUF_TILES), .PAIRS(WEIGHT_PAIRS), .MAX_BURST(MAX_BURST)) u_fetch (
         .clk(clk), .rst(rst || abort),
         .kick(f_kick), .ob(f_ob), .buf_half(f_buf), .base(base), .w_off(f_w_off), .b_off(f_b_off),
         .tiles(f_tiles), .idle(f_idle),
-        .req_valid(fq_valid), .req_addr(fq_addr), .req_beats(fq_beats), .req_grant(fq_grant),
-        .in_valid(rd_fetch), .in_last(rd_last), .in_data(rd_data),
-        .wb_we(wb_we), .wb_idx(wb_idx), .wb_buf(wb_buf),
+        .req_valid(fq_valid), .req_addr(fq_addr), .req_beats(fq_beats), .req_pair(fq_pair), .req_grant(fq_grant),
+        .in_valid(rd_fetch), .in_last(rd_last), .in_data(rd_data), .in_pair(rd_pair), .in_pair_end(rd_pair_end),
+        .wb_we(wb_we), .wb_idx(wb_idx), .wb_buf(wb_buf), .wb_we2(wb_we2), .wb_idx2(wb_idx2),
         .bias_sel(ob[0]), .bias(bias));
 
     // ---- argmax over the first num_classes logits (lowest index on a tie) ----

@@ -9,7 +9,8 @@
 //     channels cb*P .. cb*P+P-1 (padding channels are zero). The single-channel input patch (slot 0) is
 //     stored packed, P pixels per word, in the banked patch buffer of bg_stem_window.
 //   * A weight buffer of WBUF_TILES P x P tiles, split into P*P/16 banks of 128-bit words, so a 128-bit
-//     AXI beat writes one bank and a whole tile reads out in one cycle.
+//     AXI beat writes one bank and a whole tile reads out in one cycle. A second write (wb_we2) takes
+//     the second beat of a pair from the reader (bg_weight_fetch) into another bank in the same cycle.
 //
 // A pass (pass_start, block `pass_ob`) walks the output pixels (bg_conv_addr_gen); per pixel it issues
 // the beats of one output sum into the MAC array (or the max-pool):
@@ -97,6 +98,9 @@ module bg_core_engine #(
     input  wire                   wb_buf,        // (the other half than the running pass reads)
     input  wire  [$clog2(WBUF_TILES*P*P/16)-1:0] wb_idx,
     input  wire  [127:0]          wb_data,
+    input  wire                   wb_we2,        // a second weight beat, same half, another bank than wb_idx's
+    input  wire  [$clog2(WBUF_TILES*P*P/16)-1:0] wb_idx2,
+    input  wire  [127:0]          wb_data2,
 
     output logic                  lg_we,         // logits: output lanes of block lg_ob of the last layer
     output logic [15:0]           lg_ob,
@@ -176,15 +180,26 @@ module bg_core_engine #(
     for (genvar b = 0; b < NB; b++) begin : g_wbank
         logic           bank_we;
         logic [TAW:0]   bank_waddr;
+        logic [127:0]   bank_wdata;
         if (NB > 1) begin : g_split
-            assign bank_we    = wb_we && wb_idx[NBW-1:0] == b[NBW-1:0];
-            assign bank_waddr = {wb_buf, wb_idx[NBW +: TAW]};
+            logic first, second;   // the bank is wb_idx's; wb_idx2's
+            assign first      = wb_we && wb_idx[NBW-1:0] == b[NBW-1:0];
+            assign second     = wb_we2 && wb_idx2[NBW-1:0] == b[NBW-1:0];
+            assign bank_we    = first || second;
+            assign bank_waddr = first ? {wb_buf, wb_idx[NBW +: TAW]} : {wb_buf, wb_idx2[NBW +: TAW]};
+            assign bank_wdata = first ? wb_data : wb_data2;
         end else begin : g_one
+            // one bank: no second write (bg_weight_fetch pairs only with more banks than a burst's beats)
+            /* verilator lint_off UNUSEDSIGNAL */
+            logic unused_second;
+            assign unused_second = ^{wb_we2, wb_idx2, wb_data2};
+            /* verilator lint_on UNUSEDSIGNAL */
             assign bank_we    = wb_we;
             assign bank_waddr = {wb_buf, wb_idx[TAW-1:0]};
+            assign bank_wdata = wb_data;
         end
         bg_sdp_ram #(.WIDTH(128), .DEPTH(2 * WBUF_TILES)) u_ram (
-            .clk(clk), .we(bank_we), .waddr(bank_waddr), .wdata(wb_data),
+            .clk(clk), .we(bank_we), .waddr(bank_waddr), .wdata(bank_wdata),
             .re(w_re), .raddr(w_raddr), .rdata(w_tile[128*b +: 128]));
     end
 

@@ -37,7 +37,9 @@ BAD_PARAMETERS: dict[str, list[tuple[str, str]]] = {
                 ("DEPTH=24", "DEPTH must be a power of two in 2..65536")],
     "bg_axi_read_interleave": [("ADDR_W=12", "ADDR_W must be in 13..64"),
                                ("FIFO_BEATS=1", "FIFO_BEATS must be a power of two in 2..256"),
-                               ("FIFO_BEATS=48", "FIFO_BEATS must be a power of two in 2..256")],
+                               ("FIFO_BEATS=48", "FIFO_BEATS must be a power of two in 2..256"),
+                               ("PAIR_QUEUE=1", "PAIR_QUEUE must be a power of two in 2..256"),
+                               ("PAIR_QUEUE=12", "PAIR_QUEUE must be a power of two in 2..256")],
     "bg_conv_addr_gen": [("ADDR_W=0", "ADDR_W must be in 1..32"), ("ADDR_W=33", "ADDR_W must be in 1..32"),
                          ("TILE_W=0", "TILE_W must be in 1..32"), ("TILE_W=33", "TILE_W must be in 1..32"),
                          ("TAG_W=0", "TAG_W must be in 1..32"), ("TAG_W=33", "TAG_W must be in 1..32")],
@@ -65,14 +67,19 @@ BAD_PARAMETERS: dict[str, list[tuple[str, str]]] = {
                         ("STEM_K=0", "STEM_K must be in 1..8"), ("STEM_K=9", "STEM_K must be in 1..8")],
     "bg_weight_fetch": [("P=12", "P must be 4, 8, 16, 32 or 64"), ("P=2", "P must be 4, 8, 16, 32 or 64"),
                         ("WBUF_TILES=3", "WBUF_TILES must be a power of two in 2..65536"),
-                        ("WBUF_TILES=131072", "WBUF_TILES must be a power of two in 2..65536")],
+                        ("WBUF_TILES=131072", "WBUF_TILES must be a power of two in 2..65536"),
+                        ("PAIRS=2", "PAIRS must be 0 or 1"), ("MAX_BURST=0", "MAX_BURST must be in 1..256"),
+                        ("PAIRS=1", "PAIRS needs more weight-buffer banks (P*P/16) than MAX_BURST")],
     "bg_core": [("LANES=12", "bg_core: LANES must be 4, 8, 16, 32 or 64"),
                 ("ADDR_W=31", "bg_core: ADDR_W must be in 32..64"), ("ADDR_W=65", "bg_core: ADDR_W must be in 32..64"),
                 ("SLOTS=256", "SLOTS must be in 2..255"), ("MAX_BURST=0", "MAX_BURST must be in 1..256"),
                 ("WBUF_TILES=100", "WBUF_TILES must be a power of two in 2..65536"),
                 ("STEM_K=9", "STEM_K must be in 1..8"), ("DSP_PRODUCTS=-1", "DSP_PRODUCTS must be in 0..4096"),
                 ("READ_PORTS=0", "bg_core: READ_PORTS must be 1 or 2"),
-                ("READ_PORTS=3", "bg_core: READ_PORTS must be 1 or 2")],
+                ("READ_PORTS=3", "bg_core: READ_PORTS must be 1 or 2"),
+                ("WEIGHT_PAIRS=2", "bg_core: WEIGHT_PAIRS must be 0 or 1"),
+                # the default 16 lanes have 16 weight-buffer banks, as many as the default burst's beats
+                ("WEIGHT_PAIRS=1", "WEIGHT_PAIRS needs READ_PORTS 2, OUTSTANDING >= 2 and LANES*LANES/16 > MAX_BURST")],
 }
 
 # Every module may import the packages (the register package's error codes, the program format); the

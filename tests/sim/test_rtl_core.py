@@ -4,8 +4,9 @@ sim/tb_core.py).
 
 The reduced configuration reads DDR through one AXI master (READ_PORTS 1: a board design that keeps its
 second HP port for something else); the two-master core (both targets) runs the same testbench through the
-board wrapper (tests/sim/test_rtl_wrapper.py) and its read interleave alone
-(tests/sim/test_rtl_read_interleave.py), so `make test` covers both. One port is also the cheaper
+board wrapper (tests/sim/test_rtl_wrapper.py; its image job with the weights in pairs of bursts, the
+zcu104 target's read path) and its read interleave alone (tests/sim/test_rtl_read_interleave.py), so
+`make test` covers both. One port is also the cheaper
 simulation: each DDR port is a Python model that wakes every clock."""
 
 from __future__ import annotations
@@ -53,6 +54,17 @@ def test_core_image_job(tmp_path: Path) -> None:
     assert {x["name"].split("/")[0] for x in one_range} == {"coarse W+H", "fine W+H"}
     print_bench("one image job, width 2, P=4, both axes in one range",
                 results["image job, programs vouched for, both axes in one range"]["bench"])
+
+
+@pytest.mark.fullsize  # make verify; in make test the wrapper's image job pairs (tests/sim/test_rtl_wrapper.py)
+def test_core_image_job_weight_pairs(tmp_path: Path) -> None:
+    """Every image job of test_core_image_job through two 128-bit read masters with the weights two beats
+    a cycle (WEIGHT_PAIRS, the zcu104 target's path) at a size that pairs, 8 lanes (4 weight-buffer banks)
+    and bursts of 2 beats: bit for bit the golden jobs, the mid-cascade faults (SLVERR during a fine run
+    lands inside a pair) each followed by a correct job."""
+    params = {**SMALL, "LANES": 8, "SLOT_BYTES": 32768, "READ_PORTS": 2, "WEIGHT_PAIRS": 1, "MAX_BURST": 2}
+    results = run(tmp_path, params, 2, "image_job", 16, 400_000_000)
+    assert {"image job", "image job, programs vouched for, both axes in one range"} <= set(results)
 
 
 @pytest.mark.parametrize("config", [

@@ -16,6 +16,7 @@ module blurgauge_core_tb #(
     parameter int MAX_BURST    = 16,
     parameter int OUTSTANDING  = 4,
     parameter int READ_PORTS   = 2,
+    parameter int WEIGHT_PAIRS = 0,
     parameter int STEM_K       = 7,
     parameter int DSP_PRODUCTS = 168
 ) (
@@ -90,7 +91,8 @@ module blurgauge_core_tb #(
 
     blurgauge_core #(
         .LANES(LANES), .SLOTS(SLOTS), .SLOT_BYTES(SLOT_BYTES), .WBUF_TILES(WBUF_TILES), .ADDR_W(ADDR_W),
-        .MAX_BURST(MAX_BURST), .OUTSTANDING(OUTSTANDING), .READ_PORTS(READ_PORTS), .STEM_K(STEM_K),
+        .MAX_BURST(MAX_BURST), .OUTSTANDING(OUTSTANDING), .READ_PORTS(READ_PORTS), .WEIGHT_PAIRS(WEIGHT_PAIRS),
+        .STEM_K(STEM_K),
         .DSP_PRODUCTS(DSP_PRODUCTS)
     ) u_wrapper (
         .aclk(clk), .aresetn(!rst),
