@@ -305,6 +305,7 @@ module bg_core
     logic              rd_pair, rd_pair_end;   // a pair of beats (WEIGHT_PAIRS): rd_data2 is the second
     logic [127:0]      rd_data2;
     logic              m_req_pair;             // the reader's request is the fetch's, pairs welcome
+    logic              fetch_pair;             // rd_pair, where the fetch can take pairs
     logic              rd_seq, rd_seq_ready;   // a beat of the sequencer's request; the sequencer takes it
     logic              rd_fetch;               // a beat of the weight fetch's request (taken at once)
     logic              rd_c, rd_c_ready;       // a beat of the CRC check's request; the check takes it
@@ -351,7 +352,10 @@ module bg_core
 
     // The arbiters give the reader the fetch's request exactly when the sequencer does not ask (the first
     // arbiter's priority) and so the second arbiter takes its first client's (its priority over the CRC).
-    assign m_req_pair = fq_valid && fq_pair && !rq_valid;
+    // Without WEIGHT_PAIRS both ends are constants, so synthesis drops the pair logic and the second
+    // write port of every weight-buffer bank.
+    assign m_req_pair = WEIGHT_PAIRS == 1 && fq_valid && fq_pair && !rq_valid;
+    assign fetch_pair = WEIGHT_PAIRS == 1 && rd_pair;
 
     bg_axi_reader #(.ADDR_W(ADDR_W), .MAX_BURST(MAX_BURST), .OUTSTANDING(OUTSTANDING)) u_reader (
         .clk(clk), .rst(rst),
@@ -608,7 +612,7 @@ module bg_core
         .kick(f_kick), .ob(f_ob), .buf_half(f_buf), .base(base), .w_off(f_w_off), .b_off(f_b_off),
         .tiles(f_tiles), .idle(f_idle),
         .req_valid(fq_valid), .req_addr(fq_addr), .req_beats(fq_beats), .req_pair(fq_pair), .req_grant(fq_grant),
-        .in_valid(rd_fetch), .in_last(rd_last), .in_data(rd_data), .in_pair(rd_pair), .in_pair_end(rd_pair_end),
+        .in_valid(rd_fetch), .in_last(rd_last), .in_data(rd_data), .in_pair(fetch_pair), .in_pair_end(rd_pair_end),
         .wb_we(wb_we), .wb_idx(wb_idx), .wb_buf(wb_buf), .wb_we2(wb_we2), .wb_idx2(wb_idx2),
         .bias_sel(ob[0]), .bias(bias));
 
