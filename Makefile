@@ -106,8 +106,8 @@ sim: $(STAMP)  ## RTL unit tests, Verilator + cocotb (WAVES=1: waveforms under b
 sim-all: $(STAMP)  ## RTL unit tests including P=16 and the Yosys reads
 	$(PY) -m pytest $(PYTEST_JOBS) -q tests/sim tests/hw/test_rtl_lint.py
 
-bench-rtl: $(STAMP)  ## RTL core on TARGET (pynq-z2: width 16 on P=16; zcu104: width 64 on P=32) behind its board's DDR ports (PORT=128: the core's own width; PORT=91: a 64-bit port at 142.86 MHz beside a 100 MHz core; PORTS=1: one read master): per-layer cycles, MAC utilization (build/bench/rtl*.json)
-	$(PY) -m bench.rtl_core --target $(TARGET) $(if $(PORT),--read-port-bits $(PORT),) $(if $(PORTS),--read-ports $(PORTS),)
+bench-rtl: $(STAMP)  ## RTL core on TARGET (pynq-z2: width 16 on P=16; zcu104: width 64 on P=32) behind its board's DDR ports (PORT=128: the core's own width; PORT=91: a 64-bit port at 142.86 MHz beside a 100 MHz core; PORTS=1: one read master; PAIRS=0: zcu104's weights a beat a cycle): per-layer cycles, MAC utilization (build/bench/rtl*.json)
+	$(PY) -m bench.rtl_core --target $(TARGET) $(if $(PORT),--read-port-bits $(PORT),) $(if $(PORTS),--read-ports $(PORTS),) $(if $(PAIRS),--weight-pairs $(PAIRS),)
 
 synth: $(STAMP)  ## Yosys synth_xilinx of the whole core for TARGET (pynq-z2, or zcu104): table + fit check (build/synth/core*.md)
 	$(PY) -m blurgauge.hw.synth bg_core --target $(TARGET)

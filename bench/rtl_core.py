@@ -7,7 +7,8 @@ Runs the whole core in Verilator (sim/core_run.py) on a coarse and a fine progra
 random weights, every handshake stalled at random, the DDR behind the target board's read ports (pynq-z2:
 the Zynq-7000's 64-bit S_AXI_HP0 and HP1, each passing a 128-bit beat at most every other cycle, the core's
 bursts alternating between them; ``--read-port-bits 128`` gives the core's own width, ``--read-ports 1``
-one port), the logits checked against golden; prints the per-layer
+one port, ``--weight-pairs 0`` zcu104's weights at a beat a cycle), the logits checked against golden; prints
+the per-layer
 table of each pass, the coarse + fine total and the 3x3 convolutions' utilization per stage; then one image
 job (one start: coarse and fine on both axes' maps, read from DDR, the golden job's logits) with its cycles,
 MAC utilization per layer and overall, starts and bytes read from DDR; and writes them as JSON. Cycle counts
@@ -40,28 +41,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--read-ports", type=int, choices=(1, 2), default=None,
                         help="read masters of the core, each on its own DDR port (bg_core READ_PORTS; default: the "
                              "target's, hw/targets.py)")
+    parser.add_argument("--weight-pairs", type=int, choices=(0, 1), default=None,
+                        help="weights two beats a cycle through both masters (bg_core WEIGHT_PAIRS; default: the "
+                             "target's; 0 with one read master)")
     args = parser.parse_args(argv)
     name = args.target
     target = targets.get(name)
     port = args.read_port_bits or target.read_port_bits
-    params, width, lanes = target_params(target, args.read_ports), target.width, target.lanes
-    ports = params["READ_PORTS"]
+    params = target_params(target, args.read_ports, args.weight_pairs)
+    width, lanes = target.width, target.lanes
+    ports, pairs = params["READ_PORTS"], params.get("WEIGHT_PAIRS", 0)
+    own_pairs = target.core.get("WEIGHT_PAIRS", 0)
     print(f"{name}: {ports} DDR read port(s), each delivering {port} bits a core cycle (the core's masters: 128 bits)")
     with tempfile.TemporaryDirectory() as tmp:
-        results = run_target(Path(tmp), name, port, ports)
+        results = run_target(Path(tmp), name, port, ports, pairs)
     with tempfile.TemporaryDirectory() as tmp:
-        job = run_target_job(Path(tmp), name, port, ports)
+        job = run_target_job(Path(tmp), name, port, ports, pairs)
     for label in ("coarse pass", "fine pass (reuse_input)", CHECKED):
         print_bench(f"{label}, {name}: width {width}, P={lanes}", results[label]["bench"])
     summary = pass_summary(results, name, params, width)
     summary["read_port_bits"] = port
     summary["read_ports"] = ports
+    summary["weight_pairs"] = pairs
     keys = ("cycles", "stall_cycles", "macs", "ideal_cycles", "utilization", "bytes_read", "starts", "ranges")
     summary["image"] = {kind: {**{k: job[kind][k] for k in keys}, **job[kind]["bench"]}
                         for kind in ("first", "vouched", "one_range")}
     OUT.mkdir(parents=True, exist_ok=True)
     suffix = ("" if port == target.read_port_bits else f"-port{port}") + \
-        ("" if ports == target.core["READ_PORTS"] else f"-ports{ports}")
+        ("" if ports == target.core["READ_PORTS"] else f"-ports{ports}") + \
+        ("" if pairs == own_pairs or ports == 1 else f"-pairs{pairs}")
     path = OUT / (("rtl" if name == targets.DEFAULT_TARGET else f"rtl-{name}") + suffix + ".json")
     path.write_text(json.dumps(summary, indent=1))
     total, checked = summary["total"], summary["payload_checked"]
@@ -86,8 +94,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"MAC utilization {g['utilization']:.0%}")
     command = f"python -m bench.rtl_core --target {name}" + \
         (f" --read-port-bits {port}" if port != target.read_port_bits else "") + \
-        (f" --read-ports {ports}" if ports != target.core["READ_PORTS"] else "")
-    print(f"written: {path.relative_to(rtl_files.REPO)}; {ports} DDR read port(s) of {port} bits a cycle; "
+        (f" --read-ports {ports}" if ports != target.core["READ_PORTS"] else "") + \
+        (f" --weight-pairs {pairs}" if pairs != own_pairs and ports != 1 else "")
+    print(f"written: {path.relative_to(rtl_files.REPO)}; {ports} DDR read port(s) of {port} bits a cycle, weights "
+          f"{'two beats' if pairs else 'a beat'} a cycle; "
           f"command: {command}")
     return 0
 

@@ -192,17 +192,18 @@ PORT_FAULTS_ONLY_ENV = "BG_CORE_PORT_FAULTS_ONLY"
 FIRST_JOB_ONLY_ENV = "BG_CORE_FIRST_JOB_ONLY"
 
 
-def run_target_job(tmp_path: Path, name: str, read_port_bits: int | None = None, read_ports: int | None = None) -> dict:
+def run_target_job(tmp_path: Path, name: str, read_port_bits: int | None = None, read_ports: int | None = None,
+                   weight_pairs: int | None = None) -> dict:
     """Three image jobs (one start each: coarse and fine on both axes' maps from DDR) at a named
     configuration on its width, bit for bit against the golden job: the axes in two ranges with every
     payload CRC checked, the same with JOB_CHECKED vouching for all six programs (what a board runs from
     its second image on), and both axes in one range (one batched fine run), vouched for; each one's
     cycles, MAC utilization, bytes read from DDR. The DDR ports are the target board's (``read_port_bits``
-    and ``read_ports`` override their width and number)."""
+    and ``read_ports`` override their width and number, ``weight_pairs`` the core's WEIGHT_PAIRS)."""
     target = targets.get(name)
     seed = 13 if name == targets.DEFAULT_TARGET else 14
-    results = run(tmp_path, target_params(target, read_ports), target.width, "image_job", seed, 16_000_000_000,
-                  extra_env={JOB_ONLY_ENV: "1"}, read_port_bits=read_port_bits or target.read_port_bits)
+    results = run(tmp_path, target_params(target, read_ports, weight_pairs), target.width, "image_job", seed,
+                  16_000_000_000, extra_env={JOB_ONLY_ENV: "1"}, read_port_bits=read_port_bits or target.read_port_bits)
     return {"first": results[JOB], "vouched": results[JOB_VOUCHED], "one_range": results[JOB_ONE_RANGE]}
 
 
@@ -298,17 +299,26 @@ def pass_summary(results: dict, name: str, params: dict[str, int], width: int) -
             "conv3x3": groups, "payload_checked": {"pass": CHECKED, **checked["total"]}}
 
 
-def target_params(target: targets.Target, read_ports: int | None = None) -> dict[str, int]:
-    """The target's bg_core parameters, with ``read_ports`` read masters instead of its own where given."""
-    return {**target.core, **({"READ_PORTS": read_ports} if read_ports else {})}
+def target_params(target: targets.Target, read_ports: int | None = None,
+                  weight_pairs: int | None = None) -> dict[str, int]:
+    """The target's bg_core parameters, with ``read_ports`` read masters and ``weight_pairs`` (WEIGHT_PAIRS)
+    instead of its own where given. One read master has no pairs: WEIGHT_PAIRS is then 0."""
+    params = {**target.core, **({"READ_PORTS": read_ports} if read_ports else {})}
+    if weight_pairs is not None:
+        params["WEIGHT_PAIRS"] = weight_pairs
+    if params["READ_PORTS"] == 1 and params.get("WEIGHT_PAIRS"):
+        params["WEIGHT_PAIRS"] = 0
+    return params
 
 
-def run_target(tmp_path: Path, name: str, read_port_bits: int | None = None, read_ports: int | None = None) -> dict:
+def run_target(tmp_path: Path, name: str, read_port_bits: int | None = None, read_ports: int | None = None,
+               weight_pairs: int | None = None) -> dict:
     """A named configuration (hw/targets.py) on the network width it is sized for: coarse, then fine reusing
     the patch, then coarse again with the payload already checked; logits equal golden (the testbench
     asserts it). Returns the testbench's results with each pass's per-layer bench. The DDR ports are the
-    target board's (``read_port_bits`` and ``read_ports`` override their width and number)."""
+    target board's (``read_port_bits`` and ``read_ports`` override their width and number, ``weight_pairs`` the
+    core's WEIGHT_PAIRS)."""
     target = targets.get(name)
     seed = 13 if name == targets.DEFAULT_TARGET else 14
-    return run(tmp_path, target_params(target, read_ports), target.width, "coarse_then_fine", seed, 4_000_000_000,
-               read_port_bits=read_port_bits or target.read_port_bits)
+    return run(tmp_path, target_params(target, read_ports, weight_pairs), target.width, "coarse_then_fine", seed,
+               4_000_000_000, read_port_bits=read_port_bits or target.read_port_bits)

@@ -134,3 +134,15 @@ def test_read_pauses_model_the_port_width() -> None:
         next(read_pauses(random.Random(1), 0.2, 4))
     with pytest.raises(ValueError, match="256 bits"):
         next(read_pauses(random.Random(1), 0.2, 256))
+
+
+def test_target_params_turn_the_weight_pairs_off_with_one_read_port() -> None:
+    """WEIGHT_PAIRS needs two read masters (bg_core refuses it with one at elaboration), so a target run
+    through one port (``make bench-rtl TARGET=zcu104 PORTS=1``) takes its weights a beat a cycle."""
+    from blurgauge.sim.core_run import target_params
+
+    zcu104 = targets.get("zcu104")
+    assert target_params(zcu104)["WEIGHT_PAIRS"] == 1
+    assert target_params(zcu104, read_ports=1) == {**zcu104.core, "READ_PORTS": 1, "WEIGHT_PAIRS": 0}
+    assert target_params(zcu104, weight_pairs=0)["WEIGHT_PAIRS"] == 0
+    assert "WEIGHT_PAIRS" not in target_params(targets.get("pynq-z2"), read_ports=1)
