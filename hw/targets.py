@@ -59,8 +59,9 @@ TARGETS: dict[str, Target] = {
     # The paper's width 64 on a 32 x 32 array for a ZCU104 (XCZU7EV, AMD DS891): every product in a DSP48E2,
     # 256 KiB slots (the stem's 64 x 64 x 64 output) and a weight buffer of two 256-tile blocks (conv5: 512
     # input channels = 16 lane groups x 9 taps = 144 tiles per block of 32 output channels). The slots are
-    # large enough for UltraRAM, which -uram lets Yosys use. Two read ports: at width 64 conv4 and conv5 wait
-    # on weights even at a beat a cycle (docs/core-rtl.md; an image in two ranges: 58 % through one, 66 % two).
+    # large enough for UltraRAM, which -uram lets Yosys use. Two read ports and the weights two beats a cycle
+    # through them: at width 64 conv4 and conv5 wait on weights even at a beat a cycle (docs/core-rtl.md; an
+    # image in two ranges: 58 % through one port, 66 % through two, 79 % with the weight pairs).
     "zcu104": Target(
         name="zcu104",
         board="AMD Zynq UltraScale+ MPSoC ZCU104",
