@@ -124,9 +124,15 @@ module bg_stem_window #(
     logic signed [31:0] q_iy0, q_ix0, a_iy0, a_ix0, w0_s;
     logic [TAG_W-1:0] q_tag, a_tag, l_tag, wn_tag, wc_tag;
     logic [8*TW-1:0] wc, win;
-    logic [15:0]     tb;
+    logic [15:0]     tb, tb_next;
+    logic [15:0]     ntb_last;   // cfg_ntb - 1, registered
 
-    assign s_last    = tb == cfg_ntb - 16'd1;
+    // `s_last` (the current beat is the window's last) is a register: it gates the load of the whole
+    // window register `wc`, and computed in the cycle from cfg_ntb and tb it made the longest path of an
+    // ECP5 place and route (11.0 ns, the configuration's subtract and compare into wc's enables;
+    // docs/timing.md). It is the compare of the next cycle's tb with cfg_ntb - 1, both registered: the
+    // configuration is held from before a pass's first request, and its first beat comes 5 cycles later.
+    assign tb_next   = !adv_s ? tb : s_last ? 16'd0 : tb + 16'd1;
     assign adv_s     = wc_valid && out_ready;
     assign wc_load   = wn_valid && (!wc_valid || (adv_s && s_last));
     assign a_ready   = !l_pend && (!wn_valid || wc_load);
@@ -215,6 +221,8 @@ module bg_stem_window #(
         end
     end
 
+    always_ff @(posedge clk) ntb_last <= cfg_ntb - 16'd1;
+
     always_ff @(posedge clk) begin
         if (rst) begin
             q_valid  <= 1'b0;
@@ -223,7 +231,9 @@ module bg_stem_window #(
             wn_valid <= 1'b0;
             wc_valid <= 1'b0;
             tb       <= 16'd0;
+            s_last   <= 1'b0;
         end else begin
+            s_last   <= tb_next == ntb_last;
             if (req_take) begin
                 q_valid <= 1'b1;
             end else if (q_move) begin
@@ -248,9 +258,7 @@ module bg_stem_window #(
             end else if (adv_s && s_last) begin
                 wc_valid <= 1'b0;
             end
-            if (adv_s) begin
-                tb <= s_last ? 16'd0 : tb + 16'd1;
-            end
+            tb <= tb_next;
         end
     end
 
