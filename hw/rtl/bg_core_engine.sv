@@ -185,9 +185,12 @@ module bg_core_engine #(
             logic first, second;   // the bank is wb_idx's; wb_idx2's
             assign first      = wb_we && wb_idx[NBW-1:0] == b[NBW-1:0];
             assign second     = wb_we2 && wb_idx2[NBW-1:0] == b[NBW-1:0];
+            // chosen by `second` (never together with `first`): where pairs are off (wb_we2 constant 0) the
+            // choice folds away; chosen by `first`, the idle second source stayed as a 128-bit multiplexer
+            // in every bank (2,300 LUTs of the Zynq-7020)
             assign bank_we    = first || second;
-            assign bank_waddr = first ? {wb_buf, wb_idx[NBW +: TAW]} : {wb_buf, wb_idx2[NBW +: TAW]};
-            assign bank_wdata = first ? wb_data : wb_data2;
+            assign bank_waddr = second ? {wb_buf, wb_idx2[NBW +: TAW]} : {wb_buf, wb_idx[NBW +: TAW]};
+            assign bank_wdata = second ? wb_data2 : wb_data;
         end else begin : g_one
             // one bank: no second write (bg_weight_fetch pairs only with more banks than a burst's beats)
             /* verilator lint_off UNUSEDSIGNAL */
