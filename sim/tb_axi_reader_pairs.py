@@ -35,17 +35,19 @@ BEAT = 16
 Out = tuple[int, int, int, int, int]
 
 
-def plan(addr: int, beats: int, pair: bool) -> list[tuple[int, int, bool]]:
-    """The bursts the reader must ask for: (address, beats, the first of a pair)."""
+def plan(addr: int, beats: int, pair: bool, max_burst: int = MAX_BURST,
+         outstanding: int = OUTSTANDING) -> list[tuple[int, int, bool]]:
+    """The bursts the reader must ask for: (address, beats, the first of a pair). Also the model of the
+    reader in sim/tb_weight_fetch.py."""
     out = []
     addr &= ~0xF
     while beats:
         to_4k = (4096 - addr % 4096) // BEAT
-        if pair and OUTSTANDING >= 2 and beats >= 2 * MAX_BURST and to_4k >= 2 * MAX_BURST:
-            out += [(addr, MAX_BURST, True), (addr + BEAT * MAX_BURST, MAX_BURST, False)]
-            n = 2 * MAX_BURST
+        if pair and outstanding >= 2 and beats >= 2 * max_burst and to_4k >= 2 * max_burst:
+            out += [(addr, max_burst, True), (addr + BEAT * max_burst, max_burst, False)]
+            n = 2 * max_burst
         else:
-            n = min(MAX_BURST, to_4k, beats)
+            n = min(max_burst, to_4k, beats)
             out.append((addr, n, False))
         addr, beats = addr + BEAT * n, beats - n
     return out

@@ -22,6 +22,7 @@ from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 
 from blurgauge.hw import verilator
 from blurgauge.sim import harness
+from blurgauge.sim.tb_axi_reader_pairs import plan
 
 PRM = verilator.params()
 P = PRM.get("P", 16)
@@ -76,20 +77,18 @@ class Reader:
 
     @staticmethod
     def beats_of(addr: int, beats: int, pair: bool) -> list[tuple[int, int | None, bool, bool]]:
-        """A request's beats as the reader hands them: pairs of full bursts inside a 4 KB page where asked
-        for, single beats elsewhere (bg_axi_reader)."""
+        """A request's beats as the reader hands them: its bursts as bg_axi_reader splits them (the reader's
+        own testbench's ``plan``), a pair's beats side by side, single bursts' one by one."""
         out: list[tuple[int, int | None, bool, bool]] = []
-        left = beats
-        while left:
-            to_4k = 256 - (addr >> 4) % 256
-            if pair and left >= 2 * MAX_BURST and to_4k >= 2 * MAX_BURST:
-                out += [(addr + BEAT * j, addr + BEAT * (MAX_BURST + j), left == 2 * MAX_BURST and j == MAX_BURST - 1,
-                         j == MAX_BURST - 1) for j in range(MAX_BURST)]
-                step = 2 * MAX_BURST
-            else:
-                step = min(MAX_BURST, to_4k, left)
-                out += [(addr + BEAT * j, None, left == step and j == step - 1, False) for j in range(step)]
-            addr, left = addr + BEAT * step, left - step
+        bursts = plan(addr, beats, pair, MAX_BURST)
+        k = 0
+        while k < len(bursts):
+            a, n, first = bursts[k]
+            second = bursts[k + 1][0] if first else None
+            out += [(a + BEAT * j, None if second is None else second + BEAT * j, False, first and j == n - 1)
+                    for j in range(n)]
+            k += 2 if first else 1
+        out[-1] = (*out[-1][:2], True, out[-1][3])
         return out
 
 
