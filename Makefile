@@ -22,7 +22,7 @@ PYTEST_JOBS := -n $(JOBS) --dist loadscope --no-loadscope-reorder
 # --dist worksteal hands them out one by one, so they do not queue on one worker while the other idles.
 FULLSIZE_JOBS := -n $(JOBS) --dist worksteal
 
-.PHONY: help setup demo test test-all lint lock docs photos train eval data-bench bench-host bench-separability bench-readability bench-coarse bench-eval-studies bench-quantization hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks bitstream clean
+.PHONY: help setup demo test test-all lint lock docs photos train eval data-bench bench-host bench-separability bench-readability bench-map-window bench-coarse bench-eval-studies bench-quantization hls hls-synth cost verify regs lint-rtl sim sim-all bench-rtl synth synth-blocks bitstream clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -136,6 +136,9 @@ bench-separability: $(STAMP)  ## a classic estimator on the training data and 4 
 
 bench-readability: $(STAMP)  ## how much of a kernel's labelled extent shows in its blur: the error floor of the labels (under a minute; build/readability.md)
 	$(PY) -m bench.studies.readability $(if $(DATA),--data $(DATA),) --out build/readability.md
+
+bench-map-window: $(STAMP)  ## the shipped networks through a central window of 384, 320, 256, 192 px: eval's figures and the board time per window (about 6 min; build/map-window.md)
+	$(PY) -m bench.studies.map_window $(if $(DATA),--data $(DATA),) --out build/map-window.json
 
 # bench-coarse: COARSE="name=FILE ..." (default: the shipped coarse network), ENSEMBLE="a+b ..." (default:
 # every pair), VAL=a validation set built with --image-map (optional), WEIGHTS=the fine networks' folder.

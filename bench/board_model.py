@@ -51,6 +51,10 @@ CORE_CLOCK_HZ = 100e6
 PATCH = 128
 #: Board sizes (rows, cols) projected.
 SIZES = ((321, 481), (480, 640), (1080, 1920))
+#: Windows projected (``Preprocessing.window``, ``--window``): 0 reads the whole image; 320 px is the
+#: largest window whose 640x480 board time, from an array, is under 250 ms (its accuracy:
+#: ``python -m bench.studies.map_window``, docs/host.md).
+WINDOWS = (0, 320)
 
 
 def complex_fft_flops(n: int) -> float:
@@ -127,13 +131,21 @@ class Projection:
         return self.host_s + self.core_s
 
 
+def read_size(rows: int, cols: int, window: int = 0) -> tuple[int, int]:
+    """The part of a rows x cols image the host reads through ``window`` (``images.central_window``)."""
+    return (min(rows, window), min(cols, window)) if window else (rows, cols)
+
+
 def project(rows: int, cols: int, decode_x86_s: float = 0.0, fft_ratio: float = 0.0,
-            core_cycles: float = CORE_CYCLES) -> Projection:
-    """The board time of one rows x cols image: host stages from the op counts at the calibrated rate,
-    decode as this machine's ``decode_x86_s`` times ``fft_ratio`` (0: left out), and the core."""
+            core_cycles: float = CORE_CYCLES, window: int = 0) -> Projection:
+    """The board time of one rows x cols image read through ``window`` (0: the whole image): host stages
+    from the op counts of the part read at the calibrated rate, decode of the whole file as this machine's
+    ``decode_x86_s`` times ``fft_ratio`` (0: left out), and the core."""
     per_flop = seconds_per_flop()
-    fft = map_fft_flops(rows, cols)
-    passes = {stage: count * ELEMENT_PASS_FLOPS * per_flop for stage, count in element_passes(rows, cols).items()}
+    read_rows, read_cols = read_size(rows, cols, window)
+    fft = map_fft_flops(read_rows, read_cols)
+    passes = {stage: count * ELEMENT_PASS_FLOPS * per_flop
+              for stage, count in element_passes(read_rows, read_cols).items()}
     return Projection(rows, cols, fft * per_flop, passes, decode_x86_s * fft_ratio, core_cycles / CORE_CLOCK_HZ)
 
 
@@ -155,10 +167,12 @@ def fft_ratio_here(repeats: int = 200) -> float:
 
 
 def report(decode_x86_s: dict[tuple[int, int], float] | None = None,
-           prepare_x86_s: dict[tuple[int, int], float] | None = None, core_cycles: float = CORE_CYCLES) -> list[dict]:
+           prepare_x86_s: dict[tuple[int, int], float] | None = None, core_cycles: float = CORE_CYCLES,
+           windows: tuple[int, ...] = WINDOWS) -> list[dict]:
     """Print the projection table with its model and sources; returns its rows. ``decode_x86_s`` and
     ``prepare_x86_s``: this machine's measured decode and prepare() per size, where measured (the
-    latter only for the cross-check: prepare() times the FFT ratio)."""
+    latter only for the cross-check of the whole image: prepare() times the FFT ratio). ``windows``:
+    each size is projected read whole (0) and through each window smaller than it."""
     ratio = fft_ratio_here()
     decode_x86_s, prepare_x86_s = decode_x86_s or {}, prepare_x86_s or {}
     print(f"board projection (PYNQ-Z2, one 650 MHz Cortex-A9 core for the host; the core at "
@@ -166,24 +180,28 @@ def report(decode_x86_s: dict[tuple[int, int], float] | None = None,
     print(f"  calibration: {SOURCE}; {seconds_per_flop() * 1e9:.2f} ns per flop "
           f"({1e-6 / seconds_per_flop():.0f} MFLOP/s); an element pass = {ELEMENT_PASS_FLOPS:g} flops; "
           f"the cited times are {ratio:.0f}x this machine's for the same np.fft.fft calls")
-    print("| image | host FFTs ms | host element passes ms | decode ms (x86 x FFT ratio) | host ms | core ms "
-          "| board ms | core share | cross-check: x86 prepare() x FFT ratio, ms |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| image | window | host FFTs ms | host element passes ms | core ms | **board ms, from an array** "
+          "| decode ms (x86 x FFT ratio) | board ms, from a PNG file | core share | cross-check: x86 prepare() x "
+          "FFT ratio, ms |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     rows_out = []
     for rows, cols in SIZES:
-        p = project(rows, cols, decode_x86_s.get((rows, cols), 0.0), ratio, core_cycles)
-        check = prepare_x86_s.get((rows, cols))
-        print(f"| {cols}x{rows} | {p.fft_s * 1e3:.0f} | {sum(p.passes_s.values()) * 1e3:.0f} "
-              f"| {p.decode_s * 1e3:.0f} | {p.host_s * 1e3:.0f} | {p.core_s * 1e3:.2f} | {p.total_s * 1e3:.0f} "
-              f"| {p.core_s / p.total_s:.1%} | {check * ratio * 1e3:.0f} |" if check else
-              f"| {cols}x{rows} | {p.fft_s * 1e3:.0f} | {sum(p.passes_s.values()) * 1e3:.0f} "
-              f"| {p.decode_s * 1e3:.0f} | {p.host_s * 1e3:.0f} | {p.core_s * 1e3:.2f} | {p.total_s * 1e3:.0f} "
-              f"| {p.core_s / p.total_s:.1%} | |")
-        rows_out.append({"rows": rows, "cols": cols, "fft_s": p.fft_s, "passes_s": p.passes_s,
-                         "decode_s": p.decode_s, "host_s": p.host_s, "core_s": p.core_s, "board_s": p.total_s,
-                         "x86_prepare_times_ratio_s": check * ratio if check else None})
-    print("  (model: bench/board_model.py; decode is left out where it was not measured here; Python's "
-          "per-call overhead, the second ARM core and caches beyond the calibration are not modelled)")
+        for window in windows:
+            if window and window >= max(rows, cols):
+                continue
+            p = project(rows, cols, decode_x86_s.get((rows, cols), 0.0), ratio, core_cycles, window)
+            check = prepare_x86_s.get((rows, cols)) if not window else None
+            array_s = p.total_s - p.decode_s
+            print(f"| {cols}x{rows} | {window or 'whole'} | {p.fft_s * 1e3:.0f} | {sum(p.passes_s.values()) * 1e3:.0f} "
+                  f"| {p.core_s * 1e3:.2f} | **{array_s * 1e3:.0f}** | {p.decode_s * 1e3:.0f} | {p.total_s * 1e3:.0f} "
+                  f"| {p.core_s / p.total_s:.1%} | {f'{check * ratio * 1e3:.0f}' if check else ''} |")
+            rows_out.append({"rows": rows, "cols": cols, "window": window, "fft_s": p.fft_s, "passes_s": p.passes_s,
+                             "decode_s": p.decode_s, "host_s": p.host_s, "core_s": p.core_s, "board_s": p.total_s,
+                             "board_from_array_s": array_s,
+                             "x86_prepare_times_ratio_s": check * ratio if check else None})
+    print("  (model: bench/board_model.py; a window reads the central W x W px of the image (--window W): the "
+          "file is still decoded whole; decode is left out where it was not measured here; Python's per-call "
+          "overhead, the second ARM core and caches beyond the calibration are not modelled)")
     return rows_out
 
 

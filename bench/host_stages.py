@@ -27,6 +27,7 @@ import os
 import statistics
 import sys
 import time
+import types
 import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +42,9 @@ FLOOR = 0.01  # the shipped networks' noise floor
 #: The batch row: images per timed batch, and its name.
 BATCH_IMAGES = 4
 BATCH = "a batch as estimate_many prepares it, per image, decode included"
+#: The row of prepare() through a window (other codes, so no reference to compare with).
+WINDOWED_PREFIX = "prepare() of an array through a window"
+WINDOWED = WINDOWED_PREFIX + " of {window} px (other codes)"
 
 
 # --- the reference: the direct implementation, verbatim in what it computes -----------------------
@@ -224,6 +228,12 @@ def measure(rows: int, cols: int, repeats: int = 5) -> dict:
     settings = Preprocessing(FLOOR, AUTOCORRELATION)
     out["current"]["prepare() of an array, end to end"] = median_seconds(
         lambda: prepare(gray, preprocessing=settings, region=IMAGE), repeats)
+    # Through the board's window (other codes: its accuracy is bench/studies/map_window.py's to measure).
+    window = _board_model().WINDOWS[-1]
+    if window < max(rows, cols):
+        windowed = Preprocessing(FLOOR, AUTOCORRELATION, window=window)
+        out["current"][WINDOWED.format(window=window)] = median_seconds(
+            lambda: prepare(gray, preprocessing=windowed, region=IMAGE), repeats)
 
     def decode_and_prepare(_: int) -> object:
         return prepare(to_gray(decode()), preprocessing=settings, region=IMAGE)
@@ -244,7 +254,9 @@ def table(results: list[dict]) -> str:
         for name in ("reference", "current"):
             stages += [s for s in r[name] if s not in stages]
     totals = ("sum of stages", "prepare() of an array, end to end", BATCH)
-    stages = [s for s in stages if s not in totals]
+    stages = [s for s in stages if s not in totals and not s.startswith(WINDOWED_PREFIX)]
+    windowed = [s for r in results for s in r["current"] if s.startswith(WINDOWED_PREFIX)]
+    totals += tuple(dict.fromkeys(windowed))
     stages += list(totals)
     head = "| stage | " + " | ".join(f"{r['cols']}x{r['rows']} before ms | after ms | ratio" for r in results) + " |"
     lines = [head, "| --- |" + " ---: | ---: | ---: |" * len(results)]
@@ -261,6 +273,14 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _board_model() -> types.ModuleType:
+    try:
+        from bench import board_model
+    except ImportError:  # run as a script from bench/
+        import board_model  # type: ignore[no-redef]
+    return board_model
+
+
 def report(repeats: int = 5) -> list[dict]:
     """Measure every size, print the table, write build/bench/host-stages.json."""
     results = [measure(rows, cols, repeats) for rows, cols in SIZES]
@@ -271,10 +291,7 @@ def report(repeats: int = 5) -> list[dict]:
     print(table(results))
     print("int8 codes of reference and current equal on every image: "
           f"{'yes' if all(r['codes_equal'] for r in results) else 'NO'}")
-    try:
-        from bench import board_model
-    except ImportError:  # run as a script from bench/
-        import board_model  # type: ignore[no-redef]
+    board_model = _board_model()
     board = board_model.report(
         decode_x86_s={(r["rows"], r["cols"]): r["current"]["decode"] for r in results},
         prepare_x86_s={(r["rows"], r["cols"]): r["current"]["prepare() of an array, end to end"] for r in results})

@@ -51,7 +51,7 @@ import numpy as np
 from blurgauge.host.backends import BACKENDS, DEVICE_BACKENDS, input_preprocessing, open_backend, open_device
 from blurgauge.host.driver import CoreError
 from blurgauge.model.cascade import DEFAULT_ESTIMATE, AxisEstimate, LogitsFn, run_cascade
-from blurgauge.model.inputs.images import ImageError, check_pixels, load_gray, max_pixels, to_gray
+from blurgauge.model.inputs.images import ImageError, central_window, check_pixels, load_gray, max_pixels, to_gray
 from blurgauge.model.inputs.noise import noise_sigma, seeded_by, top_up_noise
 from blurgauge.model.inputs.patches import MIN_IMAGE_SIZE
 from blurgauge.model.inputs.preprocess import PATCH, PLAIN, Preprocessing, resolve_region
@@ -192,15 +192,16 @@ class Prepared:
         return (np.arange(len(self.codes)) >= self.width_patches).astype(np.int64)
 
 
-def _gray_of(image: object, name: str, limit: int) -> np.ndarray:
-    """The gray image of any accepted input; a TypeError that says what is accepted otherwise."""
+def _gray_of(image: object, name: str, limit: int, window: int = 0) -> np.ndarray:
+    """The gray image of any accepted input, or of its central ``window`` (``images.central_window``); a
+    TypeError that says what is accepted otherwise."""
     if isinstance(image, np.ndarray):
         check_pixels(image.shape, name, limit)
-        return to_gray(image, source=name)
+        return to_gray(central_window(image, window), source=name)
     if isinstance(image, bytes):
         image = os.fsdecode(image)  # a file name as the OS gives it
     if isinstance(image, str | os.PathLike):
-        return load_gray(image, limit=limit)
+        return load_gray(image, limit=limit, window=window)
     if type(image).__module__.startswith("PIL.") and hasattr(image, "size") and hasattr(image, "mode"):
         from PIL import ImageOps
 
@@ -209,7 +210,7 @@ def _gray_of(image: object, name: str, limit: int) -> np.ndarray:
         upright = ImageOps.exif_transpose(image) or image  # type: ignore[arg-type]
         if upright.mode not in ("1", "L", "RGB", "RGBA", "I;16", "F"):
             upright = upright.convert("RGB")
-        return to_gray(np.asarray(upright), source=name)
+        return to_gray(central_window(np.asarray(upright), window), source=name)
     raise TypeError(f"an image is a path (str, pathlib.Path, bytes), a numpy array or a PIL image, "
                     f"not {type(image).__name__}")
 
@@ -226,7 +227,7 @@ def prepare(image: ImageInput, label: str | None = None, patches: int = 1,
     start = time.perf_counter()
     name = label or ("array" if isinstance(image, np.ndarray) else
                      os.fsdecode(image) if isinstance(image, str | bytes | os.PathLike) else "image")
-    gray = _gray_of(image, name, max_pixels() if limit is None else limit)
+    gray = _gray_of(image, name, max_pixels() if limit is None else limit, preprocessing.window)
     if min(gray.shape) < MIN_IMAGE_SIZE:
         raise ImageError(f"{name}: image is {gray.shape[1]}x{gray.shape[0]} px; at least "
                          f"{MIN_IMAGE_SIZE}x{MIN_IMAGE_SIZE} is needed for a 128x128 gradient patch on both axes")
@@ -259,7 +260,7 @@ class Accelerator:
     """The cascade on one backend: ``estimate(image)`` and ``estimate_many(images)``."""
 
     def __init__(self, backend: str = "golden", weights: str | Path | None = None, *, estimate: str = DEFAULT_ESTIMATE,
-                 patches: int = 1, noise_floor: float | None = None, region: str | None = None,
+                 patches: int = 1, noise_floor: float | None = None, region: str | None = None, window: int = 0,
                  transport: Any = None, timeout_s: float | None = None, min_structure: float = THRESHOLD,
                  max_pixels: int | None = None, **transport_options: Any) -> None:
         """``weights``: a folder of weight files (default: the shipped ones) or, for rtl and pynq, of the
@@ -269,7 +270,9 @@ class Accelerator:
         at; it and the input transform come from their files, ``backends.input_preprocessing``).
         ``region``: where the networks' input map is taken (``model.preprocess``): ``patch`` or, for
         networks that read the autocorrelation, ``image`` (their default: one map over each axis's
-        whole gradient, one core run per axis, ``patches`` must then be 1).
+        whole gradient, one core run per axis, ``patches`` must then be 1). ``window``: read only the
+        central ``window`` px per side of each image (0, the default: the whole image), which bounds the
+        host's work whatever the image's size at a measured cost in accuracy (docs/host.md).
         ``transport``: a ready Transport for a device backend (else one is opened with
         ``transport_options``, e.g. ``overlay=`` for pynq).
         ``timeout_s`` bounds each core run. ``min_structure``: images whose structure above the noise
@@ -294,7 +297,8 @@ class Accelerator:
         self.estimate_kind = estimate
         self.patches = patches
         found = input_preprocessing(weights)
-        self.preprocessing = found if noise_floor is None else replace(found, noise_floor=noise_floor)
+        self.preprocessing = replace(found, window=window) if noise_floor is None else \
+            replace(found, noise_floor=noise_floor, window=window)
         self.region = resolve_region(region, found.transform, patches)
         self._closer: Any = None
         if backend in DEVICE_BACKENDS or transport is not None:

@@ -39,6 +39,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _window(text: str) -> int:
+    from blurgauge.model.inputs.preprocess import check_window
+
+    try:
+        return check_window(int(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc) if text.strip().lstrip("-").isdigit()
+                                         else f"expected a whole number of pixels, got {text!r}") from None
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from blurgauge.host.demo import run_demo
 
@@ -128,6 +138,8 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         options["noise_floor"] = args.noise_floor
     if args.region is not None:
         options["region"] = args.region
+    if args.window:
+        options["window"] = args.window
     if args.min_structure is not None:
         options["min_structure"] = args.min_structure
     if args.max_pixels is not None:
@@ -153,6 +165,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     prep = input_preprocessing(folder, names)
     if args.noise_floor is not None:
         prep = replace(prep, noise_floor=args.noise_floor)
+    prep = replace(prep, window=args.window)
     results = evaluate(logits, args.data, args.out, label=f"{args.backend}, {folder}", noise=args.noise,
                        per_extent=args.per_extent, seed=args.seed, with_native=native, patches=args.patches,
                        prep=prep, region=args.region, family_per_range=args.family_per_range)
@@ -427,6 +440,11 @@ def _region_help() -> str:
             "run per axis)")
 
 
+_WINDOW_HELP = ("read only the central W x W px of each image (each side at most the image's own; at least 129; "
+                "default 0: the whole image): bounds the host's work on large images, at a cost in accuracy "
+                "(docs/host.md: 320 on a PYNQ-Z2)")
+
+
 def _add_estimate(sub: argparse._SubParsersAction) -> None:
     from blurgauge.host.backends import BACKENDS
     from blurgauge.host.estimate import FORMATS
@@ -460,6 +478,7 @@ def _add_estimate(sub: argparse._SubParsersAction) -> None:
                      help="top each image's noise up to SIGMA (fraction of full range) before its patches "
                           "(default: the level the networks were trained at, recorded with their weights)")
     est.add_argument("--region", choices=REGIONS, default=None, help=_region_help())
+    est.add_argument("--window", type=_window, default=0, metavar="W", help=_WINDOW_HELP)
     est.add_argument("--min-structure", type=float, default=None, metavar="S",
                      help="refuse images whose structure above the noise is below S (default 0.5; 0: never "
                           "refuse; docs/host.md, 'What the tool refuses and why')")
@@ -503,6 +522,7 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
                     help="patches per axis the cascade pools (default %(default)s, the paper's; with --region "
                          "patch); make bench-eval-studies compares 1, 2, 4 and 6")
     ev.add_argument("--region", choices=REGIONS, default=None, help=_region_help())
+    ev.add_argument("--window", type=_window, default=0, metavar="W", help=_WINDOW_HELP)
     ev.add_argument("--family-per-range", type=int, default=16, metavar="N",
                     help="kernels of each family (lines, arcs, hand shake, our generator) per coarse range on "
                          "BSD68 + Set12 (default %(default)s; 0: no family evaluation)")

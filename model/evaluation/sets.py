@@ -71,7 +71,7 @@ def protocol_rng(seed: int, *keys: int) -> np.random.Generator:
 
 def _blurred(image_name: str, kernel_name: str, sharp: np.ndarray, kernel: np.ndarray,
              rng: np.random.Generator, noise: float, patches: int, prep: Preprocessing = PLAIN) -> Blurred:
-    blurry = blur_image(sharp, kernel, rng, noise)
+    blurry = prep.crop(blur_image(sharp, kernel, rng, noise))
     if prep.noise_floor > 0.0:  # the host's step for networks trained on topped-up images
         blurry = top_up_noise(blurry, prep.noise_floor, rng)
     w, h = kernel_extent(kernel)

@@ -147,6 +147,18 @@ def _scaled_gray(arr: np.ndarray, full: float) -> np.ndarray:
 warnings.filterwarnings("ignore", message="Image size .* exceeds limit", module="PIL")
 
 
+def central_window(image: np.ndarray, window: int) -> np.ndarray:
+    """The central ``window`` x ``window`` px of ``image`` (rows, cols, ...), each side at most the image's
+    own (a view); the whole image where ``window`` is 0. The host reads only this part of an image
+    (``Preprocessing.window``): its gray conversion, noise, structure and maps."""
+    if not window:
+        return image
+    rows, cols = image.shape[:2]
+    keep_rows, keep_cols = min(rows, window), min(cols, window)
+    top, left = (rows - keep_rows) // 2, (cols - keep_cols) // 2
+    return image[top : top + keep_rows, left : left + keep_cols]
+
+
 def _read_with_pillow(path: Path, limit: int) -> np.ndarray:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -223,11 +235,13 @@ def not_a_file(path: Path) -> str | None:
     return None
 
 
-def load_gray(path: str | Path, min_size: int | None = None, limit: int | None = None) -> np.ndarray:
+def load_gray(path: str | Path, min_size: int | None = None, limit: int | None = None,
+              window: int = 0) -> np.ndarray:
     """Read an image file (any Pillow format, or a .npy array) as gray float in [0, 1].
 
     ``min_size`` rejects images with fewer rows or columns than that, naming the file; ``limit``:
-    the pixel limit (default ``max_pixels()``), checked before decoding.
+    the pixel limit (default ``max_pixels()``), checked before decoding; ``window``: only the central
+    ``window`` px per side are converted (``central_window``; 0: the whole image).
     """
     path = Path(path)
     why = not_a_file(path)
@@ -235,7 +249,7 @@ def load_gray(path: str | Path, min_size: int | None = None, limit: int | None =
         raise ImageError(f"{path}: {why}")
     limit = max_pixels() if limit is None else limit
     raw = _read_array(path, limit) if path.suffix.lower() in ARRAY_SUFFIXES else _read_with_pillow(path, limit)
-    gray = to_gray(raw, source=str(path))
+    gray = to_gray(central_window(raw, window), source=str(path))
     if min_size is not None and min(gray.shape) < min_size:
         raise ImageError(
             f"{path}: image is {gray.shape[1]}x{gray.shape[0]} px; at least {min_size}x{min_size} "

@@ -35,8 +35,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from blurgauge.model.inputs import fft as sfft
+from blurgauge.model.inputs.images import central_window
 from blurgauge.model.inputs.noise import MAX_LEVEL
 from blurgauge.model.inputs.patches import (
+    MIN_IMAGE_SIZE,
     PATCH_SIZE,
     check_image_size,
     gray_levels,
@@ -82,6 +84,14 @@ def resolve_region(region: str | None, transform: str, patches: int = 1) -> str:
         raise ValueError(f"patches={patches} pools distinct patches; the image region reads one map per axis "
                          "(region 'patch' for patches)")
     return chosen
+
+
+def check_window(window: int) -> int:
+    """``window`` if it is 0 (the whole image) or a side a 128-px map fits in (``MIN_IMAGE_SIZE`` or more)."""
+    if isinstance(window, bool) or not isinstance(window, int | np.integer) or (window and window < MIN_IMAGE_SIZE):
+        raise ValueError(f"window must be 0 (the whole image) or a side of at least {MIN_IMAGE_SIZE} px, "
+                         f"got {window!r}")
+    return int(window)
 
 
 #: Threads per transform (scipy.fft's ``workers``).
@@ -307,11 +317,18 @@ class Preprocessing:
 
     noise_floor: float = 0.0
     transform: str = GRADIENT
+    window: int = 0
 
     def __post_init__(self) -> None:
         check_transform(self.transform)
         if not 0.0 <= self.noise_floor <= MAX_LEVEL:
             raise ValueError(f"noise floor must lie in [0, {MAX_LEVEL}], got {self.noise_floor}")
+        check_window(self.window)
+
+    def crop(self, image: np.ndarray) -> np.ndarray:
+        """The part of ``image`` (rows, cols, ...) the host reads: its central window of at most ``window``
+        px per side (a view), or the whole image where ``window`` is 0."""
+        return central_window(image, self.window)
 
     def codes(self, gradient: np.ndarray) -> np.ndarray:
         """Input codes of one selected patch or a batch of them."""

@@ -55,3 +55,14 @@ def test_the_bus_overhead_is_the_cited_access_cost_plus_the_copies() -> None:
     assert bm.board_bus_seconds(5600, 0) == pytest.approx(0.175)
     copy = bm.board_bus_seconds(0, 8 * 1000)
     assert copy == pytest.approx(1000 * bm.ELEMENT_PASS_FLOPS * bm.seconds_per_flop())
+
+
+def test_a_window_costs_the_part_read_and_the_whole_file_s_decode() -> None:
+    whole = bm.project(1080, 1920, decode_x86_s=0.02, fft_ratio=50.0)
+    seen = bm.project(1080, 1920, decode_x86_s=0.02, fft_ratio=50.0, window=320)
+    alone = bm.project(320, 320)
+    assert bm.read_size(1080, 1920, 320) == (320, 320) and bm.read_size(300, 1920, 320) == (300, 320)
+    assert bm.read_size(1080, 1920) == (1080, 1920)
+    assert seen.fft_s == pytest.approx(alone.fft_s) and seen.passes_s == pytest.approx(alone.passes_s)
+    assert seen.decode_s == whole.decode_s == pytest.approx(1.0)  # the file is still decoded whole
+    assert seen.fft_s < whole.fft_s / 10

@@ -211,6 +211,38 @@ def test_patches_must_be_a_positive_whole_number(capsys, value):
     assert "--patches" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("value", "why"), [("100", "at least 129 px, got 100"), ("big", "whole number of pixels")])
+def test_a_window_below_a_map_or_not_a_number_is_refused_naming_it(capsys, value, why):
+    for command in ("estimate", "eval"):
+        with pytest.raises(SystemExit) as exit_info:
+            main([command, "--window", value, *(["photo.png"] if command == "estimate" else [])])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert "--window" in err and why in err
+
+
+def test_estimate_through_a_window_reads_the_centre_alone(programs, bad_inputs, capsys, tmp_path):
+    """--window reaches prepare(): a file whose outside differs gives the same estimate, not the whole
+    image's."""
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(bad_inputs["good"]))
+    changed = pixels.copy()
+    changed[:, :20] = 255 - changed[:, :20]  # outside the central 130 columns of 170
+    Image.fromarray(changed).save(tmp_path / "changed.png")
+    records = {}
+    for window in ("0", "130"):
+        argv = ["estimate", "--backend", "golden", "--weights", str(programs), "--format", "json", "--window", window,
+                str(bad_inputs["good"]), str(tmp_path / "changed.png")]
+        assert main(argv) == 0
+        records[window] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    keys = ("width", "height", "structure")
+    whole, windowed = ([{k: r[k] for k in keys} for r in records[w]] for w in ("0", "130"))
+    assert windowed[0] == windowed[1]
+    assert whole[0] != windowed[0]
+
+
 def test_cli_defaults_are_the_configurations_defaults() -> None:
     """The command line takes its defaults from the dataclasses and tables it fills, not from copies."""
     import dataclasses

@@ -245,3 +245,32 @@ def test_the_accelerator_tops_images_up_to_the_networks_floor(programs, golden, 
         Accelerator("golden", floored, patches=2, region="image")
     with pytest.raises(ValueError, match="image region needs networks that read the autocorrelation"):
         Accelerator("golden", programs, region="image")
+
+
+def test_a_window_reads_only_the_central_part_of_arrays_files_and_pil_images(programs, tmp_path):
+    """``window``: the structure, noise, top-up and maps of the central part alone; what lies outside
+    it changes nothing."""
+    from blurgauge.host.accelerator import prepare
+    from blurgauge.model.inputs.preprocess import Preprocessing
+
+    prep = Preprocessing(0.01, "autocorrelation", window=160)
+    image = structured(240, 300, 7)
+    centre = image[40:200, 70:230]
+    other = image.copy()
+    other[:40] = 0  # outside the window: a black band and a bright stripe
+    other[:, 280:] = 255
+    path = tmp_path / "other.png"
+    Image.fromarray(other).save(path)
+    alone = prepare(centre, preprocessing=Preprocessing(0.01, "autocorrelation"), region="image")
+    for given in (image, other, path, Image.open(path)):
+        windowed = prepare(given, preprocessing=prep, region="image")
+        np.testing.assert_array_equal(windowed.codes, alone.codes)
+        assert windowed.structure == alone.structure
+    whole = prepare(image, preprocessing=Preprocessing(0.01, "autocorrelation"), region="image")
+    assert not np.array_equal(whole.codes, alone.codes)
+    # the Accelerator passes it on, and keeps the networks' own settings beside it
+    with Accelerator("golden", programs, window=160) as acc:
+        assert acc.preprocessing == Preprocessing(0.0, "gradient", window=160)
+        assert _key(acc.estimate(other)) == _key(acc.estimate(image))
+    with pytest.raises(ValueError, match="window must be 0"):
+        Accelerator("golden", programs, window=100)

@@ -116,3 +116,23 @@ def test_the_image_region_reads_one_map_per_axis_and_only_for_the_autocorrelatio
         PLAIN.axis_codes(image, region=IMAGE)
     with pytest.raises(ValueError, match="unknown input region 'tile'"):
         check_region("tile", GRADIENT)
+
+
+def test_the_window_is_the_central_part_each_side_capped_and_bad_windows_are_named() -> None:
+    from blurgauge.model.inputs.images import central_window
+    from blurgauge.model.inputs.preprocess import check_window
+
+    image = np.arange(300 * 500 * 3).reshape(300, 500, 3)
+    part = Preprocessing(0.0, AUTOCORRELATION, window=200).crop(image)
+    assert part.shape == (200, 200, 3) and np.shares_memory(part, image)  # a view, no copy
+    np.testing.assert_array_equal(part, image[50:250, 150:350])
+    # a side shorter than the window is kept whole; 0 reads the whole image
+    np.testing.assert_array_equal(central_window(image, 400), image[:, 50:450])
+    assert central_window(image, 0) is image and Preprocessing().crop(image) is image
+    assert central_window(np.zeros((129, 131)), 130).shape == (129, 130)
+    assert check_window(0) == 0 and check_window(np.int64(129)) == 129
+    for bad in (128, 1, -5, True, 200.0, "320"):
+        with pytest.raises(ValueError, match=r"window must be 0 \(the whole image\) or a side of at least 129 px"):
+            Preprocessing(window=bad)  # type: ignore[arg-type]
+    # an inference choice, not a property of the networks: their files do not record it
+    assert Preprocessing(0.01, AUTOCORRELATION, window=320).as_meta() == Preprocessing(0.01, AUTOCORRELATION).as_meta()

@@ -1,0 +1,96 @@
+"""How the map's window trades accuracy for the board's host time.
+
+The image region's autocorrelation map averages each lag over every pixel pair of the image; the host's
+cost (the transforms, the element passes) grows with the pixels read. ``Preprocessing.window`` reads
+only the central window of at most W px per side. This study scores the shipped networks, unchanged,
+through each window on ``make eval``'s sets (the Levin protocol, its Kodak control, the synthetic sweep,
+the four kernel families; the same seeds and sizes), and projects the PYNQ-Z2's time per 640x480 and
+1920x1080 image from an array through that window (``bench/board_model.py``; decode not included).
+
+    make bench-map-window   # python -m bench.studies.map_window [--data DIR] [--windows 0,384,320,256,192]
+
+Writes build/map-window.json and build/map-window.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from bench import board_model
+from blurgauge.host.backends import input_preprocessing, open_backend
+from blurgauge.model.data.reference import levin_photos, resolve_data_root
+from blurgauge.model.evaluation.families import FAMILIES
+from blurgauge.model.evaluation.scoring import best_estimate, score, score_in_range
+from blurgauge.model.evaluation.sets import family_set, levin_on_kodak_set, levin_set, sweep_set
+from blurgauge.model.inputs.images import load_gray
+from blurgauge.model.inputs.preprocess import IMAGE
+from blurgauge.model.nets.inference import TRAINED_DIR
+from blurgauge.model.nets.roles import CASCADE
+
+
+def board_ms(window: int, rows: int, cols: int) -> float:
+    """The projected board time (host without decode, and core) of a rows x cols image read through ``window``."""
+    keep_rows, keep_cols = (min(rows, window), min(cols, window)) if window else (rows, cols)
+    return board_model.project(keep_rows, keep_cols).total_s * 1e3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--windows", default="0,384,320,256,192")
+    parser.add_argument("--per-extent", type=int, default=4, help="sweep images per width, as make eval (4)")
+    parser.add_argument("--family-per-range", type=int, default=16, help="family kernels per range, as make eval")
+    parser.add_argument("--out", type=Path, default=Path("build/map-window.json"))
+    args = parser.parse_args()
+    root = resolve_data_root(args.data)
+    logits = open_backend("keras", TRAINED_DIR, CASCADE)
+    base = input_preprocessing(TRAINED_DIR, CASCADE)
+    photos = [(path, load_gray(path)) for path in levin_photos(root)]
+    rows_out = []
+    for window in (int(w) for w in args.windows.split(",")):
+        prep = replace(base, window=window)
+        start = time.perf_counter()
+        # The seeds of make eval (model/evaluation/evaluate.py): Levin 0, sweep 1, control 2, families 3.
+        levin = score(levin_set(root, seed=0, prep=prep, progress=False), logits, "cascade", region=IMAGE)
+        estimate = rows_out[0]["estimate"] if rows_out else best_estimate(levin)
+        control = score(levin_on_kodak_set(root, seed=2, prep=prep, progress=False), logits, "cascade",
+                        region=IMAGE)
+        sweep = score(sweep_set(root, args.per_extent, seed=1, prep=prep, progress=False), logits, "cascade",
+                      "width", region=IMAGE)
+        row = {"window": window, "estimate": estimate, "levin_abe": levin.abe(estimate),
+               "levin_coarse": levin.coarse_accuracy(), "control_abe": control.abe(estimate),
+               "sweep_relative": float(sweep.relative_error(estimate).mean()),
+               "board_ms_640x480": board_ms(window, 480, 640), "board_ms_1920x1080": board_ms(window, 1080, 1920)}
+        for family in FAMILIES:
+            blurred = family_set(root, family, args.family_per_range, seed=3, prep=prep, progress=False,
+                                 photos=photos)
+            fam = score_in_range(blurred, logits, "cascade", region=IMAGE)
+            row[f"{family}_relative"] = float(fam.relative_error(estimate).mean())
+        row["seconds"] = time.perf_counter() - start
+        rows_out.append(row)
+        print(json.dumps(row), flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(rows_out, indent=2) + "\n")
+    families = " | ".join(f"{f} rel." for f in FAMILIES)
+    lines = [f"The shipped networks through a central window ({rows_out[0]['estimate']} estimate); board: "
+             "bench/board_model.py from an array, decode not included. `python -m bench.studies.map_window`",
+             "",
+             f"| window | Levin AbE px | Levin coarse | control AbE px | sweep rel. | {families} "
+             "| board 640x480 ms | board 1920x1080 ms |",
+             "| ---: |" + " ---: |" * (6 + len(FAMILIES))]
+    for r in rows_out:
+        cells = " | ".join(f"{r[f'{f}_relative']:.1%}" for f in FAMILIES)
+        lines.append(f"| {r['window'] or 'whole'} | {r['levin_abe']:.2f} | {r['levin_coarse']:.1%} "
+                     f"| {r['control_abe']:.2f} | {r['sweep_relative']:.1%} | {cells} "
+                     f"| {r['board_ms_640x480']:.0f} | {r['board_ms_1920x1080']:.0f} |")
+    text = "\n".join(lines) + "\n"
+    args.out.with_suffix(".md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
