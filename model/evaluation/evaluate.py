@@ -103,7 +103,7 @@ def run_evaluation(logits: LogitsFn, data_root: str | Path | None, *, label: str
             families.append(family_results(name, blurred, cascade_scores, estimate, native_scores))
     results = EvalResults(
         label=label, noise_sigma=noise, noise_floor=float(prep.noise_floor), input_transform=prep.transform,
-        seed=seed, estimate=estimate, patches=patches, region=region,
+        seed=seed, estimate=estimate, patches=patches, region=region, window=prep.window,
         levin=levin_results(levin, cascade_levin, estimate),
         sweep=sweep_results(sweep, cascade_sweep, estimate),
         levin_on_kodak=control_results(control, cascade_control, estimate),

@@ -33,6 +33,7 @@ def render_report(r: EvalResults) -> str:
         + (f", each image then topped up to {r.noise_floor}" if r.noise_floor else "")
         + f"; network input: the {r.input_transform} of "
         + ("each axis's whole gradient map (the image region)" if r.region == IMAGE else "each patch")
+        + (f", each image read through its central {r.window} x {r.window} px window" if r.window else "")
         + f"; seed {r.seed}; size estimate: {est} "
         "(the better of interval midpoint and softmax expectation on the Levin protocol)"
         + ("" if r.region == IMAGE else

@@ -144,13 +144,14 @@ class EvalResults:
     levin_on_kodak: ControlResults
     native: NativeResults | None = None
     families: list[FamilyResults] | None = None
+    window: int = 0  # the central window each image was read through (0: the whole image)
 
     def to_json(self) -> dict:
         """The dictionary of ``results.json``."""
         out = {
             "label": self.label, "noise_sigma": self.noise_sigma, "noise_floor": self.noise_floor,
             "input_transform": self.input_transform, "seed": self.seed, "estimate": self.estimate,
-            "patches": self.patches, "region": self.region,
+            "patches": self.patches, "region": self.region, "window": self.window,
             "levin": self.levin.to_json(), "sweep": self.sweep.to_json(),
             "levin_on_kodak": self.levin_on_kodak.to_json(),
         }

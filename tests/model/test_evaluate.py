@@ -77,6 +77,40 @@ def test_networks_that_read_the_autocorrelation_are_scored_on_whole_image_maps(t
                  prep=prep)
 
 
+def test_a_window_crops_each_blurred_image_before_its_top_up_and_maps() -> None:
+    """``Preprocessing.window`` in the sets: the blurred image's central window, then the host's steps, as
+    ``prepare()`` does them on a photo."""
+    from blurgauge.model.data.blur import blur_image
+    from blurgauge.model.evaluation.sets import _blurred, protocol_rng
+    from blurgauge.model.inputs.images import central_window
+    from blurgauge.model.inputs.noise import top_up_noise
+    from tests.conftest import structured
+
+    sharp = structured(260, 330, 5) / 255.0
+    kernel = np.full((1, 9), 1.0 / 9.0)
+    prep = Preprocessing(0.01, AUTOCORRELATION, window=160)
+    got = _blurred("photo", "line9", sharp, kernel, protocol_rng(0, 1), 0.01, 1, prep)
+    rng = protocol_rng(0, 1)
+    blurry = top_up_noise(central_window(blur_image(sharp, kernel, rng, 0.01), 160), 0.01, rng)
+    assert blurry.shape == (160, 160)
+    width, height = prep.axis_codes(blurry, region="image")
+    np.testing.assert_array_equal(got.width_image, width)
+    np.testing.assert_array_equal(got.height_image, height)
+    whole = _blurred("photo", "line9", sharp, kernel, protocol_rng(0, 1), 0.01, 1, Preprocessing(0.01, AUTOCORRELATION))
+    assert not np.array_equal(whole.width_image, got.width_image)
+
+
+@pytest.mark.slow
+def test_an_evaluation_through_a_window_says_so(tiny_weights, tmp_path):
+    root = fake_data_root(tmp_path)
+    networks = KerasNetworks(tiny_weights)
+    prep = Preprocessing(0.0, AUTOCORRELATION, window=200)
+    results = evaluate(networks.logits, root, tmp_path / "out", label="tiny", per_extent=1, progress=False,
+                       with_native=False, prep=prep)
+    assert results["window"] == 200
+    assert "central 200 x 200 px window" in (tmp_path / "out" / "report.md").read_text()
+
+
 @pytest.mark.slow
 def test_the_kernel_families_score_every_axis_in_the_class_table(tiny_weights, tmp_path):
     """Each family's figures come from its axes of 3..95 px; the constant guess is their median."""
