@@ -1,10 +1,10 @@
 """A cost model of the host's preprocessing on the PYNQ-Z2's ARM, and the board time per image.
 
-The PYNQ-Z2's processing system is a dual-core Cortex-A9 at 650 MHz; its VFP/NEON has no float64
-SIMD. The host's work (host/accelerator.py prepare(), the image region of the shipped networks) is
-counted per stage from the code: FFT flops (5 N log2 N per complex transform of N points, 2.5 N log2 N
-per real one, at the padded sizes the product uses) and element passes (one numpy operation over one
-float64 element: a cast, a subtraction, a square, a normal draw counted as four).
+The PYNQ-Z2's processing system is a dual-core Cortex-A9 at 650 MHz; its VFP/NEON has no float64 SIMD. The
+host's work (host/accelerator.py prepare(), the image region of the shipped networks, over the whole image
+or its central window) is counted per stage from the code: FFT flops (5 N log2 N per complex transform of
+N points, 2.5 N log2 N per real one, at the padded sizes the product uses) and element passes (one numpy
+operation over one float64 element: a cast, a subtraction, a square, a normal draw counted as four).
 
 Calibration, the only measured inputs: ``np.fft.fft`` of 1,024 float64 points takes 391 us on a PYNQ-Z2
 and of 16,384 points 9.14 ms (published PYNQ-Z2 numpy timings as the issue tracker cites them,

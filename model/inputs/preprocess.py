@@ -17,7 +17,8 @@ region of the gradient map, only less noisy over a larger one: ``image`` takes t
 gradient map of the axis, ``patch`` over the selected patch as in training. ``image`` is the
 default for networks that read the autocorrelation, as it scored better on every test set
 (docs/experiments.md, Experiment 15); for the gradient input only ``patch``
-exists.
+exists. ``Preprocessing.window`` narrows either region to the image's central window: fewer pixel
+pairs per lag, a host cost that no longer grows with the photo (Experiment 48).
 
 Either map is then divided by its own standard deviation (so the network sees the shape of the
 blur, not the scene's contrast) and rounded to the 8-bit ``input`` format. The integer codes are
@@ -312,7 +313,9 @@ class Preprocessing:
     ``noise_floor``: top every image's noise up to this level first (0: never). ``transform``:
     the input transform of each selected patch. Weight files and ``preprocess.json`` store both
     under the keys of ``as_meta``; a key that is absent means its default, so files written before
-    the key existed keep their meaning.
+    the key existed keep their meaning. ``window``: read only the image's central ``window`` px per
+    side (``crop``; 0: the whole image), an inference choice that bounds the host's work at a cost
+    in accuracy (docs/host.md); no file records it.
     """
 
     noise_floor: float = 0.0
