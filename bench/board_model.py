@@ -51,9 +51,9 @@ CORE_CLOCK_HZ = 100e6
 PATCH = 128
 #: Board sizes (rows, cols) projected.
 SIZES = ((321, 481), (480, 640), (1080, 1920))
-#: Windows projected (``Preprocessing.window``, ``--window``): 0 reads the whole image; 320 px is the
-#: largest window whose 640x480 board time, from an array, is under 250 ms (its accuracy:
-#: ``python -m bench.studies.map_window``, docs/host.md).
+#: Windows projected (``Preprocessing.window``, ``--window``): 0 reads the whole image; through 320 px a
+#: 640x480 board time from an array is 232 ms, under 250 ms (from 324 px on it is 250 ms and more: the padded
+#: transform sizes step up); its accuracy: ``python -m bench.studies.map_window``, docs/host.md.
 WINDOWS = (0, 320)
 
 
