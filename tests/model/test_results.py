@@ -33,7 +33,7 @@ def _results(native: NativeResults | None) -> EvalResults:
 def test_the_json_form_keeps_results_json_keys():
     data = _results(NativeResults(ABE, ABE, ABE)).to_json()
     assert list(data) == ["label", "noise_sigma", "noise_floor", "input_transform", "seed", "estimate", "patches",
-                          "region", "levin", "sweep", "levin_on_kodak", "native"]
+                          "region", "window", "levin", "sweep", "levin_on_kodak", "native"]
     assert list(data["levin"]) == ["images", "abe", "abe_width", "abe_height", "constant_baseline_abe",
                                    "coarse_accuracy", "fine_accuracy", "per_kernel"]
     assert list(data["levin"]["per_kernel"][0]) == ["kernel", "gt_height", "ours_height", "paper_height", "gt_width",
