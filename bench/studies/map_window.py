@@ -22,36 +22,29 @@ from pathlib import Path
 
 from bench import board_model
 from blurgauge.host.backends import input_preprocessing, open_backend
+from blurgauge.model.cascade import LogitsFn
 from blurgauge.model.data.reference import levin_photos, resolve_data_root
 from blurgauge.model.evaluation.families import FAMILIES
 from blurgauge.model.evaluation.scoring import best_estimate, score, score_in_range
 from blurgauge.model.evaluation.sets import family_set, levin_on_kodak_set, levin_set, sweep_set
 from blurgauge.model.inputs.images import load_gray
-from blurgauge.model.inputs.preprocess import IMAGE
+from blurgauge.model.inputs.preprocess import IMAGE, Preprocessing
 from blurgauge.model.nets.inference import TRAINED_DIR
 from blurgauge.model.nets.roles import CASCADE
 
 
 def board_ms(window: int, rows: int, cols: int) -> float:
     """The projected board time (host without decode, and core) of a rows x cols image read through ``window``."""
-    keep_rows, keep_cols = (min(rows, window), min(cols, window)) if window else (rows, cols)
-    return board_model.project(keep_rows, keep_cols).total_s * 1e3
+    return board_model.project(rows, cols, window=window).total_s * 1e3
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=None)
-    parser.add_argument("--windows", default="0,384,320,256,192")
-    parser.add_argument("--per-extent", type=int, default=4, help="sweep images per width, as make eval (4)")
-    parser.add_argument("--family-per-range", type=int, default=16, help="family kernels per range, as make eval")
-    parser.add_argument("--out", type=Path, default=Path("build/map-window.json"))
-    args = parser.parse_args()
-    root = resolve_data_root(args.data)
-    logits = open_backend("keras", TRAINED_DIR, CASCADE)
-    base = input_preprocessing(TRAINED_DIR, CASCADE)
+def study(logits: LogitsFn, root: Path, base: Preprocessing, windows: list[int], per_extent: int = 4,
+          family_per_range: int = 16, progress: bool = False) -> list[dict]:
+    """One row per window: the cascade's figures on ``make eval``'s sets read through it, and the board time.
+    Every row is scored with the size estimate the first row's Levin protocol picks."""
     photos = [(path, load_gray(path)) for path in levin_photos(root)]
-    rows_out = []
-    for window in (int(w) for w in args.windows.split(",")):
+    rows_out: list[dict] = []
+    for window in windows:
         prep = replace(base, window=window)
         start = time.perf_counter()
         # The seeds of make eval (model/evaluation/evaluate.py): Levin 0, sweep 1, control 2, families 3.
@@ -59,35 +52,55 @@ def main() -> None:
         estimate = rows_out[0]["estimate"] if rows_out else best_estimate(levin)
         control = score(levin_on_kodak_set(root, seed=2, prep=prep, progress=False), logits, "cascade",
                         region=IMAGE)
-        sweep = score(sweep_set(root, args.per_extent, seed=1, prep=prep, progress=False), logits, "cascade",
+        sweep = score(sweep_set(root, per_extent, seed=1, prep=prep, progress=False), logits, "cascade",
                       "width", region=IMAGE)
         row = {"window": window, "estimate": estimate, "levin_abe": levin.abe(estimate),
                "levin_coarse": levin.coarse_accuracy(), "control_abe": control.abe(estimate),
                "sweep_relative": float(sweep.relative_error(estimate).mean()),
                "board_ms_640x480": board_ms(window, 480, 640), "board_ms_1920x1080": board_ms(window, 1080, 1920)}
         for family in FAMILIES:
-            blurred = family_set(root, family, args.family_per_range, seed=3, prep=prep, progress=False,
-                                 photos=photos)
+            blurred = family_set(root, family, family_per_range, seed=3, prep=prep, progress=False, photos=photos)
             fam = score_in_range(blurred, logits, "cascade", region=IMAGE)
             row[f"{family}_relative"] = float(fam.relative_error(estimate).mean())
         row["seconds"] = time.perf_counter() - start
         rows_out.append(row)
-        print(json.dumps(row), flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(rows_out, indent=2) + "\n")
+        if progress:
+            print(json.dumps(row), flush=True)
+    return rows_out
+
+
+def table(rows: list[dict]) -> str:
+    """The study's markdown table."""
     families = " | ".join(f"{f} rel." for f in FAMILIES)
-    lines = [f"The shipped networks through a central window ({rows_out[0]['estimate']} estimate); board: "
+    lines = [f"The shipped networks through a central window ({rows[0]['estimate']} estimate); board: "
              "bench/board_model.py from an array, decode not included. `python -m bench.studies.map_window`",
              "",
              f"| window | Levin AbE px | Levin coarse | control AbE px | sweep rel. | {families} "
              "| board 640x480 ms | board 1920x1080 ms |",
              "| ---: |" + " ---: |" * (6 + len(FAMILIES))]
-    for r in rows_out:
+    for r in rows:
         cells = " | ".join(f"{r[f'{f}_relative']:.1%}" for f in FAMILIES)
         lines.append(f"| {r['window'] or 'whole'} | {r['levin_abe']:.2f} | {r['levin_coarse']:.1%} "
                      f"| {r['control_abe']:.2f} | {r['sweep_relative']:.1%} | {cells} "
                      f"| {r['board_ms_640x480']:.0f} | {r['board_ms_1920x1080']:.0f} |")
-    text = "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--weights", type=Path, default=TRAINED_DIR, help="folder of weight files (shipped)")
+    parser.add_argument("--windows", default="0,384,320,256,192")
+    parser.add_argument("--per-extent", type=int, default=4, help="sweep images per width, as make eval (4)")
+    parser.add_argument("--family-per-range", type=int, default=16, help="family kernels per range, as make eval")
+    parser.add_argument("--out", type=Path, default=Path("build/map-window.json"))
+    args = parser.parse_args()
+    rows = study(open_backend("keras", args.weights, CASCADE), resolve_data_root(args.data),
+                 input_preprocessing(args.weights, CASCADE), [int(w) for w in args.windows.split(",")],
+                 args.per_extent, args.family_per_range, progress=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(rows, indent=2) + "\n")
+    text = table(rows)
     args.out.with_suffix(".md").write_text(text)
     print(text)
 
