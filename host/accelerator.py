@@ -297,8 +297,9 @@ class Accelerator:
         self.estimate_kind = estimate
         self.patches = patches
         found = input_preprocessing(weights)
-        self.preprocessing = replace(found, window=window) if noise_floor is None else \
-            replace(found, noise_floor=noise_floor, window=window)
+        if noise_floor is not None:
+            found = replace(found, noise_floor=noise_floor)
+        self.preprocessing = replace(found, window=window)
         self.region = resolve_region(region, found.transform, patches)
         self._closer: Any = None
         if backend in DEVICE_BACKENDS or transport is not None:

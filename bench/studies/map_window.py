@@ -23,12 +23,10 @@ from pathlib import Path
 from bench import board_model
 from blurgauge.host.backends import input_preprocessing, open_backend
 from blurgauge.model.cascade import LogitsFn
-from blurgauge.model.data.reference import levin_photos, resolve_data_root
+from blurgauge.model.data.reference import resolve_data_root
+from blurgauge.model.evaluation.evaluate import run_evaluation
 from blurgauge.model.evaluation.families import FAMILIES
-from blurgauge.model.evaluation.scoring import best_estimate, score, score_in_range
-from blurgauge.model.evaluation.sets import family_set, levin_on_kodak_set, levin_set, sweep_set
-from blurgauge.model.inputs.images import load_gray
-from blurgauge.model.inputs.preprocess import IMAGE, Preprocessing
+from blurgauge.model.inputs.preprocess import Preprocessing
 from blurgauge.model.nets.inference import TRAINED_DIR
 from blurgauge.model.nets.roles import CASCADE
 
@@ -40,28 +38,20 @@ def board_ms(window: int, rows: int, cols: int) -> float:
 
 def study(logits: LogitsFn, root: Path, base: Preprocessing, windows: list[int], per_extent: int = 4,
           family_per_range: int = 16, progress: bool = False) -> list[dict]:
-    """One row per window: the cascade's figures on ``make eval``'s sets read through it, and the board time.
-    Every row is scored with the size estimate the first row's Levin protocol picks."""
-    photos = [(path, load_gray(path)) for path in levin_photos(root)]
+    """One row per window: ``make eval``'s figures (``run_evaluation``, the same sets and seeds) with every
+    image read through it, and the board time. Every row is scored with the size estimate the first row's
+    Levin protocol picks."""
     rows_out: list[dict] = []
     for window in windows:
-        prep = replace(base, window=window)
         start = time.perf_counter()
-        # The seeds of make eval (model/evaluation/evaluate.py): Levin 0, sweep 1, control 2, families 3.
-        levin = score(levin_set(root, seed=0, prep=prep, progress=False), logits, "cascade", region=IMAGE)
-        estimate = rows_out[0]["estimate"] if rows_out else best_estimate(levin)
-        control = score(levin_on_kodak_set(root, seed=2, prep=prep, progress=False), logits, "cascade",
-                        region=IMAGE)
-        sweep = score(sweep_set(root, per_extent, seed=1, prep=prep, progress=False), logits, "cascade",
-                      "width", region=IMAGE)
-        row = {"window": window, "estimate": estimate, "levin_abe": levin.abe(estimate),
-               "levin_coarse": levin.coarse_accuracy(), "control_abe": control.abe(estimate),
-               "sweep_relative": float(sweep.relative_error(estimate).mean()),
+        r, _ = run_evaluation(logits, root, label=f"window {window}", per_extent=per_extent, with_native=False,
+                              progress=False, prep=replace(base, window=window), family_per_range=family_per_range)
+        estimate = rows_out[0]["estimate"] if rows_out else r.estimate
+        row = {"window": window, "estimate": estimate, "levin_abe": r.levin.abe[estimate],
+               "levin_coarse": r.levin.coarse_accuracy, "control_abe": r.levin_on_kodak.abe[estimate],
+               "sweep_relative": r.sweep.relative_error[estimate],
                "board_ms_640x480": board_ms(window, 480, 640), "board_ms_1920x1080": board_ms(window, 1080, 1920)}
-        for family in FAMILIES:
-            blurred = family_set(root, family, family_per_range, seed=3, prep=prep, progress=False, photos=photos)
-            fam = score_in_range(blurred, logits, "cascade", region=IMAGE)
-            row[f"{family}_relative"] = float(fam.relative_error(estimate).mean())
+        row.update({f"{f.family}_relative": f.relative_error[estimate] for f in r.families or []})
         row["seconds"] = time.perf_counter() - start
         rows_out.append(row)
         if progress:
